@@ -1,0 +1,10 @@
+"""The features, listed explicitly: the server and the CLI use exactly these."""
+
+from __future__ import annotations
+
+from autocom.feature import Feature
+
+
+def features() -> list[Feature]:
+    """One instance of each feature, in the order hooks and commands are listed."""
+    return []

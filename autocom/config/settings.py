@@ -1,0 +1,57 @@
+"""The main file, autocom.yaml: where the rule files are and how to serve."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from autocom.config.model import RuleModel
+
+
+class AgiSettings(RuleModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=4573, ge=1, le=65535)
+    max_sessions: int = Field(default=1000, ge=1)
+    env_timeout: float = Field(default=5.0, gt=0)  # seconds to receive the environment block
+    reply_timeout: float = Field(default=60.0, gt=0)  # seconds to wait for any command's reply
+    grace_period: float = Field(default=30.0, ge=0)  # seconds for running sessions at shutdown
+
+
+class HttpSettings(RuleModel):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8088 + 1000, ge=0, le=65535)  # 9088; 0 picks a free port
+
+
+class StateSettings(RuleModel):
+    backend: Literal["sqlite", "redis"] = "sqlite"
+    path: str = "var/autocom.sqlite"  # sqlite: relative to autocom.yaml's folder
+    url: str = "redis://127.0.0.1:6379/0"  # redis
+    prefix: str = "autocom"  # redis key prefix, so several sites can share a server
+    timeout: float = Field(default=1.0, gt=0)  # seconds for one store operation
+
+
+class Settings(RuleModel):
+    """autocom.yaml."""
+
+    timezone: str = "Europe/Paris"
+    site: str = "site.yaml"
+    agi: AgiSettings = AgiSettings()
+    http: HttpSettings = HttpSettings()
+    state: StateSettings = StateSettings()
+    # feature name -> rule file, relative to autocom.yaml's folder
+    rules: dict[str, str] = {}
+    reload_interval: float = Field(default=2.0, gt=0)  # seconds between file checks
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: write an IANA name such as Europe/Paris"
+            ) from None
+        return value

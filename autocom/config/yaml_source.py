@@ -1,0 +1,141 @@
+"""Read YAML 1.2 as written: every scalar stays the string the admin typed.
+
+ruamel.yaml composes the node tree; we build plain Python values from it
+ourselves so that ``0612345670`` stays ``"0612345670"`` and ``08:00`` stays
+``"08:00"``.  Only an unquoted ``~``, ``null`` or empty value becomes None.
+Mappings and sequences come back as :class:`LocatedDict` / :class:`LocatedList`,
+which remember the file and line they came from; pydantic models built on
+:class:`autocom.config.model.RuleModel` pick that up, and
+:func:`autocom.config.validate.validate` maps a validation error's location
+back to a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from autocom.config.errors import ConfigError, ConfigIssue
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+Path_ = tuple[str | int, ...]
+
+
+class LocatedDict(dict[str, Any]):
+    """A mapping read from a file, with the file and line (1-based) it starts on."""
+
+    file: str = ""
+    line: int = 0
+
+
+class LocatedList(list[Any]):
+    """A sequence read from a file, with the file and line (1-based) it starts on."""
+
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Document:
+    """A YAML file read as data, with the line of every key and item."""
+
+    file: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """Line of the longest prefix of ``path`` that we know."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def load_yaml(path: Path | str) -> Document:
+    """Read ``path``; a missing, unreadable or malformed file raises ConfigError."""
+    file = str(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError.single(file, None, f"cannot read file: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError.single(file, None, f"file larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError.single(
+            file, None, f"not UTF-8 (byte {exc.start})", "save the file as UTF-8"
+        ) from exc
+    return parse_yaml(text, file)
+
+
+def parse_yaml(text: str, file: str = "<string>") -> Document:
+    """Parse YAML text; syntax errors raise ConfigError with the line."""
+    yaml = YAML(typ="rt")
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError.single(file, line, f"YAML syntax error: {exc.problem or exc}") from exc
+    except YAMLError as exc:
+        raise ConfigError.single(file, None, f"YAML syntax error: {exc}") from exc
+    lines: dict[Path_, int] = {}
+    issues: list[ConfigIssue] = []
+    if node is None:
+        return Document(file, None, {(): 1})
+    data = _build(node, (), file, lines, issues)
+    if issues:
+        raise ConfigError(issues)
+    return Document(file, data, lines)
+
+
+def _build(
+    node: Node, path: Path_, file: str, lines: dict[Path_, int], issues: list[ConfigIssue]
+) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, ScalarNode):
+        value: str = node.value
+        if node.style is None and value in _NULLS:
+            return None
+        return value
+    if isinstance(node, SequenceNode):
+        seq = LocatedList()
+        seq.file, seq.line = file, node.start_mark.line + 1
+        for index, item in enumerate(node.value):
+            seq.append(_build(item, (*path, index), file, lines, issues))
+        return seq
+    if isinstance(node, MappingNode):
+        mapping = LocatedDict()
+        mapping.file, mapping.line = file, node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, ScalarNode):
+                issues.append(ConfigIssue(file, key_line, "a key must be a plain word or string"))
+                continue
+            key = key_node.value
+            if key in mapping:
+                first = lines.get((*path, key))
+                issues.append(
+                    ConfigIssue(
+                        file,
+                        key_line,
+                        f"key {key!r} given twice (first on line {first})",
+                        "keep one of them",
+                    )
+                )
+                continue
+            mapping[key] = _build(value_node, (*path, key), file, lines, issues)
+            lines[(*path, key)] = key_line
+        return mapping
+    issues.append(ConfigIssue(file, node.start_mark.line + 1, "unsupported YAML node"))
+    return None

@@ -1,0 +1,56 @@
+"""The typed objects passed to hooks and commands: no module globals."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from autocom.clock import Clock
+from autocom.config.errors import ConfigError
+from autocom.feature import Feature
+from autocom.loader import Config, load_config
+from autocom.store.base import StateStore
+
+if TYPE_CHECKING:
+    from autocom.metrics import Metrics
+    from autocom.reload import ConfigHolder
+
+
+@dataclass
+class AppContext:
+    """Built once by the server's lifespan; every hook reaches it via the request."""
+
+    config: ConfigHolder
+    store: StateStore
+    clock: Clock
+    metrics: Metrics
+    features: Mapping[str, Feature] = field(default_factory=dict)
+
+
+@dataclass
+class CliContext:
+    """What a CLI command may use: the config path, the features, a clock."""
+
+    config_path: Path
+    features: tuple[Feature, ...]
+    clock: Clock
+    _config: Config | None = None
+
+    def load(self) -> Config:
+        """The config, or print every issue and exit 1 (as `autocom check` does)."""
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path, self.features)
+            except ConfigError as exc:
+                for issue in exc.issues:
+                    print(issue, file=sys.stderr)
+                raise SystemExit(1) from None
+        return self._config
+
+    async def open_store(self) -> StateStore:
+        from autocom.store.factory import open_store
+
+        return await open_store(self.load())

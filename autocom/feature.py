@@ -1,0 +1,116 @@
+"""What a feature (an app under apps/) gives the framework.
+
+A feature is an object built by ``apps.features()`` (an explicit list, no
+registration at import time).  The framework asks it for its rule model, its
+AGI hooks, its HTTP routes and its CLI commands; it never looks inside.
+Every method has a do-nothing default so a feature overrides only what it has.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autocom.config.errors import ConfigIssue
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from autocom.agi.protocol import AgiEnvironment
+    from autocom.agi.session import AgiSession
+    from autocom.context import AppContext, CliContext
+    from autocom.loader import Config
+    from autocom.site.model import Site
+
+
+@dataclass(frozen=True)
+class AgiRequest:
+    """What a hook gets for one FastAGI call."""
+
+    env: AgiEnvironment  # script, args, query, caller id, channel, uniqueid...
+    session: AgiSession  # typed AGI commands
+    config: Config  # the config snapshot taken when the call came in
+    ctx: AppContext  # store, clock, metrics, other features
+    now: datetime  # ctx.clock.now() when the call came in
+
+
+Hook = Callable[[AgiRequest], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class HookRoute:
+    """AGI(agi://host/<script>...) is served by ``hook``."""
+
+    script: str
+    hook: Hook
+
+
+# A CLI command: gets the parsed args and the CLI context, returns the exit status.
+Command = Callable[[argparse.Namespace, "CliContext"], int]
+
+
+class Commands:
+    """Where features add CLI sub-commands: top level, or under `autocom explain`."""
+
+    def __init__(
+        self,
+        top: argparse._SubParsersAction[argparse.ArgumentParser],
+        explain: argparse._SubParsersAction[argparse.ArgumentParser],
+    ) -> None:
+        self._top = top
+        self._explain = explain
+
+    def add(self, name: str, help: str, run: Command) -> argparse.ArgumentParser:
+        parser = self._top.add_parser(name, help=help, description=help)
+        parser.set_defaults(run=run)
+        return parser
+
+    def add_group(
+        self, name: str, help: str
+    ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        """`autocom NAME <sub>`: returns the sub-parsers; each sets run= itself."""
+        parser = self._top.add_parser(name, help=help, description=help)
+        sub = parser.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
+        return sub
+
+    def add_explain(self, name: str, help: str, run: Command) -> argparse.ArgumentParser:
+        parser = self._explain.add_parser(name, help=help, description=help)
+        parser.set_defaults(run=run)
+        return parser
+
+
+class Feature:
+    """Base class of every feature; override what the feature has."""
+
+    name: str = ""  # key under `rules:` in autocom.yaml, e.g. "time_rules"
+
+    def load_rules(self, path: Path | None, site: Site) -> Any:
+        """Read and validate this feature's rule file (None: no file named).
+
+        Raise autocom.config.ConfigError listing every problem found.  The
+        returned object is what ``config.rules[self.name]`` holds.
+        """
+        return None
+
+    def check(self, config: Config) -> list[ConfigIssue]:
+        """Cross-file checks run by `autocom check` and at every (re)load."""
+        return []
+
+    def hooks(self) -> Sequence[HookRoute]:
+        return ()
+
+    def http_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
+        return ()
+
+    def add_commands(self, commands: Commands) -> None:
+        return None
+
+    async def start(self, ctx: AppContext) -> None:
+        """Open long-lived resources (LDAP pool, ARI link) when the server starts."""
+
+    async def stop(self) -> None:
+        """Close them at shutdown."""

@@ -1,0 +1,88 @@
+"""Load autocom.yaml, the site file and every feature's rule file into one Config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autocom.config.errors import ConfigError, ConfigIssue
+from autocom.config.model import validate
+from autocom.config.settings import Settings
+from autocom.config.yaml_source import load_yaml
+from autocom.feature import Feature
+from autocom.site.model import Site
+
+
+@dataclass(frozen=True)
+class Config:
+    """One consistent snapshot of all configuration; swapped whole on reload."""
+
+    path: Path  # autocom.yaml
+    settings: Settings
+    site: Site
+    rules: Mapping[str, Any] = field(default_factory=dict)  # feature name -> its rules
+    files: tuple[Path, ...] = ()  # every file read, for the reload watcher
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from autocom.yaml, relative to its folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.base / p
+
+
+def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
+    """Read everything; raise ConfigError listing every issue of every file."""
+    path = Path(path).absolute()
+    settings = validate(Settings, load_yaml(path))
+    issues: list[ConfigIssue] = []
+    files = [path]
+    base = path.parent
+
+    def rel(name: str) -> Path:
+        p = Path(name)
+        return p if p.is_absolute() else base / p
+
+    site_path = rel(settings.site)
+    files.append(site_path)
+    try:
+        site = validate(Site, load_yaml(site_path))
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+        site = Site()
+
+    known = {f.name for f in features}
+    for name in settings.rules:
+        if name not in known:
+            issues.append(
+                ConfigIssue(
+                    str(path),
+                    settings.source.line if settings.source else None,
+                    f"rules: no feature is called {name!r}",
+                    f"use one of {', '.join(sorted(known))}",
+                )
+            )
+
+    rules: dict[str, Any] = {}
+    for feature in features:
+        rule_file = settings.rules.get(feature.name)
+        rule_path = rel(rule_file) if rule_file else None
+        if rule_path is not None:
+            files.append(rule_path)
+        try:
+            rules[feature.name] = feature.load_rules(rule_path, site)
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise ConfigError(issues)
+
+    config = Config(path, settings, site, rules, tuple(files))
+    for feature in features:
+        issues.extend(feature.check(config))
+    if issues:
+        raise ConfigError(issues)
+    return config

@@ -1,0 +1,78 @@
+"""Hot reload: the config is swapped whole; a bad edit keeps the last good one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from autocom.config.errors import ConfigError
+from autocom.feature import Feature
+from autocom.loader import Config, load_config
+
+log = logging.getLogger("autocom.reload")
+
+
+def _stamp(files: Sequence[Path]) -> tuple[tuple[str, float, int], ...]:
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+            out.append((str(f), st.st_mtime, st.st_size))
+        except OSError:
+            out.append((str(f), -1.0, -1))
+    return tuple(out)
+
+
+class ConfigHolder:
+    """Holds the current Config; ``current`` is read once per call by the hooks."""
+
+    def __init__(
+        self,
+        config: Config,
+        features: Sequence[Feature],
+        loader: Callable[[Path, Sequence[Feature]], Config] = load_config,
+    ) -> None:
+        self.current = config
+        self._features = features
+        self._loader = loader
+        self._stamp = _stamp(config.files)
+        self.last_error: ConfigError | None = None
+        self.reloads = 0
+        self.failed_reloads = 0
+
+    def reload(self) -> bool:
+        """Load again from disk; True if the new config was swapped in.
+
+        Loading runs in the caller's thread: from the server use
+        ``await asyncio.to_thread(holder.reload)`` so calls are never stalled.
+        """
+        stamp = _stamp(self.current.files)
+        try:
+            new = self._loader(self.current.path, self._features)
+        except ConfigError as exc:
+            self._stamp = stamp
+            self.last_error = exc
+            self.failed_reloads += 1
+            log.error(
+                "reload refused, the last good config keeps serving:\n%s",
+                "\n".join(str(i) for i in exc.issues),
+            )
+            return False
+        self.current = new
+        self._stamp = _stamp(new.files)
+        self.last_error = None
+        self.reloads += 1
+        log.info("config reloaded from %s", new.path)
+        return True
+
+    def changed(self) -> bool:
+        return _stamp(self.current.files) != self._stamp
+
+    async def watch(self, interval: float | None = None) -> None:
+        """Reload whenever a file changes; runs until cancelled."""
+        while True:
+            await asyncio.sleep(interval or self.current.settings.reload_interval)
+            if self.changed():
+                await asyncio.to_thread(self.reload)

@@ -1,0 +1,1 @@
+"""The site: users, devices, hunt groups and the numbering plan (site.yaml)."""

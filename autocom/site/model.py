@@ -1,0 +1,214 @@
+"""site.yaml as frozen models: users with several devices, hunt groups, contexts.
+
+Contexts follow XiVO: an internal context per organisation unit holds number
+ranges for users, groups and conferences and may include other contexts; an
+incoming context maps DIDs; an outgoing context has the external line prefix
+and the trunks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from autocom.config.model import RuleModel
+
+EXTENSION_RE = re.compile(r"^[0-9*#]{1,20}$")
+DEVICE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+@dataclass(frozen=True, order=True)
+class NumberRange:
+    """An inclusive range of numbers of one length, written '2001-2090' or '2001'."""
+
+    start: str
+    end: str
+
+    @classmethod
+    def parse(cls, text: str) -> NumberRange:
+        parts = text.replace(" ", "").split("-")
+        if len(parts) == 1:
+            parts = [parts[0], parts[0]]
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise ValueError(f"range {text!r}: write digits like '2001-2090' or one number")
+        start, end = parts
+        if len(start) != len(end):
+            raise ValueError(f"range {text!r}: both ends must have as many digits")
+        if int(start) > int(end):
+            raise ValueError(f"range {text!r}: the start is after the end")
+        return cls(start, end)
+
+    def __contains__(self, number: object) -> bool:
+        return (
+            isinstance(number, str)
+            and number.isdigit()
+            and len(number) == len(self.start)
+            and int(self.start) <= int(number) <= int(self.end)
+        )
+
+    def overlaps(self, other: NumberRange) -> bool:
+        return (
+            len(self.start) == len(other.start)
+            and int(self.start) <= int(other.end)
+            and int(other.start) <= int(self.end)
+        )
+
+    def __str__(self) -> str:
+        return self.start if self.start == self.end else f"{self.start}-{self.end}"
+
+
+def _ranges(value: object) -> list[NumberRange]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, NumberRange):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(NumberRange.parse(item))
+        else:
+            raise ValueError("a range is written '2001-2090'")
+    return out
+
+
+def _extension(value: str) -> str:
+    if not EXTENSION_RE.match(value):
+        raise ValueError(f"extension {value!r}: write digits (and * or #), up to 20")
+    return value
+
+
+class User(RuleModel):
+    extension: str
+    name: str  # family name
+    first_name: str = ""
+    context: str
+    devices: tuple[str, ...] = ()  # PJSIP endpoint names; each one rings
+    voicemail: str | None = None  # mailbox, e.g. "2001" (context default)
+    department: str = ""
+    email: str = ""
+    mobile: str = ""
+    language: str = "fr"
+
+    @field_validator("extension")
+    @classmethod
+    def _ext(cls, v: str) -> str:
+        return _extension(v)
+
+    @field_validator("devices")
+    @classmethod
+    def _devs(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for dev in v:
+            if not DEVICE_RE.match(dev):
+                raise ValueError(f"device {dev!r}: letters, digits, '_', '.', '-' only")
+        if len(set(v)) != len(v):
+            raise ValueError("a device is listed twice")
+        return v
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} {self.first_name}".strip()
+
+
+class Group(RuleModel):
+    """A hunt group: members are user extensions."""
+
+    extension: str
+    name: str
+    context: str
+    members: tuple[str, ...] = ()
+    strategy: Literal["ringall", "linear"] = "ringall"
+    ring_time: int = Field(default=20, ge=1, le=600)  # seconds, per member when linear
+
+    @field_validator("extension")
+    @classmethod
+    def _ext(cls, v: str) -> str:
+        return _extension(v)
+
+
+class Did(RuleModel):
+    number: str  # the DID as the trunk sends it
+    destination: str  # an extension
+
+
+class Context(RuleModel):
+    name: str
+    kind: Literal["internal", "incoming", "outgoing"] = "internal"
+    users: list[NumberRange] = []
+    groups: list[NumberRange] = []
+    conferences: list[NumberRange] = []
+    include: tuple[str, ...] = ()
+    dids: tuple[Did, ...] = ()
+    line_prefix: str = ""  # outgoing: the digit(s) that take an outside line, e.g. "0"
+    trunks: tuple[str, ...] = ()  # outgoing: PJSIP trunk endpoints, tried in order
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError(f"context name {v!r}: letters, digits, '_' and '-' only")
+        return v
+
+    @field_validator("users", "groups", "conferences", mode="before")
+    @classmethod
+    def _parse_ranges(cls, v: object) -> list[NumberRange]:
+        return _ranges(v)
+
+
+class Site(RuleModel):
+    """The whole site.yaml."""
+
+    name: str = "site"
+    contexts: tuple[Context, ...] = ()
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+
+    @model_validator(mode="after")
+    def _contexts_known(self) -> Site:
+        known = {c.name for c in self.contexts}
+        for item in (*self.users, *self.groups):
+            if item.context not in known:
+                raise ValueError(
+                    f"{item.extension}: context {item.context!r} is not declared under contexts"
+                )
+        return self
+
+    @cached_property
+    def _users(self) -> dict[str, User]:
+        return {u.extension: u for u in self.users}
+
+    @cached_property
+    def _groups(self) -> dict[str, Group]:
+        return {g.extension: g for g in self.groups}
+
+    @cached_property
+    def _device_owner(self) -> dict[str, User]:
+        return {d: u for u in self.users for d in u.devices}
+
+    @cached_property
+    def _contexts(self) -> dict[str, Context]:
+        return {c.name: c for c in self.contexts}
+
+    def user(self, extension: str) -> User | None:
+        return self._users.get(extension)
+
+    def group(self, extension: str) -> Group | None:
+        return self._groups.get(extension)
+
+    def context(self, name: str) -> Context | None:
+        return self._contexts.get(name)
+
+    def owner_of_device(self, device: str) -> User | None:
+        return self._device_owner.get(device)
+
+    def groups_of(self, extension: str) -> tuple[Group, ...]:
+        return tuple(g for g in self.groups if extension in g.members)
+
+    def outgoing(self) -> Iterator[Context]:
+        return (c for c in self.contexts if c.kind == "outgoing")

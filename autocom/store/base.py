@@ -1,0 +1,45 @@
+"""The state store interface every feature uses.
+
+Values are strings (features store JSON when they need structure).  Keys live
+in namespaces ("forwards", "speeddial", "filters", "dircache", ...).  A write
+that returned is durable: SQLite commits with synchronous=FULL, Redis is the
+site's to configure (AOF).  Every operation is bounded by the store's timeout
+and raises StoreUnavailable when the backend cannot answer, so a hook can take
+its safe path.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class StoreError(Exception):
+    """Base of state store errors."""
+
+
+class StoreUnavailable(StoreError):
+    """The backend did not answer (down, timed out, locked)."""
+
+
+class StateStore(Protocol):
+    async def get(self, namespace: str, key: str) -> str | None:
+        """The value, or None if unset or expired."""
+        ...
+
+    async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
+        """Store value; with ttl (seconds) it expires after that."""
+        ...
+
+    async def delete(self, namespace: str, key: str) -> bool:
+        """Remove the key; True if it existed."""
+        ...
+
+    async def items(self, namespace: str, prefix: str = "") -> dict[str, str]:
+        """Every live key (starting with prefix) of the namespace, with its value."""
+        ...
+
+    async def ping(self) -> bool:
+        """True if the backend answers now."""
+        ...
+
+    async def close(self) -> None: ...
