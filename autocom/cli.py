@@ -1,0 +1,144 @@
+"""The `autocom` command: serve, check, version, dialplan, explain, and features' commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from autocom import __version__
+from autocom.clock import Clock, parse_instant
+from autocom.config.errors import ConfigError
+from autocom.context import CliContext
+from autocom.feature import Commands, Feature
+from autocom.loader import load_config
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "autocom.yaml"
+
+
+def default_config_path() -> Path:
+    """$AUTOCOM_CONFIG, else ./autocom.yaml, else the examples shipped with the source."""
+    env = os.environ.get("AUTOCOM_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("autocom.yaml")
+    return local if local.exists() else EXAMPLES
+
+
+def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autocom",
+        description="PABX features for Asterisk: call rights, forwards, speed dials, "
+        "boss/secretary filtering, directory, IVR.",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=None,
+        help="autocom.yaml (default: $AUTOCOM_CONFIG, ./autocom.yaml, then examples/)",
+    )
+    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = top.add_parser("serve", help="run the FastAGI and HTTP servers")
+    serve.add_argument("--now", help="pin the clock (ISO 8601), for tests and drills")
+    serve.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    serve.set_defaults(run=cmd_serve)
+
+    check = top.add_parser("check", help="validate every config and rule file (exit 1 on error)")
+    check.set_defaults(run=cmd_check)
+
+    version = top.add_parser("version", help="print the version")
+    version.set_defaults(run=cmd_version)
+
+    dialplan = top.add_parser("dialplan", help="render the site's dialplan (users, groups)")
+    dialplan.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
+    dialplan.set_defaults(run=cmd_dialplan)
+
+    explain = top.add_parser("explain", help="print a decision with the rules that made it")
+    explain_sub = explain.add_subparsers(dest="explain_command", required=True, metavar="WHAT")
+
+    commands = Commands(top, explain_sub)
+    for feature in features:
+        feature.add_commands(commands)
+    return parser
+
+
+def cmd_version(args: argparse.Namespace, cli: CliContext) -> int:
+    print(f"autocom {__version__}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, cli: CliContext) -> int:
+    try:
+        config = load_config(cli.config_path, cli.features)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        print(f"{len(exc.issues)} error(s)", file=sys.stderr)
+        return 1
+    names = ", ".join(sorted(k for k, v in config.rules.items() if v is not None)) or "none"
+    print(
+        f"OK: {config.path}: {len(config.site.users)} users, {len(config.site.groups)} groups, "
+        f"{len(config.site.contexts)} contexts; rules: {names}"
+    )
+    return 0
+
+
+def cmd_dialplan(args: argparse.Namespace, cli: CliContext) -> int:
+    from autocom.site.dialplan import render_dialplan
+
+    text = render_dialplan(cli.load())
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
+    from autocom.app import serve
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    config = cli.load()
+    clock = Clock(config.settings.timezone)
+    if args.now:
+        try:
+            clock.pin(parse_instant(args.now, config.settings.timezone))
+        except ValueError as exc:
+            print(f"--now: {exc}", file=sys.stderr)
+            return 2
+    try:
+        asyncio.run(serve(cli.config_path, cli.features, clock=clock))
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"autocom: cannot serve: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, features: Sequence[Feature] | None = None) -> int:
+    if features is None:
+        from apps import features as all_features
+
+        features = all_features()
+    parser = build_parser(features)
+    args = parser.parse_args(argv)
+    config_path = args.config or default_config_path()
+    cli = CliContext(config_path, tuple(features), Clock())
+    status: int = args.run(args, cli)
+    return status
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""HTTP side: /healthz, /metrics, and the routes features add (phone directories...)."""

@@ -1,0 +1,4 @@
+"""Shared fixtures are plugins under tests/support/, listed here."""
+
+pytest_plugins: list[str] = [
+]
