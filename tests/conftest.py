@@ -1,4 +1,5 @@
 """Shared fixtures are plugins under tests/support/, listed here."""
 
 pytest_plugins: list[str] = [
+    "tests.support.redis_server",
 ]

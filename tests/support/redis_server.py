@@ -1,0 +1,213 @@
+"""A real redis-server for tests: 127.0.0.1, a free port, a temporary folder.
+
+Fixtures (listed in tests/conftest.py's pytest_plugins):
+
+- ``redis_server``: a private server for one test.  The test may ``stop()`` it
+  (SIGTERM), ``kill()`` it (SIGKILL), ``pause()`` it (SIGSTOP: the port still
+  accepts connections but nothing answers, a hung Redis), ``resume()`` it and
+  ``start()`` it again on the same port, to show what a dead or hung Redis does.
+- ``redis_url``: ``redis_server.url`` (``redis://127.0.0.1:<port>/0``).
+- ``redis_server_factory``: ``factory(appendonly=False)`` starts more servers
+  (each stopped at the end of the test), e.g. one with an append-only file.
+
+``RedisServer`` can also be used directly (``with RedisServer(folder) as server``),
+e.g. by bench/ scripts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+
+import pytest
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+START_TIMEOUT = 10.0  # seconds for redis-server to answer PING
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """One redis-server process bound to 127.0.0.1 with its files in ``folder``."""
+
+    def __init__(self, folder: Path, *, port: int | None = None, appendonly: bool = False) -> None:
+        self.folder = folder
+        self.port = port or free_port()
+        self.host = "127.0.0.1"
+        self.appendonly = appendonly
+        self.process: subprocess.Popen[bytes] | None = None
+        self._paused = False
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}/0"
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder / "redis.log"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        """Start the server (again, on the same port) and wait until it answers PING."""
+        if self.running:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        args = [
+            REDIS_SERVER,
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.folder),
+            "--logfile", str(self.log_file),
+            "--daemonize", "no",
+            "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", "always",
+            "--protected-mode", "yes",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self._paused = False
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"redis-server exited with {self.process.returncode} on port {self.port}:"
+                    f" {self._log_tail()}"
+                )
+            if self.ping():
+                return
+            time.sleep(0.01)
+        self.kill()
+        raise RuntimeError(f"redis-server on port {self.port} did not answer PING in time")
+
+    def ping(self, timeout: float = 0.5) -> bool:
+        """True if the server answers PING now (a plain socket, no client library)."""
+        try:
+            with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def command(self, *words: str) -> bytes:
+        """Send one inline command with redis-cli and return its raw output."""
+        return subprocess.run(
+            ["redis-cli", "-h", self.host, "-p", str(self.port), *words],
+            check=True,
+            capture_output=True,
+            timeout=5,
+        ).stdout
+
+    def stop(self) -> None:
+        """Stop the server as an admin would (SIGTERM) and wait for it to exit."""
+        self._end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Kill the server (SIGKILL): no shutdown, no save."""
+        self._end(signal.SIGKILL)
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted, nothing answers."""
+        if self.process is not None and self.running:
+            os.kill(self.process.pid, signal.SIGSTOP)
+            self._paused = True
+
+    def resume(self) -> None:
+        """Thaw a paused server (SIGCONT)."""
+        if self.process is not None and self._paused:
+            os.kill(self.process.pid, signal.SIGCONT)
+            self._paused = False
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def _end(self, sig: signal.Signals) -> None:
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            if self._paused and sig != signal.SIGKILL:
+                os.kill(process.pid, signal.SIGCONT)
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        self._paused = False
+        self.process = None
+
+    def _log_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            return " | ".join(self.log_file.read_text(errors="replace").splitlines()[-5:])
+        return "(no log)"
+
+    def __enter__(self) -> RedisServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.kill()
+
+
+def start_redis(folder: Path, *, appendonly: bool = False, attempts: int = 5) -> RedisServer:
+    """Start a server on a free port, trying another port if one was taken meanwhile."""
+    for attempt in range(attempts):
+        server = RedisServer(folder / f"redis-{attempt}", appendonly=appendonly)
+        try:
+            server.start()
+        except RuntimeError:
+            if attempt == attempts - 1:
+                raise
+            continue
+        return server
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def redis_server_factory(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
+    servers: list[RedisServer] = []
+
+    def factory(*, appendonly: bool = False) -> RedisServer:
+        server = start_redis(tmp_path / f"server-{len(servers)}", appendonly=appendonly)
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.kill()
+
+
+@pytest.fixture
+def redis_server(redis_server_factory: Callable[..., RedisServer]) -> RedisServer:
+    server: RedisServer = redis_server_factory()
+    return server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
