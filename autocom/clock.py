@@ -42,9 +42,7 @@ def parse_instant(text: str, timezone: str = "Europe/Paris") -> datetime:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"time {text!r}: write ISO 8601, e.g. 2026-12-25T10:00:00+01:00"
-        ) from None
+        raise ValueError(f"time {text!r}: write ISO 8601, e.g. 2026-12-25T10:00:00+01:00") from None
     tz = ZoneInfo(timezone)
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)

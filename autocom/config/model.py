@@ -83,7 +83,9 @@ def _describe(err: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str]
     where = ".".join(str(p) for p in path) or "file"
     kind = err["type"]
     if kind == "extra_forbidden":
-        return f"unknown key {path[-1]!r}" if path else "unknown key", "check its spelling"
+        parent = ".".join(str(p) for p in path[:-1])
+        key = f"unknown key {path[-1]!r}" if path else "unknown key"
+        return (f"{parent}: {key}" if parent else key), "check its spelling"
     if kind == "missing":
         return f"{where}: required key missing", f"add '{path[-1]}: ...'" if path else ""
     if kind in ("string_type",):

@@ -172,7 +172,8 @@ class Site(RuleModel):
     @model_validator(mode="after")
     def _contexts_known(self) -> Site:
         known = {c.name for c in self.contexts}
-        for item in (*self.users, *self.groups):
+        items: list[User | Group] = [*self.users, *self.groups]
+        for item in items:
             if item.context not in known:
                 raise ValueError(
                     f"{item.extension}: context {item.context!r} is not declared under contexts"

@@ -1,5 +1,5 @@
 """State kept by features: SQLite (embedded default) or Redis (several servers)."""
 
-from autocom.store.base import StateStore, StoreError, StoreUnavailable
+from autocom.store.base import StateStore, StoreClosed, StoreError, StoreUnavailable
 
-__all__ = ["StateStore", "StoreError", "StoreUnavailable"]
+__all__ = ["StateStore", "StoreClosed", "StoreError", "StoreUnavailable"]

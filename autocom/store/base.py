@@ -10,6 +10,7 @@ its safe path.
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 
@@ -19,6 +20,23 @@ class StoreError(Exception):
 
 class StoreUnavailable(StoreError):
     """The backend did not answer (down, timed out, locked)."""
+
+
+class StoreClosed(StoreError):
+    """The store was closed; opening a new one is the caller's job."""
+
+
+def check_args(namespace: str, ttl: float | None = None) -> None:
+    """Refuse what every backend must refuse the same way (a bug in the caller).
+
+    A namespace is a non-empty name without ':' (Redis keys are
+    ``<prefix>:<namespace>:<key>``, so a ':' would make two namespaces collide);
+    keys may hold any character.  A ttl is a finite number of seconds > 0.
+    """
+    if not namespace or ":" in namespace:
+        raise ValueError(f"bad store namespace {namespace!r}: write a non-empty name without ':'")
+    if ttl is not None and not (ttl > 0 and math.isfinite(ttl)):
+        raise ValueError(f"bad ttl {ttl!r}: write a number of seconds > 0, or None to keep")
 
 
 class StateStore(Protocol):
