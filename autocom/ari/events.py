@@ -277,7 +277,10 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], Event]] = {
     "StasisStart": _stasis_start,
     "StasisEnd": lambda d: StasisEnd(**_common(d), channel=_channel(d)),
     "ChannelDtmfReceived": lambda d: ChannelDtmfReceived(
-        **_common(d), channel=_channel(d), digit=_str(d, "digit"), duration_ms=_int(d, "duration_ms")
+        **_common(d),
+        channel=_channel(d),
+        digit=_str(d, "digit"),
+        duration_ms=_int(d, "duration_ms"),
     ),
     "ChannelHangupRequest": lambda d: ChannelHangupRequest(
         **_common(d), channel=_channel(d), cause=_int(d, "cause"), soft=d.get("soft") is True
