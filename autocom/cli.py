@@ -101,8 +101,6 @@ def cmd_dialplan(args: argparse.Namespace, cli: CliContext) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
-    from autocom.app import serve
-
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -115,6 +113,8 @@ def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
         except ValueError as exc:
             print(f"--now: {exc}", file=sys.stderr)
             return 2
+    from autocom.app import serve
+
     try:
         asyncio.run(serve(cli.config_path, cli.features, clock=clock))
     except ConfigError as exc:

@@ -1,0 +1,50 @@
+"""The autocom command: check lists every error with file:line and exits 1."""
+
+from pathlib import Path
+
+import pytest
+
+from autocom import __version__
+from autocom.cli import main
+
+SITE = """\
+contexts:
+  - name: compta
+    users: 2001-2090
+users:
+  - {extension: '2001', name: DUPONT, first_name: Jean, context: compta, devices: [a, b]}
+"""
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["version"], features=[]) == 0
+    assert capsys.readouterr().out.strip() == f"autocom {__version__}"
+
+
+def test_check_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "autocom.yaml").write_text("site: site.yaml\n")
+    (tmp_path / "site.yaml").write_text(SITE)
+    assert main(["-c", str(tmp_path / "autocom.yaml"), "check"], features=[]) == 0
+    assert "1 users" in capsys.readouterr().out
+
+
+def test_check_lists_every_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "autocom.yaml").write_text("timezone: Europe/Nowhere\nagi:\n  port: '99999'\n")
+    assert main(["-c", str(tmp_path / "autocom.yaml"), "check"], features=[]) == 1
+    err = capsys.readouterr().err
+    assert "autocom.yaml:1: timezone" in err
+    assert "autocom.yaml:3: agi.port" in err
+    assert "2 error(s)" in err
+
+
+def test_check_missing_site_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "autocom.yaml").write_text("site: nowhere.yaml\n")
+    assert main(["-c", str(tmp_path / "autocom.yaml"), "check"], features=[]) == 1
+    assert "nowhere.yaml: cannot read file" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_bad_now(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "autocom.yaml").write_text("site: site.yaml\n")
+    (tmp_path / "site.yaml").write_text(SITE)
+    assert main(["-c", str(tmp_path / "autocom.yaml"), "serve", "--now", "noon"], features=[]) == 2
+    assert "ISO 8601" in capsys.readouterr().err
