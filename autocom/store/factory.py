@@ -11,7 +11,7 @@ async def open_store(config: Config) -> StateStore:
     if state.backend == "redis":
         from autocom.store.redis_store import RedisStore
 
-        return await RedisStore.open(state.url, prefix=state.prefix, timeout=state.timeout)
+        return await RedisStore.open(state.url, prefix=state.prefix, op_timeout=state.timeout)
     from autocom.store.sqlite_store import SqliteStore
 
-    return await SqliteStore.open(config.resolve(state.path), timeout=state.timeout)
+    return await SqliteStore.open(config.resolve(state.path), op_timeout=state.timeout)

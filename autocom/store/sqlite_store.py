@@ -1,0 +1,264 @@
+"""The embedded state store: one SQLite file, durable writes, never blocking the loop.
+
+- WAL journal with ``synchronous=FULL``: a ``set``/``delete`` that returned was
+  committed and fsynced, so it survives ``kill -9`` and a power cut.
+- One table ``state(namespace, key, value, expires_at)``; ``expires_at`` is a
+  Unix time (wall clock, so every process sharing the file agrees).  Expired rows
+  are invisible at once and deleted lazily (on open, then by a write at most once
+  every ``purge_interval`` seconds).
+- All sqlite3 calls run in one dedicated worker thread that owns the connection;
+  the event loop only awaits.  Several processes may share the file: a writer
+  waits for the lock up to ``busy_timeout`` (= the store's timeout).
+- Every operation is bounded by ``timeout``: past it, or when the file is locked
+  or unreadable, the caller gets ``StoreUnavailable`` and can take its safe path.
+  A write that timed out may still have been applied (its outcome is unknown);
+  one still waiting in the queue is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from autocom.store.base import StoreClosed, StoreUnavailable, check_args
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (
+    namespace  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    expires_at REAL,
+    PRIMARY KEY (namespace, key)
+) WITHOUT ROWID
+"""
+SCHEMA_EXPIRY_INDEX = (
+    "CREATE INDEX IF NOT EXISTS state_expires_at ON state (expires_at) WHERE expires_at IS NOT NULL"
+)
+LIVE = "(expires_at IS NULL OR expires_at > ?)"
+
+
+def _prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string above every string that starts with prefix, if one is handy.
+
+    SQLite compares TEXT as UTF-8 bytes, which orders like code points, so
+    ``prefix <= key < bound`` selects exactly the keys starting with prefix.
+    """
+    if not prefix:
+        return None
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF or 0xD7FF <= last <= 0xDFFF:
+        return None  # no next code point that UTF-8 can hold: filter with substr only
+    return prefix[:-1] + chr(last + 1)
+
+
+class SqliteStore:
+    """A StateStore on one SQLite file; open it with ``await SqliteStore.open(path)``."""
+
+    def __init__(
+        self,
+        path: Path,
+        timeout: float,
+        executor: ThreadPoolExecutor,
+        connection: sqlite3.Connection,
+        *,
+        purge_interval: float,
+        max_pending: int,
+    ) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.purge_interval = purge_interval
+        self.max_pending = max_pending
+        self._executor = executor
+        self._conn = connection  # used only from the executor's single thread
+        self._next_purge = time.time() + purge_interval
+        self._pending = 0
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        op_timeout: float = 1.0,
+        *,
+        purge_interval: float = 60.0,
+        max_pending: int = 10_000,
+    ) -> SqliteStore:
+        """Create the folder and the file if needed, set WAL/FULL, create the table.
+
+        ``op_timeout`` (seconds) bounds every later operation and the wait for a
+        lock held by another process.  Raises StoreUnavailable if the file cannot
+        be opened (an unwritable folder, a corrupt file, a lock held too long).
+        """
+        path = Path(path)
+        timeout = op_timeout
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{path.name}")
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(executor, _connect, path, timeout)
+        try:
+            connection = await asyncio.wait_for(future, timeout * 5)
+        except (sqlite3.Error, OSError) as exc:
+            executor.shutdown(wait=False)
+            raise StoreUnavailable(f"sqlite store {path}: cannot open: {exc}") from exc
+        except TimeoutError:
+            executor.shutdown(wait=False)
+            raise StoreUnavailable(
+                f"sqlite store {path}: not opened within {timeout * 5:g}s (locked by another"
+                " process or a stuck disk?)"
+            ) from None
+        return cls(
+            path,
+            timeout,
+            executor,
+            connection,
+            purge_interval=purge_interval,
+            max_pending=max_pending,
+        )
+
+    # --- the StateStore operations -------------------------------------------------
+
+    async def get(self, namespace: str, key: str) -> str | None:
+        check_args(namespace)
+
+        def op(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                f"SELECT value FROM state WHERE namespace = ? AND key = ? AND {LIVE}",
+                (namespace, key, time.time()),
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run("get", op)
+
+    async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
+        check_args(namespace, ttl)
+        if not isinstance(value, str):
+            raise TypeError(f"store values are str, not {type(value).__name__}: encode it first")
+
+        def op(conn: sqlite3.Connection) -> None:
+            now = time.time()
+            expires_at = None if ttl is None else now + ttl
+            conn.execute(
+                "INSERT INTO state (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (namespace, key) DO UPDATE"
+                " SET value = excluded.value, expires_at = excluded.expires_at",
+                (namespace, key, value, expires_at),
+            )
+            if now >= self._next_purge:
+                self._next_purge = now + self.purge_interval
+                _purge(conn, now)
+
+        await self._run("set", op)
+
+    async def delete(self, namespace: str, key: str) -> bool:
+        check_args(namespace)
+
+        def op(conn: sqlite3.Connection) -> bool:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = conn.execute(
+                    f"DELETE FROM state WHERE namespace = ? AND key = ? AND {LIVE}",
+                    (namespace, key, time.time()),
+                )
+                existed = cursor.rowcount > 0
+                if not existed:  # an expired row: remove it, it did not "exist"
+                    conn.execute(
+                        "DELETE FROM state WHERE namespace = ? AND key = ?", (namespace, key)
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return existed
+
+        return await self._run("delete", op)
+
+    async def items(self, namespace: str, prefix: str = "") -> dict[str, str]:
+        check_args(namespace)
+
+        def op(conn: sqlite3.Connection) -> dict[str, str]:
+            sql = f"SELECT key, value FROM state WHERE namespace = ? AND {LIVE}"
+            params: list[object] = [namespace, time.time()]
+            if prefix:
+                sql += " AND key >= ? AND substr(key, 1, ?) = ?"
+                params += [prefix, len(prefix), prefix]
+                upper = _prefix_upper_bound(prefix)
+                if upper is not None:
+                    sql += " AND key < ?"
+                    params.append(upper)
+            return {str(k): str(v) for k, v in conn.execute(sql, params)}
+
+        return await self._run("items", op)
+
+    async def ping(self) -> bool:
+        try:
+            await self._run("ping", lambda conn: conn.execute("SELECT 1").fetchone())
+        except (StoreUnavailable, StoreClosed):
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Close the connection (after the queued operations) and stop the thread."""
+        if self._closed:
+            return
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        # nothing to lose on failure: every write that returned was already committed
+        with contextlib.suppress(sqlite3.Error, TimeoutError):
+            await asyncio.wait_for(loop.run_in_executor(self._executor, self._conn.close), 10)
+        self._executor.shutdown(wait=False)
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    async def _run(self, what: str, op: Callable[[sqlite3.Connection], T]) -> T:
+        if self._closed:
+            raise StoreClosed(f"sqlite store {self.path} is closed")
+        if self._pending >= self.max_pending:
+            raise StoreUnavailable(
+                f"sqlite store {self.path}: {self._pending} operations already waiting"
+            )
+        loop = asyncio.get_running_loop()
+        self._pending += 1
+        try:
+            future = loop.run_in_executor(self._executor, op, self._conn)
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            raise StoreUnavailable(
+                f"sqlite store {self.path}: {what} took more than {self.timeout:g}s"
+                " (file locked by another process or a slow disk?)"
+            ) from None
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"sqlite store {self.path}: {what} failed: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # a corrupt file, a disk I/O error
+            raise StoreUnavailable(f"sqlite store {self.path}: {what} failed: {exc}") from exc
+        finally:
+            self._pending -= 1
+
+
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    """Runs in the worker thread: open, configure, create the schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"cannot switch {path} to WAL (journal_mode={mode})")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(SCHEMA)
+        conn.execute(SCHEMA_EXPIRY_INDEX)
+        _purge(conn, time.time())
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _purge(conn: sqlite3.Connection, now: float) -> None:
+    conn.execute("DELETE FROM state WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,))

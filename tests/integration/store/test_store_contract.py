@@ -1,0 +1,270 @@
+"""The StateStore contract, run against every backend by the ``store`` fixture."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+
+from autocom.store.base import StateStore, StoreClosed, StoreError
+
+ODD_KEYS = [
+    "a:b",
+    "a:b:c",
+    ":",
+    "*",
+    "a*",
+    "a*b",
+    "[",
+    "a[1]",
+    "a[!x]",
+    "?",
+    "a?",
+    "\\",
+    "a\\*",
+    "'quoted'",
+    '"double"',
+    'it\'s "both"',
+    "with space",
+    "new\nline",
+    "tab\there",
+    "",
+    "%s%d",
+    "{json: 1}",
+    "0612345670",
+    "+33612345670",
+]
+UNICODE = ["é", "Éloïse Müller", "日本語", "😀📞", "עברית", "\u200b", "a\u0301"]
+
+
+async def test_missing_key_is_none(store: StateStore) -> None:
+    assert await store.get("speeddial", "nothing") is None
+    assert await store.items("speeddial") == {}
+    assert await store.delete("speeddial", "nothing") is False
+
+
+async def test_set_get_overwrite(store: StateStore) -> None:
+    await store.set("forwards", "1001", "0612345670")
+    assert await store.get("forwards", "1001") == "0612345670"
+    await store.set("forwards", "1001", "1002")
+    assert await store.get("forwards", "1001") == "1002"
+
+
+async def test_empty_value_is_a_value(store: StateStore) -> None:
+    await store.set("filters", "boss", "")
+    assert await store.get("filters", "boss") == ""
+    assert await store.items("filters") == {"boss": ""}
+
+
+async def test_delete(store: StateStore) -> None:
+    await store.set("forwards", "1001", "x")
+    assert await store.delete("forwards", "1001") is True
+    assert await store.get("forwards", "1001") is None
+    assert await store.delete("forwards", "1001") is False
+
+
+async def test_namespaces_are_separate(store: StateStore) -> None:
+    await store.set("forwards", "1001", "fwd")
+    await store.set("speeddial", "1001", "sd")
+    assert await store.get("forwards", "1001") == "fwd"
+    assert await store.get("speeddial", "1001") == "sd"
+    assert await store.items("forwards") == {"1001": "fwd"}
+    assert await store.delete("forwards", "1001") is True
+    assert await store.get("speeddial", "1001") == "sd"
+
+
+async def test_items_with_prefix(store: StateStore) -> None:
+    for key in ["1001", "1002", "1101", "2001", "10"]:
+        await store.set("speeddial", key, "v" + key)
+    await store.set("other", "1003", "elsewhere")
+    assert await store.items("speeddial") == {
+        "1001": "v1001",
+        "1002": "v1002",
+        "1101": "v1101",
+        "2001": "v2001",
+        "10": "v10",
+    }
+    assert await store.items("speeddial", "100") == {"1001": "v1001", "1002": "v1002"}
+    assert await store.items("speeddial", "10") == {"1001": "v1001", "1002": "v1002", "10": "v10"}
+    assert await store.items("speeddial", "3") == {}
+    assert await store.items("speeddial", "10019") == {}
+
+
+async def test_items_prefix_with_glob_and_like_characters(store: StateStore) -> None:
+    keys = ["a*", "a*b", "ab", "axb", "a[1]", "a1", "a?", "a%", "a_", "aZ", "a\\", "a\\b"]
+    for key in keys:
+        await store.set("ns", key, key)
+    assert set(await store.items("ns", "a*")) == {"a*", "a*b"}
+    assert set(await store.items("ns", "a[")) == {"a[1]"}
+    assert set(await store.items("ns", "a?")) == {"a?"}
+    assert set(await store.items("ns", "a%")) == {"a%"}
+    assert set(await store.items("ns", "a_")) == {"a_"}
+    assert set(await store.items("ns", "a\\")) == {"a\\", "a\\b"}
+    assert set(await store.items("ns", "a")) == set(keys)
+
+
+async def test_odd_keys_round_trip(store: StateStore) -> None:
+    for i, key in enumerate(ODD_KEYS):
+        await store.set("odd", key, f"value {i}")
+    for i, key in enumerate(ODD_KEYS):
+        assert await store.get("odd", key) == f"value {i}", key
+    assert await store.items("odd") == {key: f"value {i}" for i, key in enumerate(ODD_KEYS)}
+    for key in ODD_KEYS:
+        if key:
+            assert await store.items("odd", key) == {
+                k: f"value {i}" for i, k in enumerate(ODD_KEYS) if k.startswith(key)
+            }, key
+    assert await store.delete("odd", "a*") is True
+    assert await store.get("odd", "a*b") == "value 5"
+
+
+async def test_key_that_looks_like_another_namespace(store: StateStore) -> None:
+    await store.set("a", "b:c", "in a")
+    assert await store.items("a") == {"b:c": "in a"}
+    assert await store.get("a", "b:c") == "in a"
+    assert await store.items("b") == {}
+
+
+async def test_unicode_keys_and_values(store: StateStore) -> None:
+    for text in UNICODE:
+        await store.set("uni", text, text * 3)
+    for text in UNICODE:
+        assert await store.get("uni", text) == text * 3
+    assert await store.items("uni") == {text: text * 3 for text in UNICODE}
+    assert await store.items("uni", "É") == {"Éloïse Müller": "Éloïse Müller" * 3}
+    assert await store.items("uni", "😀") == {"😀📞": "😀📞" * 3}
+
+
+async def test_prefix_at_the_top_of_unicode(store: StateStore) -> None:
+    top = "\U0010ffff"
+    await store.set("uni", top, "top")
+    await store.set("uni", top + "x", "top x")
+    await store.set("uni", "\ud7ff" + "y", "below surrogates")
+    assert await store.items("uni", top) == {top: "top", top + "x": "top x"}
+    assert await store.items("uni", "\ud7ff") == {"\ud7ffy": "below surrogates"}
+
+
+async def test_nul_and_control_characters_in_values(store: StateStore) -> None:
+    value = "a\x00b\r\n\x1b[0m\x7f"
+    await store.set("ctl", "k", value)
+    assert await store.get("ctl", "k") == value
+
+
+async def test_large_values(store: StateStore) -> None:
+    big = "0123456789abcdef" * (4 * 1024 * 1024 // 16)  # 4 MiB
+    await store.set("cache", "big", big)
+    assert await store.get("cache", "big") == big
+    wide = "é📞" * 200_000
+    await store.set("cache", "wide", wide)
+    assert await store.items("cache") == {"big": big, "wide": wide}
+
+
+async def test_many_keys(store: StateStore) -> None:
+    expected = {f"{i:05d}": str(i) for i in range(1200)}  # more than one SCAN/MGET batch
+    await asyncio.gather(*(store.set("many", k, v) for k, v in expected.items()))
+    assert await store.items("many") == expected
+    assert len(await store.items("many", "001")) == 100
+
+
+async def test_ttl_expiry(store: StateStore) -> None:
+    await store.set("dircache", "short", "soon gone", ttl=0.3)
+    await store.set("dircache", "long", "stays", ttl=60)
+    await store.set("dircache", "forever", "stays too")
+    assert await store.get("dircache", "short") == "soon gone"
+    assert set(await store.items("dircache")) == {"short", "long", "forever"}
+    await asyncio.sleep(0.45)
+    assert await store.get("dircache", "short") is None
+    assert await store.items("dircache") == {"long": "stays", "forever": "stays too"}
+    assert await store.delete("dircache", "short") is False
+    await store.set("dircache", "short", "back")
+    assert await store.get("dircache", "short") == "back"
+
+
+async def test_set_without_ttl_clears_the_ttl(store: StateStore) -> None:
+    await store.set("ns", "k", "temporary", ttl=0.2)
+    await store.set("ns", "k", "permanent")
+    await asyncio.sleep(0.3)
+    assert await store.get("ns", "k") == "permanent"
+
+
+async def test_set_with_ttl_replaces_a_permanent_value(store: StateStore) -> None:
+    await store.set("ns", "k", "permanent")
+    await store.set("ns", "k", "temporary", ttl=0.2)
+    await asyncio.sleep(0.3)
+    assert await store.get("ns", "k") is None
+
+
+async def test_tiny_ttl_still_expires(store: StateStore) -> None:
+    await store.set("ns", "k", "v", ttl=0.0001)
+    await asyncio.sleep(0.05)
+    assert await store.get("ns", "k") is None
+
+
+async def test_concurrent_writes(store: StateStore) -> None:
+    async def writer(n: int) -> None:
+        for i in range(20):
+            await store.set("conc", f"w{n}-{i}", f"{n}:{i}")
+            await store.set("conc", "shared", f"{n}:{i}")
+
+    await asyncio.gather(*(writer(n) for n in range(10)))
+    found = await store.items("conc")
+    assert {k: v for k, v in found.items() if k != "shared"} == {
+        f"w{n}-{i}": f"{n}:{i}" for n in range(10) for i in range(20)
+    }
+    assert found["shared"] in {f"{n}:19" for n in range(10)}
+
+
+async def test_concurrent_mixed_operations(store: StateStore) -> None:
+    await asyncio.gather(*(store.set("mix", str(i), str(i)) for i in range(100)))
+    results = await asyncio.gather(
+        *(store.delete("mix", str(i)) for i in range(0, 100, 2)),
+        *(store.get("mix", str(i)) for i in range(1, 100, 2)),
+        store.items("mix", "9"),
+    )
+    assert results[:50] == [True] * 50
+    assert results[50:100] == [str(i) for i in range(1, 100, 2)]
+    assert await store.items("mix", "9") == {k: k for k in ["9", "91", "93", "95", "97", "99"]}
+
+
+async def test_ping_and_close(store: StateStore) -> None:
+    assert await store.ping() is True
+    await store.set("ns", "k", "v")
+    await store.close()
+    await store.close()  # twice is fine
+    assert await store.ping() is False
+    with pytest.raises(StoreClosed):
+        await store.get("ns", "k")
+    with pytest.raises(StoreClosed):
+        await store.set("ns", "k", "v")
+    with pytest.raises(StoreClosed):
+        await store.delete("ns", "k")
+    with pytest.raises(StoreError):
+        await store.items("ns")
+
+
+@pytest.mark.parametrize("namespace", ["", "a:b", ":"])
+async def test_bad_namespace_is_refused(store: StateStore, namespace: str) -> None:
+    with pytest.raises(ValueError, match="namespace"):
+        await store.set(namespace, "k", "v")
+    with pytest.raises(ValueError, match="namespace"):
+        await store.get(namespace, "k")
+    with pytest.raises(ValueError, match="namespace"):
+        await store.items(namespace)
+    with pytest.raises(ValueError, match="namespace"):
+        await store.delete(namespace, "k")
+
+
+@pytest.mark.parametrize("ttl", [0, -1, math.nan, math.inf])
+async def test_bad_ttl_is_refused(store: StateStore, ttl: float) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        await store.set("ns", "k", "v", ttl=ttl)
+    assert await store.get("ns", "k") is None
+
+
+async def test_non_string_value_is_refused(store: StateStore) -> None:
+    with pytest.raises(TypeError, match="str"):
+        await store.set("ns", "k", 42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="str"):
+        await store.set("ns", "k", b"bytes")  # type: ignore[arg-type]
+    assert await store.get("ns", "k") is None
