@@ -72,7 +72,10 @@ class AriClient:
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self.base = url.rstrip("/") + "/ari"
-        self.auth = aiohttp.BasicAuth(user, password)
+        if ":" in user:
+            raise ValueError("an ARI user name cannot contain ':' (RFC 7617)")
+        # The credentials go in a header only: never in a URL, so never in a log line.
+        self.headers = {"Authorization": aiohttp.encode_basic_auth(user, password)}
         self.timeout = timeout
         self._session = session
         self._own_session = session is None
@@ -115,7 +118,7 @@ class AriClient:
                 url,
                 params=_query(params),
                 json=body,
-                auth=self.auth,
+                headers=self.headers,
                 timeout=limit,
             ) as resp:
                 text = await resp.text()
@@ -392,7 +395,7 @@ class AriEventLink:
                 self.client.session.ws_connect(
                     url,
                     params=params,
-                    auth=self.client.auth,
+                    headers=self.client.headers,
                     heartbeat=self.heartbeat,
                     autoping=True,
                 ),
