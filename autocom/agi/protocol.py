@@ -1,0 +1,424 @@
+"""The FastAGI wire format, sans-IO: bytes in, events out; words in, bytes out.
+
+No sockets and no asyncio here (a test checks the imports).  Three pieces:
+
+- ``EnvironmentParser``: the block Asterisk sends first (``agi_network: yes``,
+  ``agi_network_script: ...``, ``agi_request: ...``, ..., ``agi_arg_N: ...``, blank
+  line) becomes an ``AgiEnvironment``.
+- ``format_command(verb, *args)``: one command line, every argument in double
+  quotes with ``\\`` and ``"`` escaped, as Asterisk's ``parse_args`` reads it back.
+  A value that would start a second command (CR, LF, NUL) is refused.
+- ``ReplyParser``: reply lines become ``Reply`` events, an inline ``HANGUP`` line a
+  ``HangupNotice``.
+
+Text is decoded as UTF-8 with ``surrogateescape``: bytes that are not UTF-8 (a
+Latin-1 caller name) survive a round trip through ``format_command`` unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+from urllib.parse import parse_qsl
+
+from autocom.agi.errors import AgiArgumentError, AgiProtocolError
+
+__all__ = [
+    "MAX_COMMAND_BYTES",
+    "MAX_COMMAND_WORDS",
+    "AgiEnvironment",
+    "EnvironmentParser",
+    "Event",
+    "HangupNotice",
+    "Reply",
+    "ReplyParser",
+    "format_command",
+]
+
+# Asterisk 22 reads a command into an 8192-byte buffer (LF and the C string's NUL
+# included) and splits it into at most MAX_ARGS (128) words, one slot being the
+# NULL terminator of argv.
+MAX_COMMAND_BYTES: Final = 8191
+MAX_COMMAND_WORDS: Final = 127
+
+_ENCODING: Final = "utf-8"
+_ERRORS: Final = "surrogateescape"
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@dataclass(frozen=True, slots=True)
+class AgiEnvironment:
+    """What Asterisk told us about the call, values as sent (strings, maybe empty)."""
+
+    script: str  # agi_network_script before '?'
+    query: Mapping[str, str]  # the part after '?', parsed (keyword arguments)
+    args: tuple[str, ...]  # agi_arg_1..N (positional arguments)
+    request: str
+    channel: str
+    language: str
+    type: str
+    uniqueid: str
+    version: str
+    callerid: str | None  # None when Asterisk sent 'unknown'
+    calleridname: str | None  # None when Asterisk sent 'unknown'
+    callingpres: str
+    callingani2: str
+    callington: str
+    callingtns: str
+    dnid: str
+    rdnis: str
+    context: str
+    extension: str
+    priority: str
+    enhanced: str
+    accountcode: str
+    threadid: str
+    raw: Mapping[str, str] = field(repr=False)  # every line, keys without 'agi_'
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, str]) -> AgiEnvironment:
+        """Build from the ``key -> value`` lines (keys without the ``agi_`` prefix)."""
+        get = raw.get
+        network_script = get("network_script")
+        if network_script is None:
+            # Not a FastAGI block (or no script in the URL): take the request's path.
+            request = get("request", "")
+            _, sep, path = request.partition("://")
+            network_script = path.partition("/")[2] if sep else request
+        script, _, query_string = network_script.partition("?")
+        query: Mapping[str, str] = (
+            MappingProxyType(dict(parse_qsl(query_string, keep_blank_values=True)))
+            if query_string
+            else _EMPTY
+        )
+        args = []
+        n = 1
+        while True:
+            value = get(f"arg_{n}")
+            if value is None:
+                break
+            args.append(value)
+            n += 1
+        callerid = get("callerid", "unknown")
+        calleridname = get("calleridname", "unknown")
+        return cls(
+            script=script,
+            query=query,
+            args=tuple(args),
+            request=get("request", ""),
+            channel=get("channel", ""),
+            language=get("language", ""),
+            type=get("type", ""),
+            uniqueid=get("uniqueid", ""),
+            version=get("version", ""),
+            callerid=None if callerid == "unknown" else callerid,
+            calleridname=None if calleridname == "unknown" else calleridname,
+            callingpres=get("callingpres", ""),
+            callingani2=get("callingani2", ""),
+            callington=get("callington", ""),
+            callingtns=get("callingtns", ""),
+            dnid=get("dnid", ""),
+            rdnis=get("rdnis", ""),
+            context=get("context", ""),
+            extension=get("extension", ""),
+            priority=get("priority", ""),
+            enhanced=get("enhanced", ""),
+            accountcode=get("accountcode", ""),
+            threadid=get("threadid", ""),
+            raw=MappingProxyType(dict(raw)),
+        )
+
+
+_EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
+
+
+class EnvironmentParser:
+    """Feed bytes; ``feed`` returns the ``AgiEnvironment`` once the blank line came.
+
+    Bounded: a line longer than ``max_line`` bytes or more than ``max_lines`` lines
+    raise ``AgiProtocolError``, as does a line that is not ``agi_<key>: <value>``.
+    Bytes after the blank line (an early ``HANGUP``) are kept in ``rest``.
+    """
+
+    __slots__ = ("_buf", "_done", "_lines", "_raw", "max_line", "max_lines", "rest")
+
+    def __init__(self, max_line: int = 16384, max_lines: int = 512) -> None:
+        self.max_line = max_line
+        self.max_lines = max_lines
+        self._buf = b""
+        self._raw: dict[str, str] = {}
+        self._lines = 0
+        self._done = False
+        self.rest = b""
+
+    @property
+    def started(self) -> bool:
+        """True once any byte arrived (a half block, for timeouts and logs)."""
+        return bool(self._buf) or self._lines > 0
+
+    def feed(self, data: bytes) -> AgiEnvironment | None:
+        if self._done:
+            raise RuntimeError("EnvironmentParser: the environment is already complete")
+        buf = self._buf + data if self._buf else data
+        raw = self._raw
+        start = 0
+        max_line = self.max_line
+        while True:
+            end = buf.find(b"\n", start)
+            if end < 0:
+                rest = buf[start:]
+                if len(rest) > max_line:
+                    raise AgiProtocolError(
+                        f"environment line longer than {max_line} bytes (no LF seen)"
+                    )
+                self._buf = rest
+                return None
+            if end - start > max_line:
+                raise AgiProtocolError(f"environment line longer than {max_line} bytes")
+            line = buf[start:end]
+            start = end + 1
+            if not line or line == b"\r":
+                self._done = True
+                self.rest = buf[start:]
+                self._buf = b""
+                return AgiEnvironment.from_raw(raw)
+            self._lines += 1
+            if self._lines > self.max_lines:
+                raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
+            if not line.startswith(b"agi_"):
+                raise AgiProtocolError(f"not an AGI environment line: {_show(line)}")
+            colon = line.find(b":", 4)
+            if colon < 0:
+                raise AgiProtocolError(f"environment line without ':': {_show(line)}")
+            key = line[4:colon].decode(_ENCODING, _ERRORS)
+            value_start = colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1
+            raw[key] = line[value_start:].decode(_ENCODING, _ERRORS)
+
+
+def _show(line: bytes, limit: int = 80) -> str:
+    text = repr(line[:limit])
+    return text + ("..." if len(line) > limit else "")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+_VERB_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ ")
+
+
+def format_command(verb: str, *args: str) -> bytes:
+    """``format_command("STREAM FILE", "beep", "#")`` -> ``b'STREAM FILE "beep" "#"\\n'``.
+
+    ``verb`` is the command's words, sent unquoted (upper-case letters and single
+    spaces only); every argument is sent in double quotes with ``\\`` and ``"``
+    escaped, so Asterisk reads back exactly ``args``.  Raises ``AgiArgumentError``
+    for a CR, LF or NUL in any argument, for a line over ``MAX_COMMAND_BYTES`` or
+    more than ``MAX_COMMAND_WORDS`` words.
+    """
+    if not verb or not _VERB_CHARS.issuperset(verb) or "  " in verb or verb.strip() != verb:
+        raise AgiArgumentError(f"not an AGI command verb: {verb!r}")
+    words = verb.count(" ") + 1 + len(args)
+    if words > MAX_COMMAND_WORDS:
+        raise AgiArgumentError(f"{verb}: {words} words, Asterisk reads at most {MAX_COMMAND_WORDS}")
+    parts = [verb]
+    for arg in args:
+        if not isinstance(arg, str):
+            raise AgiArgumentError(f"{verb}: argument {arg!r} is not a str")
+        if "\n" in arg or "\r" in arg or "\0" in arg:
+            raise AgiArgumentError(
+                f"{verb}: argument {arg[:40]!r} holds CR, LF or NUL; Asterisk would "
+                "run the rest as a new command"
+            )
+        if "\\" in arg:
+            arg = arg.replace("\\", "\\\\")
+        if '"' in arg:
+            arg = arg.replace('"', '\\"')
+        parts.append(f'"{arg}"')
+    line = (" ".join(parts) + "\n").encode(_ENCODING, _ERRORS)
+    if len(line) > MAX_COMMAND_BYTES:
+        raise AgiArgumentError(
+            f"{verb}: command of {len(line)} bytes, Asterisk's buffer takes "
+            f"{MAX_COMMAND_BYTES} (LF included)"
+        )
+    return line
+
+
+# --------------------------------------------------------------------------- replies
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One reply: ``200 result=1 (value) endpos=3``, ``510 ...``, a whole 520 block.
+
+    ``result`` is the text after ``result=`` (``None`` for 510/511/520; may be empty,
+    as GET DATA's ``result= (timeout)``); ``data`` the text between the first ``(``
+    and the LAST ``)`` (the value of GET VARIABLE, raw), or for 510/511/520 the
+    message (520: the usage text); ``extra`` the ``key=value`` words after it.
+    """
+
+    code: int
+    result: str | None
+    data: str | None
+    extra: Mapping[str, str]
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HangupNotice:
+    """Asterisk's inline ``HANGUP`` line: the channel hung up (a note, not a reply)."""
+
+
+HANGUP_NOTICE: Final = HangupNotice()
+
+Event = Reply | HangupNotice
+
+
+class ReplyParser:
+    """Feed bytes, get ``Reply`` / ``HangupNotice`` events in order.
+
+    Lines are bounded by ``max_line`` bytes and a multi-line 520 block by
+    ``max_usage_lines``; anything that is not an AGI reply raises
+    ``AgiProtocolError`` (and the parser stays broken: the stream cannot be
+    trusted).  Call ``feed_eof()`` when the peer closed: it says whether a reply was
+    cut in the middle.
+    """
+
+    __slots__ = ("_buf", "_error", "_usage", "max_line", "max_usage_lines")
+
+    def __init__(self, max_line: int = 65536, max_usage_lines: int = 512) -> None:
+        self.max_line = max_line
+        self.max_usage_lines = max_usage_lines
+        self._buf = b""
+        self._usage: list[str] | None = None
+        self._error: AgiProtocolError | None = None
+
+    @property
+    def mid_reply(self) -> bool:
+        """True when part of a reply (a partial line, an open 520 block) is buffered."""
+        return bool(self._buf) or self._usage is not None
+
+    def feed(self, data: bytes) -> list[Event]:
+        if self._error is not None:
+            raise self._error
+        try:
+            return self._feed(data)
+        except AgiProtocolError as exc:
+            self._error = exc
+            raise
+
+    def feed_eof(self) -> bool:
+        """The peer closed: returns True if it closed in the middle of a reply."""
+        return self.mid_reply
+
+    def _feed(self, data: bytes) -> list[Event]:
+        buf = self._buf + data if self._buf else data
+        events: list[Event] = []
+        start = 0
+        max_line = self.max_line
+        while True:
+            end = buf.find(b"\n", start)
+            if end < 0:
+                rest = buf[start:]
+                if len(rest) > max_line:
+                    raise AgiProtocolError(f"reply line longer than {max_line} bytes (no LF)")
+                self._buf = rest
+                return events
+            if end - start > max_line:
+                raise AgiProtocolError(f"reply line longer than {max_line} bytes")
+            if end > start and buf[end - 1] == 13:  # tolerate CRLF
+                line = buf[start : end - 1].decode(_ENCODING, _ERRORS)
+            else:
+                line = buf[start:end].decode(_ENCODING, _ERRORS)
+            start = end + 1
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+
+    def _line(self, line: str) -> Event | None:
+        usage = self._usage
+        if usage is not None:
+            usage.append(line)
+            if line.startswith("520 "):
+                self._usage = None
+                text = "\n".join(usage[1:-1])
+                return Reply(520, None, text, _EMPTY, tuple(usage))
+            if len(usage) > self.max_usage_lines:
+                raise AgiProtocolError(f"520 usage block longer than {self.max_usage_lines} lines")
+            return None
+        if line == "HANGUP":
+            return HANGUP_NOTICE
+        if len(line) < 3 or not (line[0] in _DIGITS and line[1] in _DIGITS and line[2] in _DIGITS):
+            raise AgiProtocolError(f"not an AGI reply: {line[:80]!r}")
+        code = int(line[:3])
+        sep = line[3:4]
+        if sep == "-":
+            if code != 520:
+                raise AgiProtocolError(f"multi-line reply with code {code}: {line[:80]!r}")
+            self._usage = [line]
+            return None
+        if sep not in (" ", ""):
+            raise AgiProtocolError(f"not an AGI reply: {line[:80]!r}")
+        rest = line[4:]
+        if not rest.startswith("result="):
+            if code == 200 or code == 100:
+                raise AgiProtocolError(f"{code} reply without result=: {line[:80]!r}")
+            return Reply(code, None, rest, _EMPTY, (line,))
+        return _parse_result(code, rest, line)
+
+
+_DIGITS: Final = frozenset("0123456789")
+
+
+def _parse_result(code: int, rest: str, line: str) -> Reply:
+    """``result=<r> [(<data>)] [key=value ...]`` after the code (no regex)."""
+    space = rest.find(" ", 7)
+    if space < 0:
+        return Reply(code, rest[7:], None, _EMPTY, (line,))
+    result = rest[7:space]
+    tail = rest[space + 1 :].lstrip(" ")
+    data: str | None = None
+    if tail.startswith("("):
+        close = tail.rfind(")")
+        if close < 0:
+            raise AgiProtocolError(f"reply data without closing ')': {line[:80]!r}")
+        data = tail[1:close]
+        tail = tail[close + 1 :]
+    if not tail or "=" not in tail:
+        return Reply(code, result, data, _EMPTY, (line,))
+    return Reply(code, result, data, _parse_extra(tail), (line,))
+
+
+def _parse_extra(tail: str) -> Mapping[str, str]:
+    """``endpos=3 results=1 text0="two words"``: key=value words, quotes allowed."""
+    extra: dict[str, str] = {}
+    i = 0
+    n = len(tail)
+    while i < n:
+        if tail[i] == " ":
+            i += 1
+            continue
+        eq = tail.find("=", i)
+        space = tail.find(" ", i)
+        if eq < 0 or (0 <= space < eq):
+            # a free word ("Gosub complete", "Trying..."): visible in Reply.lines
+            i = n if space < 0 else space + 1
+            continue
+        key = tail[i:eq]
+        j = eq + 1
+        if j < n and tail[j] == '"':
+            close = tail.find('"', j + 1)
+            if close < 0:
+                close = n
+            extra[key] = tail[j + 1 : close]
+            i = close + 1
+        else:
+            end = tail.find(" ", j)
+            if end < 0:
+                end = n
+            extra[key] = tail[j:end]
+            i = end
+    return extra
