@@ -1,0 +1,170 @@
+"""AGI hooks of forwards: gather facts, call the engine, set at most two variables.
+
+- ``forward-code`` (user, dialed): a feature code *2x. Sets AUTOCOM_FWD_PROMPT
+  (sound files joined by '&', for Playback) and AUTOCOM_FWD_LAMPS ('INUSE,
+  NOT_INUSE,NOT_INUSE' for unc,rna,busy; empty: leave the lamps alone).
+- ``forward-ring`` (user, phase, chain): before ringing a user (phase
+  unconditional), after no answer (noanswer) or on busy (busy). Sets
+  AUTOCOM_FWD to 'internal:<ext>', 'external:<number>' or '' (ring the user).
+- ``forward-phone`` (forwardername, target, chain, user): a phone answered
+  302; the dialplan runs this in FORWARD_CONTEXT. Sets AUTOCOM_FWD likewise;
+  '' means the forward leg fails.
+
+The forwarding user is the owner of the calling device when the channel is a
+known PJSIP device (so a phone cannot forward for someone else), else the
+extension the dialplan passed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import cast
+
+from apps.forwards import engine, state
+from apps.forwards.rights import rights_for
+from apps.forwards.rules import ForwardsRules, ForwardType
+from autocom.feature import AgiRequest
+from autocom.site.model import Site
+from autocom.store.base import StoreError
+
+log = logging.getLogger("autocom.forwards")
+
+PROMPT_FAILED = "beeperr&ss-noservice"
+PHASES = frozenset({"unconditional", "noanswer", "busy"})
+
+
+def device_of_channel(channel: str) -> str:
+    """'PJSIP/desk-2001-0000000a' -> 'desk-2001' ('' if not a PJSIP channel)."""
+    tech, _, rest = channel.partition("/")
+    if tech.upper() != "PJSIP" or "-" not in rest:
+        return ""
+    return rest.rsplit("-", 1)[0]
+
+
+def who(site: Site, channel: str, claimed: str) -> str:
+    """The acting user: the owner of the channel's device if known, else ``claimed``."""
+    owner = site.owner_of_device(device_of_channel(channel))
+    return owner.extension if owner is not None else claimed
+
+
+def _rules(request: AgiRequest) -> ForwardsRules:
+    rules = request.config.rules.get("forwards")
+    return rules if isinstance(rules, ForwardsRules) else ForwardsRules()
+
+
+def _arg(request: AgiRequest, index: int) -> str:
+    args = request.env.args
+    return args[index].strip() if len(args) > index else ""
+
+
+def _log(event: str, **fields: object) -> None:
+    log.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
+
+
+async def forward_code(request: AgiRequest) -> None:
+    """*21<number>, *21, *22..., *20: change the caller's forwards."""
+    session = request.session
+    site = request.config.site
+    rules = _rules(request)
+    user = who(site, request.env.channel, _arg(request, 0))
+    dialed = _arg(request, 1)
+    code = engine.parse_code(rules, dialed)
+    if code is None:
+        _log("forward-code", user=user, dialed=dialed, outcome="refused", reason="not a code")
+        await session.set_variable("AUTOCOM_FWD_PROMPT", PROMPT_FAILED)
+        return
+    try:
+        before = await state.load(request.ctx.store, user)
+        decision = engine.decide_set(
+            rules,
+            site,
+            user,
+            code,
+            before,
+            rights_for(request.config, request.now, "forward"),
+        )
+        if decision.accepted and decision.changes:
+            await state.save(request.ctx.store, user, decision.changes)
+    except StoreError as exc:
+        _log("forward-code", user=user, dialed=dialed, outcome="refused", reason=f"store: {exc}")
+        await session.set_variable("AUTOCOM_FWD_PROMPT", PROMPT_FAILED)
+        return
+    _log(
+        "forward-code",
+        user=user,
+        dialed=dialed,
+        outcome=decision.outcome,
+        category=decision.category,
+        reason=decision.reason,
+        trace=list(decision.trace),
+    )
+    await session.set_variable("AUTOCOM_FWD_PROMPT", "&".join(decision.prompts))
+    if decision.accepted:
+        await session.set_variable("AUTOCOM_FWD_LAMPS", engine.lamps_value(decision.lamps(before)))
+
+
+async def _apply_ring(request: AgiRequest, decision: engine.RingDecision, **facts: str) -> None:
+    _log(
+        "forward-ring",
+        **facts,
+        action=decision.action,
+        route=decision.route,
+        target=decision.target,
+        destination=decision.destination,
+        category=decision.category,
+        reason=decision.reason,
+        trace=list(decision.trace),
+    )
+    await request.session.set_variable("AUTOCOM_FWD", decision.value)
+
+
+async def forward_ring(request: AgiRequest) -> None:
+    """Does the call to a user follow one of the user's forwards now?"""
+    site = request.config.site
+    user = _arg(request, 0)
+    phase = _arg(request, 1)
+    chain = engine.parse_chain(_arg(request, 2))
+    if phase not in PHASES:
+        decision = engine.RingDecision("ring", reason=f"unknown phase {phase!r}")
+        await _apply_ring(request, decision, user=user, phase=phase)
+        return
+    ftype = cast(ForwardType, phase)
+    try:
+        current = await state.load_type(request.ctx.store, user, ftype)
+    except StoreError as exc:
+        decision = engine.RingDecision("ring", reason=f"state store: {exc}; ringing the user")
+        await _apply_ring(request, decision, user=user, phase=phase)
+        return
+    decision = engine.decide_ring(
+        _rules(request),
+        site,
+        user,
+        ftype,
+        current,
+        chain,
+        rights_for(request.config, request.now, "forward"),
+    )
+    await _apply_ring(request, decision, user=user, phase=phase, chain=",".join(chain))
+
+
+async def forward_phone(request: AgiRequest) -> None:
+    """A phone answered 302: may its owner forward this call there now?"""
+    site = request.config.site
+    forwarder = _arg(request, 0)
+    target = _arg(request, 1)
+    chain = engine.parse_chain(_arg(request, 2))
+    user = who(site, forwarder, _arg(request, 3))
+    decision = engine.decide_ring(
+        _rules(request),
+        site,
+        user,
+        "phone",
+        {},
+        chain,
+        rights_for(request.config, request.now, "forward"),
+        phone_target=target,
+    )
+    await _apply_ring(
+        request, decision, user=user, phase="phone", forwarder=forwarder, chain=",".join(chain)
+    )

@@ -1,0 +1,70 @@
+"""The call-rights view the forward engine needs, and the adapter to time_rules.
+
+The engine takes a ``RightsCheck``: a function (user, number) -> decision,
+built once per request by :func:`rights_for` from the time_rules engine with
+``purpose="forward"`` and the time of the request.  The engine never imports
+time_rules, so it stays a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from autocom.loader import Config
+
+
+class RightsView(Protocol):
+    """What the forward and speed-dial engines read from a time_rules decision."""
+
+    @property
+    def verdict(self) -> str: ...  # "allow" | "deny" | "pin"
+
+    @property
+    def category(self) -> str | None: ...  # "internal", "mobile", "international"...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def trace(self) -> Sequence[str]: ...  # "file:line ..." lines that decided
+
+    @property
+    def number(self) -> str | None: ...  # external number, line prefix removed
+
+
+# (user extension, dialed number) -> that user's rights for that number, now.
+RightsCheck = Callable[[str, str], RightsView]
+
+INTERNAL = "internal"
+EMERGENCY = "emergency"
+# Categories the numbering plan gives a number it cannot classify.
+UNKNOWN = frozenset({"", "unknown", "unclassified", "none"})
+
+
+def is_unclassified(decision: RightsView) -> bool:
+    cat = decision.category
+    return cat is None or cat.lower() in UNKNOWN
+
+
+def rights_for(
+    config: Config, when: datetime, purpose: Literal["call", "forward"] = "forward"
+) -> RightsCheck:
+    """A RightsCheck reading the time_rules rules of ``config`` at ``when``."""
+    from apps.time_rules import engine as tr_engine
+
+    rules = config.rules.get("time_rules")
+    if rules is None:
+        raise LookupError(
+            "forwards and speed dials need call rights: name a time_rules file under "
+            "rules: in autocom.yaml"
+        )
+    site = config.site
+
+    def check(user: str, number: str) -> RightsView:
+        decision: RightsView = tr_engine.decide(rules, site, user, number, when, purpose=purpose)
+        return decision
+
+    return check

@@ -1,0 +1,92 @@
+"""forwards.yaml: the feature codes and the limits of forward chains.
+
+The file is optional: without it the XiVO codes (*20..*23) and a chain of at
+most 5 forwards apply.  Example::
+
+    codes:
+      unconditional: "*21"
+      no_answer: "*22"
+      busy: "*23"
+      cancel_all: "*20"
+    max_chain: 5          # forwards followed in one call before ringing where it stands
+    emergency_forward: refuse
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from autocom.config.model import RuleModel
+
+CODE_RE = re.compile(r"^[*#0-9]{1,8}$")
+
+# The three kinds of forward, as stored and as written in the CLI.
+ForwardType = Literal["unconditional", "noanswer", "busy"]
+FORWARD_TYPES: tuple[ForwardType, ...] = ("unconditional", "noanswer", "busy")
+# Short names used in BLF device names and dialplan variables.
+SHORT: dict[ForwardType, str] = {"unconditional": "unc", "noanswer": "rna", "busy": "busy"}
+ALIASES: dict[str, ForwardType] = {
+    "unconditional": "unconditional",
+    "unc": "unconditional",
+    "always": "unconditional",
+    "noanswer": "noanswer",
+    "no_answer": "noanswer",
+    "no-answer": "noanswer",
+    "rna": "noanswer",
+    "busy": "busy",
+}
+
+
+def forward_type(text: str) -> ForwardType:
+    """Read a forward type as an admin writes it ('unconditional', 'rna', 'busy'...)."""
+    try:
+        return ALIASES[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"forward type {text!r}: write unconditional, noanswer or busy") from None
+
+
+class ForwardCodes(RuleModel):
+    """Feature codes dialed from a phone; the code alone toggles the last destination."""
+
+    unconditional: str = "*21"
+    no_answer: str = "*22"
+    busy: str = "*23"
+    cancel_all: str = "*20"
+
+    @field_validator("unconditional", "no_answer", "busy", "cancel_all")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if not CODE_RE.match(v):
+            raise ValueError(f"feature code {v!r}: write digits, * or #, e.g. '*21'")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ForwardCodes:
+        codes = [self.unconditional, self.no_answer, self.busy, self.cancel_all]
+        for i, a in enumerate(codes):
+            for b in codes[i + 1 :]:
+                if a.startswith(b) or b.startswith(a):
+                    raise ValueError(
+                        f"feature codes {a!r} and {b!r}: one is the start of the other, "
+                        "so a number after it could not be told apart"
+                    )
+        return self
+
+    def by_type(self) -> dict[ForwardType, str]:
+        return {"unconditional": self.unconditional, "noanswer": self.no_answer, "busy": self.busy}
+
+
+class ForwardsRules(RuleModel):
+    """The whole forwards.yaml."""
+
+    codes: ForwardCodes = ForwardCodes()
+    # Forwards followed in one call (A->B->C is 2); beyond it the call rings where it is.
+    max_chain: int = Field(default=5, ge=1, le=20)
+    # A forward to an emergency number is refused when set (a call to 112 is
+    # never blocked, but sending other people's calls there is not allowed).
+    emergency_forward: Literal["refuse", "allow"] = "refuse"
+    # Longest destination accepted (digits).
+    max_digits: int = Field(default=20, ge=2, le=30)

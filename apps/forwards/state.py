@@ -1,0 +1,84 @@
+"""Forward state in the state store: namespace "forwards", one key per user and type.
+
+Key ``<extension>:<type>`` (e.g. ``2001:unconditional``), value JSON
+``{"destination": "0612345678", "enabled": true}``.  One key per type keeps
+writes small and independent: two servers changing two types of the same
+user never overwrite each other.  A turned-off forward keeps its destination,
+so dialing the code alone turns it back on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from apps.forwards.engine import Forward
+from apps.forwards.rules import FORWARD_TYPES, ForwardType
+from autocom.store.base import StateStore
+
+NAMESPACE = "forwards"
+
+
+def _key(user: str, ftype: ForwardType) -> str:
+    return f"{user}:{ftype}"
+
+
+def encode(fwd: Forward) -> str:
+    return json.dumps({"destination": fwd.destination, "enabled": fwd.enabled})
+
+
+def decode(value: str) -> Forward | None:
+    """A stored value, or None if it is not one we wrote (ignored, never fatal)."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    dest, enabled = data.get("destination"), data.get("enabled")
+    if not isinstance(dest, str) or not isinstance(enabled, bool):
+        return None
+    return Forward(dest, enabled)
+
+
+def _parse(items: Mapping[str, str]) -> dict[str, dict[ForwardType, Forward]]:
+    out: dict[str, dict[ForwardType, Forward]] = {}
+    for key, value in items.items():
+        user, _, raw_type = key.partition(":")
+        for ftype in FORWARD_TYPES:
+            if raw_type == ftype:
+                fwd = decode(value)
+                if fwd is not None:
+                    out.setdefault(user, {})[ftype] = fwd
+    return out
+
+
+async def load(store: StateStore, user: str) -> dict[ForwardType, Forward]:
+    """Every forward of ``user`` (one store round trip)."""
+    return _parse(await store.items(NAMESPACE, f"{user}:")).get(user, {})
+
+
+async def load_type(store: StateStore, user: str, ftype: ForwardType) -> dict[ForwardType, Forward]:
+    """Only the forward of one type (what a ring-time decision needs)."""
+    value = await store.get(NAMESPACE, _key(user, ftype))
+    fwd = decode(value) if value is not None else None
+    return {ftype: fwd} if fwd is not None else {}
+
+
+async def load_all(store: StateStore) -> dict[str, dict[ForwardType, Forward]]:
+    """Every user's forwards, for `autocom forwards list`."""
+    return _parse(await store.items(NAMESPACE))
+
+
+async def save(store: StateStore, user: str, changes: Mapping[ForwardType, Forward]) -> None:
+    for ftype, fwd in changes.items():
+        await store.set(NAMESPACE, _key(user, ftype), encode(fwd))
+
+
+async def clear(store: StateStore, user: str) -> int:
+    """Forget every forward of ``user`` (destinations too); the number removed."""
+    removed = 0
+    for ftype in FORWARD_TYPES:
+        if await store.delete(NAMESPACE, _key(user, ftype)):
+            removed += 1
+    return removed
