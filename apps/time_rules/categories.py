@@ -1,0 +1,193 @@
+"""Call categories: which kind of number was dialed.
+
+How a dialed number gets its one category (in this order):
+
+1. ``emergency``: the number as dialed, or what follows the line prefix,
+   matches an emergency pattern. Checked first, always.
+2. ``internal``: the number as dialed is a site number (a user, a group, or in
+   a range of an internal context of site.yaml) or matches an ``internal``
+   pattern of the rule file.
+3. External categories: when a line prefix is set, only a number starting with
+   it is external, and the patterns are matched against what follows it; the
+   most specific pattern wins (see :mod:`apps.time_rules.patterns`).
+4. ``other``: anything else (a number no pattern knows); classes may name it.
+
+The French plan (``plan: fr``, the default) is below. A ``categories:``
+entry of the rule file with the same name replaces a built-in category, a new
+name adds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from apps.time_rules.patterns import Pattern
+from autocom.site.model import NumberRange, Site
+
+if TYPE_CHECKING:
+    from apps.time_rules.rules import RightsFile
+    from autocom.config.yaml_source import Document
+
+BUILTIN = "built-in French plan"
+
+# After the line prefix. National numbers are 10 digits: 0 + 9.
+FRENCH_PLAN: dict[str, tuple[str, ...]] = {
+    "emergency": (
+        "_15", "_17", "_18", "_112", "_114", "_115", "_119",
+        "_116000", "_191", "_196", "_197",
+    ),
+    "national": ("_0[1-5]XXXXXXXX", "_09XXXXXXXX"),  # geographic 01-05, and 09
+    "mobile": ("_0[67]XXXXXXXX",),
+    "special": ("_08XXXXXXXX",),  # 080 free, 081/082 shared cost, 084 ...
+    "premium": ("_089XXXXXXX", "_0836XXXXXX", "_118XXX"),  # surcharged, directories
+    "short": ("_3XXX", "_10XX"),  # 3xxx services, 10xx operators
+    "international": ("00",),
+}  # fmt: skip
+
+INTERNAL = "internal"
+EMERGENCY = "emergency"
+OTHER = "other"
+RESERVED_CATEGORY_WORDS = frozenset({"default", "forward", "description", OTHER})
+
+
+@dataclass(frozen=True)
+class PatternEntry:
+    pattern: Pattern
+    category: str
+    where: str  # file:line, or the built-in plan
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The category of a dialed number, and why."""
+
+    category: str
+    number: str  # the number with the line prefix removed (external), else as dialed
+    pattern: str  # the pattern that matched ("" for site numbers and other)
+    where: str  # file:line of the pattern, or "site.yaml ..."
+
+
+@dataclass(frozen=True)
+class CategoryTable:
+    names: tuple[str, ...]
+    emergency: tuple[PatternEntry, ...]
+    internal_patterns: tuple[PatternEntry, ...]
+    internal_numbers: frozenset[str]
+    internal_ranges: tuple[NumberRange, ...]
+    external: tuple[PatternEntry, ...]
+    site_file: str = "site.yaml"
+
+    def classify(self, dialed: str, prefix: str) -> Classified:
+        stripped: str | None
+        if prefix:
+            stripped = dialed[len(prefix) :] if dialed.startswith(prefix) else None
+        else:
+            stripped = dialed
+        for candidate in (dialed, stripped):
+            if candidate:
+                hit = _best(self.emergency, candidate)
+                if hit is not None:
+                    return Classified(EMERGENCY, candidate, hit.pattern.text, hit.where)
+        if dialed in self.internal_numbers or any(dialed in r for r in self.internal_ranges):
+            return Classified(INTERNAL, dialed, "", f"{self.site_file}: site number")
+        hit = _best(self.internal_patterns, dialed)
+        if hit is not None:
+            return Classified(INTERNAL, dialed, hit.pattern.text, hit.where)
+        if stripped:
+            hit = _best(self.external, stripped)
+            if hit is not None:
+                return Classified(hit.category, stripped, hit.pattern.text, hit.where)
+        return Classified(OTHER, stripped or dialed, "", "no pattern matches")
+
+
+def _best(entries: tuple[PatternEntry, ...], number: str) -> PatternEntry | None:
+    best: PatternEntry | None = None
+    best_key: tuple[int, ...] = ()
+    for entry in entries:
+        if entry.pattern.matches(number):
+            key = entry.pattern.key(number)
+            if best is None or key < best_key:
+                best, best_key = entry, key
+    return best
+
+
+def build_category_table(
+    model: RightsFile,
+    doc: Document,
+    site: Site,
+    issue: Callable[..., None],
+) -> CategoryTable:
+    file = doc.file
+    plan: Mapping[str, tuple[str, ...]] = FRENCH_PLAN if model.plan == "fr" else {}
+    entries: dict[str, list[PatternEntry]] = {}
+    for name, patterns in plan.items():
+        if name in model.categories:
+            continue
+        entries[name] = [PatternEntry(Pattern.parse(p), name, BUILTIN) for p in patterns]
+    for name, patterns in model.categories.items():
+        if not patterns:
+            issue(("categories", name), f"category {name}: no pattern", "list at least one")
+        entries[name] = []
+        for i, text in enumerate(patterns):
+            line = doc.line_of(("categories", name, i))
+            try:
+                pat = Pattern.parse(text)
+            except ValueError as exc:
+                issue(("categories", name, i), f"category {name}: {exc}")
+                continue
+            entries[name].append(PatternEntry(pat, name, f"{file}:{line}"))
+    if not entries.get(EMERGENCY):
+        issue(
+            ("categories",),
+            "no emergency numbers: with 'plan: none' list them under categories: emergency:",
+            'e.g. emergency: ["_112", "_15", "_17", "_18"]',
+        )
+    external = [e for name, es in entries.items() if name not in (EMERGENCY, INTERNAL) for e in es]
+    # Ambiguous: two categories match a common number with the same specificity.
+    for i, a in enumerate(external):
+        for b in external[i + 1 :]:
+            if a.category != b.category and a.pattern.ambiguous_with(b.pattern):
+                issues_at = b if b.where != BUILTIN else a
+                path = _pattern_path(model, issues_at)
+                issue(
+                    path,
+                    f"patterns {a.pattern} ({a.category}, {a.where}) and {b.pattern} "
+                    f"({b.category}, {b.where}) overlap with the same specificity: "
+                    "a number matching both has no single category",
+                    "make one pattern more specific, or split the ranges",
+                )
+
+    numbers: set[str] = set()
+    numbers.update(u.extension for u in site.users)
+    numbers.update(g.extension for g in site.groups)
+    ranges: list[NumberRange] = []
+    for ctx in site.contexts:
+        if ctx.kind == "internal":
+            ranges.extend((*ctx.users, *ctx.groups, *ctx.conferences))
+    emergency = tuple(entries.get(EMERGENCY, ()))
+    for number in sorted(numbers):
+        if _best(emergency, number) is not None:
+            issue(
+                (),
+                f"site number {number} is an emergency number: it could never be called",
+                "renumber it in site.yaml",
+            )
+    names = tuple(sorted({*entries, INTERNAL, EMERGENCY, OTHER}))
+    return CategoryTable(
+        names=names,
+        emergency=emergency,
+        internal_patterns=tuple(entries.get(INTERNAL, ())),
+        internal_numbers=frozenset(numbers),
+        internal_ranges=tuple(ranges),
+        external=tuple(external),
+    )
+
+
+def _pattern_path(model: RightsFile, entry: PatternEntry) -> tuple[str | int, ...]:
+    pats = model.categories.get(entry.category, ())
+    for i, text in enumerate(pats):
+        if text == entry.pattern.text:
+            return ("categories", entry.category, i)
+    return ("categories",)

@@ -1,0 +1,155 @@
+"""The call-rights decision: a pure function of (rules, site, caller, dialed, time).
+
+``decide`` never does I/O and never raises for a normal outcome: it returns a
+:class:`RightsDecision` with the verdict, the reason and the trace of the
+rule-file lines that decided.
+
+Order of the decision:
+
+1. the dialed number's category (:mod:`apps.time_rules.categories`);
+2. emergency numbers: always allowed for a call, whatever any rule says (a
+   forward to an emergency number is refused);
+3. the caller's class (extension > range, narrower first > group > department
+   > context > default);
+4. in the class, the category's rule lines in file order: the first whose slot
+   is active decides, then the category's ``default``; a category the class
+   does not list takes the class ``default`` (deny when absent), except
+   ``internal``, allowed unless the class lists it. For ``purpose="forward"``
+   the class's ``forward:`` section is read instead, and its default is deny.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from apps.time_rules.categories import EMERGENCY, INTERNAL, Classified
+from apps.time_rules.rules import RuleLine, TimeRules, assignment_of
+from apps.time_rules.slots import is_active, local_time
+from autocom.site.model import Site
+
+Purpose = Literal["call", "forward"]
+VerdictT = Literal["allow", "deny", "pin"]
+
+
+@dataclass(frozen=True)
+class RightsDecision:
+    verdict: VerdictT
+    category: str
+    class_name: str | None
+    slot: str | None  # the active slot that decided; None when a default decided
+    reason: str
+    trace: tuple[str, ...]  # "file:line what", in the order they were used
+    number: str  # the external number without the line prefix (else as dialed)
+    caller: str = ""
+    dialed: str = ""
+    purpose: Purpose = "call"
+    when: str = ""  # local ISO time the decision was made for
+
+    def log_record(self) -> dict[str, Any]:
+        """The JSON-line audit record (see hooks)."""
+        return {
+            "event": "rights",
+            "purpose": self.purpose,
+            "caller": self.caller,
+            "dialed": self.dialed,
+            "number": self.number,
+            "category": self.category,
+            "class": self.class_name,
+            "slot": self.slot,
+            "decision": self.verdict,
+            "reason": self.reason,
+            "at": self.when,
+        }
+
+
+def decide(
+    rules: TimeRules,
+    site: Site,
+    caller: str,
+    dialed: str,
+    when: datetime,
+    purpose: Purpose = "call",
+    context: str | None = None,
+) -> RightsDecision:
+    """Allow, deny or pin for ``caller`` dialing ``dialed`` at ``when``."""
+    local = local_time(rules.tz, when)
+    cat = rules.categories.classify(dialed, rules.line_prefix)
+    trace = [f"{cat.where} category {cat.category}" + (f" ({cat.pattern})" if cat.pattern else "")]
+
+    def done(
+        verdict: VerdictT, reason: str, class_name: str | None = None, slot: str | None = None
+    ) -> RightsDecision:
+        return RightsDecision(
+            verdict,
+            cat.category,
+            class_name,
+            slot,
+            reason,
+            tuple(trace),
+            cat.number,
+            caller,
+            dialed,
+            purpose,
+            local.isoformat(),
+        )
+
+    if cat.category == EMERGENCY:
+        if purpose == "forward":
+            return done("deny", "a forward to an emergency number is refused")
+        return done("allow", "emergency numbers are always allowed")
+
+    assigned = assignment_of(rules, site, caller, context)
+    if assigned is None:
+        if cat.category == INTERNAL:
+            return done("allow", f"{caller} has no class; internal numbers are allowed")
+        trace.append(f"{rules.file} assign: no class for {caller} and no assign.default")
+        return done("deny", f"{caller} has no class (and no assign.default)")
+    trace.append(f"{assigned.where} {assigned.selector} -> class {assigned.class_name}")
+    cls = rules.classes[assigned.class_name]
+    name = cls.name
+
+    if purpose == "forward":
+        lines = cls.forwards.get(cat.category)
+        fallback = cls.forward_default
+        missing = "forward: no default: external forwards are denied"
+    else:
+        lines = cls.calls.get(cat.category)
+        fallback = cls.call_default
+        missing = "no default: denied"
+
+    if lines is None and cat.category == INTERNAL:
+        return done("allow", f"class {name} does not list internal: internal is allowed", name)
+    for group in (lines or (), fallback):
+        hit = _first_active(rules, group, local)
+        if hit is not None:
+            line, slot = hit
+            trace.append(f"{slot.where} slot {slot.name} active" if slot else "")
+            trace.append(f"{line.where} {line.text}")
+            trace[:] = [t for t in trace if t]
+            if slot is not None:
+                reason = f"class {name}, {cat.category}, during {slot.name}: {line.verdict}"
+            elif group is lines:
+                reason = f"class {name}, {cat.category}, no listed slot active: {line.verdict}"
+            else:
+                reason = f"class {name}: {cat.category} not listed, class default: {line.verdict}"
+            return done(line.verdict, reason, name, slot.name if slot else None)  # type: ignore[arg-type]
+    trace.append(f"{cls.where} class {name}: {missing}")
+    return done("deny", f"class {name}: {cat.category} not allowed ({missing})", name)
+
+
+def _first_active(
+    rules: TimeRules, lines: tuple[RuleLine, ...], local: datetime
+) -> tuple[RuleLine, Any] | None:
+    for line in lines:
+        if line.slot is None:
+            return line, None
+        if is_active(rules.slots, line.slot, local):
+            return line, rules.slots[line.slot]
+    return None
+
+
+def classify(rules: TimeRules, dialed: str) -> Classified:
+    """The category of a dialed number (for other features and the CLI)."""
+    return rules.categories.classify(dialed, rules.line_prefix)

@@ -1,0 +1,577 @@
+"""The rights rule file (rights.yaml) as frozen models, and its compiled form.
+
+``load_rules(path, site)`` reads the YAML, validates it into :class:`RightsFile`
+(pydantic, file:line errors), then compiles it into :class:`TimeRules`: the
+lookup structures the engine uses (category table, compiled slots, per-class
+verdict lists, the caller -> class index). Everything a decision needs is built
+here, once per (re)load, so a decision costs the same with 10 rules or 100,000.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+
+from apps.time_rules.categories import (
+    RESERVED_CATEGORY_WORDS,
+    CategoryTable,
+    build_category_table,
+)
+from apps.time_rules.slots import (
+    CompiledSlot,
+    DateRule,
+    HolidayCalendar,
+    HourRange,
+    compile_slots,
+    parse_dates,
+    parse_hours,
+    parse_weekdays,
+)
+from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, validate
+from autocom.config.yaml_source import Document
+from autocom.site.model import NumberRange, Site
+
+Verdict = Literal["allow", "deny", "pin"]
+VERDICTS: tuple[str, ...] = ("allow", "deny", "pin")
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+
+
+def _rule(value: Any) -> dict[str, str]:
+    """A category rule: 'allow' or {slot: verdict, ..., default: verdict}."""
+    if isinstance(value, str):
+        if value not in VERDICTS:
+            raise ValueError(f"{value!r} is not a verdict: write allow, deny or pin")
+        return {"default": value}
+    if isinstance(value, Mapping):
+        out: dict[str, str] = {}
+        for slot, verdict in value.items():
+            if not isinstance(verdict, str) or verdict not in VERDICTS:
+                raise ValueError(
+                    f"{slot}: {verdict!r} is not a verdict: write '{slot}: allow' (or deny, pin)"
+                )
+            out[str(slot)] = verdict
+        if not out:
+            raise ValueError("empty mapping: write a verdict, or 'slot_name: verdict' lines")
+        return out
+    raise ValueError("write a verdict (allow, deny, pin) or 'slot_name: verdict' lines")
+
+
+# Ordered {slot name: verdict}; the key "default" applies when no slot is active.
+CategoryRule = Annotated[dict[str, str], BeforeValidator(_rule)]
+
+
+class HolidaySettings(RuleModel):
+    """Public holidays: a country and optional subdivision of the holidays library."""
+
+    country: str = "FR"
+    subdivision: str | None = None
+
+    def calendar(self) -> HolidayCalendar:
+        return HolidayCalendar(self.country, self.subdivision)
+
+    @field_validator("subdivision")
+    @classmethod
+    def _subdiv(cls, value: str | None) -> str | None:
+        return value or None
+
+    def model_post_init(self, context: Any) -> None:
+        HolidayCalendar.check(self.country, self.subdivision)  # ValueError -> file:line
+
+
+class SlotModel(RuleModel):
+    """A named time slot: every condition written must hold (and)."""
+
+    description: str = ""
+    weekdays: tuple[int, ...] | None = None  # 0 = Monday
+    hours: tuple[HourRange, ...] | None = None  # any of them; end exclusive
+    dates: tuple[DateRule, ...] | None = None  # any of them; whole days, ends included
+    holidays: bool | HolidaySettings | None = None  # true: the file's calendar
+    all_of: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+    none_of: tuple[str, ...] = Field(default=(), alias="not")
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True
+    )
+
+    @field_validator("weekdays", mode="before")
+    @classmethod
+    def _weekdays(cls, value: Any) -> Any:
+        return None if value is None else parse_weekdays(value)
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _hours(cls, value: Any) -> Any:
+        return None if value is None else parse_hours(value)
+
+    @field_validator("dates", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        return None if value is None else parse_dates(value)
+
+    @field_validator("all_of", "any_of", "none_of", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return (value,)
+        return value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            low = value.lower()
+            if low in ("true", "yes", "on"):
+                return True
+            if low in ("false", "no", "off"):
+                return False
+            raise ValueError(
+                f"holidays: {value!r}: write 'true' (the file's calendar) or "
+                "'{country: FR, subdivision: \"57\"}'"
+            )
+        return value
+
+
+class RightsClass(RuleModel):
+    """A class of service: {category: rule}, a default, and forward permissions."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
+    __pydantic_extra__: dict[str, CategoryRule] = Field(init=False)  # category -> rule
+
+    description: str = ""
+    default: CategoryRule = Field(default_factory=lambda: {"default": "deny"})
+    forward: dict[str, CategoryRule] = {}
+
+    @property
+    def categories(self) -> dict[str, dict[str, str]]:
+        return dict(self.__pydantic_extra__ or {})
+
+
+class Assign(RuleModel):
+    """Who gets which class; most specific first (see docs/time_rules.md)."""
+
+    extensions: dict[str, str] = {}  # "2001": boss
+    ranges: dict[str, str] = {}  # "2100-2199": students (narrower ranges first)
+    groups: dict[str, str] = {}  # group extension or name: security
+    departments: dict[str, str] = {}  # site User.department: class
+    contexts: dict[str, str] = {}  # site context name: class
+    default: str | None = None  # everybody else
+
+    @field_validator("ranges")
+    @classmethod
+    def _ranges(cls, value: dict[str, str]) -> dict[str, str]:
+        for text in value:
+            NumberRange.parse(text)
+        return value
+
+
+class PinSettings(RuleModel):
+    attempts: int = Field(default=3, ge=1, le=10)
+    min_digits: int = Field(default=4, ge=1, le=20)
+    max_digits: int = Field(default=8, ge=1, le=20)
+    timeout_ms: int = Field(default=6000, ge=1000, le=60000)
+
+
+class RightsFile(RuleModel):
+    """rights.yaml."""
+
+    timezone: str | None = None  # default: the time zone of the instant given
+    line_prefix: str | None = None  # default: the site's outgoing context line_prefix
+    plan: Literal["fr", "none"] = "fr"  # built-in categories
+    holidays: HolidaySettings = HolidaySettings()
+    categories: dict[str, tuple[str, ...]] = {}
+    slots: dict[str, SlotModel] = {}
+    classes: dict[str, RightsClass] = {}
+    assign: Assign = Assign()
+    pins: dict[str, str] = {}  # extension -> salted hash (autocom rights hash-pin)
+    pin: PinSettings = PinSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: write an IANA name such as Europe/Paris"
+            ) from None
+        return value
+
+    @field_validator("line_prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9*#]{0,4}", value):
+            raise ValueError(f'line_prefix {value!r}: write up to 4 digits, e.g. "0"')
+        return value
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _cats(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: ((v,) if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    @field_validator("pins")
+    @classmethod
+    def _pins(cls, value: dict[str, str]) -> dict[str, str]:
+        from apps.time_rules.pins import check_hash_format
+
+        for ext, text in value.items():
+            check_hash_format(ext, text)
+        return value
+
+
+# --------------------------------------------------------------------------- compiled
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """One verdict of a class for a category: active in ``slot`` (None = default)."""
+
+    slot: str | None
+    verdict: str
+    where: str  # "file:line"
+    text: str  # "staff.international.office_hours: allow"
+
+
+@dataclass(frozen=True)
+class CompiledClass:
+    name: str
+    where: str
+    calls: Mapping[str, tuple[RuleLine, ...]]  # category -> lines (slot order, default last)
+    call_default: tuple[RuleLine, ...]
+    forwards: Mapping[str, tuple[RuleLine, ...]]
+    forward_default: tuple[RuleLine, ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    class_name: str
+    selector: str  # "extension 2001", "range 2100-2199", "group 6000", ...
+    where: str
+
+
+@dataclass(frozen=True)
+class TimeRules:
+    """The compiled rule file: ``config.rules["time_rules"]``."""
+
+    model: RightsFile
+    file: str
+    tz: ZoneInfo | None
+    line_prefix: str  # "" when external numbers are dialed without a prefix
+    categories: CategoryTable
+    slots: Mapping[str, CompiledSlot]
+    classes: Mapping[str, CompiledClass]
+    by_extension: Mapping[str, Assignment]  # every site user and explicit extension
+    ranges: tuple[tuple[NumberRange, Assignment], ...]  # narrower first
+    groups: Mapping[str, Assignment]  # group extension -> assignment
+    departments: Mapping[str, Assignment]
+    contexts: Mapping[str, Assignment]
+    default: Assignment | None
+    pins: Mapping[str, str] = field(default_factory=dict)
+
+    def slot_names(self) -> set[str]:
+        return set(self.slots)
+
+
+def load_rules(path: Path | None, site: Site) -> TimeRules:
+    """Read, validate and compile rights.yaml (None: the French plan, no classes)."""
+    if path is None:
+        doc = Document("<built-in>", None, {(): 1})
+    else:
+        doc = load_yaml(path)
+    model = validate(RightsFile, doc)
+    return compile_rules(model, doc, site)
+
+
+def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
+    issues: list[ConfigIssue] = []
+    file = doc.file
+
+    def where(*path: str | int) -> str:
+        line = doc.line_of(path)
+        return f"{file}:{line}" if line is not None else file
+
+    def issue(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        issues.append(ConfigIssue(file, doc.line_of(path), message, hint))
+
+    prefix = model.line_prefix
+    if prefix is None:
+        prefixes = {c.line_prefix for c in site.outgoing()}
+        prefix = sorted(prefixes)[0] if len(prefixes) == 1 else ""
+        if len(prefixes) > 1:
+            issue(
+                (),
+                f"the site's outgoing contexts use different line prefixes "
+                f"({', '.join(sorted(prefixes))})",
+                "write 'line_prefix: \"0\"' in this file",
+            )
+
+    table = build_category_table(model, doc, site, issue)
+    slots = compile_slots(model, doc, issue)
+
+    for cname in model.categories:
+        if cname in RESERVED_CATEGORY_WORDS or not NAME_RE.match(cname):
+            issue(("categories", cname), f"{cname!r} cannot name a category", "pick another name")
+
+    classes: dict[str, CompiledClass] = {}
+    known_cats = set(table.names)
+    for cname, cls in model.classes.items():
+        base: tuple[str | int, ...] = ("classes", cname)
+
+        def lines_of(
+            rule: Mapping[str, str], path: tuple[str | int, ...], label: str
+        ) -> tuple[RuleLine, ...]:
+            out: list[RuleLine] = []
+            default: RuleLine | None = None
+            for slot, verdict in rule.items():
+                sub = (*path, slot) if (*path, slot) in doc.lines else path
+                line = RuleLine(
+                    None if slot == "default" else slot,
+                    verdict,
+                    where(*sub),
+                    f"{label}.{slot}: {verdict}" if slot != "default" else f"{label}: {verdict}",
+                )
+                if slot == "default":
+                    default = line
+                    continue
+                if slot not in slots:
+                    issue(
+                        sub,
+                        f"{label}: no time slot is called {slot!r}",
+                        f"use one of: {', '.join(sorted(slots)) or '(no slots defined)'}",
+                    )
+                out.append(line)
+            if default is not None:
+                out.append(default)
+            return tuple(out)
+
+        calls: dict[str, tuple[RuleLine, ...]] = {}
+        for cat, rule in cls.categories.items():
+            if cat not in known_cats:
+                issue(
+                    (*base, cat),
+                    f"class {cname}: {cat!r} is not a category nor a class key",
+                    f"use one of: {', '.join(sorted(known_cats))}, default, forward, description",
+                )
+                continue
+            calls[cat] = lines_of(rule, (*base, cat), f"{cname}.{cat}")
+        forwards: dict[str, tuple[RuleLine, ...]] = {}
+        forward_default: tuple[RuleLine, ...] = ()
+        for cat, rule in cls.forward.items():
+            if cat == "default":
+                forward_default = lines_of(rule, (*base, "forward", cat), f"{cname}.forward")
+                continue
+            if cat not in known_cats:
+                issue(
+                    (*base, "forward", cat),
+                    f"class {cname}: forward: {cat!r} is not a category",
+                    f"use one of: {', '.join(sorted(known_cats))}, default",
+                )
+                continue
+            forwards[cat] = lines_of(rule, (*base, "forward", cat), f"{cname}.forward.{cat}")
+        classes[cname] = CompiledClass(
+            cname,
+            where(*base),
+            calls,
+            lines_of(cls.default, (*base, "default"), f"{cname}.default")
+            if "default" in cls.model_fields_set
+            else (),
+            forwards,
+            forward_default,
+        )
+
+    def assignment(section: str, key: str, selector: str) -> Assignment | None:
+        cname = getattr(model.assign, section)[key]
+        if cname not in classes:
+            issue(
+                ("assign", section, key),
+                f"assign.{section}: {key}: no class is called {cname!r}",
+                f"use one of: {', '.join(sorted(classes)) or '(no classes defined)'}",
+            )
+            return None
+        return Assignment(cname, selector, where("assign", section, key))
+
+    explicit: dict[str, Assignment] = {}
+    for ext in model.assign.extensions:
+        a = assignment("extensions", ext, f"extension {ext}")
+        if a:
+            explicit[ext] = a
+    ranges: list[tuple[NumberRange, Assignment]] = []
+    for text in model.assign.ranges:
+        a = assignment("ranges", text, f"range {text}")
+        if a:
+            ranges.append((NumberRange.parse(text), a))
+    ranges.sort(key=lambda ra: (int(ra[0].end) - int(ra[0].start), ra[0].start))
+    for i, (r1, a1) in enumerate(ranges):
+        for r2, a2 in ranges[i + 1 :]:
+            same_width = int(r1.end) - int(r1.start) == int(r2.end) - int(r2.start)
+            if same_width and r1.overlaps(r2) and a1.class_name != a2.class_name:
+                issue(
+                    ("assign", "ranges", str(r2)),
+                    f"ranges {r1} and {r2} overlap, are as wide, and give different classes",
+                    "make one range narrower, or assign the shared extensions one by one",
+                )
+    groups: dict[str, Assignment] = {}
+    for key in model.assign.groups:
+        grp = site.group(key) or next((g for g in site.groups if g.name == key), None)
+        if grp is None:
+            issue(
+                ("assign", "groups", key),
+                f"assign.groups: no group {key!r} in the site",
+                "write a group extension or name from site.yaml",
+            )
+            continue
+        a = assignment("groups", key, f"group {grp.extension} ({grp.name})")
+        if a:
+            groups[grp.extension] = a
+    departments: dict[str, Assignment] = {}
+    for key in model.assign.departments:
+        a = assignment("departments", key, f"department {key}")
+        if a:
+            departments[key] = a
+    contexts: dict[str, Assignment] = {}
+    for key in model.assign.contexts:
+        if site.contexts and site.context(key) is None:
+            issue(
+                ("assign", "contexts", key),
+                f"assign.contexts: no context {key!r} in the site",
+                f"use one of: {', '.join(c.name for c in site.contexts)}",
+            )
+            continue
+        a = assignment("contexts", key, f"context {key}")
+        if a:
+            contexts[key] = a
+    default: Assignment | None = None
+    if model.assign.default is not None:
+        if model.assign.default in classes:
+            default = Assignment(model.assign.default, "default", where("assign", "default"))
+        else:
+            issue(
+                ("assign", "default"),
+                f"assign.default: no class is called {model.assign.default!r}",
+                f"use one of: {', '.join(sorted(classes)) or '(no classes defined)'}",
+            )
+
+    # Index every site user once; the engine then does one dict lookup per call.
+    by_extension: dict[str, Assignment] = dict(explicit)
+    for user in site.users:
+        ext = user.extension
+        if ext in by_extension:
+            continue
+        found = _resolve(
+            ext,
+            user.department,
+            user.context,
+            ranges,
+            groups,
+            site,
+            departments,
+            contexts,
+            default,
+            issue,
+        )
+        if found is not None:
+            by_extension[ext] = found
+
+    if issues:
+        raise ConfigError(issues)
+    return TimeRules(
+        model=model,
+        file=file,
+        tz=ZoneInfo(model.timezone) if model.timezone else None,
+        line_prefix=prefix,
+        categories=table,
+        slots=slots,
+        classes=classes,
+        by_extension=by_extension,
+        ranges=tuple(ranges),
+        groups=groups,
+        departments=departments,
+        contexts=contexts,
+        default=default,
+        pins=dict(model.pins),
+    )
+
+
+def _resolve(
+    ext: str,
+    department: str,
+    context: str | None,
+    ranges: list[tuple[NumberRange, Assignment]],
+    groups: Mapping[str, Assignment],
+    site: Site,
+    departments: Mapping[str, Assignment],
+    contexts: Mapping[str, Assignment],
+    default: Assignment | None,
+    issue: Any = None,
+) -> Assignment | None:
+    for rng, a in ranges:
+        if ext in rng:
+            return a
+    found = [groups[g.extension] for g in site.groups_of(ext) if g.extension in groups]
+    if found:
+        classes = {a.class_name for a in found}
+        if len(classes) > 1 and issue is not None:
+            issue(
+                ("assign", "groups"),
+                f"extension {ext} is in groups that give different classes "
+                f"({', '.join(a.selector + ': ' + a.class_name for a in found)})",
+                f"assign it under 'extensions:' ('\"{ext}\": <class>')",
+            )
+        return found[0]
+    if department and department in departments:
+        return departments[department]
+    if context and context in contexts:
+        return contexts[context]
+    return default
+
+
+def assignment_of(
+    rules: TimeRules, site: Site, caller: str, context: str | None = None
+) -> Assignment | None:
+    """The class assignment of ``caller``: extension > range > group > department >
+    context > default (precomputed for site users)."""
+    hit = rules.by_extension.get(caller)
+    if hit is not None:
+        return hit
+    user = site.user(caller)
+    return _resolve(
+        caller,
+        user.department if user else "",
+        context or (user.context if user else None),
+        list(rules.ranges),
+        rules.groups,
+        site,
+        rules.departments,
+        rules.contexts,
+        rules.default,
+    )
+
+
+__all__ = [
+    "VERDICTS",
+    "Assign",
+    "Assignment",
+    "CompiledClass",
+    "HolidaySettings",
+    "RightsClass",
+    "RightsFile",
+    "RuleLine",
+    "SlotModel",
+    "TimeRules",
+    "Verdict",
+    "assignment_of",
+    "compile_rules",
+    "date",
+    "load_rules",
+]
