@@ -43,6 +43,7 @@ SCHEMA_EXPIRY_INDEX = (
     "CREATE INDEX IF NOT EXISTS state_expires_at ON state (expires_at) WHERE expires_at IS NOT NULL"
 )
 LIVE = "(expires_at IS NULL OR expires_at > ?)"
+PROGRESS_STEPS = 20_000  # SQLite VM steps between two deadline checks
 
 
 def _prefix_upper_bound(prefix: str) -> str | None:
@@ -152,7 +153,9 @@ class SqliteStore:
             )
             if now >= self._next_purge:
                 self._next_purge = now + self.purge_interval
-                _purge(conn, now)
+                # the value is committed: a purge cut short (deadline) is retried later
+                with contextlib.suppress(sqlite3.OperationalError):
+                    _purge(conn, now)
 
         await self._run("set", op)
 
@@ -217,6 +220,13 @@ class SqliteStore:
     # --- plumbing ----------------------------------------------------------------------
 
     async def _run(self, what: str, op: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``op`` in the worker thread within the store's timeout.
+
+        The worker enforces the deadline itself (it does not start a job whose
+        caller gave up, waits for a lock only until the deadline, and interrupts
+        a statement running past it), a little before the loop's own timeout, so
+        that "unavailable" means "not written" except when the disk itself hangs.
+        """
         if self._closed:
             raise StoreClosed(f"sqlite store {self.path} is closed")
         if self._pending >= self.max_pending:
@@ -224,21 +234,39 @@ class SqliteStore:
                 f"sqlite store {self.path}: {self._pending} operations already waiting"
             )
         loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + self.timeout - min(0.05, self.timeout / 10)
         self._pending += 1
         try:
-            future = loop.run_in_executor(self._executor, op, self._conn)
+            future = loop.run_in_executor(self._executor, _within, deadline, op, self._conn)
             return await asyncio.wait_for(future, self.timeout)
-        except TimeoutError:
+        except (TimeoutError, _Expired):
             raise StoreUnavailable(
                 f"sqlite store {self.path}: {what} took more than {self.timeout:g}s"
                 " (file locked by another process or a slow disk?)"
             ) from None
-        except sqlite3.OperationalError as exc:
+        except sqlite3.OperationalError as exc:  # locked, interrupted, read-only, disk full
             raise StoreUnavailable(f"sqlite store {self.path}: {what} failed: {exc}") from exc
         except sqlite3.DatabaseError as exc:  # a corrupt file, a disk I/O error
             raise StoreUnavailable(f"sqlite store {self.path}: {what} failed: {exc}") from exc
         finally:
             self._pending -= 1
+
+
+class _Expired(Exception):
+    """The job's caller had already given up when the worker reached it."""
+
+
+def _within(deadline: float, op: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
+    """Runs in the worker thread: ``op`` bounded by ``deadline`` (time.monotonic)."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Expired
+    conn.execute(f"PRAGMA busy_timeout = {max(1, int(remaining * 1000))}")
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
+    try:
+        return op(conn)
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
