@@ -33,6 +33,15 @@ class StateSettings(RuleModel):
     timeout: float = Field(default=1.0, gt=0)  # seconds for one store operation
 
 
+class AriSettings(RuleModel):
+    """Asterisk's REST interface (ari.conf user), used by the IVR and `autocom status`."""
+
+    url: str = "http://127.0.0.1:8088"  # Asterisk's HTTP server (http.conf)
+    user: str = "autocom"
+    password: str = ""  # sent in a Basic auth header, never in a URL
+    timeout: float = Field(default=3.0, gt=0)  # seconds for one REST request
+
+
 class Settings(RuleModel):
     """autocom.yaml."""
 
@@ -41,6 +50,7 @@ class Settings(RuleModel):
     agi: AgiSettings = AgiSettings()
     http: HttpSettings = HttpSettings()
     state: StateSettings = StateSettings()
+    ari: AriSettings | None = None  # no ari: section, no ARI link
     # feature name -> rule file, relative to autocom.yaml's folder
     rules: dict[str, str] = {}
     reload_interval: float = Field(default=2.0, gt=0)  # seconds between file checks
