@@ -1,0 +1,408 @@
+"""The FastAGI server: a thin asyncio Protocol around the sans-IO parsers.
+
+One ``_Connection`` per TCP connection reads the environment block in callbacks
+(no task, no coroutine: a bare connect-and-close costs two callbacks and never
+blocks the loop), then runs the routed handler in one task with an
+``AgiSession`` that reads and writes through the same object.
+
+What Asterisk sees:
+- the handler returned: the server closes, AGISTATUS=SUCCESS (HANGUP if hung up);
+- unknown script, handler raised, timeout, too many sessions, shutdown: the
+  server writes a line starting with ``FAILURE`` and closes, AGISTATUS=FAILURE,
+  and the dialplan goes on at its next priority (the documented safe path).
+
+One JSON log line per session on the logger ``autocom.agi.session``: script,
+uniqueid, channel, duration_ms, commands, outcome.  Outcomes: ``ok``, ``hangup``,
+``failure:unknown_script``, ``failure:<ExceptionType>``, ``timeout``,
+``protocol_error``, ``closed`` (the peer closed early), ``overload`` (refused at
+the session cap), ``cancelled`` (shutdown grace period over).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from autocom.agi.errors import (
+    AgiConnectionClosed,
+    AgiError,
+    AgiHangup,
+    AgiProtocolError,
+    AgiTimeout,
+)
+from autocom.agi.protocol import AgiEnvironment, EnvironmentParser
+from autocom.agi.router import AgiRouter
+from autocom.agi.session import AgiSession
+
+__all__ = ["FastAgiServer", "SessionReport", "new_event_loop"]
+
+log = logging.getLogger("autocom.agi.server")
+session_log = logging.getLogger("autocom.agi.session")
+
+_FAILURE = b"FAILURE\n"
+_MAX_BUFFERED = 1 << 20  # bytes the peer may send ahead of our reads
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReport:
+    """What one FastAGI connection did (passed to ``on_session_end``)."""
+
+    script: str
+    uniqueid: str
+    channel: str
+    duration: float  # seconds, connection accepted -> closed
+    commands: int
+    outcome: str
+
+    @property
+    def duration_ms(self) -> float:
+        return self.duration * 1000.0
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "script": self.script,
+                "uniqueid": self.uniqueid,
+                "channel": self.channel,
+                "duration_ms": round(self.duration * 1000.0, 3),
+                "commands": self.commands,
+                "outcome": self.outcome,
+            },
+            ensure_ascii=False,
+        )
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop when it is installed (about half the CPU per session), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+class FastAgiServer:
+    """Serve FastAGI on ``host:port``, routing each call by its script name."""
+
+    def __init__(
+        self,
+        router: AgiRouter,
+        host: str = "127.0.0.1",
+        port: int = 4573,
+        max_sessions: int = 1000,
+        env_timeout: float = 5.0,
+        reply_timeout: float = 60.0,
+        grace_period: float = 30.0,
+        on_session_end: Callable[[SessionReport], None] | None = None,
+    ) -> None:
+        self.router = router
+        self.host = host
+        self._port = port
+        self.max_sessions = max_sessions
+        self.env_timeout = env_timeout
+        self.reply_timeout = reply_timeout
+        self.grace_period = grace_period
+        self.on_session_end = on_session_end
+        self.active_sessions = 0
+        self._server: asyncio.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting_env: set[_Connection] = set()
+        self._closing = False
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when constructed with port=0)."""
+        return self._port
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._server = await loop.create_server(
+            lambda: _Connection(self, loop), self.host, self._port, backlog=1024
+        )
+        sockets = self._server.sockets
+        if sockets:
+            self._port = sockets[0].getsockname()[1]
+        log.info("FastAGI listening on %s:%s", self.host, self._port)
+
+    async def close(self) -> None:
+        """Stop accepting; let sessions finish for ``grace_period`` s, then cancel them."""
+        self._closing = True
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self._waiting_env):
+            conn.abort_env("cancelled")
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=self.grace_period)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning(
+                    "shutdown: %d session(s) cancelled after the grace period", len(pending)
+                )
+                await asyncio.wait(pending)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> FastAgiServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _report(self, report: SessionReport) -> None:
+        outcome = report.outcome
+        level = logging.INFO if outcome in ("ok", "hangup") else logging.WARNING
+        if session_log.isEnabledFor(level):
+            session_log.log(level, report.to_json())
+        callback = self.on_session_end
+        if callback is not None:
+            try:
+                callback(report)
+            except Exception:
+                log.exception("on_session_end callback failed")
+
+    def _spawn(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> None:
+        assert self._loop is not None
+        task = self._loop.create_task(self._serve(conn, env, pending))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> None:
+        session: AgiSession | None = None
+        outcome = "ok"
+        fail = False
+        try:
+            handler = self.router.match(env.script)
+            if handler is None:
+                outcome = "failure:unknown_script"
+                fail = True
+                log.warning(
+                    "no hook for script %r (uniqueid %s, channel %s)",
+                    env.script,
+                    env.uniqueid,
+                    env.channel,
+                )
+            else:
+                session = AgiSession(conn, conn, env, self.reply_timeout, pending=pending)
+                await handler(session)
+                if session.hung_up:
+                    outcome = "hangup"
+        except AgiHangup:
+            outcome = "hangup"
+        except AgiTimeout as exc:
+            outcome, fail = "timeout", True
+            log.warning("%s (script %r, uniqueid %s)", exc, env.script, env.uniqueid)
+        except AgiConnectionClosed:
+            outcome = "closed"
+        except AgiProtocolError as exc:
+            outcome, fail = "protocol_error", True
+            log.warning("%s (script %r, uniqueid %s)", exc, env.script, env.uniqueid)
+        except asyncio.CancelledError:
+            conn.close(fail=True)
+            self._finish(conn, env, session, "cancelled")
+            raise
+        except Exception as exc:
+            outcome, fail = f"failure:{type(exc).__name__}", True
+            if not isinstance(exc, AgiError):
+                log.error(
+                    "hook for script %r failed (uniqueid %s, channel %s)",
+                    env.script,
+                    env.uniqueid,
+                    env.channel,
+                    exc_info=exc,
+                )
+            else:
+                log.warning("hook for script %r: %s (uniqueid %s)", env.script, exc, env.uniqueid)
+        conn.close(fail=fail)
+        self._finish(conn, env, session, outcome)
+
+    def _finish(
+        self, conn: _Connection, env: AgiEnvironment, session: AgiSession | None, outcome: str
+    ) -> None:
+        assert self._loop is not None
+        self._report(
+            SessionReport(
+                env.script,
+                env.uniqueid,
+                env.channel,
+                self._loop.time() - conn.started,
+                0 if session is None else session.commands_sent,
+                outcome,
+            )
+        )
+
+
+class _Connection(asyncio.Protocol):
+    """One FastAGI connection: environment in callbacks, then reader/writer of a session."""
+
+    __slots__ = (
+        "_buf",
+        "_closed",
+        "_eof",
+        "_loop",
+        "_parser",
+        "_server",
+        "_timer",
+        "_transport",
+        "_waiter",
+        "started",
+    )
+
+    def __init__(self, server: FastAgiServer, loop: asyncio.AbstractEventLoop) -> None:
+        self._server = server
+        self._loop = loop
+        self._transport: asyncio.Transport | None = None
+        self._parser: EnvironmentParser | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._buf = b""
+        self._eof = False
+        self._closed = False
+        self._waiter: asyncio.Future[None] | None = None
+        self.started = 0.0
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        server = self._server
+        self.started = self._loop.time()
+        if server._closing or server.active_sessions >= server.max_sessions:
+            self._closed = True
+            transport.write(_FAILURE)
+            transport.close()
+            log.warning(
+                "refusing a FastAGI connection: %s",
+                "shutting down" if server._closing else f"{server.max_sessions} sessions running",
+            )
+            server._report(SessionReport("", "", "", 0.0, 0, "overload"))
+            return
+        server.active_sessions += 1
+        self._parser = EnvironmentParser()
+        server._waiting_env.add(self)
+        self._timer = self._loop.call_later(server.env_timeout, self._env_timed_out)
+
+    def data_received(self, data: bytes) -> None:
+        parser = self._parser
+        if parser is not None:
+            try:
+                env = parser.feed(data)
+            except AgiProtocolError as exc:
+                log.warning("FastAGI environment: %s", exc)
+                self.abort_env("protocol_error")
+                return
+            if env is not None:
+                self._parser = None
+                self._server._waiting_env.discard(self)
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+                self._server._spawn(self, env, parser.rest)
+            return
+        if self._closed:
+            return
+        buf = self._buf + data if self._buf else data
+        if len(buf) > _MAX_BUFFERED:
+            # The peer floods us: nothing an AGI session reads; drop it.
+            log.warning("FastAGI peer sent %d bytes ahead of the session: closing", len(buf))
+            self._buf = b""
+            self._eof = True
+            self._transport.abort()  # type: ignore[union-attr]
+        else:
+            self._buf = buf
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def eof_received(self) -> bool | None:
+        self._eof = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._eof = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self._parser is not None:
+            # Closed before the environment block was complete (a bare connect-close).
+            self.abort_env("closed", write=False)
+        elif not self._closed:
+            self._closed = True
+            self._server.active_sessions -= 1
+
+    # -- environment phase
+
+    def _env_timed_out(self) -> None:
+        self._timer = None
+        parser = self._parser
+        state = "part of an environment block" if parser and parser.started else "nothing"
+        log.warning("FastAGI peer sent %s within %g s: closing", state, self._server.env_timeout)
+        self.abort_env("timeout")
+
+    def abort_env(self, outcome: str, write: bool = True) -> None:
+        """End a connection still in its environment phase."""
+        if self._parser is None:
+            return
+        self._parser = None
+        server = self._server
+        server._waiting_env.discard(self)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._closed:
+            self._closed = True
+            server.active_sessions -= 1
+            transport = self._transport
+            if transport is not None:
+                if write and not transport.is_closing():
+                    transport.write(_FAILURE)
+                transport.close()
+        server._report(SessionReport("", "", "", self._loop.time() - self.started, 0, outcome))
+
+    # -- reader / writer for AgiSession
+
+    async def read(self, n: int = -1) -> bytes:
+        buf = self._buf
+        if buf:
+            self._buf = b""
+            return buf
+        if self._eof:
+            return b""
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+        buf = self._buf
+        self._buf = b""
+        return buf
+
+    def write(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is not None and not self._closed:
+            transport.write(data)
+
+    def close(self, fail: bool = False) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._server.active_sessions -= 1
+        transport = self._transport
+        if transport is not None and not transport.is_closing():
+            if fail:
+                transport.write(_FAILURE)
+            transport.close()
