@@ -1,0 +1,426 @@
+"""An LDAP directory (ldap3) driven from asyncio without blocking the loop.
+
+ldap3 has no asyncio support, so each LDAP operation runs in a thread of a
+private pool (``pool_size`` threads) on a SAFE_SYNC connection taken from a
+pool of bound connections; the event loop only awaits the result.  Several
+servers are tried in order (ldap3 ``ServerPool``, FIRST strategy, a dead
+server skipped for ``retry_after`` seconds).  Every wait is bounded: connect
+timeout, receive timeout, server-side time limit, and a cap on the calls
+queued behind the pool.  After a failure that no server could answer, the
+source fails fast for ``retry_after`` seconds instead of piling up threads.
+
+Searches use the paged results control (RFC 2696): slapd's default size limit
+(500) cuts any search that does not page.  Only as many pages as the caller
+needs are read; an unfinished paged search is abandoned (page size 0).
+Filters come from :mod:`autocom.directory.ldapfilter` (RFC 4515 escaping);
+every entry slapd returns is checked again with the shared ``matches``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import ldap3
+from ldap3.core.exceptions import LDAPException
+
+from autocom.directory import ldapfilter
+from autocom.directory.base import SourceUnavailable
+from autocom.directory.model import Entry, Number, NumberKind, Query, SourceResult
+from autocom.directory.numbers import NumberPlan
+from autocom.directory.query import matches
+
+log = logging.getLogger("autocom.directory.ldap")
+
+T = TypeVar("T")
+PAGED_OID = "1.2.840.113556.1.4.319"
+SIZE_LIMIT_EXCEEDED = 4
+TIME_LIMIT_EXCEEDED = 3
+MAX_LOOKUP_ENTRIES = 20
+
+
+@dataclass(frozen=True)
+class AttributeMap:
+    """Which LDAP attributes hold what; inetOrgPerson by default.
+
+    For each field the first attribute with a value wins; every value of every
+    number attribute is kept (multi-valued attributes).
+    """
+
+    name: tuple[str, ...] = ("sn",)
+    first_name: tuple[str, ...] = ("givenName",)
+    department: tuple[str, ...] = ("departmentNumber", "ou")
+    title: tuple[str, ...] = ("title",)
+    email: tuple[str, ...] = ("mail",)
+    room: tuple[str, ...] = ("roomNumber",)
+    display_name: tuple[str, ...] = ("cn",)  # searched, used when no name
+    numbers: Mapping[NumberKind, tuple[str, ...]] = field(
+        default_factory=lambda: {"office": ("telephoneNumber",), "mobile": ("mobile",)}
+    )
+
+    def all_attributes(self) -> list[str]:
+        attrs: list[str] = []
+        for group in (self.name, self.first_name, self.department, self.title, self.email,
+                      self.room, self.display_name):  # fmt: skip
+            attrs.extend(group)
+        for group in self.numbers.values():
+            attrs.extend(group)
+        return list(dict.fromkeys(attrs))
+
+    def word_attributes(self) -> list[str]:
+        return list(dict.fromkeys((*self.name, *self.first_name, *self.display_name,
+                                   *self.department)))  # fmt: skip
+
+    def number_attributes(self) -> list[str]:
+        return list(dict.fromkeys(a for group in self.numbers.values() for a in group))
+
+
+@dataclass(frozen=True)
+class LdapSettings:
+    name: str
+    urls: tuple[str, ...]
+    base: str
+    bind_dn: str = ""
+    password: str = ""
+    filter: str = "(objectClass=inetOrgPerson)"
+    attributes: AttributeMap = AttributeMap()
+    pool_size: int = 4
+    connect_timeout: float = 2.0
+    timeout: float = 3.0  # receive timeout and server time limit of one operation
+    page_size: int = 100
+    max_queued: int = 64  # calls waiting for a pool thread before we refuse
+    retry_after: float = 5.0  # seconds a failed server (or the whole source) is skipped
+
+
+def _values(attributes: Mapping[str, Any], names: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        value = attributes.get(name)
+        if value is None:
+            continue
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            text = item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item)
+            text = text.strip()
+            if text and text not in out:
+                out.append(text)
+    return out
+
+
+def _first(attributes: Mapping[str, Any], names: Iterable[str]) -> str:
+    values = _values(attributes, names)
+    return values[0] if values else ""
+
+
+class LdapSource:
+    def __init__(self, settings: LdapSettings, plan: NumberPlan) -> None:
+        self.name = settings.name
+        self.settings = settings
+        self.plan = plan
+        self._executor: ThreadPoolExecutor | None = None
+        self._idle: queue.SimpleQueue[ldap3.Connection] = queue.SimpleQueue()
+        self._pending = 0
+        self._down_until = 0.0
+        self._last_error = ""
+        self._closed = False
+        self._lock = threading.Lock()
+        self._all_connections: set[ldap3.Connection] = set()
+        # ldap3 sleeps POOLING_LOOP_TIMEOUT (10 s) after each failed cycle of the
+        # server pool, even the last one: a caller would wait 10 s to learn that
+        # every server is down.  Our own retry_after does the waiting instead.
+        ldap3.set_config_parameter("POOLING_LOOP_TIMEOUT", 0)
+        self._server_pool = ldap3.ServerPool(
+            [
+                ldap3.Server(
+                    url.rstrip("/"), get_info=ldap3.NONE, connect_timeout=settings.connect_timeout
+                )
+                for url in settings.urls
+            ],
+            ldap3.FIRST,
+            active=1,  # try each server once per connection attempt, never loop forever
+            exhaust=settings.retry_after,  # then skip a dead server for that long
+        )
+
+    # ---- life cycle -------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.settings.pool_size, thread_name_prefix=f"ldap-{self.name}"
+            )
+
+    async def close(self) -> None:
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self._unbind_all)
+
+    def _unbind_all(self) -> None:
+        with self._lock:
+            connections = list(self._all_connections)
+            self._all_connections.clear()
+        for conn in connections:
+            with contextlib.suppress(LDAPException):
+                conn.unbind()
+
+    def status(self) -> dict[str, object]:
+        now = time.monotonic()
+        return {
+            "source": self.name,
+            "up": now >= self._down_until,
+            "retry_in": max(0.0, round(self._down_until - now, 1)),
+            "pending": self._pending,
+            "idle_connections": self._idle.qsize(),
+            "last_error": self._last_error,
+        }
+
+    # ---- the thread side ---------------------------------------------------
+
+    def _connect(self) -> ldap3.Connection:
+        s = self.settings
+        conn = ldap3.Connection(
+            self._server_pool,
+            user=s.bind_dn or None,
+            password=s.password or None,
+            client_strategy=ldap3.SAFE_SYNC,
+            auto_bind=ldap3.AUTO_BIND_NONE,
+            check_names=False,
+            read_only=True,
+            auto_referrals=False,
+            raise_exceptions=False,
+            receive_timeout=max(1, math.ceil(s.timeout)),  # ldap3 packs it as whole seconds
+            return_empty_attributes=False,
+        )
+        conn.open()
+        ok, result, _, _ = conn.bind()
+        if not ok:
+            try:
+                conn.unbind()
+            finally:
+                raise SourceUnavailable(self.name, f"bind refused: {result.get('description')}")
+        with self._lock:
+            self._all_connections.add(conn)
+        return conn
+
+    def _discard(self, conn: ldap3.Connection) -> None:
+        with self._lock:
+            self._all_connections.discard(conn)
+        with contextlib.suppress(LDAPException):
+            conn.unbind()
+
+    def _run(self, work: Callable[[ldap3.Connection], T]) -> T:
+        """In a pool thread: take a connection, run ``work``, give it back.
+
+        A connection that fails is dropped and the work tried once more on a
+        fresh one (the server pool then picks the next live server).
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._closed:
+                raise SourceUnavailable(self.name, "closed")
+            if time.monotonic() < self._down_until:  # queued behind a failure: fail fast
+                raise SourceUnavailable(self.name, f"down ({self._last_error})")
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                try:
+                    conn = self._connect()
+                except LDAPException as exc:
+                    raise SourceUnavailable(self.name, f"no server answers: {exc}") from exc
+            try:
+                result = work(conn)
+            except LDAPException as exc:
+                self._discard(conn)
+                if attempt >= 2:
+                    raise SourceUnavailable(self.name, f"{type(exc).__name__}: {exc}") from exc
+                continue
+            except BaseException:
+                self._discard(conn)
+                raise
+            self._release(conn)
+            return result
+
+    def _release(self, conn: ldap3.Connection) -> None:
+        if self._closed:  # closed while we worked: nobody will take it again
+            self._discard(conn)
+        else:
+            self._idle.put(conn)
+
+    # ---- the asyncio side --------------------------------------------------
+
+    async def _call(self, work: Callable[[ldap3.Connection], T]) -> T:
+        executor = self._executor
+        if executor is None or self._closed:
+            raise SourceUnavailable(self.name, "not started")
+        now = time.monotonic()
+        if now < self._down_until:
+            raise SourceUnavailable(
+                self.name, f"down ({self._last_error}); next try in {self._down_until - now:.1f}s"
+            )
+        if self._pending >= self.settings.pool_size + self.settings.max_queued:
+            raise SourceUnavailable(self.name, "too many searches waiting")
+        self._pending += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(executor, self._run, work)
+        except SourceUnavailable as exc:
+            self._last_error = exc.reason
+            self._down_until = time.monotonic() + self.settings.retry_after
+            log.warning("LDAP source %s unavailable: %s", self.name, exc.reason)
+            raise
+        except RuntimeError as exc:  # executor shut down under us
+            raise SourceUnavailable(self.name, str(exc)) from exc
+        finally:
+            self._pending -= 1
+
+    # ---- operations --------------------------------------------------------
+
+    def _filter(self, query: Query) -> str:
+        attrs = self.settings.attributes
+        parts = [self.settings.filter]
+        if query.kind == "name":
+            parts.extend(ldapfilter.word_filter(attrs.word_attributes(), w) for w in query.words)
+        elif query.kind == "number":
+            stripped = query.digits.lstrip("0") or query.digits
+            parts.append(ldapfilter.digits_filter(attrs.number_attributes(), stripped))
+        elif query.kind == "keypad":
+            parts.append(ldapfilter.keypad_filter([*attrs.name, *attrs.first_name], query.digits))
+        return ldapfilter.all_of(parts)
+
+    def to_entry(self, dn: str, attributes: Mapping[str, Any]) -> Entry:
+        amap = self.settings.attributes
+        numbers: list[Number] = []
+        for kind, names in amap.numbers.items():
+            for raw in _values(attributes, names):
+                numbers.append(Number(kind, raw, self.plan.canonical(raw)))
+        name = _first(attributes, amap.name) or _first(attributes, amap.display_name)
+        return Entry(
+            source=self.name,
+            id=dn,
+            name=name,
+            first_name=_first(attributes, amap.first_name),
+            numbers=tuple(numbers),
+            department=_first(attributes, amap.department),
+            title=_first(attributes, amap.title),
+            email=_first(attributes, amap.email),
+            room=_first(attributes, amap.room),
+        )
+
+    async def search(self, query: Query, want: int) -> SourceResult:
+        search_filter = self._filter(query)
+        attributes = self.settings.attributes.all_attributes()
+
+        def work(conn: ldap3.Connection) -> SourceResult:
+            return self._paged_search(conn, search_filter, attributes, query, want)
+
+        return await self._call(work)
+
+    def _paged_search(
+        self,
+        conn: ldap3.Connection,
+        search_filter: str,
+        attributes: Sequence[str],
+        query: Query,
+        want: int,
+    ) -> SourceResult:
+        s = self.settings
+        found: list[Entry] = []
+        cookie: bytes | None = None
+        page = max(1, min(s.page_size, want + 1))
+        time_limit = max(1, int(s.timeout + 0.999))
+        while True:
+            _, result, response, _ = conn.search(
+                s.base,
+                search_filter,
+                ldap3.SUBTREE,
+                attributes=list(attributes),
+                paged_size=page,
+                paged_cookie=cookie,
+                time_limit=time_limit,
+            )
+            for item in response or ():
+                if item.get("type") != "searchResEntry":
+                    continue
+                entry = self.to_entry(item["dn"], item.get("attributes") or {})
+                if not matches(entry, query, self.plan):
+                    continue
+                if len(found) == want:
+                    self._abandon(conn, search_filter, result)
+                    return SourceResult(tuple(found), more=True)
+                found.append(entry)
+            code = result.get("result")
+            if code in (SIZE_LIMIT_EXCEEDED, TIME_LIMIT_EXCEEDED):
+                log.warning(
+                    "LDAP %s: search cut by the server (%s)", self.name, result.get("description")
+                )
+                return SourceResult(tuple(found), more=False, complete=False)
+            if code != 0:
+                raise SourceUnavailable(self.name, f"search failed: {result.get('description')}")
+            cookie = _cookie(result)
+            if not cookie:
+                return SourceResult(tuple(found), more=False)
+
+    def _abandon(
+        self, conn: ldap3.Connection, search_filter: str, result: Mapping[str, Any]
+    ) -> None:
+        """Tell the server we read enough (RFC 2696: a page size of 0 with the cookie)."""
+        cookie = _cookie(result)
+        if cookie:
+            conn.search(
+                self.settings.base, search_filter, ldap3.SUBTREE,
+                attributes=[ldap3.NO_ATTRIBUTES], paged_size=0, paged_cookie=cookie,
+            )  # fmt: skip
+
+    async def lookup(self, canonicals: tuple[str, ...]) -> tuple[Entry, ...]:
+        spellings = [s for c in canonicals for s in self.plan.spellings(c)]
+        if not spellings:
+            return ()
+        attrs = self.settings.attributes
+        search_filter = ldapfilter.all_of(
+            [self.settings.filter, ldapfilter.number_filter(attrs.number_attributes(), spellings)]
+        )
+        wanted = set(canonicals)
+        attributes = attrs.all_attributes()
+
+        def work(conn: ldap3.Connection) -> tuple[Entry, ...]:
+            _, result, response, _ = conn.search(
+                self.settings.base,
+                search_filter,
+                ldap3.SUBTREE,
+                attributes=attributes,
+                size_limit=MAX_LOOKUP_ENTRIES,
+                time_limit=max(1, int(self.settings.timeout + 0.999)),
+            )
+            code = result.get("result")
+            if code not in (0, SIZE_LIMIT_EXCEEDED):
+                raise SourceUnavailable(self.name, f"lookup failed: {result.get('description')}")
+            out = []
+            for item in response or ():
+                if item.get("type") != "searchResEntry":
+                    continue
+                entry = self.to_entry(item["dn"], item.get("attributes") or {})
+                if any(n.canonical in wanted for n in entry.numbers):
+                    out.append(entry)
+            return tuple(out)
+
+        return await self._call(work)
+
+
+def _cookie(result: Mapping[str, Any]) -> bytes | None:
+    controls = result.get("controls") or {}
+    paged = controls.get(PAGED_OID) or {}
+    value = paged.get("value") or {}
+    cookie = value.get("cookie")
+    return cookie if isinstance(cookie, bytes) and cookie else None
