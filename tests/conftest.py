@@ -2,4 +2,5 @@
 
 pytest_plugins: list[str] = [
     "tests.support.redis_server",
+    "tests.support.slapd",
 ]
