@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from apps.time_rules import TimeRulesFeature
 from autocom.feature import Feature
 
 
 def features() -> list[Feature]:
     """One instance of each feature, in the order hooks and commands are listed."""
-    return []
+    return [TimeRulesFeature()]

@@ -122,7 +122,7 @@ def decide(
     if lines is None and cat.category == INTERNAL:
         return done("allow", f"class {name} does not list internal: internal is allowed", name)
     for group in (lines or (), fallback):
-        hit = _first_active(rules, group, local)
+        hit = _first_active(rules, group, local, trace)
         if hit is not None:
             line, slot = hit
             trace.append(f"{slot.where} slot {slot.name} active" if slot else "")
@@ -130,23 +130,26 @@ def decide(
             trace[:] = [t for t in trace if t]
             if slot is not None:
                 reason = f"class {name}, {cat.category}, during {slot.name}: {line.verdict}"
+            elif group is lines and len(group) == 1:
+                reason = f"class {name}, {cat.category}: {line.verdict}"
             elif group is lines:
                 reason = f"class {name}, {cat.category}, no listed slot active: {line.verdict}"
             else:
                 reason = f"class {name}: {cat.category} not listed, class default: {line.verdict}"
-            return done(line.verdict, reason, name, slot.name if slot else None)  # type: ignore[arg-type]
+            return done(line.verdict, reason, name, slot.name if slot else None)
     trace.append(f"{cls.where} class {name}: {missing}")
     return done("deny", f"class {name}: {cat.category} not allowed ({missing})", name)
 
 
 def _first_active(
-    rules: TimeRules, lines: tuple[RuleLine, ...], local: datetime
+    rules: TimeRules, lines: tuple[RuleLine, ...], local: datetime, trace: list[str]
 ) -> tuple[RuleLine, Any] | None:
     for line in lines:
         if line.slot is None:
             return line, None
         if is_active(rules.slots, line.slot, local):
             return line, rules.slots[line.slot]
+        trace.append(f"{line.where} {line.text} (slot {line.slot} not active)")
     return None
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator
@@ -238,7 +237,7 @@ class RuleLine:
     """One verdict of a class for a category: active in ``slot`` (None = default)."""
 
     slot: str | None
-    verdict: str
+    verdict: Verdict
     where: str  # "file:line"
     text: str  # "staff.international.office_hours: allow"
 
@@ -285,10 +284,7 @@ class TimeRules:
 
 def load_rules(path: Path | None, site: Site) -> TimeRules:
     """Read, validate and compile rights.yaml (None: the French plan, no classes)."""
-    if path is None:
-        doc = Document("<built-in>", None, {(): 1})
-    else:
-        doc = load_yaml(path)
+    doc = Document("<built-in>", None, {(): 1}) if path is None else load_yaml(path)
     model = validate(RightsFile, doc)
     return compile_rules(model, doc, site)
 
@@ -337,7 +333,7 @@ def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
                 sub = (*path, slot) if (*path, slot) in doc.lines else path
                 line = RuleLine(
                     None if slot == "default" else slot,
-                    verdict,
+                    cast(Verdict, verdict),
                     where(*sub),
                     f"{label}.{slot}: {verdict}" if slot != "default" else f"{label}: {verdict}",
                 )
@@ -572,6 +568,5 @@ __all__ = [
     "Verdict",
     "assignment_of",
     "compile_rules",
-    "date",
     "load_rules",
 ]

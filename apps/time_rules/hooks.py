@@ -1,0 +1,135 @@
+"""AGI hooks of call rights: gather facts, call the engine, set two variables.
+
+``rights``: ``AGI(agi://${AUTOCOM_AGI}/rights,${CALLERID(num)},${EXTEN}[,context])``
+sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``:
+exactly two AGI commands. The dialplan (dialplan/autocom-time_rules.conf) acts.
+
+``rights-pin``: same arguments; asks for the PIN (``GET DATA``), at most
+``pin.attempts`` times, and sets ``AUTOCOM_PIN`` to ``ok`` or ``fail``. The
+caller may type their own PIN, or ``EXT*PIN`` to use another user's rights
+(e.g. on a lobby phone); that user's class then decides.
+
+Every decision and every PIN attempt is one JSON line on the
+``autocom.audit.rights`` logger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from apps.time_rules.engine import RightsDecision, decide
+from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
+from apps.time_rules.rules import TimeRules
+from autocom.feature import AgiRequest, HookRoute
+from autocom.store.base import StoreError
+
+audit_log = logging.getLogger("autocom.audit.rights")
+log = logging.getLogger("autocom.time_rules")
+
+RIGHTS_VAR = "AUTOCOM_RIGHTS"
+CATEGORY_VAR = "AUTOCOM_RIGHTS_CATEGORY"
+PIN_VAR = "AUTOCOM_PIN"
+NUMBER_RE = re.compile(r"^[0-9*#]{1,40}$")
+PIN_PROMPT = "agent-pass"  # "please enter your password followed by the pound key"
+PIN_RETRY = "auth-incorrect"  # "login incorrect"
+
+
+def audit(record: dict[str, Any]) -> None:
+    audit_log.info(json.dumps(record, ensure_ascii=False, sort_keys=True))
+
+
+def _facts(request: AgiRequest) -> tuple[str, str, str | None]:
+    env = request.env
+    args = env.args
+    caller = args[0] if len(args) > 0 and args[0] else (env.callerid or "")
+    dialed = args[1] if len(args) > 1 and args[1] else env.extension
+    context = args[2] if len(args) > 2 and args[2] else None
+    return caller, dialed, context
+
+
+def _decide(request: AgiRequest, caller: str, dialed: str, context: str | None) -> RightsDecision:
+    rules: TimeRules = request.config.rules["time_rules"]
+    if not NUMBER_RE.match(dialed):
+        return RightsDecision(
+            "deny", "other", None, None, "malformed dialed number", (), dialed, caller, dialed
+        )
+    return decide(rules, request.config.site, caller, dialed, request.now, context=context)
+
+
+async def rights(request: AgiRequest) -> None:
+    caller, dialed, context = _facts(request)
+    decision = _decide(request, caller, dialed, context)
+    record = decision.log_record()
+    record["uniqueid"] = request.env.uniqueid
+    record["trace"] = list(decision.trace)
+    audit(record)
+    await request.session.set_variable(RIGHTS_VAR, decision.verdict)
+    await request.session.set_variable(CATEGORY_VAR, decision.category)
+
+
+async def _stored_hash(request: AgiRequest, rules: TimeRules, ext: str) -> str | None:
+    try:
+        stored = await request.ctx.store.get(STORE_NAMESPACE, ext)
+    except StoreError as exc:
+        log.warning("PIN store unavailable (%s): using the rule file's pins", exc)
+        stored = None
+    return stored if stored is not None else rules.pins.get(ext)
+
+
+async def rights_pin(request: AgiRequest) -> None:
+    caller, dialed, context = _facts(request)
+    rules: TimeRules = request.config.rules["time_rules"]
+    session = request.session
+    decision = _decide(request, caller, dialed, context)
+    base = {
+        "event": "rights-pin",
+        "uniqueid": request.env.uniqueid,
+        "caller": caller,
+        "dialed": dialed,
+        "category": decision.category,
+        "class": decision.class_name,
+    }
+    if decision.verdict != "pin":
+        # Rules changed since the first hook (reload, slot edge): follow them now.
+        result = "ok" if decision.verdict == "allow" else "fail"
+        audit({**base, "result": result, "reason": f"no PIN needed now: {decision.reason}"})
+        await session.set_variable(PIN_VAR, result)
+        return
+    settings = rules.model.pin
+    for attempt in range(1, settings.attempts + 1):
+        if attempt > 1:
+            await session.stream_file(PIN_RETRY)
+        got = await session.get_data(PIN_PROMPT, settings.timeout_ms, settings.max_digits + 21)
+        typed = got.digits
+        owner, _, pin = typed.rpartition("*")
+        owner = owner or caller
+        ok = False
+        overrider_decision: RightsDecision | None = None
+        if settings.min_digits <= len(pin) <= settings.max_digits and pin.isdigit():
+            stored = await _stored_hash(request, rules, owner)
+            if stored is not None:
+                ok = await asyncio.to_thread(verify_pin, pin, stored)
+        if ok and owner != caller:
+            overrider_decision = _decide(request, owner, dialed, None)
+            ok = overrider_decision.verdict in ("allow", "pin")
+        record = {**base, "by": owner, "attempt": attempt, "result": "ok" if ok else "fail"}
+        if overrider_decision is not None:
+            record["by_class"] = overrider_decision.class_name
+            record["by_reason"] = overrider_decision.reason
+        if ok:
+            record["overrode"] = f"{decision.class_name}: {decision.reason}"
+            audit(record)
+            await session.set_variable(PIN_VAR, "ok")
+            return
+        record["why"] = "wrong PIN" if typed else "nothing typed"
+        audit(record)
+    await session.set_variable(PIN_VAR, "fail")
+
+
+def routes() -> Sequence[HookRoute]:
+    return (HookRoute("rights", rights), HookRoute("rights-pin", rights_pin))
