@@ -40,8 +40,8 @@ RightsCheck = Callable[[str, str], RightsView]
 
 INTERNAL = "internal"
 EMERGENCY = "emergency"
-# Categories the numbering plan gives a number it cannot classify.
-UNKNOWN = frozenset({"", "unknown", "unclassified", "none"})
+# Categories time_rules gives a number no pattern knows ("other")...
+UNKNOWN = frozenset({"", "other", "unknown", "unclassified", "none"})
 
 
 def is_unclassified(decision: RightsView) -> bool:

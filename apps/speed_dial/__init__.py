@@ -1,0 +1,51 @@
+"""Speed dials: collective codes from speeddial.yaml, personal slots programmed by phone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from apps.speed_dial import cli, hooks
+from apps.speed_dial.engine import check_rules
+from apps.speed_dial.numbering import classifier
+from apps.speed_dial.rules import SpeedDialRules
+from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.feature import Commands, Feature, HookRoute
+from autocom.loader import Config
+from autocom.site.model import Site
+
+
+class SpeedDialFeature(Feature):
+    name = "speed_dial"
+
+    def load_rules(self, path: Path | None, site: Site) -> SpeedDialRules:
+        if path is None:
+            return SpeedDialRules()
+        return validate(SpeedDialRules, load_yaml(path))
+
+    def check(self, config: Config) -> list[ConfigIssue]:
+        rules = config.rules.get(self.name)
+        if not isinstance(rules, SpeedDialRules):
+            return []
+        name = config.settings.rules.get(self.name)
+        file = str(config.resolve(name)) if name else "speeddial.yaml"
+        issues = check_rules(rules, config.site, classifier(config), file)
+        if config.rules.get("time_rules") is None:
+            issues.append(
+                ConfigIssue(
+                    str(config.path),
+                    None,
+                    "speed dials need call rights (the number goes through the caller's rights)",
+                    "name a time_rules file under rules: (e.g. 'time_rules: rights.yaml')",
+                )
+            )
+        return issues
+
+    def hooks(self) -> Sequence[HookRoute]:
+        return (HookRoute("speeddial", hooks.speeddial),)
+
+    def add_commands(self, commands: Commands) -> None:
+        cli.add_commands(commands)
+
+
+__all__ = ["SpeedDialFeature"]

@@ -1,0 +1,70 @@
+"""AGI hook of speed dials: one decision, at most two AGI commands.
+
+``speeddial`` (user, dialed): a collective code, or a personal code (store,
+delete, hear, dial). Sets CONNECTEDLINE(name) to the label when a number is
+dialed and it has one, then AUTOCOM_SD (see :attr:`Resolution.value`).
+AGISTATUS=FAILURE or AUTOCOM_SD=refused: the dialplan plays a refusal prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from apps.forwards.hooks import who
+from apps.forwards.rights import rights_for
+from apps.speed_dial import engine, state
+from apps.speed_dial.rules import SpeedDialRules
+from autocom.feature import AgiRequest
+from autocom.store.base import StoreError
+
+log = logging.getLogger("autocom.speed_dial")
+
+
+def _arg(request: AgiRequest, index: int) -> str:
+    args = request.env.args
+    return args[index].strip() if len(args) > index else ""
+
+
+async def speeddial(request: AgiRequest) -> None:
+    session = request.session
+    config = request.config
+    rules = config.rules.get("speed_dial")
+    if not isinstance(rules, SpeedDialRules):
+        rules = SpeedDialRules()
+    user = who(config.site, request.env.channel, _arg(request, 0))
+    dialed = _arg(request, 1)
+    parsed = engine.parse(rules, dialed)
+    if parsed is None:
+        res = engine.Resolution("refused", reason=f"{dialed!r} is not a speed-dial code")
+    else:
+        try:
+            personal: engine.PersonalState = {}
+            if parsed.action != "collective":
+                personal = await state.load_slot(request.ctx.store, user, parsed.slot)
+            res = engine.resolve(
+                rules, config.site, user, parsed, personal, rights_for(config, request.now, "call")
+            )
+            if res.changes:
+                await state.apply(request.ctx.store, user, res.changes)
+        except StoreError as exc:
+            res = engine.Resolution("refused", reason=f"state store: {exc}")
+    log.info(
+        json.dumps(
+            {
+                "event": "speeddial",
+                "user": user,
+                "dialed": dialed,
+                "outcome": res.outcome,
+                "number": res.number,
+                "category": res.category,
+                "bypass_rights": res.bypass,
+                "reason": res.reason,
+                "trace": list(res.trace),
+            },
+            ensure_ascii=False,
+        )
+    )
+    if res.outcome in ("dial", "pin") and res.label:
+        await session.set_variable("CONNECTEDLINE(name)", res.label)
+    await session.set_variable("AUTOCOM_SD", res.value)
