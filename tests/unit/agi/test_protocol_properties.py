@@ -28,6 +28,7 @@ from tests.unit.agi.samples import USAGE_520, env_block
 # ---------------------------------------------------------------- no crash
 
 
+@settings(deadline=None)
 @given(st.lists(st.binary(max_size=64), max_size=20))
 def test_reply_parser_never_crashes(chunks: list[bytes]) -> None:
     parser = ReplyParser(max_line=256, max_usage_lines=8)
@@ -40,6 +41,7 @@ def test_reply_parser_never_crashes(chunks: list[bytes]) -> None:
         pass
 
 
+@settings(deadline=None)
 @given(st.lists(st.binary(max_size=64), max_size=20))
 def test_environment_parser_never_crashes(chunks: list[bytes]) -> None:
     parser = EnvironmentParser(max_line=256, max_lines=16)
@@ -58,6 +60,7 @@ _valid_stream = (
 )
 
 
+@settings(deadline=None)
 @given(st.integers(0, len(_valid_stream) - 1), st.binary(min_size=1, max_size=4))
 def test_reply_parser_mutated_stream(pos: int, junk: bytes) -> None:
     data = _valid_stream[:pos] + junk + _valid_stream[pos + 1 :]
@@ -65,6 +68,7 @@ def test_reply_parser_mutated_stream(pos: int, junk: bytes) -> None:
         ReplyParser().feed(data)
 
 
+@settings(deadline=None)
 @given(st.integers(0, len(env_block()) - 1), st.binary(min_size=1, max_size=4))
 def test_environment_parser_mutated_block(pos: int, junk: bytes) -> None:
     block = env_block()
@@ -117,7 +121,7 @@ def _summary(event: Event) -> object:
     return (event.code, event.result, event.data)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(replies(), st.integers(0, 2)), max_size=12),
     st.lists(st.integers(0, 10_000), max_size=12),
@@ -177,7 +181,7 @@ _word = st.text(st.characters(codec="utf-8"), max_size=30)
 _verbs = st.sampled_from(["NOOP", "SET VARIABLE", "STREAM FILE", "CONTROL STREAM FILE", "EXEC"])
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(_verbs, st.lists(_word, max_size=8))
 def test_quoting_round_trip(verb: str, args: list[str]) -> None:
     try:
@@ -190,6 +194,7 @@ def test_quoting_round_trip(verb: str, args: list[str]) -> None:
     assert words == verb.split(" ") + args
 
 
+@settings(deadline=None)
 @given(st.lists(st.sampled_from(['"', "\\", " ", "\t", "a", "$", "{", ",", "'"]), max_size=12))
 def test_quoting_round_trip_special_characters(chars: list[str]) -> None:
     value = "".join(chars)
