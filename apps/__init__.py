@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from apps.ivr import IvrFeature
 from apps.time_rules import TimeRulesFeature
 from autocom.feature import Feature
 
 
 def features() -> list[Feature]:
     """One instance of each feature, in the order hooks and commands are listed."""
-    return [TimeRulesFeature()]
+    return [TimeRulesFeature(), IvrFeature()]

@@ -1,0 +1,132 @@
+"""IVR (voice menus) as an ARI Stasis application, plus ARI device states and status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apps.ivr import engine
+from apps.ivr.hooks import CallFacts, IvrApp, active_slots, site_finder
+from apps.ivr.rules import IvrRules
+from autocom.ari.client import AriClient, AriEventLink
+from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.feature import Commands, Feature
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from autocom.context import AppContext
+    from autocom.loader import Config
+    from autocom.site.model import Site
+
+
+class IvrFeature(Feature):
+    name = "ivr"
+
+    def __init__(self) -> None:
+        self.client: AriClient | None = None
+        self.link: AriEventLink | None = None
+        self.app: IvrApp | None = None
+        self._ctx: AppContext | None = None
+
+    def load_rules(self, path: Path | None, site: Site) -> IvrRules:
+        if path is None:
+            return IvrRules()
+        return validate(IvrRules, load_yaml(path))
+
+    def check(self, config: Config) -> list[ConfigIssue]:
+        rules: IvrRules = config.rules.get("ivr") or IvrRules()
+        issues: list[ConfigIssue] = []
+        time_rules = config.rules.get("time_rules")
+        known_slots: set[str] | None = time_rules.slot_names() if time_rules else None
+        for name, menu in rules.menus.items():
+            for branch in menu.branches:
+                if known_slots is None or branch.slot_name not in known_slots:
+                    where = branch.source or menu.source
+                    issues.append(
+                        ConfigIssue(
+                            where.file if where else str(config.path),
+                            where.line if where else None,
+                            f"menu {name}: time slot {branch.slot_name!r} is not defined",
+                            "define it under slots: in the call rights file (time_rules)"
+                            if known_slots is None
+                            else f"use one of {', '.join(sorted(known_slots))}",
+                        )
+                    )
+            for action in rules.actions_of(menu):
+                if action.group is not None and config.site.group(action.group) is None:
+                    where = action.source or menu.source
+                    issues.append(
+                        ConfigIssue(
+                            where.file if where else str(config.path),
+                            where.line if where else None,
+                            f"menu {name}: group {action.group!r} is not in the site file",
+                            "write the extension of a group listed under groups: in site.yaml",
+                        )
+                    )
+        if rules.menus and config.settings.ari is None:
+            issues.append(
+                ConfigIssue(
+                    str(config.path),
+                    None,
+                    "IVR menus are defined but autocom.yaml has no ari: section",
+                    "add ari: {url: http://127.0.0.1:8088, user: ..., password: ...}",
+                )
+            )
+        return issues
+
+    def http_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
+        from apps.ivr.status import routes
+
+        return routes(self)
+
+    def add_commands(self, commands: Commands) -> None:
+        from apps.ivr.cli import add_commands
+
+        add_commands(commands)
+
+    def _facts(self) -> CallFacts:
+        assert self._ctx is not None
+        config = self._ctx.config.current
+        rules: IvrRules = config.rules.get("ivr") or IvrRules()
+        now = self._ctx.clock.now()
+        slots = active_slots(config.rules.get("time_rules"), engine.slots_used(rules), now)
+        return CallFacts(rules, slots, site_finder(config.site.users))
+
+    async def start(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+        config = ctx.config.current
+        ari = config.settings.ari
+        rules: IvrRules = config.rules.get("ivr") or IvrRules()
+        if ari is None:
+            return
+        self.client = AriClient(ari.url, ari.user, ari.password, timeout=ari.timeout)
+        self.app = IvrApp(self.client, rules.app, self._facts)
+        self.link = AriEventLink(
+            self.client, rules.app, self.app.on_event, on_connect=self.app.resync
+        )
+        self.link.start()
+
+    async def stop(self) -> None:
+        if self.link is not None:
+            await self.link.stop()
+        if self.app is not None:
+            await self.app.close()
+        if self.client is not None:
+            await self.client.close()
+        self.link = self.app = self.client = None
+
+    def status(self) -> dict[str, Any]:
+        link = self.link
+        return {
+            "configured": link is not None,
+            "connected": bool(link and link.connected),
+            "app": link.app if link else None,
+            "connects": link.connects if link else 0,
+            "last_error": link.last_error if link else "",
+            "ivr_calls": len(self.app.calls) if self.app else 0,
+        }
+
+
+__all__ = ["IvrFeature"]

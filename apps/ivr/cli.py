@@ -1,0 +1,92 @@
+"""`autocom status`: asks the running server's /status and prints it.
+
+`autocom blf set NAME STATE`: sets a Custom: device state through ARI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+import aiohttp
+
+from autocom.context import CliContext
+from autocom.feature import Commands
+
+
+def add_commands(commands: Commands) -> None:
+    status = commands.add("status", "active calls and the state of autocom's links", cmd_status)
+    status.add_argument("--url", help="the server's /status URL (default: from autocom.yaml)")
+    status.add_argument("--json", action="store_true", help="print the raw JSON")
+    blf = commands.add("blf", "set a Custom: device state (BLF lamp) through ARI", cmd_blf)
+    blf.add_argument("name", help="device name, e.g. bsfilter-2001 (Custom: is added)")
+    blf.add_argument("state", help="NOT_INUSE, INUSE, BUSY, RINGING, ONHOLD, UNAVAILABLE, ...")
+
+
+async def _fetch(url: str) -> dict[str, Any]:
+    timeout = aiohttp.ClientTimeout(total=5)
+    async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
+        data: dict[str, Any] = await resp.json()
+        return data
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = ["Links:"]
+    for name, link in data.get("links", {}).items():
+        extra = ", ".join(
+            f"{k}={v}" for k, v in link.items() if k != "status" and v not in (None, "")
+        )
+        lines.append(f"  {name:<10} {link.get('status', '?'):<15} {extra}")
+    calls = data.get("calls")
+    if calls is None:
+        lines.append(f"Calls: unknown ({data.get('calls_error', 'no ARI link')})")
+        return "\n".join(lines)
+    lines.append(f"{'Channel':<40} {'Location':<30} {'State':<8} {'Caller':<12} Application")
+    for c in calls:
+        app = f"{c['application']}({c['data']})" if c["application"] else ""
+        lines.append(
+            f"{c['channel'][:40]:<40} {c['location'][:30]:<30} {c['state']:<8} "
+            f"{c['caller'][:12]:<12} {app}"
+        )
+    lines.append(f"{len(calls)} active call{'s' if len(calls) != 1 else ''}")
+    return "\n".join(lines)
+
+
+def cmd_status(args: argparse.Namespace, cli: CliContext) -> int:
+    url = args.url
+    if url is None:
+        http = cli.load().settings.http
+        url = f"http://{http.host}:{http.port}/status"
+    try:
+        data = asyncio.run(_fetch(url))
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        print(f"autocom status: the server does not answer at {url}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(data, indent=2) if args.json else render(data))
+    ari = data.get("links", {}).get("ari", {})
+    return 0 if ari.get("status") in ("up", "not configured") else 3
+
+
+def cmd_blf(args: argparse.Namespace, cli: CliContext) -> int:
+    from autocom.ari.client import AriClient
+    from autocom.ari.device_states import DeviceStates
+    from autocom.ari.errors import AriError
+
+    ari = cli.load().settings.ari
+    if ari is None:
+        print("autocom blf: autocom.yaml has no ari: section", file=sys.stderr)
+        return 1
+
+    async def run() -> None:
+        async with AriClient(ari.url, ari.user, ari.password, timeout=ari.timeout) as client:
+            await DeviceStates(client).set(args.name, args.state)
+
+    try:
+        asyncio.run(run())
+    except (AriError, ValueError) as exc:
+        print(f"autocom blf: {exc}", file=sys.stderr)
+        return 1
+    return 0
