@@ -33,7 +33,7 @@ from autocom.store.base import StoreClosed, StoreError, StoreUnavailable, check_
 T = TypeVar("T")
 
 GLOB_SPECIALS = frozenset("*?[]\\")
-SCAN_COUNT = 500
+SCAN_COUNT = 1000
 MGET_BATCH = 500
 
 
