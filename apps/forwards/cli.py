@@ -128,25 +128,28 @@ def format_explain(
     raw: RightsView | None,
     decision: engine.SetDecision | engine.Accepted,
 ) -> tuple[str, int]:
-    """The text `explain forward` prints, and its exit status."""
-    lines = [f"forward from {user} to {to} at {when.isoformat()}"]
-    if raw is not None:
-        lines.append(f"category: {raw.category}")
-        for attr in ("class_name", "slot"):
-            value = getattr(raw, attr, None)
-            if value:
-                lines.append(f"{attr.replace('_name', '')}: {value}")
+    """The text `explain forward` prints (as `explain rights` does), and its exit status."""
     if isinstance(decision, engine.Accepted):
         verdict = "allow"
-        lines.insert(1, "decision: allow")
-        lines.append(f"reason: {raw.reason if raw is not None else ''}".rstrip())
+        reason = raw.reason if raw is not None else "allowed"
         trace = decision.trace
     else:
-        verdict = raw.verdict if raw is not None and raw.verdict == "pin" else "deny"
-        lines.insert(1, f"decision: {verdict}")
-        lines.append(f"reason: {decision.reason}")
-        trace = decision.trace
-    lines.extend(f"rule: {t}" for t in trace)
+        verdict = "pin" if raw is not None and raw.verdict == "pin" else "deny"
+        reason = decision.reason
+        trace = decision.trace or (tuple(raw.trace) if raw is not None else ())
+    number = raw.number if raw is not None else to
+    lines = [
+        f"decision: {verdict}",
+        f"reason:   {reason}",
+        f"caller:   {user} (the forwarding user)",
+        f"dialed:   {to} -> number {number}",
+        f"category: {raw.category if raw is not None else '-'}",
+        f"class:    {getattr(raw, 'class_name', None) or '-'}",
+        f"slot:     {getattr(raw, 'slot', None) or '-'}",
+        f"at:       {getattr(raw, 'when', '') or when.isoformat()}",
+        "rules:",
+        *(f"  {t}" for t in trace),
+    ]
     return "\n".join(lines), EXIT[verdict]
 
 
@@ -156,7 +159,7 @@ def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
         when = parse_instant(args.at, config.settings.timezone) if args.at else cli.clock.now()
     except ValueError as exc:
         print(f"--at: {exc}", file=sys.stderr)
-        return 2
+        return 64
     rights = rights_for(config, when, "forward")
     raw: RightsView | None = None
     if args.to.isdigit():

@@ -12,8 +12,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from apps.time_rules import engine as tr_engine
+from apps.time_rules.rules import TimeRules
+
 if TYPE_CHECKING:
     from autocom.loader import Config
+    from autocom.site.model import Site
 
 
 class RightsView(Protocol):
@@ -53,15 +57,19 @@ def rights_for(
     config: Config, when: datetime, purpose: Literal["call", "forward"] = "forward"
 ) -> RightsCheck:
     """A RightsCheck reading the time_rules rules of ``config`` at ``when``."""
-    from apps.time_rules import engine as tr_engine
-
     rules = config.rules.get("time_rules")
-    if rules is None:
+    if not isinstance(rules, TimeRules):
         raise LookupError(
             "forwards and speed dials need call rights: name a time_rules file under "
             "rules: in autocom.yaml"
         )
-    site = config.site
+    return rights_of(rules, config.site, when, purpose)
+
+
+def rights_of(
+    rules: TimeRules, site: Site, when: datetime, purpose: Literal["call", "forward"]
+) -> RightsCheck:
+    """A RightsCheck over compiled time_rules rules (what hooks and tests use)."""
 
     def check(user: str, number: str) -> RightsView:
         decision: RightsView = tr_engine.decide(rules, site, user, number, when, purpose=purpose)

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from apps.forwards.rights import UNKNOWN
 from apps.speed_dial.engine import Classify
+from apps.time_rules.engine import classify as tr_classify
+from apps.time_rules.rules import TimeRules
 from autocom.loader import Config
 
 
 def classifier(config: Config) -> Classify | None:
     """number -> category (None: unclassifiable), or None without time_rules."""
-    rules: Any = config.rules.get("time_rules")
-    if rules is None:
+    rules = config.rules.get("time_rules")
+    if not isinstance(rules, TimeRules):
         return None
-    table = rules.categories
-    prefix: str = rules.line_prefix
+    return classifier_of(rules)
 
+
+def classifier_of(rules: TimeRules) -> Classify:
     def classify(number: str) -> str | None:
-        category: str = table.classify(number, prefix).category
+        category = tr_classify(rules, number).category
         return None if category.lower() in UNKNOWN else category
 
     return classify

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apps.forwards import engine
-from apps.forwards.engine import CodeRequest, Forward
+from apps.forwards.engine import CodeRequest, Forward, ForwardState
 from apps.forwards.rights import RightsView
 from apps.forwards.rules import ForwardCodes, ForwardsRules, forward_type
 from autocom.site.model import Site
@@ -78,7 +78,7 @@ def test_unknown_user_refused() -> None:
 
 
 def test_cancel_all_turns_off_and_keeps_destinations() -> None:
-    state = {
+    state: ForwardState = {
         "unconditional": Forward("2002", True),
         "busy": Forward("0612345678", True),
         "noanswer": Forward("2003", False),
@@ -95,7 +95,7 @@ def test_cancel_all_turns_off_and_keeps_destinations() -> None:
 
 
 def test_toggle_turns_off_an_active_forward() -> None:
-    state = {"unconditional": Forward("0612345678", True), "busy": Forward("2003", True)}
+    state: ForwardState = {"unconditional": Forward("0612345678", True), "busy": Forward("2003", True)}
     d = engine.decide_set(
         RULES, SITE, "2001", CodeRequest("toggle", "unconditional"), state, rights_not_consulted
     )
@@ -133,20 +133,20 @@ def test_ring_without_forward_rings_the_user() -> None:
 
 
 def test_ring_with_disabled_forward_rings_the_user() -> None:
-    state = {"unconditional": Forward("2002", False)}
+    state: ForwardState = {"unconditional": Forward("2002", False)}
     d = engine.decide_ring(RULES, SITE, "2001", "unconditional", state, (), rights_not_consulted)
     assert d.action == "ring"
 
 
 def test_ring_phase_reads_only_its_own_type() -> None:
-    state = {"busy": Forward("2002", True)}
+    state: ForwardState = {"busy": Forward("2002", True)}
     d = engine.decide_ring(RULES, SITE, "2001", "noanswer", state, (), rights_not_consulted)
     assert d.action == "ring" and "no noanswer forward" in d.reason
 
 
 def test_loop_a_b_a_stops_at_b() -> None:
     # 2001 forwarded to 2002, which forwards back to 2001: ring 2002.
-    state = {"unconditional": Forward("2001", True)}
+    state: ForwardState = {"unconditional": Forward("2001", True)}
     d = engine.decide_ring(
         RULES, SITE, "2002", "unconditional", state, ("2001",), rights_not_consulted
     )
@@ -155,7 +155,7 @@ def test_loop_a_b_a_stops_at_b() -> None:
 
 
 def test_longer_loop_detected() -> None:
-    state = {"busy": Forward("2002", True)}
+    state: ForwardState = {"busy": Forward("2002", True)}
     d = engine.decide_ring(
         RULES, SITE, "2004", "busy", state, ("2001", "2002", "2003"), rights_not_consulted
     )
@@ -164,7 +164,7 @@ def test_longer_loop_detected() -> None:
 
 def test_chain_longer_than_max_stops() -> None:
     rules = ForwardsRules(max_chain=3)
-    state = {"unconditional": Forward("2005", True)}
+    state: ForwardState = {"unconditional": Forward("2005", True)}
     d = engine.decide_ring(
         rules,
         SITE,
