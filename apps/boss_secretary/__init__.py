@@ -1,0 +1,85 @@
+"""Boss/secretary filtering: several bosses, secretaries (users or hunt groups), every device."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from apps.boss_secretary import cli, hooks
+from apps.boss_secretary.checks import check_site, check_slots
+from apps.boss_secretary.lamps import LampSync
+from apps.boss_secretary.rules import FilterRules
+from apps.boss_secretary.slots import known_slots
+from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
+from autocom.context import AppContext
+from autocom.feature import Commands, Feature, HookRoute
+from autocom.loader import Config
+from autocom.site.model import Site
+
+
+def load_filter_rules(path: Path | None, site: Site) -> FilterRules:
+    """Read and validate filters.yaml (None: no filter); site checks included."""
+    if path is None:
+        return FilterRules()
+    doc = load_yaml(path)
+    rules = validate(FilterRules, doc)
+    rules.remember_lines(doc.file, doc.lines)
+    issues = check_site(rules, site)
+    if issues:
+        raise ConfigError(issues)
+    return rules
+
+
+class BossSecretaryFeature(Feature):
+    name = "boss_secretary"
+
+    def __init__(self) -> None:
+        self._sync: LampSync | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def load_rules(self, path: Path | None, site: Site) -> FilterRules:
+        return load_filter_rules(path, site)
+
+    def check(self, config: Config) -> list[ConfigIssue]:
+        rules = config.rules.get(self.name)
+        if not isinstance(rules, FilterRules):
+            return []
+        return check_slots(rules, known_slots(config.rules.get("time_rules")))
+
+    def hooks(self) -> Sequence[HookRoute]:
+        return (
+            HookRoute("bsfilter", hooks.bsfilter),
+            HookRoute("bsfilter-toggle", hooks.bsfilter_toggle),
+        )
+
+    def add_commands(self, commands: Commands) -> None:
+        cli.add_commands(commands)
+
+    async def start(self, ctx: AppContext) -> None:
+        """Re-sync every lamp from the state store (when filters.yaml has 'lamps:')."""
+        rules = ctx.config.current.rules.get(self.name)
+        if not isinstance(rules, FilterRules) or rules.lamps is None:
+            return
+        self._sync = LampSync(rules.lamps)
+
+        def current() -> object:
+            return ctx.config.current.rules.get(self.name)
+
+        self._task = asyncio.create_task(
+            self._sync.run(current, ctx.store), name="autocom-bsfilter-lamps"
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._sync is not None:
+            await self._sync.close()
+            self._sync = None
+
+
+__all__ = ["BossSecretaryFeature"]

@@ -1,0 +1,124 @@
+"""Checks of filters.yaml against the site and the time slots (pure)."""
+
+from __future__ import annotations
+
+import re
+
+from apps.boss_secretary.rules import Destination, FilterRules
+from autocom.config.errors import ConfigIssue
+from autocom.site.model import Site
+
+_MAILBOX_RE = re.compile(r"^[A-Za-z0-9_.*#+-]+(@[A-Za-z0-9_.-]+)?$")
+
+
+def check_site(rules: FilterRules, site: Site) -> list[ConfigIssue]:
+    """Bosses are users, secretaries users or groups, one filter per boss, sane fallbacks."""
+    issues: list[ConfigIssue] = []
+
+    def issue(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        file, line = rules.where(*path)
+        issues.append(ConfigIssue(file, line, message, hint))
+
+    seen: dict[str, str] = {}
+    names: dict[str, int] = {}
+    for i, f in enumerate(rules.filters):
+        if f.name in names:
+            issue(("filters", i, "name"), f"filter name {f.name!r} is used twice", "rename one")
+        names[f.name] = i
+        for j, b in enumerate(f.bosses):
+            where = ("filters", i, "bosses", j)
+            if b.extension in seen:
+                issue(
+                    where,
+                    f"boss {b.extension} is already a boss in filter {seen[b.extension]!r}",
+                    "a boss belongs to one filter: merge the two filters",
+                )
+            seen[b.extension] = f.name
+            user = site.user(b.extension)
+            if user is None:
+                hint = "a boss is a user of the site file"
+                if site.group(b.extension) is not None:
+                    hint = f"{b.extension} is a hunt group; a boss must be a user"
+                issue(where, f"boss {b.extension} is not a user of the site", hint)
+                continue
+            if not user.devices:
+                issue(where, f"boss {b.extension} has no device", "give the user devices: [...]")
+            if f.fallback == "voicemail":
+                if not user.voicemail:
+                    issue(
+                        ("filters", i, "fallback"),
+                        f"fallback voicemail: boss {b.extension} has no voicemail box",
+                        "give the user 'voicemail: ...' in the site file, or write "
+                        "'fallback: hangup' or 'fallback: {destination: ...}'",
+                    )
+                elif not _MAILBOX_RE.match(user.voicemail):
+                    issue(
+                        ("filters", i, "fallback"),
+                        f"boss {b.extension}: voicemail box {user.voicemail!r} cannot be dialed",
+                        "write the box as 2001 or 2001@context in the site file",
+                    )
+        for j, m in enumerate(f.secretaries):
+            where = ("filters", i, "secretaries", j)
+            user = site.user(m.extension)
+            group = site.group(m.extension)
+            if user is None and group is None:
+                issue(
+                    where,
+                    f"secretary {m.extension} is neither a user nor a hunt group of the site",
+                    "write the extension of a user or of a group",
+                )
+            elif group is not None:
+                missing = [x for x in group.members if site.user(x) is None]
+                if missing:
+                    issue(
+                        where,
+                        f"group {group.extension} has members that are not users: "
+                        f"{', '.join(missing)}",
+                        "fix the group's members in the site file",
+                    )
+            elif user is not None and not user.devices:
+                issue(where, f"secretary {m.extension} has no device", "give the user devices")
+        fb = f.fallback
+        if isinstance(fb, Destination):
+            if fb.destination in {b.extension for b in f.bosses}:
+                issue(
+                    ("filters", i, "fallback"),
+                    f"fallback destination {fb.destination} is a boss of this filter: a loop",
+                    "send the call to a voicemail or another extension",
+                )
+            if fb.context is not None and site.context(fb.context) is None:
+                issue(
+                    ("filters", i, "fallback", "context"),
+                    f"context {fb.context!r} is not a context of the site",
+                    f"use one of {', '.join(c.name for c in site.contexts) or '(none)'}",
+                )
+    return issues
+
+
+def check_slots(rules: FilterRules, known: set[str] | None) -> list[ConfigIssue]:
+    """Every slot a filter names is defined in the time_rules file."""
+    issues: list[ConfigIssue] = []
+    for i, f in enumerate(rules.filters):
+        for k, slot in enumerate(f.slots):
+            file, line = rules.where("filters", i, "slots", k)
+            if known is None:
+                issues.append(
+                    ConfigIssue(
+                        file,
+                        line,
+                        f"filter {f.name!r} names time slot {slot!r} but no time_rules "
+                        "feature is loaded",
+                        "load the time_rules feature or remove 'slots:'",
+                    )
+                )
+            elif slot not in known:
+                issues.append(
+                    ConfigIssue(
+                        file,
+                        line,
+                        f"filter {f.name!r}: no time slot is called {slot!r}",
+                        f"use one of {', '.join(sorted(known)) or '(none defined)'} "
+                        "from the time_rules file",
+                    )
+                )
+    return issues

@@ -1,0 +1,86 @@
+"""Push the filters' BLF lamps to Asterisk over ARI, when filters.yaml says how.
+
+A call to *37<boss> sets the lamp itself (SET VARIABLE DEVICE_STATE(...)).
+What changes the state outside a call (`autocom filter on|off`, another
+autocom server, a state restored after a restart) reaches the lamps here:
+at server start every lamp is set from the state store, then every
+``lamps.interval`` seconds the lamps whose state changed.  ARI sets a Custom:
+device state by writing the DEVICE_STATE() function as a global variable
+(POST /ari/asterisk/variable); PUT /ari/deviceStates only takes Stasis: devices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+
+from apps.boss_secretary import state
+from apps.boss_secretary.rules import FilterRules, LampSettings
+from autocom.ari.client import AriClient
+from autocom.ari.errors import AriError
+from autocom.store.base import StateStore, StoreUnavailable
+
+log = logging.getLogger("autocom.boss_secretary.lamps")
+
+
+async def set_lamp(ari: AriClient, boss: str, on: bool) -> None:
+    await ari.request(
+        "POST",
+        "/asterisk/variable",
+        {"variable": f"DEVICE_STATE({state.lamp_device(boss)})", "value": state.lamp_state(on)},
+    )
+
+
+async def push_lamps(rules: FilterRules, states: Mapping[str, bool]) -> str:
+    """Set these lamps now; a short report of what was done, for the CLI."""
+    settings = rules.lamps
+    if settings is None:
+        return "lamps follow at the next *37 or server sync: no 'lamps:' in the rule file"
+    try:
+        async with AriClient(settings.url, settings.user, settings.password, timeout=3.0) as ari:
+            for boss, on in states.items():
+                await set_lamp(ari, boss, on)
+    except AriError as exc:
+        return f"lamp not set, ARI: {exc}"
+    return "lamp set"
+
+
+class LampSync:
+    """The server's lamp keeper: full sync at start, then changes every interval."""
+
+    def __init__(self, settings: LampSettings) -> None:
+        self.settings = settings
+        self.pushed: dict[str, bool] = {}
+        self._ari = AriClient(settings.url, settings.user, settings.password, timeout=3.0)
+
+    async def sync_once(self, rules: FilterRules, store: StateStore) -> int:
+        """Push every lamp that differs from what was last pushed; returns the count."""
+        try:
+            wanted = state.effective(rules, await state.all_states(store))
+        except StoreUnavailable:
+            log.warning("lamp sync: state store unavailable, trying again later")
+            return 0
+        count = 0
+        for boss, on in wanted.items():
+            if self.pushed.get(boss) == on:
+                continue
+            try:
+                await set_lamp(self._ari, boss, on)
+            except AriError as exc:
+                log.warning("lamp sync: %s not set: %s", state.lamp_device(boss), exc)
+                continue
+            self.pushed[boss] = on
+            count += 1
+        return count
+
+    async def run(self, rules_of: Callable[[], object], store: StateStore) -> None:
+        """Sync until cancelled; ``rules_of()`` gives the current FilterRules."""
+        while True:
+            rules = rules_of()
+            if isinstance(rules, FilterRules):
+                await self.sync_once(rules, store)
+            await asyncio.sleep(self.settings.interval)
+
+    async def close(self) -> None:
+        await self._ari.close()
