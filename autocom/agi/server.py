@@ -25,6 +25,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from autocom.agi.errors import (
     AgiConnectionClosed,
@@ -273,14 +274,13 @@ class _Connection(asyncio.Protocol):
     # -- asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         server = self._server
         self.started = self._loop.time()
         if server._closing or server.active_sessions >= server.max_sessions:
             self._closed = True
-            transport.write(_FAILURE)
-            transport.close()
+            self._transport.write(_FAILURE)
+            self._transport.close()
             log.warning(
                 "refusing a FastAGI connection: %s",
                 "shutting down" if server._closing else f"{server.max_sessions} sessions running",
