@@ -31,7 +31,7 @@ def hash_pin(pin: str, *, salt: bytes | None = None, n: int = SCRYPT_N) -> str:
     return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
-def check_hash_format(ext: str, text: str) -> None:
+def check_hash_format(text: str) -> None:
     """Raise ValueError (shown with file:line) if ``text`` is not a hash we can read."""
     parts = text.split("$")
     ok = (parts[0] == "scrypt" and len(parts) == 6 and all(p.isdigit() for p in parts[1:4])) or (
@@ -45,7 +45,7 @@ def check_hash_format(ext: str, text: str) -> None:
             ok = False
     if not ok:
         raise ValueError(
-            f"pins: {ext}: not a PIN hash; never write the PIN itself: "
+            "not a PIN hash; never write the PIN itself: "
             "run 'autocom rights hash-pin' and paste its output"
         )
 

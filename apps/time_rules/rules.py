@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 
 from apps.time_rules.categories import (
     RESERVED_CATEGORY_WORDS,
     CategoryTable,
     build_category_table,
 )
+from apps.time_rules.pins import check_hash_format
 from apps.time_rules.slots import (
     CompiledSlot,
     DateRule,
@@ -39,6 +40,7 @@ from autocom.site.model import NumberRange, Site
 
 Verdict = Literal["allow", "deny", "pin"]
 VERDICTS: tuple[str, ...] = ("allow", "deny", "pin")
+DEFAULT_TIMEZONE = "Europe/Paris"
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
 
 
@@ -61,6 +63,13 @@ def _rule(value: Any) -> dict[str, str]:
         return out
     raise ValueError("write a verdict (allow, deny, pin) or 'slot_name: verdict' lines")
 
+
+def _pin_hash(value: str) -> str:
+    check_hash_format(value)
+    return value
+
+
+PinHash = Annotated[str, AfterValidator(_pin_hash)]
 
 # Ordered {slot name: verdict}; the key "default" applies when no slot is active.
 CategoryRule = Annotated[dict[str, str], BeforeValidator(_rule)]
@@ -181,7 +190,7 @@ class PinSettings(RuleModel):
 class RightsFile(RuleModel):
     """rights.yaml."""
 
-    timezone: str | None = None  # default: the time zone of the instant given
+    timezone: str | None = None  # default Europe/Paris; must match autocom.yaml's
     line_prefix: str | None = None  # default: the site's outgoing context line_prefix
     plan: Literal["fr", "none"] = "fr"  # built-in categories
     holidays: HolidaySettings = HolidaySettings()
@@ -189,7 +198,7 @@ class RightsFile(RuleModel):
     slots: dict[str, SlotModel] = {}
     classes: dict[str, RightsClass] = {}
     assign: Assign = Assign()
-    pins: dict[str, str] = {}  # extension -> salted hash (autocom rights hash-pin)
+    pins: dict[str, PinHash] = {}  # extension -> salted hash (autocom rights hash-pin)
     pin: PinSettings = PinSettings()
 
     @field_validator("timezone")
@@ -217,15 +226,6 @@ class RightsFile(RuleModel):
     def _cats(cls, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {k: ((v,) if isinstance(v, str) else v) for k, v in value.items()}
-        return value
-
-    @field_validator("pins")
-    @classmethod
-    def _pins(cls, value: dict[str, str]) -> dict[str, str]:
-        from apps.time_rules.pins import check_hash_format
-
-        for ext, text in value.items():
-            check_hash_format(ext, text)
         return value
 
 
@@ -265,7 +265,7 @@ class TimeRules:
 
     model: RightsFile
     file: str
-    tz: ZoneInfo | None
+    tz: ZoneInfo  # the site's zone: every instant is read as wall-clock time there
     line_prefix: str  # "" when external numbers are dialed without a prefix
     categories: CategoryTable
     slots: Mapping[str, CompiledSlot]
@@ -484,7 +484,7 @@ def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
     return TimeRules(
         model=model,
         file=file,
-        tz=ZoneInfo(model.timezone) if model.timezone else None,
+        tz=ZoneInfo(model.timezone or DEFAULT_TIMEZONE),
         line_prefix=prefix,
         categories=table,
         slots=slots,

@@ -37,8 +37,6 @@ if TYPE_CHECKING:
     from apps.time_rules.rules import RightsFile, TimeRules
     from autocom.config.yaml_source import Document
 
-DEFAULT_TZ = ZoneInfo("Europe/Paris")
-
 _DAYS = {
     "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
     "lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6,
@@ -224,7 +222,7 @@ class HolidayCalendar:
         except NotImplementedError:
             if subdivision is None:
                 raise ValueError(
-                    f"holidays: country {country!r} is not known to the holidays library: "
+                    f"country {country!r} is not known to the holidays library: "
                     "write an ISO 3166 code such as FR"
                 ) from None
             known = ", ".join(getattr(holidays_lib.country_holidays(country), "subdivisions", ()))
@@ -235,8 +233,7 @@ class HolidayCalendar:
                     'for Moselle write "57"'
                 )
             raise ValueError(
-                f"holidays: subdivision {subdivision!r} is not known for {country}{hint} "
-                f"(known: {known})"
+                f"subdivision {subdivision!r} is not known for {country}{hint} (known: {known})"
             ) from None
 
     def year(self, year: int) -> dict[date, str]:
@@ -280,11 +277,11 @@ class CompiledSlot:
     refs: tuple[str, ...] = field(default=())
 
 
-def local_time(rules_tz: ZoneInfo | None, when: datetime) -> datetime:
-    """``when`` as local wall-clock time in the rules' zone (naive: already local)."""
+def local_time(rules_tz: ZoneInfo, when: datetime) -> datetime:
+    """``when`` as wall-clock time in the rules' zone (a naive ``when`` is already local)."""
     if when.tzinfo is None:
-        return when.replace(tzinfo=rules_tz or DEFAULT_TZ)
-    return when.astimezone(rules_tz) if rules_tz is not None else when
+        return when.replace(tzinfo=rules_tz)
+    return when.astimezone(rules_tz)
 
 
 def is_active(slots: Mapping[str, CompiledSlot], name: str, local: datetime) -> bool:

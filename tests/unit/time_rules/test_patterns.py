@@ -1,0 +1,98 @@
+"""Number patterns: parsing, matching, specificity, ambiguity."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.time_rules.categories import FRENCH_PLAN
+from apps.time_rules.patterns import Pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "number", "matches"),
+    [
+        ("06", "06", True),
+        ("06", "0612345678", True),
+        ("06", "0712345678", False),
+        ("_112", "112", True),
+        ("_112", "1120", False),
+        ("_0[67]XXXXXXXX", "0612345678", True),
+        ("_0[67]XXXXXXXX", "061234567", False),
+        ("_0[67]XXXXXXXX", "0812345678", False),
+        ("_NXX", "200", True),
+        ("_NXX", "100", False),
+        ("_ZX", "10", True),
+        ("_ZX", "01", False),
+        ("_0[1-59]X", "091", True),
+        ("_00.", "00", False),
+        ("_00.", "0044", True),
+        ("_00!", "00", True),
+        ("_*21*X.", "*21*2001", True),
+    ],
+)
+def test_match(pattern: str, number: str, matches: bool) -> None:
+    assert Pattern.parse(pattern).matches(number) is matches
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty pattern"),
+        ("06a", "is not a digit"),
+        ("_0[67", "without ']'"),
+        ("_0.X", "only allowed at the end"),
+        ("_", "at least one"),
+        ("_0Y", "is not allowed"),
+        ("_[9-1]", "low first"),
+        ("_[]", "empty set"),
+    ],
+)
+def test_bad_patterns(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Pattern.parse(text)
+
+
+def best(number: str, *patterns: str) -> str:
+    found = [Pattern.parse(p) for p in patterns if Pattern.parse(p).matches(number)]
+    return min(found, key=lambda p: p.key(number)).text
+
+
+@pytest.mark.parametrize(
+    ("number", "patterns", "winner"),
+    [
+        ("0899123456", ("_08XXXXXXXX", "_089XXXXXXX"), "_089XXXXXXX"),
+        ("0612345678", ("06", "_0[67]XXXXXXXX"), "06"),  # position 1: 6 beats [67]
+        ("0612345678", ("_06", "_0[67]XXXXXXXX"), "_0[67]XXXXXXXX"),  # _06 does not match
+        ("0612345678", ("0", "06"), "06"),
+        ("0387123456", ("_0[1-5]XXXXXXXX", "_0387XXXXXX"), "_0387XXXXXX"),
+        ("06", ("06", "_06"), "_06"),
+        ("0044", ("_00.", "_00!"), "_00."),
+        ("2001", ("_2XXX", "_NXXX"), "_2XXX"),
+    ],
+)
+def test_most_specific_wins(number: str, patterns: tuple[str, ...], winner: str) -> None:
+    assert best(number, *patterns) == winner
+    assert best(number, *reversed(patterns)) == winner
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "ambiguous"),
+    [
+        ("_0[1-5]XX", "_0[2-6]XX", True),
+        ("_0[1-5]XX", "_0[6-9]XX", False),  # disjoint
+        ("_0[1-5]XX", "_0[1-4]XX", False),  # one narrower
+        ("06", "06", True),
+        ("06", "_06", False),
+        ("_06.", "_07.", False),
+        ("_06XX", "_06X", False),
+    ],
+)
+def test_ambiguity(a: str, b: str, ambiguous: bool) -> None:
+    assert Pattern.parse(a).ambiguous_with(Pattern.parse(b)) is ambiguous
+
+
+def test_french_plan_is_unambiguous() -> None:
+    entries = [(c, Pattern.parse(p)) for c, ps in FRENCH_PLAN.items() for p in ps]
+    for i, (ca, a) in enumerate(entries):
+        for cb, b in entries[i + 1 :]:
+            assert ca == cb or not a.ambiguous_with(b), (a, b)
