@@ -135,6 +135,14 @@ class Group(RuleModel):
 class Did(RuleModel):
     number: str  # the DID as the trunk sends it
     destination: str  # an extension
+    # where the destination is dialed; default: the context of the user or group
+    # whose extension it is (set it for an extension served by a feature, e.g. an IVR)
+    context: str | None = None
+
+
+# French emergency numbers (SAMU, police, pompiers, 112, sourds, enfance en danger,
+# SAMU social, aéronautique, sauvetage en mer, attentats), routed before any hook.
+DEFAULT_EMERGENCY = ("15", "17", "18", "112", "114", "115", "116000", "119", "191", "196", "197")
 
 
 class Context(RuleModel):
@@ -147,6 +155,8 @@ class Context(RuleModel):
     dids: tuple[Did, ...] = ()
     line_prefix: str = ""  # outgoing: the digit(s) that take an outside line, e.g. "0"
     trunks: tuple[str, ...] = ()  # outgoing: PJSIP trunk endpoints, tried in order
+    # outgoing: numbers dialed straight to the trunks, with or without the prefix
+    emergency: tuple[str, ...] = DEFAULT_EMERGENCY
 
     @field_validator("name")
     @classmethod

@@ -1,0 +1,224 @@
+"""Render the per-site dialplan from site.yaml (`autocom dialplan -o FILE`).
+
+One Asterisk context per site.yaml context, named like it (as XiVO does, so
+phones' endpoints keep ``context=<name>``), plus helper contexts prefixed
+``autocom-site-``.  Every extension calls a subroutine of dialplan/autocom-pbx.conf
+and then acts on AUTOCOM_ACTION; see docs/dialplan.md for the whole picture.
+
+- internal context: its users (hint + ``autocom-user``) and hunt groups
+  (``autocom-group``); includes, in this order: the emergency numbers of the
+  outgoing contexts it reaches, ``autocom-features``, then its own includes.
+- outgoing context: the emergency numbers (with and without the line prefix) as
+  exact extensions, then ``_<prefix>X.`` through ``autocom-outgoing``.
+- incoming context: each DID through ``autocom-incoming`` to its destination.
+- ``autocom-site-devices``: device -> owning user, for phone-side forwards.
+
+Phones and trunks are reached only through the AUTOCOM_DEVICE_DIAL and
+AUTOCOM_TRUNK_DIAL templates, substituted at call time with STRREPLACE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from autocom.site.model import Context, Group, Site, User
+
+if TYPE_CHECKING:
+    from autocom.loader import Config
+
+ACT = " same => n,Goto(autocom-act,${AUTOCOM_ACTION},1)"
+
+
+def render_dialplan(config: Config | Site) -> str:
+    """The site dialplan as the text of an Asterisk .conf file."""
+    site = config if isinstance(config, Site) else config.site
+    return _Renderer(site).render()
+
+
+def device_dial(device: str) -> str:
+    """The dialplan expression dialing one device through AUTOCOM_DEVICE_DIAL."""
+    return f"${{STRREPLACE(AUTOCOM_DEVICE_DIAL,{{device}},{device})}}"
+
+
+def user_dial(user: User) -> str:
+    """All of a user's devices, joined with '&' (they all ring)."""
+    return "&".join(device_dial(d) for d in user.devices)
+
+
+def _comment(text: str) -> str:
+    """A one-line comment: no line breaks, nothing Asterisk would read."""
+    return " ".join(text.replace(";", ",").split())
+
+
+def _where(obj: object) -> str:
+    source = getattr(obj, "source", None)
+    return f" ({source})" if source is not None else ""
+
+
+class _Renderer:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.out: list[str] = []
+
+    def line(self, text: str = "") -> None:
+        self.out.append(text)
+
+    def render(self) -> str:
+        self.line(f"; autocom site dialplan for {_comment(self.site.name)!s}")
+        self.line("; rendered by `autocom dialplan` from site.yaml: do not edit, edit site.yaml")
+        self.line("; include it after dialplan/autocom.conf; see docs/dialplan.md")
+        for ctx in self.site.contexts:
+            self.line()
+            if ctx.kind == "internal":
+                self.internal(ctx)
+            elif ctx.kind == "outgoing":
+                self.outgoing(ctx)
+            else:
+                self.incoming(ctx)
+        for ctx in self.site.outgoing():
+            self.line()
+            self.emergency_context(ctx)
+        self.line()
+        self.devices()
+        return "\n".join(self.out) + "\n"
+
+    # -- contexts --------------------------------------------------------------
+    def internal(self, ctx: Context) -> None:
+        self.header(ctx)
+        for out in self.reachable_outgoing(ctx):
+            self.line(f"include => autocom-site-emergency-{out.name}")
+        self.line("include => autocom-features")
+        for name in ctx.include:
+            self.line(f"include => {name}")
+        for user in self.site.users:
+            if user.context == ctx.name:
+                self.user(user)
+        for group in self.site.groups:
+            if group.context == ctx.name:
+                self.group(group)
+
+    def outgoing(self, ctx: Context) -> None:
+        self.header(ctx)
+        trunks = "&".join(ctx.trunks)
+        for number, dialed in self.emergency_numbers(ctx):
+            self.line(f"exten => {dialed},1,Gosub(autocom-emergency,s,1({number},{trunks}))")
+            self.line(ACT)
+        prefix = ctx.line_prefix
+        skip = f":{len(prefix)}" if prefix else ""
+        self.line(
+            f"exten => _{prefix}X.,1,Gosub(autocom-outgoing,s,1(${{EXTEN{skip}}},${{EXTEN}},"
+            f"{ctx.name},{trunks}))"
+        )
+        self.line(ACT)
+        for name in ctx.include:
+            self.line(f"include => {name}")
+
+    def incoming(self, ctx: Context) -> None:
+        self.header(ctx)
+        for did in ctx.dids:
+            target_ctx = did.context or self.context_of(did.destination)
+            if target_ctx is None:
+                self.line(f"; DID {did.number}: destination {did.destination} unknown{_where(did)}")
+                continue
+            self.line(f"; DID {did.number} -> {did.destination}@{target_ctx}{_where(did)}")
+            self.line(
+                f"exten => {did.number},1,Gosub(autocom-incoming,s,1({did.number},"
+                f"{did.destination},{target_ctx}))"
+            )
+            self.line(ACT)
+        for name in ctx.include:
+            self.line(f"include => {name}")
+
+    def emergency_context(self, ctx: Context) -> None:
+        self.line(f"[autocom-site-emergency-{ctx.name}]")
+        self.line(f"; emergency numbers of {ctx.name}: straight to its trunks, before any hook")
+        trunks = "&".join(ctx.trunks)
+        for number, dialed in self.emergency_numbers(ctx):
+            self.line(f"exten => {dialed},1,Gosub(autocom-emergency,s,1({number},{trunks}))")
+            self.line(ACT)
+
+    def devices(self) -> None:
+        self.line("[autocom-site-devices]")
+        self.line(
+            "; Gosub(autocom-site-devices,<device>,1): AUTOCOM_FORWARDER(_CONTEXT) = its owner"
+        )
+        for user in self.site.users:
+            for dev in user.devices:
+                self.line(f"exten => {dev},1,Set(AUTOCOM_FORWARDER={user.extension})")
+                self.line(f" same => n,Set(AUTOCOM_FORWARDER_CONTEXT={user.context})")
+                self.line(" same => n,Return()")
+
+    # -- extensions ------------------------------------------------------------
+    def user(self, user: User) -> None:
+        self.line(f"; user {user.extension} {_comment(user.display_name)}{_where(user)}")
+        if user.devices:
+            hint = "&".join(f"PJSIP/{d}" for d in user.devices)
+            self.line(f"exten => {user.extension},hint,{hint}")
+        box = user.voicemail or ""
+        if box and "@" not in box:
+            box += "@default"
+        self.line(
+            f"exten => {user.extension},1,Gosub(autocom-user,s,1({user.extension},"
+            f"{user.context},{user_dial(user)},{box}))"
+        )
+        self.line(ACT)
+
+    def group(self, group: Group) -> None:
+        members = [u for u in (self.site.user(m) for m in group.members) if u and u.devices]
+        self.line(
+            f"; group {group.extension} {_comment(group.name)} ({group.strategy},"
+            f" {len(members)} members){_where(group)}"
+        )
+        if group.strategy == "ringall":
+            dials = ["&".join(user_dial(u) for u in members)] if members else []
+        else:
+            dials = [user_dial(u) for u in members]
+        args = ",".join([group.extension, group.context, str(group.ring_time), *dials])
+        self.line(f"exten => {group.extension},1,Gosub(autocom-group,s,1({args}))")
+        self.line(ACT)
+
+    # -- helpers ---------------------------------------------------------------
+    def header(self, ctx: Context) -> None:
+        ranges = []
+        for label, items in (
+            ("users", ctx.users),
+            ("groups", ctx.groups),
+            ("conferences", ctx.conferences),
+        ):
+            if items:
+                ranges.append(f"{label} {', '.join(str(r) for r in items)}")
+        detail = "; ".join(ranges)
+        self.line(f"[{ctx.name}]")
+        self.line(f"; {ctx.kind} context{_where(ctx)}{': ' + detail if detail else ''}")
+
+    def emergency_numbers(self, ctx: Context) -> Iterable[tuple[str, str]]:
+        for number in ctx.emergency:
+            yield number, number
+            if ctx.line_prefix:
+                yield number, ctx.line_prefix + number
+
+    def reachable_outgoing(self, ctx: Context) -> list[Context]:
+        """Outgoing contexts reached through includes, in search order."""
+        found: list[Context] = []
+        seen: set[str] = {ctx.name}
+        stack = list(reversed(ctx.include))
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            other = self.site.context(name)
+            if other is None:
+                continue
+            if other.kind == "outgoing":
+                found.append(other)
+            stack.extend(reversed(other.include))
+        return found
+
+    def context_of(self, extension: str) -> str | None:
+        user = self.site.user(extension)
+        if user is not None:
+            return user.context
+        group = self.site.group(extension)
+        return group.context if group is not None else None

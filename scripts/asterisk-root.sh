@@ -1,0 +1,86 @@
+#!/bin/sh
+# Build (or reuse) the Debian sid root holding Asterisk 22 for the end-to-end tests.
+#
+#   scripts/asterisk-root.sh            print the root's path, building it if needed
+#   AUTOCOM_ASTERISK_ROOT=/x scripts/asterisk-root.sh
+#   scripts/asterisk-root.sh --rebuild  build a fresh root even if the cached one works
+#
+# The root lives in a cache folder outside the clone (default
+# /var/cache/autocom/asterisk-sid).  It is reused while
+# `chroot <root> /usr/sbin/asterisk -V` works.  A new root is built by debootstrap
+# into a temporary folder next to it and renamed into place only once Asterisk
+# runs in it, so a failed build never replaces a working root.
+#
+# Needs: root privileges (chroot, debootstrap), the debootstrap package, and HTTP
+# access to the Debian mirror (AUTOCOM_DEBIAN_MIRROR, default deb.debian.org).
+# On success the last line of stdout is the root's path; messages go to stderr.
+set -eu
+
+ROOT="${AUTOCOM_ASTERISK_ROOT:-/var/cache/autocom/asterisk-sid}"
+MIRROR="${AUTOCOM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SUITE="${AUTOCOM_DEBIAN_SUITE:-sid}"
+PACKAGES="asterisk,asterisk-core-sounds-fr,asterisk-core-sounds-en"
+REBUILD=no
+[ "${1:-}" = "--rebuild" ] && REBUILD=yes
+
+say() { echo "asterisk-root: $*" >&2; }
+fail() {
+    say "ERROR: $*"
+    exit 1
+}
+
+works() {
+    [ -x "$1/usr/sbin/asterisk" ] && chroot "$1" /usr/sbin/asterisk -V >/dev/null 2>&1
+}
+
+if [ "$(id -u)" != 0 ]; then
+    if [ "$REBUILD" = no ] && [ -x "$ROOT/usr/sbin/asterisk" ]; then
+        fail "the root $ROOT exists but checking it needs chroot, which needs root \
+privileges: run the tests as root (sudo make test) or in a container started as root"
+    fi
+    fail "building the Asterisk root $ROOT needs root privileges (debootstrap and \
+chroot): run as root (sudo make test) or in a container started as root"
+fi
+
+if [ "$REBUILD" = no ] && works "$ROOT"; then
+    say "reusing $ROOT ($(chroot "$ROOT" /usr/sbin/asterisk -V))"
+    echo "$ROOT"
+    exit 0
+fi
+if [ -e "$ROOT" ] && [ "$REBUILD" = no ]; then
+    say "$ROOT exists but 'chroot $ROOT /usr/sbin/asterisk -V' fails: rebuilding it"
+fi
+
+command -v debootstrap >/dev/null 2>&1 ||
+    fail "debootstrap is not installed: apt-get install debootstrap (Debian/Ubuntu)"
+
+PARENT="$(dirname "$ROOT")"
+mkdir -p "$PARENT" || fail "cannot create the cache folder $PARENT"
+TMP="$(mktemp -d "$PARENT/.asterisk-root.XXXXXX")" || fail "cannot create a temporary folder in $PARENT"
+cleanup() { [ -n "${TMP:-}" ] && [ -d "$TMP" ] && rm -rf "$TMP"; }
+trap cleanup EXIT INT TERM
+
+say "building $ROOT with debootstrap ($SUITE from $MIRROR, about a minute)"
+LOG="$TMP.log"
+if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$TMP" "$MIRROR" >"$LOG" 2>&1; then
+    tail -n 15 "$LOG" >&2
+    if grep -qiE "Failed getting release file|Temporary failure resolving|Could not resolve|Connection (refused|timed out)|Network is unreachable|Couldn't download" "$LOG"; then
+        fail "debootstrap could not download from $MIRROR (network?): check HTTP access \
+to the mirror or set AUTOCOM_DEBIAN_MIRROR to a reachable one (log: $LOG)"
+    fi
+    fail "debootstrap failed (log: $LOG); the cached root, if any, was left as it was"
+fi
+works "$TMP" || fail "debootstrap finished but 'chroot <root> /usr/sbin/asterisk -V' fails (log: $LOG)"
+
+if [ -e "$ROOT" ]; then
+    OLD="$ROOT.old.$$"
+    mv "$ROOT" "$OLD"
+    mv "$TMP" "$ROOT"
+    rm -rf "$OLD"
+else
+    mv "$TMP" "$ROOT"
+fi
+TMP=""
+rm -f "$LOG"
+say "built $ROOT ($(chroot "$ROOT" /usr/sbin/asterisk -V))"
+echo "$ROOT"

@@ -1,0 +1,229 @@
+"""A small asyncio AMI client for the tests: actions with replies, and every event kept.
+
+``AmiClient.connect(host, port, user, secret)`` logs in; ``action(name, **fields)``
+sends one action and returns its response (for list actions, the response and the
+events up to ``EventList: Complete``); ``events`` is the list of every event seen
+since login, in order, and ``wait_for(predicate, timeout)`` waits for the next
+matching one.  Messages are ``AmiMessage`` (a dict of the first value of each key,
+with ``all(key)`` for repeated keys such as ``Output``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable
+
+READ_LIMIT = 1 << 20
+
+
+class AmiError(RuntimeError):
+    """AMI refused an action or the connection was lost."""
+
+
+class AmiMessage(dict[str, str]):
+    """One AMI message: first value of each key; ``all(key)`` for repeated keys."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.pairs = pairs
+        for key, value in pairs:
+            self.setdefault(key, value)
+
+    def all(self, key: str) -> list[str]:
+        return [v for k, v in self.pairs if k == key]
+
+    @property
+    def is_event(self) -> bool:
+        return "Event" in self
+
+
+def parse_message(block: str) -> AmiMessage:
+    pairs = []
+    for line in block.split("\r\n"):
+        if not line:
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:  # a bare line (old-style command output)
+            pairs.append(("Output", line))
+            continue
+        pairs.append((key.strip(), value[1:] if value.startswith(" ") else value))
+    return AmiMessage(pairs)
+
+
+class AmiClient:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._ids = itertools.count(1)
+        self._pending: dict[str, asyncio.Future[list[AmiMessage]]] = {}
+        self._lists: dict[str, list[AmiMessage]] = {}
+        self._expect_list: set[str] = set()
+        self.events: list[AmiMessage] = []
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    @classmethod
+    async def connect(
+        cls, host: str, port: int, user: str, secret: str, timeout: float = 5
+    ) -> AmiClient:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, limit=READ_LIMIT), timeout
+        )
+        banner = await asyncio.wait_for(reader.readline(), timeout)
+        if not banner.startswith(b"Asterisk Call Manager"):
+            writer.close()
+            raise AmiError(f"not an AMI server: {banner!r}")
+        client = cls(reader, writer)
+        client._task = asyncio.create_task(client._read_loop())
+        reply = await client.action("Login", Username=user, Secret=secret, timeout=timeout)
+        if reply.get("Response") != "Success":
+            await client.close()
+            raise AmiError(f"AMI login refused: {reply.get('Message')}")
+        return client
+
+    async def close(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.action("Logoff", timeout=1), 1)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._writer.close()
+        with contextlib.suppress(Exception):
+            await self._writer.wait_closed()
+        self.closed = True
+
+    async def __aenter__(self) -> AmiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                block = await self._reader.readuntil(b"\r\n\r\n")
+                msg = parse_message(block.decode("utf-8", "replace"))
+                await self._dispatch(msg)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self.closed = True
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(AmiError("AMI connection closed"))
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _dispatch(self, msg: AmiMessage) -> None:
+        action_id = msg.get("ActionID", "")
+        fut = self._pending.get(action_id)
+        if msg.is_event:
+            if fut is not None and action_id in self._expect_list:
+                self._lists[action_id].append(msg)
+                if msg.get("EventList") == "Complete":
+                    self._pending.pop(action_id)
+                    fut.set_result(self._lists.pop(action_id))
+                return
+            self.events.append(msg)
+            async with self._changed:
+                self._changed.notify_all()
+            return
+        if fut is None:
+            return
+        if action_id in self._expect_list and msg.get("EventList") == "start":
+            self._lists[action_id] = [msg]
+            return
+        self._pending.pop(action_id)
+        self._expect_list.discard(action_id)
+        fut.set_result([msg])
+
+    async def action(
+        self,
+        name: str,
+        *,
+        timeout: float = 10,
+        variables: dict[str, str] | None = None,
+        action_id: str | None = None,
+        **fields: str,
+    ) -> AmiMessage:
+        """Send one action, return its response (raise AmiError on Response: Error)."""
+        msgs = await self._send(
+            name, timeout, variables, fields, as_list=False, action_id=action_id
+        )
+        return msgs[0]
+
+    async def action_list(
+        self, name: str, *, timeout: float = 10, **fields: str
+    ) -> list[AmiMessage]:
+        """An action answered by an event list: the response, then each event."""
+        return await self._send(name, timeout, None, fields, as_list=True)
+
+    async def _send(
+        self,
+        name: str,
+        timeout: float,
+        variables: dict[str, str] | None,
+        fields: dict[str, str],
+        *,
+        as_list: bool,
+        action_id: str | None = None,
+    ) -> list[AmiMessage]:
+        if self.closed:
+            raise AmiError("AMI connection closed")
+        action_id = action_id or f"ami-{next(self._ids)}"
+        lines = [f"Action: {name}", f"ActionID: {action_id}"]
+        for key, value in fields.items():
+            lines.append(f"{key}: {_clean(value)}")
+        for key, value in (variables or {}).items():
+            lines.append(f"Variable: {key}={_clean(value)}")
+        fut: asyncio.Future[list[AmiMessage]] = asyncio.get_running_loop().create_future()
+        self._pending[action_id] = fut
+        if as_list:
+            self._expect_list.add(action_id)
+        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await self._writer.drain()
+        try:
+            msgs = await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            self._pending.pop(action_id, None)
+            raise AmiError(f"no reply to AMI action {name} in {timeout} s") from None
+        if msgs[0].get("Response") == "Error":
+            raise AmiError(f"AMI {name} failed: {msgs[0].get('Message')}")
+        return msgs
+
+    async def command(self, cli: str, timeout: float = 10) -> str:
+        """Run a CLI command, return its output."""
+        reply = await self.action("Command", Command=cli, timeout=timeout)
+        return "\n".join(reply.all("Output"))
+
+    async def wait_for(
+        self, predicate: Callable[[AmiMessage], bool], timeout: float, start: int = 0
+    ) -> AmiMessage:
+        """The first event from index ``start`` on that matches; raise TimeoutError."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        index = start
+        async with self._changed:
+            while True:
+                while index < len(self.events):
+                    event = self.events[index]
+                    index += 1
+                    if predicate(event):
+                        return event
+                if self.closed:
+                    raise AmiError("AMI connection closed")
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+
+
+def _clean(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"AMI field values cannot hold line breaks: {value!r}")
+    return value

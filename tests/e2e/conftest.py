@@ -1,0 +1,259 @@
+"""Fixtures for the end-to-end tests: one real Asterisk 22 per test session.
+
+- ``asterisk`` (session): the private ``AsteriskInstance`` (tests/e2e/asterisk.py),
+  booted with the project's dialplan/, the example site (examples/site.yaml)
+  rendered, the test sinks, and SIP endpoints ``phone-a``, ``phone-b`` ...
+  (``SIP_PHONES``).  ``asterisk.ari_url``-style facts: ``host``, ``http_port``,
+  ``ari_user``, ``ari_password``, ``ami_port``, ``sip_port``.
+- ``ari`` (session): ``AriAccess(url, user, password, app)`` for the IVR tests.
+- ``ami`` / ``driver``: a logged-in ``AmiClient`` and a ``CallDriver`` per test.
+- ``pbx``: ``Pbx`` per test: ``driver``, ``asterisk``, and ways to change the
+  config for this test only (restored after it): ``await pbx.load_site(...)``,
+  ``await pbx.add_dialplan(...)``, ``await pbx.set_globals(...)``,
+  ``async with pbx.autocom(config) as server`` (the real autocom server in this
+  test's loop, AUTOCOM_AGI pointed at it, the site of its config rendered),
+  ``async with pbx.agi(handler, script="test")`` (a bare FastAGI server with one
+  route, for protocol tests).
+- ``autocom_config``: a copy of examples/ in a temporary folder (a ``ConfigDir``)
+  to edit before starting autocom.
+
+Without root privileges the fixtures fail with a message saying what is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autocom.config.model import validate
+from autocom.config.yaml_source import load_yaml
+from autocom.site.dialplan import render_dialplan
+from autocom.site.model import Site
+from tests.e2e.ami import AmiClient
+from tests.e2e.asterisk import (
+    PROJECT,
+    TEST_GLOBALS,
+    AsteriskError,
+    AsteriskInstance,
+    SipEndpoint,
+    ensure_root,
+)
+from tests.e2e.driver import CallDriver
+
+EXAMPLES = PROJECT / "examples"
+DEFAULT_SITE = EXAMPLES / "site.yaml"
+
+# SIP endpoints of the session's Asterisk, for SIPp phones: name -> context.
+SIP_PHONES: dict[str, str] = {
+    "phone-a": "personnel",
+    "phone-b": "personnel",
+    "phone-c": "personnel",
+}
+
+
+def load_site(path: Path) -> Site:
+    return validate(Site, load_yaml(path))
+
+
+@dataclass(frozen=True)
+class AriAccess:
+    """How to reach the session Asterisk's ARI."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/ari"
+
+
+@pytest.fixture(scope="session")
+def asterisk_root() -> Path:
+    try:
+        return ensure_root()
+    except AsteriskError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    instance = AsteriskInstance(asterisk_root)
+    for name, context in SIP_PHONES.items():
+        instance.endpoints[name] = SipEndpoint(name, context=context, max_contacts=1)
+    instance.site_dialplan = render_dialplan(load_site(DEFAULT_SITE))
+    try:
+        instance.start()
+    except AsteriskError as exc:
+        instance.cleanup()
+        pytest.fail(str(exc), pytrace=False)
+    yield instance
+    instance.cleanup()
+
+
+@pytest.fixture(scope="session")
+def ari(asterisk: AsteriskInstance) -> AriAccess:
+    return AriAccess(asterisk.host, asterisk.http_port, asterisk.ari_user, asterisk.ari_password)
+
+
+@pytest.fixture
+async def ami(asterisk: AsteriskInstance) -> AsyncIterator[AmiClient]:
+    client = await AmiClient.connect(
+        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
+    )
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def driver(ami: AmiClient) -> AsyncIterator[CallDriver]:
+    drv = CallDriver(ami)
+    await drv.reset_sinks()
+    yield drv
+    await drv.reset_sinks()
+
+
+class Pbx:
+    """The session Asterisk as one test sees it; every change is undone after the test."""
+
+    def __init__(self, asterisk: AsteriskInstance, driver: CallDriver) -> None:
+        self.asterisk = asterisk
+        self.driver = driver
+        self.ami = driver.ami
+        self._changed = False
+        self._endpoints_changed = False
+
+    async def load_site(self, site: Site | Path | str) -> Site:
+        """Render this site (a Site, a site.yaml path, or YAML text) and reload."""
+        if isinstance(site, str) and "\n" in site:
+            tmp = self.asterisk.tmp / "site.yaml"
+            tmp.write_text(site)
+            site = tmp
+        if not isinstance(site, Site):
+            site = load_site(Path(site))
+        await self._reconfigure(site_dialplan=render_dialplan(site))
+        return site
+
+    async def add_dialplan(self, text: str) -> None:
+        """Add contexts (e.g. an ``autocom-local-user`` hook) for this test."""
+        await self._reconfigure(extra_dialplan=self.asterisk.extra_dialplan + "\n" + text)
+
+    async def set_globals(self, values: Mapping[str, str]) -> None:
+        """Set globals now (they come back to the test defaults after the test)."""
+        self._changed = True
+        for name, value in values.items():
+            await self.driver.set_global(name, value)
+
+    async def add_endpoint(self, endpoint: SipEndpoint) -> None:
+        self.asterisk.endpoints[endpoint.name] = endpoint
+        self._endpoints_changed = True
+        await self.driver.command("module reload res_pjsip.so")
+        self.asterisk.write_pjsip()
+        await self.driver.command("module reload res_pjsip.so")
+
+    async def _reconfigure(self, **kw: Any) -> None:
+        self._changed = True
+        await _to_thread(self.asterisk.reconfigure, **kw)
+
+    @contextlib.asynccontextmanager
+    async def agi(
+        self, handler: Callable[[Any], Awaitable[None]], script: str = "test"
+    ) -> AsyncIterator[Any]:
+        """A bare FastAGI server (autocom.agi) serving ``handler`` for ``script``."""
+        from autocom.agi.router import AgiRoute, AgiRouter
+        from autocom.agi.server import FastAgiServer
+
+        server = FastAgiServer(AgiRouter([AgiRoute(script, handler)]), port=0, grace_period=2)
+        await server.start()
+        await self.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{server.port}"})
+        try:
+            yield server
+        finally:
+            await self.driver.set_global("AUTOCOM_AGI", TEST_GLOBALS["AUTOCOM_AGI"])
+            await server.close()
+
+    @contextlib.asynccontextmanager
+    async def autocom(
+        self,
+        config: Path | str | None = None,
+        *,
+        features: Sequence[Any] | None = None,
+        clock: Any = None,
+    ) -> AsyncIterator[Any]:
+        """The real autocom server (autocom.app.running) for this test.
+
+        ``config`` is an autocom.yaml (default: examples/autocom.yaml); its site is
+        rendered into Asterisk and AUTOCOM_AGI points at the server's port.
+        """
+        from apps import features as all_features
+        from autocom.app import running
+
+        path = Path(config) if config is not None else EXAMPLES / "autocom.yaml"
+        feats = list(features) if features is not None else all_features()
+        async with running(
+            path, feats, clock=clock, agi_port=0, http_port=0, watch=False
+        ) as server:
+            await self._reconfigure(site_dialplan=render_dialplan(server.ctx.config.current.site))
+            await self.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{server.agi_port}"})
+            try:
+                yield server
+            finally:
+                await self.driver.set_global("AUTOCOM_AGI", TEST_GLOBALS["AUTOCOM_AGI"])
+
+    async def restore(self) -> None:
+        if self._endpoints_changed:
+            for name in list(self.asterisk.endpoints):
+                if name not in SIP_PHONES:
+                    del self.asterisk.endpoints[name]
+            self.asterisk.write_pjsip()
+            await self.driver.command("module reload res_pjsip.so")
+        if self._changed:
+            await _to_thread(
+                self.asterisk.reconfigure,
+                site_dialplan=render_dialplan(load_site(DEFAULT_SITE)),
+                extra_dialplan="",
+                globals={},
+            )
+
+
+async def _to_thread(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args, **kw)
+
+
+@pytest.fixture
+async def pbx(asterisk: AsteriskInstance, driver: CallDriver) -> AsyncIterator[Pbx]:
+    p = Pbx(asterisk, driver)
+    yield p
+    await p.restore()
+
+
+@dataclass
+class ConfigDir:
+    """A copy of examples/ that a test may edit; ``path`` is its autocom.yaml."""
+
+    folder: Path
+
+    @property
+    def path(self) -> Path:
+        return self.folder / "autocom.yaml"
+
+    def write(self, name: str, text: str) -> Path:
+        target = self.folder / name
+        target.write_text(text)
+        return target
+
+
+@pytest.fixture
+def autocom_config(tmp_path: Path) -> ConfigDir:
+    folder = tmp_path / "config"
+    shutil.copytree(EXAMPLES, folder)
+    return ConfigDir(folder)
