@@ -3,7 +3,7 @@
 ``AmiClient.connect(host, port, user, secret)`` logs in; ``action(name, **fields)``
 sends one action and returns its response (for list actions, the response and the
 events up to ``EventList: Complete``); ``events`` is the list of every event seen
-since login, in order, and ``wait_for(predicate, timeout)`` waits for the next
+since login, in order, and ``wait_for(predicate, max_wait)`` waits for the next
 matching one.  Messages are ``AmiMessage`` (a dict of the first value of each key,
 with ``all(key)`` for repeated keys such as ``Output``).
 """
@@ -67,18 +67,18 @@ class AmiClient:
 
     @classmethod
     async def connect(
-        cls, host: str, port: int, user: str, secret: str, timeout: float = 5
+        cls, host: str, port: int, user: str, secret: str, max_wait: float = 5
     ) -> AmiClient:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, limit=READ_LIMIT), timeout
+            asyncio.open_connection(host, port, limit=READ_LIMIT), max_wait
         )
-        banner = await asyncio.wait_for(reader.readline(), timeout)
+        banner = await asyncio.wait_for(reader.readline(), max_wait)
         if not banner.startswith(b"Asterisk Call Manager"):
             writer.close()
             raise AmiError(f"not an AMI server: {banner!r}")
         client = cls(reader, writer)
         client._task = asyncio.create_task(client._read_loop())
-        reply = await client.action("Login", Username=user, Secret=secret, timeout=timeout)
+        reply = await client.action("Login", Username=user, Secret=secret, max_wait=max_wait)
         if reply.get("Response") != "Success":
             await client.close()
             raise AmiError(f"AMI login refused: {reply.get('Message')}")
@@ -87,7 +87,7 @@ class AmiClient:
     async def close(self) -> None:
         if self._task is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.action("Logoff", timeout=1), 1)
+                await asyncio.wait_for(self.action("Logoff", max_wait=1), 1)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
@@ -145,27 +145,42 @@ class AmiClient:
         self,
         name: str,
         *,
-        timeout: float = 10,
+        max_wait: float = 10,
         variables: dict[str, str] | None = None,
         action_id: str | None = None,
         **fields: str,
     ) -> AmiMessage:
         """Send one action, return its response (raise AmiError on Response: Error)."""
         msgs = await self._send(
-            name, timeout, variables, fields, as_list=False, action_id=action_id
+            name, max_wait, variables, fields, as_list=False, action_id=action_id
+        )
+        return msgs[0]
+
+    async def send_action(
+        self,
+        name: str,
+        fields: dict[str, str],
+        *,
+        variables: dict[str, str] | None = None,
+        action_id: str | None = None,
+        max_wait: float = 10,
+    ) -> AmiMessage:
+        """``action`` with the fields as a dict (for field names that are not identifiers)."""
+        msgs = await self._send(
+            name, max_wait, variables, fields, as_list=False, action_id=action_id
         )
         return msgs[0]
 
     async def action_list(
-        self, name: str, *, timeout: float = 10, **fields: str
+        self, name: str, *, max_wait: float = 10, **fields: str
     ) -> list[AmiMessage]:
         """An action answered by an event list: the response, then each event."""
-        return await self._send(name, timeout, None, fields, as_list=True)
+        return await self._send(name, max_wait, None, fields, as_list=True)
 
     async def _send(
         self,
         name: str,
-        timeout: float,
+        max_wait: float,
         variables: dict[str, str] | None,
         fields: dict[str, str],
         *,
@@ -187,25 +202,25 @@ class AmiClient:
         self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         await self._writer.drain()
         try:
-            msgs = await asyncio.wait_for(fut, timeout)
+            msgs = await asyncio.wait_for(fut, max_wait)
         except TimeoutError:
             self._pending.pop(action_id, None)
-            raise AmiError(f"no reply to AMI action {name} in {timeout} s") from None
+            raise AmiError(f"no reply to AMI action {name} in {max_wait} s") from None
         if msgs[0].get("Response") == "Error":
             raise AmiError(f"AMI {name} failed: {msgs[0].get('Message')}")
         return msgs
 
-    async def command(self, cli: str, timeout: float = 10) -> str:
+    async def command(self, cli: str, max_wait: float = 10) -> str:
         """Run a CLI command, return its output."""
-        reply = await self.action("Command", Command=cli, timeout=timeout)
+        reply = await self.action("Command", Command=cli, max_wait=max_wait)
         return "\n".join(reply.all("Output"))
 
     async def wait_for(
-        self, predicate: Callable[[AmiMessage], bool], timeout: float, start: int = 0
+        self, predicate: Callable[[AmiMessage], bool], max_wait: float, start: int = 0
     ) -> AmiMessage:
         """The first event from index ``start`` on that matches; raise TimeoutError."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + max_wait
         index = start
         async with self._changed:
             while True:

@@ -45,7 +45,113 @@ DEFAULT_ROOT = Path("/var/cache/autocom/asterisk-sid")
 BOOT_TIMEOUT = 30.0
 
 # Only what the tests need: Asterisk boots in about a second.
-MODULES = ["codec_ulaw", "codec_alaw", "codec_gsm", "codec_a_mu", "codec_resample", "format_gsm", "format_wav", "format_pcm", "format_sln", "res_timing_timerfd", "bridge_simple", "bridge_native_rtp", "bridge_softmix", "bridge_holding", "res_rtp_asterisk", "res_pjproject", "res_sorcery_config", "res_sorcery_memory", "res_sorcery_astdb", "res_pjsip", "res_pjsip_session", "chan_pjsip", "res_pjsip_sdp_rtp", "res_pjsip_caller_id", "res_pjsip_authenticator_digest", "res_pjsip_endpoint_identifier_user", "res_pjsip_endpoint_identifier_ip", "res_pjsip_registrar", "res_pjsip_diversion", "res_pjsip_header_funcs", "res_pjsip_dtmf_info", "res_pjsip_rfc3326", "res_pjsip_nat", "res_pjsip_pubsub", "res_pjsip_exten_state", "res_pjsip_pidf_body_generator", "res_pjsip_dialog_info_body_generator", "res_pjsip_xpidf_body_generator", "res_pjsip_outbound_authenticator_digest", "res_pjsip_outbound_publish", "res_speech", "res_websocket_client", "pbx_config", "app_dial", "app_playback", "app_stack", "res_agi", "app_userevent", "app_echo", "app_senddtmf", "app_verbose", "app_record", "app_read", "app_exec", "app_while", "app_db", "app_authenticate", "app_controlplayback", "app_sayunixtime", "app_stasis", "app_system", "app_mixmonitor", "app_confbridge", "app_directed_pickup", "app_softhangup", "func_callerid", "func_strings", "func_db", "func_global", "func_logic", "func_cut", "func_devstate", "func_channel", "func_dialplan", "func_math", "func_timeout", "func_hangupcause", "func_shell", "func_pjsip_endpoint", "func_pjsip_contact", "func_pjsip_aor", "func_extstate", "func_uri", "func_sprintf", "func_rand", "func_env", "res_http_websocket", "res_stasis", "res_ari", "res_ari_model", "res_ari_applications", "res_ari_asterisk", "res_ari_bridges", "res_ari_channels", "res_ari_device_states", "res_ari_endpoints", "res_ari_events", "res_ari_playbacks", "res_ari_recordings", "res_ari_sounds", "res_stasis_answer", "res_stasis_playback", "res_stasis_recording", "res_stasis_snoop", "res_stasis_device_state"]
+MODULES = (
+    "codec_ulaw",
+    "codec_alaw",
+    "codec_gsm",
+    "codec_a_mu",
+    "codec_resample",
+    "format_gsm",
+    "format_wav",
+    "format_pcm",
+    "format_sln",
+    "res_timing_timerfd",
+    "bridge_simple",
+    "bridge_native_rtp",
+    "bridge_softmix",
+    "bridge_holding",
+    "res_rtp_asterisk",
+    "res_pjproject",
+    "res_sorcery_config",
+    "res_sorcery_memory",
+    "res_sorcery_astdb",
+    "res_pjsip",
+    "res_pjsip_session",
+    "chan_pjsip",
+    "res_pjsip_sdp_rtp",
+    "res_pjsip_caller_id",
+    "res_pjsip_authenticator_digest",
+    "res_pjsip_endpoint_identifier_user",
+    "res_pjsip_endpoint_identifier_ip",
+    "res_pjsip_registrar",
+    "res_pjsip_diversion",
+    "res_pjsip_header_funcs",
+    "res_pjsip_dtmf_info",
+    "res_pjsip_rfc3326",
+    "res_pjsip_nat",
+    "res_pjsip_pubsub",
+    "res_pjsip_exten_state",
+    "res_pjsip_pidf_body_generator",
+    "res_pjsip_dialog_info_body_generator",
+    "res_pjsip_xpidf_body_generator",
+    "res_pjsip_outbound_authenticator_digest",
+    "res_pjsip_outbound_publish",
+    "res_speech",
+    "res_websocket_client",
+    "pbx_config",
+    "app_dial",
+    "app_playback",
+    "app_stack",
+    "res_agi",
+    "app_userevent",
+    "app_echo",
+    "app_senddtmf",
+    "app_verbose",
+    "app_record",
+    "app_read",
+    "app_exec",
+    "app_while",
+    "app_db",
+    "app_authenticate",
+    "app_controlplayback",
+    "app_sayunixtime",
+    "app_stasis",
+    "app_system",
+    "app_mixmonitor",
+    "app_confbridge",
+    "app_directed_pickup",
+    "app_softhangup",
+    "func_callerid",
+    "func_strings",
+    "func_db",
+    "func_global",
+    "func_logic",
+    "func_cut",
+    "func_devstate",
+    "func_channel",
+    "func_dialplan",
+    "func_math",
+    "func_timeout",
+    "func_hangupcause",
+    "func_shell",
+    "func_pjsip_endpoint",
+    "func_pjsip_contact",
+    "func_pjsip_aor",
+    "func_extstate",
+    "func_uri",
+    "func_sprintf",
+    "func_rand",
+    "func_env",
+    "res_http_websocket",
+    "res_stasis",
+    "res_ari",
+    "res_ari_model",
+    "res_ari_applications",
+    "res_ari_asterisk",
+    "res_ari_bridges",
+    "res_ari_channels",
+    "res_ari_device_states",
+    "res_ari_endpoints",
+    "res_ari_events",
+    "res_ari_playbacks",
+    "res_ari_recordings",
+    "res_ari_sounds",
+    "res_stasis_answer",
+    "res_stasis_playback",
+    "res_stasis_recording",
+    "res_stasis_snoop",
+    "res_stasis_device_state",
+)
 
 TEST_DIALPLAN = r"""
 ; Test contexts written by tests/e2e/asterisk.py (not part of the product).
@@ -54,14 +160,16 @@ TEST_DIALPLAN = r"""
 ; Local/<device>@autocom-test-device-sink: a phone that reports it rang.
 exten => _[0-9A-Za-z].,1,UserEvent(AutocomSink,Kind: device,Target: ${EXTEN})
  same => n,Set(SINK_DB=${DB(autocom-test/sink/${EXTEN})})
- same => n,Goto(autocom-test-behave,${IF($["${SINK_DB}" = ""]?${AUTOCOM_TEST_SINK_DEFAULT}:${SINK_DB})},1)
+ same => n,Set(SINK_DB=${IF($["${SINK_DB}" = ""]?${AUTOCOM_TEST_SINK_DEFAULT}:${SINK_DB})})
+ same => n,Goto(autocom-test-behave,${SINK_DB},1)
 
 [autocom-test-trunk-sink]
 ; Local/<number>~<trunk>@autocom-test-trunk-sink: a trunk that reports the number.
 exten => _X.,1,Set(SINK_NUMBER=${CUT(EXTEN,~,1)})
  same => n,UserEvent(AutocomSink,Kind: trunk,Target: ${SINK_NUMBER},Trunk: ${CUT(EXTEN,~,2)})
  same => n,Set(SINK_DB=${DB(autocom-test/sink/${SINK_NUMBER})})
- same => n,Goto(autocom-test-behave,${IF($["${SINK_DB}" = ""]?${AUTOCOM_TEST_SINK_DEFAULT}:${SINK_DB})},1)
+ same => n,Set(SINK_DB=${IF($["${SINK_DB}" = ""]?${AUTOCOM_TEST_SINK_DEFAULT}:${SINK_DB})})
+ same => n,Goto(autocom-test-behave,${SINK_DB},1)
 
 [autocom-test-behave]
 exten => answer,1,Answer()

@@ -211,17 +211,17 @@ class Call:
         return CallResult(self.call_id, events, originate)
 
     async def wait_for(
-        self, predicate: Callable[[AmiMessage], bool], timeout: float = 10
+        self, predicate: Callable[[AmiMessage], bool], max_wait: float = 10
     ) -> AmiMessage:
         """Wait for an event of this call matching ``predicate``."""
         return await self.driver.ami.wait_for(
-            lambda e: self._mine(e) and predicate(e), timeout, self._start
+            lambda e: self._mine(e) and predicate(e), max_wait, self._start
         )
 
-    async def wait_rang(self, device: str, timeout: float = 10) -> None:
+    async def wait_rang(self, device: str, max_wait: float = 10) -> None:
         """Wait until a device sink (or trunk sink number) was reached."""
         await self.wait_for(
-            lambda e: e.get("UserEvent") == "AutocomSink" and e.get("Target") == device, timeout
+            lambda e: e.get("UserEvent") == "AutocomSink" and e.get("Target") == device, max_wait
         )
 
     def _live(self) -> tuple[set[str], bool]:
@@ -229,9 +229,13 @@ class Call:
         ended = False
         for e in self.driver.ami.events[self._start :]:
             if e.get("Linkedid") != self.call_id:
-                if e.get("Event") == "OriginateResponse" and e.get("ActionID") == self.call_id:
-                    if e.get("Response") == "Failure" and not live:
-                        ended = True
+                if (
+                    e.get("Event") == "OriginateResponse"
+                    and e.get("ActionID") == self.call_id
+                    and e.get("Response") == "Failure"
+                    and not live
+                ):
+                    ended = True
                 continue
             kind = e.get("Event")
             if kind == "Newchannel":
@@ -248,10 +252,10 @@ class Call:
             with contextlib.suppress(AmiError):
                 await self.driver.ami.action("Hangup", Channel=name)
 
-    async def finished(self, timeout: float = 15) -> CallResult:
+    async def finished(self, max_wait: float = 15) -> CallResult:
         """Wait until every channel of the call hung up; CallTimeout after ``timeout``."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + max_wait
         while True:
             live, ended = self._live()
             if ended and not live:
@@ -261,7 +265,7 @@ class Call:
                 await self.hangup()
                 await asyncio.sleep(0.2)
                 raise CallTimeout(
-                    f"call still up after {timeout} s (channels {sorted(live)}):\n"
+                    f"call still up after {max_wait} s (channels {sorted(live)}):\n"
                     + self.result().summary()
                 )
             with contextlib.suppress(TimeoutError):
@@ -317,15 +321,15 @@ class CallDriver:
             fields["CallerID"] = f'"{caller_name}" <{caller}>' if caller_name else caller
         start = len(self.ami.events)
         # ActionID = call id, to match the OriginateResponse event
-        await self.ami.action("Originate", variables=variables, action_id=call_id, **fields)
+        await self.ami.send_action("Originate", fields, variables=variables, action_id=call_id)
         return Call(self, call_id, start)
 
     async def call(
-        self, exten: str, context: str, *, timeout: float = 15, **kw: object
+        self, exten: str, context: str, *, max_wait: float = 15, **kw: object
     ) -> CallResult:
         """originate(...) then wait until the call is over."""
         call = await self.originate(exten, context, **kw)  # type: ignore[arg-type]
-        return await call.finished(timeout)
+        return await call.finished(max_wait)
 
     async def set_global(self, name: str, value: str) -> None:
         await self.ami.action("Setvar", Variable=name, Value=value)
