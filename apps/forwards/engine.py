@@ -209,8 +209,13 @@ class RingDecision:
 
     @property
     def value(self) -> str:
-        """The one channel variable the dialplan reads: '' or 'route:target'."""
-        return f"{self.route}:{self.target}" if self.action == "follow" else ""
+        """AUTOCOM_FWD for the dialplan: '' (ring the user) or 'route:destination'.
+
+        The destination is the number as the forwarding user dials it: the
+        dialplan redirects the call there in that user's context, on the user's
+        behalf (purpose forward), so it takes the site's normal routes.
+        """
+        return f"{self.route}:{self.destination}" if self.action == "follow" else ""
 
 
 def _ring(reason: str, destination: str = "", trace: Sequence[str] = ()) -> RingDecision:

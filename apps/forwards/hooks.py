@@ -1,11 +1,12 @@
 """AGI hooks of forwards: gather facts, call the engine, set at most two variables.
 
 - ``forward-code`` (user, dialed): a feature code *2x. Sets AUTOCOM_FWD_PROMPT
-  (sound files joined by '&', for Playback) and AUTOCOM_FWD_LAMPS ('INUSE,
-  NOT_INUSE,NOT_INUSE' for unc,rna,busy; empty: leave the lamps alone).
+  (sound files joined by '&', for Playback) and AUTOCOM_FWD_LAMPS ('2001,INUSE,
+  NOT_INUSE,NOT_INUSE': the user, then unc, rna, busy; unset: leave the lamps).
 - ``forward-ring`` (user, phase, chain): before ringing a user (phase
   unconditional), after no answer (noanswer) or on busy (busy). Sets
-  AUTOCOM_FWD to 'internal:<ext>', 'external:<number>' or '' (ring the user).
+  AUTOCOM_FWD to 'internal:<ext>', 'external:<number as the user dials it>'
+  or '' (ring the user).
 - ``forward-phone`` (forwardername, target, chain, user): a phone answered
   302; the dialplan runs this in FORWARD_CONTEXT. Sets AUTOCOM_FWD likewise;
   '' means the forward leg fails.
@@ -101,7 +102,8 @@ async def forward_code(request: AgiRequest) -> None:
     )
     await session.set_variable("AUTOCOM_FWD_PROMPT", "&".join(decision.prompts))
     if decision.accepted:
-        await session.set_variable("AUTOCOM_FWD_LAMPS", engine.lamps_value(decision.lamps(before)))
+        lamps = engine.lamps_value(decision.lamps(before))
+        await session.set_variable("AUTOCOM_FWD_LAMPS", f"{user},{lamps}")
 
 
 async def _apply_ring(request: AgiRequest, decision: engine.RingDecision, **facts: str) -> None:

@@ -94,11 +94,20 @@ class Resolution:
     trace: tuple[str, ...] = ()
     category: str | None = None
     changes: Mapping[str, PersonalEntry | None] = field(default_factory=dict)  # slot -> new
+    trunks: tuple[str, ...] = ()  # external: the trunks to try, in order
 
     @property
     def value(self) -> str:
-        """AUTOCOM_SD for the dialplan: 'external:<n>', 'internal:<ext>', 'pin:<n>',
-        'say:<digits>', 'stored', 'deleted', 'empty' or 'refused'."""
+        """AUTOCOM_SD for the dialplan.
+
+        'trunk:<number without line prefix>:<trunk1&trunk2>' (dial the trunks:
+        rights already checked, or bypassed), 'internal:<ext>' and
+        'pin:<number as dialed>' (redirect in the caller's context; for pin the
+        normal outgoing route asks the PIN), 'say:<digits>', 'stored',
+        'deleted', 'empty' or 'refused'.
+        """
+        if self.outcome == "dial" and self.route == "external":
+            return f"trunk:{self.target}:{'&'.join(self.trunks)}"
         if self.outcome == "dial":
             return f"{self.route}:{self.target}"
         if self.outcome == "pin":
@@ -112,12 +121,31 @@ def _refused(reason: str, trace: Sequence[str] = (), category: str | None = None
     return Resolution("refused", reason=reason, trace=tuple(trace), category=category)
 
 
+def outgoing_trunks(site: Site, context: str) -> tuple[str, ...]:
+    """The trunks of the first outgoing context reachable from ``context`` (includes)."""
+    seen: set[str] = set()
+    stack = [context]
+    while stack:
+        name = stack.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        ctx = site.context(name)
+        if ctx is None:
+            continue
+        if ctx.kind == "outgoing" and ctx.trunks:
+            return ctx.trunks
+        stack.extend(ctx.include)
+    return ()
+
+
 def _dial(
     user: str,
     number: str,
     label: str,
     what: str,
     rights: RightsCheck,
+    trunks: tuple[str, ...],
     bypass_where: str | None = None,
 ) -> Resolution:
     decision = rights(user, number)
@@ -127,6 +155,8 @@ def _dial(
         return _refused(f"{what}: the numbering plan does not know {number}", trace, category)
     route: Literal["internal", "external"] = "internal" if category == INTERNAL else "external"
     target = number if route == "internal" else (decision.number or number)
+    if route == "external" and not trunks and decision.verdict != "pin":
+        return _refused(f"{what} -> {number}: no outgoing context with trunks", trace, category)
     if bypass_where is not None:
         return Resolution(
             "dial",
@@ -139,11 +169,13 @@ def _dial(
             f"{user}'s rights ({decision.verdict}) not applied",
             (f"{bypass_where} bypass_rights: true", *trace),
             category,
+            trunks=trunks,
         )
     if decision.verdict == "allow":
         return Resolution(
             "dial", route, target, number, label, False,
             f"{what} -> {number} ({category}): allowed for {user}", trace, category,
+            trunks=trunks,
         )  # fmt: skip
     if decision.verdict == "pin":
         return Resolution(
@@ -162,8 +194,12 @@ def resolve(
     request: Request,
     personal: PersonalState,
     rights: RightsCheck,
+    context: str = "",
 ) -> Resolution:
-    """What ``user`` dialing ``request`` gets."""
+    """What ``user`` dialing ``request`` gets; ``context`` is the caller's (site.yaml)
+    context, whose outgoing context gives the trunks (default: the user's)."""
+    site_user = site.user(user)
+    trunks = outgoing_trunks(site, context or (site_user.context if site_user else ""))
     if request.action == "collective":
         entry = rules.entry(request.code)
         if entry is None:
@@ -175,6 +211,7 @@ def resolve(
             entry.label,
             f"speed dial {entry.code}",
             rights,
+            trunks,
             bypass_where=where if entry.bypass_rights else None,
         )
     if site.user(user) is None:
@@ -184,7 +221,7 @@ def resolve(
     if request.action == "dial":
         if current is None:
             return _refused(f"{user} has no number in slot {slot}")
-        return _dial(user, current.number, current.label, f"slot {slot} of {user}", rights)
+        return _dial(user, current.number, current.label, f"slot {slot} of {user}", rights, trunks)
     if request.action == "hear":
         if current is None:
             return Resolution("empty", reason=f"slot {slot} of {user} is empty")

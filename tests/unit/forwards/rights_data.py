@@ -20,10 +20,13 @@ SITE_YAML = """
 contexts:
   - name: staff
     users: ["2001-2049"]
+    include: [out]
   - name: lab
     users: ["2050-2099"]
+    include: [staff]
   - name: out
     kind: outgoing
+    trunks: [trunk-a, trunk-b]
 users:
   - {extension: "2001", name: Boss, context: staff, devices: [d2001]}
   - {extension: "2002", name: Staff, context: staff, devices: [d2002, soft2002]}

@@ -95,7 +95,10 @@ def test_cancel_all_turns_off_and_keeps_destinations() -> None:
 
 
 def test_toggle_turns_off_an_active_forward() -> None:
-    state: ForwardState = {"unconditional": Forward("0612345678", True), "busy": Forward("2003", True)}
+    state: ForwardState = {
+        "unconditional": Forward("0612345678", True),
+        "busy": Forward("2003", True),
+    }
     d = engine.decide_set(
         RULES, SITE, "2001", CodeRequest("toggle", "unconditional"), state, rights_not_consulted
     )

@@ -80,7 +80,7 @@ def test_collective_national_for_staff() -> None:
     r = resolve("2002", "8001")
     assert (r.outcome, r.value, r.label, r.bypass) == (
         "dial",
-        "external:0388123456",
+        "trunk:0388123456:trunk-a&trunk-b",
         "Pharmacie",
         False,
     )
@@ -88,7 +88,7 @@ def test_collective_national_for_staff() -> None:
 
 def test_collective_goes_through_the_callers_rights() -> None:
     # staff abroad: allowed in the day, PIN at night; restricted: denied
-    assert resolve("2002", "8002").value == "external:0044123456789"
+    assert resolve("2002", "8002").value == "trunk:0044123456789:trunk-a&trunk-b"
     night = resolve("2002", "8002", NIGHT)
     assert night.outcome == "pin" and night.value == "pin:0044123456789"
     assert night.label == "Partner London"
@@ -99,7 +99,7 @@ def test_collective_goes_through_the_callers_rights() -> None:
 
 def test_bypass_rights_is_explicit_and_logged() -> None:
     r = resolve("2051", "8100", NIGHT)  # restricted may not call mobiles
-    assert r.outcome == "dial" and r.bypass and r.value == "external:0612345678"
+    assert r.outcome == "dial" and r.bypass and r.value == "trunk:0612345678:trunk-a&trunk-b"
     assert "bypass_rights at speeddial.yaml:" in r.reason and "(deny) not applied" in r.reason
     assert r.trace[0].endswith("bypass_rights: true")
 
@@ -118,7 +118,7 @@ def test_personal_store_dial_hear_delete() -> None:
     assert stored.outcome == "stored" and stored.value == "stored"
     assert stored.changes == {"07": PersonalEntry("0612345678")}
     personal = {"07": PersonalEntry("0612345678")}
-    assert resolve("2002", "**07", personal=personal).value == "external:0612345678"
+    assert resolve("2002", "**07", personal=personal).value == "trunk:0612345678:trunk-a&trunk-b"
     said = resolve("2002", "*5707", personal=personal)
     assert said.value == "say:0612345678"
     assert resolve("2002", "*5708", personal=personal).value == "empty"
@@ -131,7 +131,7 @@ def test_personal_dial_goes_through_rights() -> None:
     night = resolve("2051", "**03", NIGHT, personal)
     assert night.outcome == "refused"
     day = resolve("2051", "**03", DAY, personal)
-    assert day.value == "external:0388123456" and day.label == "Maison"
+    assert day.value == "trunk:0388123456:trunk-a&trunk-b" and day.label == "Maison"
 
 
 def test_personal_store_refuses_unclassifiable_and_empty() -> None:
@@ -230,3 +230,11 @@ def test_model_errors_name_the_line(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         load(text)
     assert any(message in str(i) and i.line is not None for i in err.value.issues), err.value
+
+
+def test_trunks_of_the_callers_outgoing_context() -> None:
+    assert engine.outgoing_trunks(SITE, "lab") == ("trunk-a", "trunk-b")
+    assert engine.outgoing_trunks(SITE, "nowhere") == ()
+    req = Request("collective", code="8001")
+    r = engine.resolve(SD, SITE, "2002", req, {}, rights(DAY, "call"), context="nowhere")
+    assert r.outcome == "refused" and "no outgoing context" in r.reason
