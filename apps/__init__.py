@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apps.boss_secretary import BossSecretaryFeature
+from apps.directory import DirectoryFeature
 from apps.ivr import IvrFeature
 from apps.time_rules import TimeRulesFeature
 from autocom.feature import Feature
@@ -10,4 +11,4 @@ from autocom.feature import Feature
 
 def features() -> list[Feature]:
     """One instance of each feature, in the order hooks and commands are listed."""
-    return [TimeRulesFeature(), IvrFeature(), BossSecretaryFeature()]
+    return [TimeRulesFeature(), IvrFeature(), BossSecretaryFeature(), DirectoryFeature()]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 _NOISE = re.compile(r"[\s.\-/()\u00a0]")
 _TRUNK_ZERO = re.compile(r"^(\+\d{1,3})\s*\(0\)")  # '+33 (0)3 88...' written by people
@@ -33,6 +34,19 @@ class NumberPlan:
     line_prefix: str = ""  # the digit(s) dialled for an outside line, e.g. '0'
     extension_dids: tuple[ExtensionDid, ...] = ()
     max_extension_length: int = 6  # shorter numbers are extensions or short codes
+    # single DIDs that ring an extension: (E.164 DID, extension), from site.yaml
+    did_aliases: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def _alias_of(self) -> dict[str, str]:
+        return dict(self.did_aliases)
+
+    @cached_property
+    def _dids_of(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for did, ext in self.did_aliases:
+            out.setdefault(ext, []).append(did)
+        return {ext: tuple(dids) for ext, dids in out.items()}
 
     def clean(self, raw: str) -> str:
         """Digits with an optional leading '+'; '' when ``raw`` is not a phone number."""
@@ -47,6 +61,11 @@ class NumberPlan:
 
     def canonical(self, raw: str) -> str:
         """E.164 when the plan can tell, else the digits; '' for no number."""
+        found = self._canonical(raw)
+        ext = self._alias_of.get(found)
+        return self._canonical(ext) if ext is not None else found
+
+    def _canonical(self, raw: str) -> str:
         number = self.clean(raw)
         if not number:
             return ""
@@ -71,7 +90,9 @@ class NumberPlan:
         cleaned = self.clean(raw)
         lp = self.line_prefix
         if lp and cleaned.startswith(lp) and len(cleaned) > len(lp) + self.max_extension_length:
-            out.append(self.canonical(cleaned[len(lp) :]))
+            stripped = self.canonical(cleaned[len(lp) :])
+            if stripped.startswith("+") or self.extension_of(stripped):
+                out.append(stripped)
         return tuple(dict.fromkeys(c for c in out if c))
 
     def extension_of(self, canonical: str) -> str:
@@ -102,6 +123,8 @@ class NumberPlan:
         ext = self.extension_of(canonical)
         if ext:
             out.append(ext)
+            for did in self._dids_of.get(ext, ()):
+                out.extend(self.spellings(did))
         return tuple(dict.fromkeys(s for s in out if s))
 
     def dialable(self, raw: str) -> str:

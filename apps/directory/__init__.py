@@ -1,0 +1,101 @@
+"""Enriched directory: LDAP, file and site sources; phone phonebooks; caller names.
+
+``DirectoryFeature.service_for(config)`` gives the :class:`DirectoryService`
+other features use (search, keypad search, lookup); see docs/directory.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from apps.directory.rules import DirectoryRules, load_rules
+from apps.directory.service import DirectoryService
+from autocom.config.errors import ConfigIssue
+from autocom.feature import Commands, Feature, HookRoute
+from autocom.site.model import Site
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from autocom.context import AppContext
+    from autocom.loader import Config
+
+
+class DirectoryFeature(Feature):
+    name = "directory"
+
+    def __init__(self) -> None:
+        self._ctx: AppContext | None = None
+        self._service: DirectoryService | None = None
+        self._lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def load_rules(self, path: Path | None, site: Site) -> DirectoryRules:
+        return load_rules(path, site)
+
+    def check(self, config: Config) -> list[ConfigIssue]:
+        rules = config.rules.get(self.name)
+        if not isinstance(rules, DirectoryRules):
+            return []
+        phones = rules.model.phones
+        if phones.enabled and phones.auth is None and not phones.allow:
+            return [
+                ConfigIssue(
+                    rules.file,
+                    rules.lines.get("phones"),
+                    "phones: the directory is open to any address and needs no password",
+                    "list the phones' subnets under allow: or set auth:",
+                )
+            ]
+        return []
+
+    def hooks(self) -> Sequence[HookRoute]:
+        from apps.directory.hooks import routes
+
+        return routes(self)
+
+    def http_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
+        from apps.directory.http import routes
+
+        return routes(self, ctx)
+
+    def add_commands(self, commands: Commands) -> None:
+        from apps.directory.cli import add_commands
+
+        add_commands(commands)
+
+    async def start(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+        await self.service_for(ctx.config.current)
+
+    async def stop(self) -> None:
+        service, self._service = self._service, None
+        if service is not None:
+            await service.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    async def service_for(self, config: Config) -> DirectoryService:
+        """The service for this config; a reloaded directory.yaml gets a new one."""
+        rules: DirectoryRules = config.rules[self.name]
+        service = self._service
+        if service is not None and service.rules is rules:
+            return service
+        async with self._lock:
+            service = self._service
+            if service is not None and service.rules is rules:
+                return service
+            fresh = DirectoryService(rules, self._ctx.store if self._ctx else None)
+            await fresh.start()
+            self._service = fresh
+            if service is not None:  # close the old pool once its searches are done
+                task = asyncio.create_task(service.close())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            return fresh
+
+
+__all__ = ["DirectoryFeature", "DirectoryRules", "DirectoryService"]

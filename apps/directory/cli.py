@@ -1,0 +1,115 @@
+"""`autocom directory search TERM`, `autocom directory lookup NUMBER`.
+
+Both ask the sources directly (no cache), say which source answered and which
+failed; `lookup` also prints the caller name a call from that number would get.
+Exit status: 0 found, 1 nothing found, 2 a source failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from apps.directory.engine import LookupFacts, decide
+from apps.directory.phones import dialables
+from apps.directory.rules import DirectoryRules
+from apps.directory.service import DirectoryService
+from autocom.context import CliContext
+from autocom.directory import Entry, keypad_query, parse_term
+from autocom.feature import Commands
+
+
+def add_commands(commands: Commands) -> None:
+    group = commands.add_group("directory", "search the directory, look a number up")
+    search = group.add_parser("search", help="search by name (or digits of a number)")
+    search.add_argument("term", help="name words, or digits")
+    search.add_argument("--keypad", action="store_true", help="TERM is keypad digits (533=Lef...)")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--offset", type=int, default=0)
+    search.set_defaults(run=cmd_search)
+    lookup = group.add_parser("lookup", help="who has this number, and the caller name shown")
+    lookup.add_argument("number")
+    lookup.add_argument("--name", help="the caller name the call already has")
+    lookup.set_defaults(run=cmd_lookup)
+
+
+def _rules(cli: CliContext) -> DirectoryRules:
+    rules = cli.load().rules.get("directory")
+    if not isinstance(rules, DirectoryRules):
+        print("no directory rules loaded", file=sys.stderr)
+        raise SystemExit(1)
+    return rules
+
+
+def describe(entry: Entry, rules: DirectoryRules) -> str:
+    numbers = ", ".join(f"{d.number} ({d.kind})" for d in dialables(entry, rules.plan))
+    parts = [entry.display_name]
+    for extra in (entry.department, entry.title, entry.room, entry.email):
+        if extra:
+            parts.append(extra)
+    return f"{' | '.join(parts)} | {numbers or 'no number'}  [{entry.source}: {entry.id}]"
+
+
+def cmd_search(args: argparse.Namespace, cli: CliContext) -> int:
+    rules = _rules(cli)
+
+    async def run() -> int:
+        service = DirectoryService(rules, None)
+        await service.start()
+        try:
+            query = keypad_query(args.term) if args.keypad else parse_term(args.term)
+            page = await service.search_query(query, args.limit, args.offset, use_cache=False)
+        finally:
+            await service.close()
+        for entry in page.entries:
+            print(describe(entry, rules))
+        end = page.offset + len(page.entries)
+        more = f" (more: --offset {end})" if page.more else ""
+        print(f"-- {len(page.entries)} entries, {page.offset + 1}-{end}{more}", file=sys.stderr)
+        if page.degraded:
+            print(f"-- sources that did not answer: {', '.join(page.degraded)}", file=sys.stderr)
+            return 2
+        return 0 if page.entries else 1
+
+    return asyncio.run(run())
+
+
+def cmd_lookup(args: argparse.Namespace, cli: CliContext) -> int:
+    rules = _rules(cli)
+
+    async def run() -> int:
+        service = DirectoryService(rules, None)
+        await service.start()
+        try:
+            result = await service.lookup(args.number, use_cache=False)
+        finally:
+            await service.close()
+        candidates = rules.plan.candidates(args.number)
+        print(f"number {args.number!r} reads as {', '.join(candidates) or 'no number'}")
+        for entry in result.entries:
+            print(describe(entry, rules))
+        if result.entries:
+            facts = LookupFacts("found", result.entries, "source")
+        elif result.degraded:
+            facts = LookupFacts("unavailable")
+        else:
+            facts = LookupFacts("unknown")
+        decision = decide(
+            rules.model.caller_name,
+            rules.plan,
+            args.number,
+            args.name,
+            facts,
+            rules.where("caller_name"),
+        )
+        shown = repr(decision.name) if decision.name is not None else "unchanged"
+        print(f"caller name: {shown} ({decision.reason})")
+        for line in decision.trace:
+            print(f"  {line}")
+        if result.degraded:
+            print(f"-- sources that did not answer: {', '.join(result.degraded)}", file=sys.stderr)
+            return 2
+        return 0 if result.entries else 1
+
+    return asyncio.run(run())
