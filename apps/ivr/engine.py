@@ -66,7 +66,7 @@ Event = Digit | PromptDone | Timeout | Found
 @dataclass(frozen=True)
 class Play:
     playback_id: str
-    media: tuple[str, ...]  # ARI media URIs: sound:x, digits:1, characters:abc
+    media: tuple[str, ...]  # ARI media URIs (sound:x only: they can be stopped)
     language: str
 
 
@@ -132,10 +132,20 @@ def _sounds(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"sound:{n}" for n in names)
 
 
-def _spell(name: str) -> str:
-    """A name as ARI 'characters:' can say it: ASCII letters and digits only."""
-    folded = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in folded if c.isascii() and c.isalnum()).lower()
+def _spell(name: str) -> tuple[str, ...]:
+    """A name spelled with the letters/ and digits/ sound files (SAY ALPHA's files).
+
+    Not ARI's 'characters:' media: such a playback cannot be stopped (Asterisk
+    22 answers 500 to DELETE /playbacks), so a key could not cut it (barge-in).
+    """
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    out = []
+    for c in folded:
+        if c.isascii() and c.isalpha():
+            out.append(f"sound:letters/{c}")
+        elif c.isascii() and c.isdigit():
+            out.append(f"sound:digits/{c}")
+    return tuple(out)
 
 
 class _Builder:
@@ -294,11 +304,9 @@ class _Builder:
         matches = matches[: directory.max_matches]
         media: list[str] = []
         for index, match in enumerate(matches, 1):
-            spelled = _spell(match.name)
-            if spelled:
-                media.append(f"characters:{spelled}")
+            media.extend(_spell(match.name))
             media.extend(_sounds(directory.pick))
-            media.append(f"digits:{index}")
+            media.append(f"sound:digits/{index}")
         self.state = replace(self.state, matches=matches)
         self.reason = f"dial by name: {len(matches)} match(es) for {self.state.keys}"
         self.play(tuple(media), "dir_pick")

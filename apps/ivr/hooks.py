@@ -25,12 +25,14 @@ from apps.ivr.names import find_users
 from apps.ivr.rules import IvrRules
 from autocom.ari import events as ev
 from autocom.ari.client import AriClient
-from autocom.ari.errors import AriError, AriNotFound
+from autocom.ari.errors import AriError, AriNotFound, AriServerError
 
 log = logging.getLogger("autocom.ivr")
 
 ROUTE_CONTEXT = "autocom-ivr-route"
 FALLBACK_CONTEXT = "autocom-ivr-fallback"
+STOP_RETRIES = 5
+STOP_RETRY_DELAY = 0.05  # seconds, growing with each retry
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,7 @@ class IvrCall:
                     lang=action.language,
                 )
             elif isinstance(action, engine.StopPlayback):
-                with contextlib.suppress(AriNotFound):  # it had just finished
-                    await ari.stop_playback(action.playback_id)
+                await self._stop(action.playback_id)
             elif isinstance(action, engine.StartTimer):
                 self._cancel_timer()
                 self.timer = asyncio.get_running_loop().call_later(
@@ -142,6 +143,21 @@ class IvrCall:
             elif isinstance(action, engine.Hangup):
                 self._cancel_timer()
                 await ari.hangup(self.channel_id)
+
+    async def _stop(self, playback_id: str) -> None:
+        """Stop a playback (barge-in). Until it stops, every other channel command
+        (continue, variable) waits behind it, so a refused stop is retried."""
+        for attempt in range(STOP_RETRIES):
+            try:
+                await self.app.client.stop_playback(playback_id)
+                return
+            except AriNotFound:  # already finished
+                return
+            except AriServerError:
+                # 500 "Could not stop playback": seen on 22.10 when the playback
+                # was still queued; it can be stopped a moment later.
+                await asyncio.sleep(STOP_RETRY_DELAY * (attempt + 1))
+        log.warning("IVR call %s: playback %s could not be stopped", self.channel_id, playback_id)
 
     def state_menu(self) -> str:
         return self.state.menu if self.state is not None else self.menu

@@ -1,0 +1,219 @@
+"""IVR end to end: a real Asterisk 22, autocom serving its ARI Stasis app, calls with DTMF."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from apps import features
+from apps.ivr import IvrFeature
+from autocom.app import Server, running
+from autocom.clock import Clock
+from tests.e2e.ami import AmiClient
+from tests.e2e.asterisk import AsteriskInstance, ensure_root
+from tests.e2e.driver import CallDriver
+
+pytestmark = pytest.mark.e2e
+
+TZ = "Europe/Paris"
+DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, office hours
+NIGHT = datetime(2026, 11, 24, 23, 30)
+
+INTERNAL = """
+[ivr-test-internal]
+; extensions the IVR routes to: each rings a device sink named dev<extension>
+exten => _XXXX,1,Dial(Local/dev${EXTEN}@autocom-test-device-sink,5)
+ same => n,Hangup()
+"""
+
+IVR = """
+app: autocom-ivr-test
+defaults: {language: fr, timeout: "2", retries: "1", invalid: [beep], goodbye: [beep]}
+menus:
+  main:
+    prompt: [beep]
+    branches:
+      - {outside: office, menu: closed}
+    options:
+      "1": {menu: services}
+      "2": {extension: "2001"}
+      "9": {directory: {min_letters: "3", prompt: [beep], pick: [beep]}}
+  services:
+    prompt: [vm-enter-num-to-call]
+    options:
+      "1": {extension: "2002"}
+      "2": {extension: "2003"}
+  closed:
+    prompt: [beep]
+    timeout: "1"
+    retries: "0"
+    on_failure: {extension: "2999"}
+  strict:
+    prompt: [beep]
+    timeout: "1"
+    retries: "1"
+    options:
+      "1": {extension: "2001"}
+"""
+
+SITE = """
+name: test
+contexts:
+  - {name: default, users: "2000-2999"}
+users:
+  - {extension: "2001", name: Dupont, first_name: Anne, context: default}
+  - {extension: "2002", name: Martin, first_name: Paul, context: default}
+  - {extension: "2003", name: Durand, first_name: Luc, context: default}
+"""
+
+RIGHTS = """
+timezone: Europe/Paris
+slots:
+  office:
+    weekdays: mon-fri
+    hours: ["08:00-19:00"]
+"""
+
+
+@pytest.fixture(scope="module")
+def asterisk() -> Iterator[AsteriskInstance]:
+    instance = AsteriskInstance(ensure_root())
+    instance.extra_dialplan = INTERNAL
+    instance.globals.update(
+        AUTOCOM_IVR_APP="autocom-ivr-test",
+        AUTOCOM_IVR_DEFAULT_CONTEXT="ivr-test-internal",
+        AUTOCOM_IVR_OPERATOR="2000",
+    )
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.cleanup()
+
+
+@pytest.fixture
+async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
+    client = await AmiClient.connect(
+        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
+    )
+    try:
+        yield CallDriver(client)
+    finally:
+        await client.close()
+
+
+def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
+    (folder / "site.yaml").write_text(textwrap.dedent(SITE))
+    (folder / "rights.yaml").write_text(textwrap.dedent(RIGHTS))
+    (folder / "ivr.yaml").write_text(textwrap.dedent(IVR))
+    main = folder / "autocom.yaml"
+    main.write_text(
+        f"timezone: {TZ}\nsite: site.yaml\n"
+        f"state: {{backend: sqlite, path: {folder / 'state.sqlite'}}}\n"
+        f"ari: {{url: 'http://{asterisk.host}:{asterisk.http_port}', user: {asterisk.ari_user},"
+        f" password: '{asterisk.ari_password}', timeout: '2'}}\n"
+        "rules: {time_rules: rights.yaml, ivr: ivr.yaml}\n"
+    )
+    return main
+
+
+@pytest.fixture
+async def server(tmp_path: Path, asterisk: AsteriskInstance) -> AsyncIterator[Server]:
+    config = write_config(tmp_path, asterisk)
+    async with running(
+        config, features(), clock=Clock(TZ, pinned=DAY), agi_port=0, http_port=0, watch=False
+    ) as srv:
+        feature = ivr_of(srv)
+        assert feature.link is not None
+        await feature.link.wait_connected(10)
+        yield srv
+
+
+def ivr_of(srv: Server) -> IvrFeature:
+    feature = srv.ctx.features["ivr"]
+    assert isinstance(feature, IvrFeature)
+    return feature
+
+
+def last_history(srv: Server) -> list[str]:
+    app = ivr_of(srv).app
+    assert app is not None and app.finished
+    return app.finished[-1].history
+
+
+async def test_two_level_menu_by_dtmf_reaches_the_extension(
+    server: Server, ami: CallDriver
+) -> None:
+    # 1 -> menu services (its long prompt is interrupted: barge-in), then 2 -> 2003
+    result = await ami.call("main", "autocom-ivr", dtmf="1ww2", max_wait=20)
+    assert result.rang == ["dev2003"], result.summary()
+    history = last_history(server)
+    assert "menu main: key 1" in history
+    assert "menu services: key 2" in history
+
+
+async def test_closed_branch_at_night(server: Server, ami: CallDriver) -> None:
+    server.ctx.clock.pin(NIGHT)
+    result = await ami.call("main", "autocom-ivr", max_wait=20)
+    assert result.rang == ["dev2999"], result.summary()
+    history = last_history(server)
+    assert history[0] == "menu main: outside slot office"
+    assert any("no retries left" in h for h in history)
+
+
+async def test_timeout_repeats_the_menu_then_hangs_up(server: Server, ami: CallDriver) -> None:
+    result = await ami.call("strict", "autocom-ivr", max_wait=20)
+    assert result.rang == [], result.summary()
+    history = last_history(server)
+    assert history[:3] == [
+        "menu strict: prompt",
+        "prompt played, waiting for a key",
+        "menu strict: no key within 1 s, replay",
+    ]
+    assert "menu strict: no key within 1 s, no retries left" in history
+    assert history[-1] == "goodbye played"
+
+
+async def test_dial_by_name(server: Server, ami: CallDriver) -> None:
+    # 9: directory; 387 spells D-U-R (Durand) and D-U-P (Dupont): both are offered,
+    # sorted by name, so key 1 picks Durand (2003)
+    result = await ami.call("main", "autocom-ivr", dtmf="9w3871", max_wait=25)
+    assert result.rang == ["dev2003"], result.summary()
+
+
+async def test_link_down_takes_the_safe_path(server: Server, ami: CallDriver) -> None:
+    feature = ivr_of(server)
+    assert feature.link is not None
+    await feature.link.stop()
+    try:
+        result = await ami.call("main", "autocom-ivr", max_wait=20)
+        assert result.rang == ["dev2000"], result.summary()
+        assert any(e.get("UserEvent") == "AutocomIvr" for e in result.events)
+    finally:
+        feature.link.start()
+        await feature.link.wait_connected(10)
+
+
+async def test_asterisk_restart_link_comes_back(
+    server: Server, asterisk: AsteriskInstance, ami: CallDriver
+) -> None:
+    feature = ivr_of(server)
+    assert feature.link is not None
+    before = feature.link.connects
+    await asyncio.to_thread(asterisk.stop)
+    await asyncio.to_thread(asterisk.start)
+    await feature.link.wait_connected(30)
+    assert feature.link.connects == before + 1
+    client = await AmiClient.connect(
+        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
+    )
+    try:
+        result = await CallDriver(client).call("main", "autocom-ivr", dtmf="2", max_wait=20)
+    finally:
+        await client.close()
+    assert result.rang == ["dev2001"], result.summary()
