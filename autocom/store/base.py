@@ -35,8 +35,26 @@ def check_args(namespace: str, ttl: float | None = None) -> None:
     """
     if not namespace or ":" in namespace:
         raise ValueError(f"bad store namespace {namespace!r}: write a non-empty name without ':'")
+    check_text("namespace", namespace)
     if ttl is not None and not (ttl > 0 and math.isfinite(ttl)):
         raise ValueError(f"bad ttl {ttl!r}: write a number of seconds > 0, or None to keep")
+
+
+def check_text(what: str, text: str) -> None:
+    """Refuse a key or value that is not valid Unicode (every backend stores UTF-8).
+
+    Text decoded with ``surrogateescape`` (the AGI parser does, for bytes that
+    are not UTF-8, e.g. a forged caller id) holds lone surrogates: validate such
+    input before it becomes a key.
+    """
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"store {what} {text[:40]!r} is not valid Unicode (lone surrogate, e.g. from"
+                " undecodable caller-id bytes): validate or escape it before storing"
+            ) from None
 
 
 class StateStore(Protocol):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from autocom.store.base import StoreClosed, check_args
+from autocom.store.base import StoreClosed, check_args, check_text
 
 
 class MemoryStore:
@@ -41,6 +41,7 @@ class MemoryStore:
 
     async def get(self, namespace: str, key: str) -> str | None:
         check_args(namespace)
+        check_text("key", key)
         self._check_open()
         return self._live(namespace, key)
 
@@ -48,11 +49,14 @@ class MemoryStore:
         check_args(namespace, ttl)
         if not isinstance(value, str):
             raise TypeError(f"store values are str, not {type(value).__name__}: encode it first")
+        check_text("key", key)
+        check_text("value", value)
         self._check_open()
         self._data[(namespace, key)] = (value, None if ttl is None else self.clock() + ttl)
 
     async def delete(self, namespace: str, key: str) -> bool:
         check_args(namespace)
+        check_text("key", key)
         self._check_open()
         existed = self._live(namespace, key) is not None
         self._data.pop((namespace, key), None)
@@ -60,6 +64,7 @@ class MemoryStore:
 
     async def items(self, namespace: str, prefix: str = "") -> dict[str, str]:
         check_args(namespace)
+        check_text("prefix", prefix)
         self._check_open()
         found: dict[str, str] = {}
         for ns, key in list(self._data):

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from autocom.store.base import StoreClosed, StoreUnavailable, check_args
+from autocom.store.base import StoreClosed, StoreUnavailable, check_args, check_text
 
 T = TypeVar("T")
 
@@ -127,6 +127,7 @@ class SqliteStore:
 
     async def get(self, namespace: str, key: str) -> str | None:
         check_args(namespace)
+        check_text("key", key)
 
         def op(conn: sqlite3.Connection) -> str | None:
             row = conn.execute(
@@ -141,6 +142,8 @@ class SqliteStore:
         check_args(namespace, ttl)
         if not isinstance(value, str):
             raise TypeError(f"store values are str, not {type(value).__name__}: encode it first")
+        check_text("key", key)
+        check_text("value", value)
 
         def op(conn: sqlite3.Connection) -> None:
             now = time.time()
@@ -161,6 +164,7 @@ class SqliteStore:
 
     async def delete(self, namespace: str, key: str) -> bool:
         check_args(namespace)
+        check_text("key", key)
 
         def op(conn: sqlite3.Connection) -> bool:
             conn.execute("BEGIN IMMEDIATE")
@@ -184,13 +188,16 @@ class SqliteStore:
 
     async def items(self, namespace: str, prefix: str = "") -> dict[str, str]:
         check_args(namespace)
+        check_text("prefix", prefix)
 
         def op(conn: sqlite3.Connection) -> dict[str, str]:
             sql = f"SELECT key, value FROM state WHERE namespace = ? AND {LIVE}"
             params: list[object] = [namespace, time.time()]
             if prefix:
-                sql += " AND key >= ? AND substr(key, 1, ?) = ?"
-                params += [prefix, len(prefix), prefix]
+                # compared as bytes: SQLite's text functions stop at a NUL character
+                raw = prefix.encode("utf-8")
+                sql += " AND key >= ? AND substr(CAST(key AS BLOB), 1, ?) = ?"
+                params += [prefix, len(raw), raw]
                 upper = _prefix_upper_bound(prefix)
                 if upper is not None:
                     sql += " AND key < ?"

@@ -80,7 +80,7 @@ async def test_write_that_returned_survives_kill_9(tmp_path: Path) -> None:
         assert line.strip() == "written", proc.stderr.read() if proc.stderr else ""
     finally:
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # reaps it and closes the pipes
     assert proc.returncode == -signal.SIGKILL
     store = await SqliteStore.open(path, op_timeout=2)
     try:
@@ -101,7 +101,7 @@ async def test_every_acknowledged_write_survives_kill_9_mid_stream(tmp_path: Pat
             acknowledged.append(int(line))
     finally:
         proc.send_signal(signal.SIGKILL)  # while it is writing the next ones
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)
     store = await SqliteStore.open(path, op_timeout=2)
     try:
         found = await store.items("stream")

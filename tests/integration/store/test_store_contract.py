@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 
 import pytest
 
@@ -162,7 +163,13 @@ async def test_large_values(store: StateStore) -> None:
 
 async def test_many_keys(store: StateStore) -> None:
     expected = {f"{i:05d}": str(i) for i in range(1200)}  # more than one SCAN/MGET batch
-    await asyncio.gather(*(store.set("many", k, v) for k, v in expected.items()))
+    pending = iter(expected.items())
+
+    async def writer() -> None:  # 20 callers at once, as busy hooks would be
+        for k, v in pending:
+            await store.set("many", k, v)
+
+    await asyncio.gather(*(writer() for _ in range(20)))
     assert await store.items("many") == expected
     assert len(await store.items("many", "001")) == 100
 
@@ -268,3 +275,65 @@ async def test_non_string_value_is_refused(store: StateStore) -> None:
     with pytest.raises(TypeError, match="str"):
         await store.set("ns", "k", b"bytes")  # type: ignore[arg-type]
     assert await store.get("ns", "k") is None
+
+
+async def test_lone_surrogates_are_refused_the_same_way(store: StateStore) -> None:
+    forged = "caller\udcff"  # what surrogateescape makes of a byte that is not UTF-8
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        await store.set("ns", forged, "v")
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        await store.set("ns", "k", forged)
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        await store.get("ns", forged)
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        await store.delete("ns", forged)
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        await store.items("ns", forged)
+    assert await store.items("ns") == {}
+
+
+FUZZ_ALPHABET = [
+    "a",
+    "b",
+    ":",
+    "*",
+    "?",
+    "[",
+    "]",
+    "!",
+    "^",
+    "\\",
+    "%",
+    "_",
+    "'",
+    '"',
+    " ",
+    "\x00",
+    "\n",
+    "é",
+    "\u00ff",
+    "\u0100",
+    "\ud7ff",
+    "\ue000",
+    "\U0010ffff",
+    "😀",
+]
+
+
+async def test_items_prefix_fuzz_matches_a_model(store: StateStore) -> None:
+    """Random keys and prefixes from an alphabet of glob, LIKE and edge characters."""
+    rng = random.Random(20261123)
+    model: dict[str, str] = {}
+    for i in range(300):
+        key = "".join(rng.choice(FUZZ_ALPHABET) for _ in range(rng.randint(0, 6)))
+        model[key] = f"v{i}"
+        await store.set("fuzz", key, model[key])
+    for key, value in model.items():
+        assert await store.get("fuzz", key) == value, repr(key)
+    prefixes = [k[: rng.randint(0, len(k))] for k in rng.sample(sorted(model), 60)]
+    prefixes += [
+        "".join(rng.choice(FUZZ_ALPHABET) for _ in range(rng.randint(1, 3))) for _ in range(60)
+    ]
+    for prefix in prefixes:
+        expected = {k: v for k, v in model.items() if k.startswith(prefix)}
+        assert await store.items("fuzz", prefix) == expected, repr(prefix)
