@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from apps.time_rules.categories import EMERGENCY
+from apps.time_rules.engine import classify
 from apps.time_rules.rules import TimeRules, load_rules
 from autocom.config.errors import ConfigIssue
 from autocom.feature import Commands, Feature, HookRoute
@@ -25,10 +27,11 @@ class TimeRulesFeature(Feature):
         rules = config.rules.get(self.name)
         if not isinstance(rules, TimeRules):
             return []
+        issues: list[ConfigIssue] = []
+        line = rules.model.source.line if rules.model.source else None
         zone = config.settings.timezone
         if rules.tz.key != zone:
-            line = rules.model.source.line if rules.model.source else None
-            return [
+            issues.append(
                 ConfigIssue(
                     rules.file,
                     line,
@@ -36,8 +39,25 @@ class TimeRulesFeature(Feature):
                     f"timezone is {zone}",
                     f"write 'timezone: {zone}' in this file",
                 )
-            ]
-        return []
+            )
+        # The dialplan routes the site's emergency numbers before any hook; the
+        # rules must agree, or explain and the audit log would tell another story.
+        for ctx in config.site.outgoing():
+            for number in getattr(ctx, "emergency", ()):
+                for dialed in {number, ctx.line_prefix + number}:
+                    cat = classify(rules, dialed)
+                    if cat.category != EMERGENCY:
+                        issues.append(
+                            ConfigIssue(
+                                rules.file,
+                                line,
+                                f"{dialed} is an emergency number of the site's outgoing "
+                                f"context {ctx.name} but the call rights file makes it "
+                                f"{cat.category}",
+                                f'add "_{number}" under categories: emergency:',
+                            )
+                        )
+        return issues
 
     def hooks(self) -> Sequence[HookRoute]:
         from apps.time_rules.hooks import routes

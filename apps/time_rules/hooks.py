@@ -1,6 +1,6 @@
 """AGI hooks of call rights: gather facts, call the engine, set two variables.
 
-``rights``: ``AGI(agi://${AUTOCOM_AGI}/rights,${CALLERID(num)},${EXTEN}[,context])``
+``rights``: ``AGI(agi://${AUTOCOM_AGI}/rights,<caller>,<dialed>[,<context>[,<purpose>]])``
 sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``:
 exactly two AGI commands. The dialplan (dialplan/autocom-time_rules.conf) acts.
 
@@ -20,9 +20,10 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from apps.time_rules.engine import RightsDecision, decide
+from apps.time_rules.engine import Purpose, RightsDecision, decide
 from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
 from apps.time_rules.rules import TimeRules
 from autocom.feature import AgiRequest, HookRoute
@@ -43,27 +44,47 @@ def audit(record: dict[str, Any]) -> None:
     audit_log.info(json.dumps(record, ensure_ascii=False, sort_keys=True))
 
 
-def _facts(request: AgiRequest) -> tuple[str, str, str | None]:
+@dataclass(frozen=True)
+class Facts:
+    """What the dialplan passed: rights,<caller>,<dialed>[,<context>[,<purpose>]]."""
+
+    caller: str
+    dialed: str
+    context: str | None
+    purpose: Purpose
+
+
+def _facts(request: AgiRequest) -> Facts:
     env = request.env
     args = env.args
     caller = args[0] if len(args) > 0 and args[0] else (env.callerid or "")
     dialed = args[1] if len(args) > 1 and args[1] else env.extension
     context = args[2] if len(args) > 2 and args[2] else None
-    return caller, dialed, context
+    purpose: Purpose = "forward" if len(args) > 3 and args[3] == "forward" else "call"
+    return Facts(caller, dialed, context, purpose)
 
 
-def _decide(request: AgiRequest, caller: str, dialed: str, context: str | None) -> RightsDecision:
+def _decide(request: AgiRequest, facts: Facts, caller: str | None = None) -> RightsDecision:
     rules: TimeRules = request.config.rules["time_rules"]
-    if not NUMBER_RE.match(dialed):
+    who = facts.caller if caller is None else caller
+    if not NUMBER_RE.match(facts.dialed):
         return RightsDecision(
-            "deny", "other", None, None, "malformed dialed number", (), dialed, caller, dialed
+            "deny", "other", None, None, "malformed dialed number", (), "", who, facts.dialed
         )
-    return decide(rules, request.config.site, caller, dialed, request.now, context=context)
+    return decide(
+        rules,
+        request.config.site,
+        who,
+        facts.dialed,
+        request.now,
+        purpose=facts.purpose,
+        context=facts.context if caller is None else None,
+    )
 
 
 async def rights(request: AgiRequest) -> None:
-    caller, dialed, context = _facts(request)
-    decision = _decide(request, caller, dialed, context)
+    facts = _facts(request)
+    decision = _decide(request, facts)
     record = decision.log_record()
     record["uniqueid"] = request.env.uniqueid
     record["trace"] = list(decision.trace)
@@ -82,15 +103,16 @@ async def _stored_hash(request: AgiRequest, rules: TimeRules, ext: str) -> str |
 
 
 async def rights_pin(request: AgiRequest) -> None:
-    caller, dialed, context = _facts(request)
+    facts = _facts(request)
+    caller = facts.caller
     rules: TimeRules = request.config.rules["time_rules"]
     session = request.session
-    decision = _decide(request, caller, dialed, context)
+    decision = _decide(request, facts)
     base = {
         "event": "rights-pin",
         "uniqueid": request.env.uniqueid,
         "caller": caller,
-        "dialed": dialed,
+        "dialed": facts.dialed,
         "category": decision.category,
         "class": decision.class_name,
     }
@@ -115,7 +137,7 @@ async def rights_pin(request: AgiRequest) -> None:
             if stored is not None:
                 ok = await asyncio.to_thread(verify_pin, pin, stored)
         if ok and owner != caller:
-            overrider_decision = _decide(request, owner, dialed, None)
+            overrider_decision = _decide(request, facts, caller=owner)
             ok = overrider_decision.verdict in ("allow", "pin")
         record = {**base, "by": owner, "attempt": attempt, "result": "ok" if ok else "fail"}
         if overrider_decision is not None:

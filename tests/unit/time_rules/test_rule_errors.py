@@ -8,7 +8,8 @@ import pytest
 
 from apps.time_rules import TimeRulesFeature
 from apps.time_rules.rules import load_rules
-from autocom.config import ConfigError
+from autocom.config import ConfigError, load_yaml, validate
+from autocom.site.model import Site
 
 from .helpers import rules, site
 
@@ -189,7 +190,11 @@ def test_no_file_gives_the_french_plan() -> None:
     assert r.line_prefix == "0"
 
 
-def test_example_file_loads() -> None:
-    example = Path(__file__).resolve().parents[3] / "examples" / "rights.yaml"
-    r = TimeRulesFeature().load_rules(example, site())
+def test_example_file_loads_with_the_example_site() -> None:
+    examples = Path(__file__).resolve().parents[3] / "examples"
+    the_site = validate(Site, load_yaml(examples / "site.yaml"))
+    r = TimeRulesFeature().load_rules(examples / "rights.yaml", the_site)
     assert {"staff", "lab", "lobby", "security", "direction"} <= set(r.classes)
+    assert r.by_extension["2101"].class_name == "direction"
+    assert r.by_extension["2002"].class_name == "staff"
+    assert r.by_extension["5001"].class_name == "lobby"
