@@ -87,8 +87,8 @@ _TYPE_PROMPT: dict[ForwardType, str] = {
     "noanswer": "call-fwd-no-ans",
     "busy": "call-fwd-on-busy",
 }
-PROMPT_REFUSED = ("beeperr", "ss-noservice")
-PROMPT_CANCELLED = ("call-fwd-cancelled",)
+PROMPT_REFUSED = ("beeperr", "cannot-complete-as-dialed")
+PROMPT_CANCELLED = ("cancelled",)
 
 
 def _refused(reason: str, trace: Sequence[str] = (), category: str | None = None) -> SetDecision:

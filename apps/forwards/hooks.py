@@ -31,7 +31,7 @@ from autocom.store.base import StoreError
 
 log = logging.getLogger("autocom.forwards")
 
-PROMPT_FAILED = "beeperr&ss-noservice"
+PROMPT_FAILED = "beeperr&cannot-complete-as-dialed"
 PHASES = frozenset({"unconditional", "noanswer", "busy"})
 
 

@@ -1,6 +1,6 @@
 """AGI hook of speed dials: one decision, at most two AGI commands.
 
-``speeddial`` (user, dialed): a collective code, or a personal code (store,
+``speeddial`` (user, dialed, context): a collective code, or a personal code (store,
 delete, hear, dial). Sets CONNECTEDLINE(name) to the label when a number is
 dialed and it has one, then AUTOCOM_SD (see :attr:`Resolution.value`).
 AGISTATUS=FAILURE or AUTOCOM_SD=refused: the dialplan plays a refusal prompt.
@@ -34,6 +34,7 @@ async def speeddial(request: AgiRequest) -> None:
         rules = SpeedDialRules()
     user = who(config.site, request.env.channel, _arg(request, 0))
     dialed = _arg(request, 1)
+    context = _arg(request, 2)
     parsed = engine.parse(rules, dialed)
     if parsed is None:
         res = engine.Resolution("refused", reason=f"{dialed!r} is not a speed-dial code")
@@ -43,7 +44,13 @@ async def speeddial(request: AgiRequest) -> None:
             if parsed.action != "collective":
                 personal = await state.load_slot(request.ctx.store, user, parsed.slot)
             res = engine.resolve(
-                rules, config.site, user, parsed, personal, rights_for(config, request.now, "call")
+                rules,
+                config.site,
+                user,
+                parsed,
+                personal,
+                rights_for(config, request.now, "call"),
+                context=context,
             )
             if res.changes:
                 await state.apply(request.ctx.store, user, res.changes)
