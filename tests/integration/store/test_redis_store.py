@@ -227,3 +227,18 @@ def test_glob_escape_and_safe_url() -> None:
     assert safe_url("redis://:pw@h:6379/0") == "redis://:***@h:6379/0"
     assert safe_url("redis://user:pw@h/1?protocol=2") == "redis://user:***@h/1?protocol=2"
     assert safe_url("redis://h:6379/0") == "redis://h:6379/0"
+
+
+async def test_timeouts_do_not_leak_pool_connections(redis_server: RedisServer) -> None:
+    store = await RedisStore.open(redis_server.url, "t", op_timeout=0.3, max_connections=2)
+    try:
+        redis_server.pause()
+        results = await asyncio.gather(
+            *(store.get("ns", str(i)) for i in range(10)), return_exceptions=True
+        )
+        assert all(isinstance(r, StoreUnavailable) for r in results)
+        redis_server.resume()
+        await asyncio.gather(*(store.set("ns", str(i), "v") for i in range(20)))
+        assert len(await store.items("ns")) == 20
+    finally:
+        await store.close()
