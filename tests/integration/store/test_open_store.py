@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from autocom.config.settings import Settings, StateSettings
 from autocom.loader import Config
 from autocom.site.model import Site
@@ -11,6 +13,8 @@ from autocom.store.factory import open_store
 from autocom.store.redis_store import RedisStore
 from autocom.store.sqlite_store import SqliteStore
 from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.integration
 
 
 def config(tmp_path: Path, state: StateSettings) -> Config:

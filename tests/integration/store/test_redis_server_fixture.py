@@ -5,7 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
+
 from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.integration
 
 
 def test_server_answers_and_stops(redis_server: RedisServer) -> None:

@@ -13,6 +13,8 @@ from autocom.store.base import StoreError, StoreUnavailable
 from autocom.store.redis_store import RedisStore, glob_escape, safe_url
 from tests.support.redis_server import RedisServer
 
+pytestmark = pytest.mark.integration
+
 TIMEOUT = 1.0
 
 

@@ -17,6 +17,8 @@ import pytest
 from autocom.store.base import StoreUnavailable
 from autocom.store.sqlite_store import SqliteStore
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[3]
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from autocom.store.base import StateStore, StoreClosed, StoreError
 
+pytestmark = pytest.mark.integration
+
 ODD_KEYS = [
     "a:b",
     "a:b:c",
