@@ -89,6 +89,7 @@ class RedisStore:
                 f"bad redis key prefix {prefix!r}: write a non-empty name without ':',"
                 " e.g. autocom-site1"
             )
+        check_text("prefix", prefix)
         kwargs: dict[str, Any] = {
             "max_connections": max_connections,
             "timeout": timeout,  # waiting for a free connection
