@@ -58,11 +58,11 @@ class BossSecretaryFeature(Feature):
         cli.add_commands(commands)
 
     async def start(self, ctx: AppContext) -> None:
-        """Re-sync every lamp from the state store (when filters.yaml has 'lamps:')."""
-        rules = ctx.config.current.rules.get(self.name)
-        if not isinstance(rules, FilterRules) or rules.lamps is None:
+        """Keep the lamps in step with the state store (when autocom.yaml has ari:)."""
+        config = ctx.config.current
+        if not isinstance(config.rules.get(self.name), FilterRules) or config.settings.ari is None:
             return
-        self._sync = LampSync(rules.lamps)
+        self._sync = LampSync(config.settings.ari)
 
         def current() -> object:
             return ctx.config.current.rules.get(self.name)

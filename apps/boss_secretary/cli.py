@@ -96,7 +96,7 @@ def _switch(args: argparse.Namespace, cli: CliContext, on: bool) -> int:
             await state.set_state(store, args.boss, on)
         finally:
             await store.close()
-        return await push_lamps(rules, {args.boss: on})
+        return await push_lamps(cli.load().settings.ari, {args.boss: on})
 
     try:
         lamp = asyncio.run(run())

@@ -1,12 +1,13 @@
-"""Push the filters' BLF lamps to Asterisk over ARI, when filters.yaml says how.
+"""Push the filters' BLF lamps to Asterisk over ARI (the ari: section of autocom.yaml).
 
 A call to *37<boss> sets the lamp itself (SET VARIABLE DEVICE_STATE(...)).
 What changes the state outside a call (`autocom filter on|off`, another
-autocom server, a state restored after a restart) reaches the lamps here:
+autocom server, a state kept while Asterisk restarted) reaches the lamps here:
 at server start every lamp is set from the state store, then every
-``lamps.interval`` seconds the lamps whose state changed.  ARI sets a Custom:
-device state by writing the DEVICE_STATE() function as a global variable
-(POST /ari/asterisk/variable); PUT /ari/deviceStates only takes Stasis: devices.
+``lamp_sync`` seconds (filters.yaml) the lamps whose state changed.  ARI sets
+a Custom: device state by writing the DEVICE_STATE() function as a global
+variable (POST /ari/asterisk/variable); PUT /ari/deviceStates only takes
+Stasis: devices.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ import logging
 from collections.abc import Callable, Mapping
 
 from apps.boss_secretary import state
-from apps.boss_secretary.rules import FilterRules, LampSettings
+from apps.boss_secretary.rules import FilterRules
 from autocom.ari.client import AriClient
 from autocom.ari.errors import AriError
+from autocom.config.settings import AriSettings
 from autocom.store.base import StateStore, StoreUnavailable
 
 log = logging.getLogger("autocom.boss_secretary.lamps")
+
+
+def client(settings: AriSettings) -> AriClient:
+    return AriClient(settings.url, settings.user, settings.password, timeout=settings.timeout)
 
 
 async def set_lamp(ari: AriClient, boss: str, on: bool) -> None:
@@ -32,27 +38,26 @@ async def set_lamp(ari: AriClient, boss: str, on: bool) -> None:
     )
 
 
-async def push_lamps(rules: FilterRules, states: Mapping[str, bool]) -> str:
+async def push_lamps(settings: AriSettings | None, states: Mapping[str, bool]) -> str:
     """Set these lamps now; a short report of what was done, for the CLI."""
-    settings = rules.lamps
     if settings is None:
-        return "lamps follow at the next *37 or server sync: no 'lamps:' in the rule file"
+        return "no ari: section in autocom.yaml: the lamp follows at the next *37"
     try:
-        async with AriClient(settings.url, settings.user, settings.password, timeout=3.0) as ari:
+        async with client(settings) as ari:
             for boss, on in states.items():
                 await set_lamp(ari, boss, on)
     except AriError as exc:
-        return f"lamp not set, ARI: {exc}"
+        return f"lamp not set, the server's next sync will: {exc}"
     return "lamp set"
 
 
 class LampSync:
-    """The server's lamp keeper: full sync at start, then changes every interval."""
+    """The server's lamp keeper: every lamp at start, then the changed ones."""
 
-    def __init__(self, settings: LampSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: AriSettings) -> None:
         self.pushed: dict[str, bool] = {}
-        self._ari = AriClient(settings.url, settings.user, settings.password, timeout=3.0)
+        self.syncs = 0
+        self._ari = client(settings)
 
     async def sync_once(self, rules: FilterRules, store: StateStore) -> int:
         """Push every lamp that differs from what was last pushed; returns the count."""
@@ -72,15 +77,18 @@ class LampSync:
                 continue
             self.pushed[boss] = on
             count += 1
+        self.syncs += 1
         return count
 
     async def run(self, rules_of: Callable[[], object], store: StateStore) -> None:
         """Sync until cancelled; ``rules_of()`` gives the current FilterRules."""
         while True:
             rules = rules_of()
+            interval = 30.0
             if isinstance(rules, FilterRules):
                 await self.sync_once(rules, store)
-            await asyncio.sleep(self.settings.interval)
+                interval = rules.lamp_sync
+            await asyncio.sleep(interval)
 
     async def close(self) -> None:
         await self._ari.close()

@@ -202,15 +202,6 @@ class Filter(RuleModel):
         return next((b for b in self.bosses if b.extension == extension), None)
 
 
-class LampSettings(RuleModel):
-    """ARI access used to set the BLF lamps outside calls (server start, CLI)."""
-
-    url: str  # Asterisk's HTTP server, e.g. http://127.0.0.1:8088
-    user: str
-    password: str
-    interval: float = Field(default=30.0, gt=0, le=3600)  # seconds between syncs
-
-
 class FilterRules(RuleModel):
     """The whole filters.yaml."""
 
@@ -218,21 +209,15 @@ class FilterRules(RuleModel):
     _file: str = PrivateAttr(default="")
 
     caller_name: str = DEFAULT_CALLER_NAME
-    feature_code: str = "*37"  # *37<boss extension> toggles the boss's filter
     filters: tuple[Filter, ...] = ()
-    lamps: LampSettings | None = None  # absent: lamps change only by *37 calls
+    # seconds between two syncs of the BLF lamps from the state store, over the ARI
+    # of autocom.yaml (no ari: section: lamps change only by *37 calls)
+    lamp_sync: float = Field(default=30.0, gt=0, le=86400)
 
     @field_validator("caller_name")
     @classmethod
     def _format(cls, value: str) -> str:
         return check_format(value)
-
-    @field_validator("feature_code")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        if not EXTENSION_RE.match(value):
-            raise ValueError(f"feature_code {value!r}: write digits, * or #, e.g. *37")
-        return value
 
     def where(self, *path: str | int) -> tuple[str, int | None]:
         """file, line of a key or item (the nearest known parent) for error messages."""

@@ -1,0 +1,306 @@
+"""Boss/secretary filtering end to end: a real Asterisk 22, autocom serving bsfilter.
+
+Devices are Local channels into the PBX harness's device sinks, which report
+each device that rang and the caller name it was shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from apps import features
+from apps.boss_secretary import state
+from autocom.app import Server, running
+from autocom.clock import Clock
+from autocom.site.dialplan import render_dialplan
+from tests.e2e.ami import AmiClient
+from tests.e2e.asterisk import AsteriskInstance, ensure_root
+from tests.e2e.driver import CallDriver, CallResult
+from tests.unit.boss_secretary.sample import site as site_from
+
+pytestmark = pytest.mark.e2e
+
+TZ = "Europe/Paris"
+DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, in office hours
+NIGHT = datetime(2026, 11, 24, 21, 30)
+OUTSIDE = "0387123456"
+
+SITE = """
+name: e2e
+contexts:
+  - {name: direction, users: "2001-2089", groups: "2090-2099"}
+users:
+  - {extension: "2001", name: Dupont, first_name: Marie, context: direction,
+     devices: [desk-2001, soft-2001], voicemail: "2001"}
+  - {extension: "2002", name: Martin, first_name: Anne, context: direction, devices: [desk-2002]}
+  - {extension: "2003", name: Bernard, first_name: Luc, context: direction, devices: [desk-2003]}
+  - {extension: "2004", name: Petit, first_name: Paul, context: direction, devices: [desk-2004]}
+  - {extension: "2005", name: Roux, first_name: Eve, context: direction, devices: [desk-2005]}
+  - {extension: "2006", name: Moreau, first_name: Jean, context: direction, devices: [desk-2006]}
+  - {extension: "2007", name: Simon, first_name: Lea, context: direction, devices: [desk-2007]}
+  - {extension: "2008", name: Garnier, first_name: Ines, context: direction, devices: [desk-2008]}
+  - {extension: "2009", name: Faure, first_name: Hugo, context: direction, devices: [desk-2009]}
+groups:
+  - {extension: "2091", name: Pool, context: direction, members: ["2006", "2007"],
+     strategy: linear, ring_time: 2}
+  - {extension: "2092", name: Accueil, context: direction, members: ["2006", "2007"],
+     strategy: ringall, ring_time: 2}
+"""
+
+FILTERS = """
+caller_name: "[{boss_upper}] {caller_name}"
+filters:
+  - name: presidency
+    bosses: [{extension: "2001", vip: ["0145678900", "_06XXXXXXXX"]}]
+    secretaries: ["2002", "2003"]
+    mode: secretaries_first_serial
+    secretary_ring_time: 1
+    boss_ring_time: 2
+    slots: [office_hours]
+  - name: deans
+    bosses: ["2008"]
+    secretaries: ["2005", "2091"]
+    mode: secretaries_first_simultaneous
+    secretary_ring_time: 1
+    boss_ring_time: 1
+    fallback: {destination: "2004"}
+  - name: lab
+    bosses: ["2009"]
+    secretaries: ["2092"]
+    mode: secretaries_first_serial
+    boss_ring_time: 1
+    fallback: hangup
+"""
+
+RIGHTS = """
+timezone: Europe/Paris
+slots:
+  office_hours:
+    weekdays: mon-fri
+    hours: ["08:00-18:00"]
+"""
+
+
+@pytest.fixture(scope="module")
+def asterisk() -> Iterator[AsteriskInstance]:
+    instance = AsteriskInstance(ensure_root())
+    instance.site_dialplan = render_dialplan(site_from(textwrap.dedent(SITE)))
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.cleanup()
+
+
+@pytest.fixture
+async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
+    client = await AmiClient.connect(
+        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
+    )
+    driver = CallDriver(client)
+    await driver.reset_sinks()
+    try:
+        yield driver
+    finally:
+        await driver.reset_sinks()
+        await client.close()
+
+
+def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
+    (folder / "site.yaml").write_text(textwrap.dedent(SITE))
+    (folder / "rights.yaml").write_text(textwrap.dedent(RIGHTS))
+    (folder / "filters.yaml").write_text(textwrap.dedent(FILTERS))
+    main = folder / "autocom.yaml"
+    main.write_text(
+        f"timezone: {TZ}\nsite: site.yaml\n"
+        f"state: {{backend: sqlite, path: {folder / 'state.sqlite'}}}\n"
+        f"ari: {{url: 'http://{asterisk.host}:{asterisk.http_port}', user: {asterisk.ari_user},"
+        f" password: '{asterisk.ari_password}', timeout: '2'}}\n"
+        "rules: {time_rules: rights.yaml, boss_secretary: filters.yaml}\n"
+    )
+    return main
+
+
+@pytest.fixture
+async def server(
+    tmp_path: Path, asterisk: AsteriskInstance, ami: CallDriver
+) -> AsyncIterator[Server]:
+    config = write_config(tmp_path, asterisk)
+    async with running(
+        config, features(), clock=Clock(TZ, pinned=DAY), agi_port=0, http_port=0, watch=False
+    ) as srv:
+        await ami.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        yield srv
+
+
+async def call(
+    ami: CallDriver,
+    exten: str,
+    caller: str,
+    name: str = "",
+    variables: dict[str, str] | None = None,
+) -> CallResult:
+    return await ami.call(
+        exten, "direction", caller=caller, caller_name=name, variables=variables, max_wait=30
+    )
+
+
+async def lamp(ami: CallDriver, boss: str) -> str:
+    return await ami.get_global(f"DEVICE_STATE({state.lamp_device(boss)})")
+
+
+async def test_secretaries_ring_first_then_both_devices_of_the_boss(
+    server: Server, ami: CallDriver
+) -> None:
+    for dev in ("desk-2002", "desk-2003"):
+        await ami.sink(dev, "noanswer")
+    result = await call(ami, "2001", OUTSIDE, "Jean Martin")
+    assert result.rang[:2] == ["desk-2002", "desk-2003"], result.summary()
+    assert sorted(result.rang[2:]) == ["desk-2001", "soft-2001"], result.summary()
+    # the secretaries see the call is filtered and for whom; the boss sees the caller
+    assert result.sink_caller("desk-2002") == (OUTSIDE, "[DUPONT] Jean Martin")
+    assert result.sink_caller("desk-2003") == (OUTSIDE, "[DUPONT] Jean Martin")
+    assert result.sink_caller("desk-2001") == (OUTSIDE, "Jean Martin")
+    assert result.variable("AUTOCOM_BS_FILTERED") == "2001"
+    assert result.agistatus == ["SUCCESS"]
+
+
+async def test_a_secretary_who_answers_takes_the_call(server: Server, ami: CallDriver) -> None:
+    result = await call(ami, "2001", OUTSIDE, "Jean Martin")
+    assert result.rang == ["desk-2002"], result.summary()
+
+
+async def test_a_vip_caller_reaches_the_boss_directly(server: Server, ami: CallDriver) -> None:
+    for caller in ("0145678900", "0612345678"):
+        result = await call(ami, "2001", caller, "Important")
+        assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
+        assert result.sink_caller("desk-2001") == (caller, "Important")
+        assert result.variable("_AUTOCOM_BS_PLAN") == "direct"  # AMI shows the '_'
+
+
+async def test_a_secretary_calling_the_boss_is_not_filtered(
+    server: Server, ami: CallDriver
+) -> None:
+    result = await call(ami, "2001", "2002", "Martin Anne")
+    assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
+
+
+async def test_a_call_put_through_by_a_secretary_rings_the_boss(
+    server: Server, ami: CallDriver
+) -> None:
+    # after a blind transfer the caller's channel comes back with what it carried
+    put_through = {"AUTOCOM_BS_FILTERED": "2001"}
+    result = await call(ami, "2001", OUTSIDE, "Jean", variables=put_through)
+    assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
+    transferred = {"BLINDTRANSFER": "PJSIP/desk-2003-0000002a"}
+    result = await call(ami, "2001", OUTSIDE, "Jean", variables=transferred)
+    assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
+
+
+async def test_outside_the_time_slot_the_boss_rings_directly(
+    server: Server, ami: CallDriver
+) -> None:
+    server.ctx.clock.pin(NIGHT)
+    result = await call(ami, "2001", OUTSIDE, "Jean Martin")
+    assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
+
+
+async def test_the_toggle_from_a_secretary_switches_the_filter_and_the_lamp(
+    server: Server, ami: CallDriver
+) -> None:
+    # the server synced the lamp from the store at start: on by default
+    await wait_lamp(ami, "2001", "INUSE")
+    result = await call(ami, "*372001", "2002")
+    assert result.variable("AUTOCOM_BS_TOGGLE") == "off", result.summary()
+    assert "de-activated" in result.played
+    assert await lamp(ami, "2001") == "NOT_INUSE"
+    assert await state.get_state(server.ctx.store, "2001") is False
+    # the hint of *372001 follows the lamp (pattern hint, one per boss)
+    assert await extension_state(ami, "*372001") == "0"  # idle
+
+    # the filter is off: the boss rings directly
+    result = await call(ami, "2001", OUTSIDE, "Jean Martin")
+    assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
+
+    # someone who is neither the boss nor a secretary is refused
+    result = await call(ami, "*372001", "2004")
+    assert result.variable("AUTOCOM_BS_TOGGLE") == "denied"
+    assert "beeperr" in result.played
+    assert await lamp(ami, "2001") == "NOT_INUSE"
+
+    # the boss switches it back on
+    result = await call(ami, "*372001", "2001")
+    assert result.variable("AUTOCOM_BS_TOGGLE") == "on"
+    assert await lamp(ami, "2001") == "INUSE"
+    assert await extension_state(ami, "*372001") == "1"  # in use
+    # not a boss
+    result = await call(ami, "*372004", "2004")
+    assert result.variable("AUTOCOM_BS_TOGGLE") == "unknown"
+
+
+async def test_a_linear_group_as_secretary_rings_its_members_beside_the_other(
+    server: Server, ami: CallDriver
+) -> None:
+    for dev in ("desk-2005", "desk-2006", "desk-2007", "desk-2008"):
+        await ami.sink(dev, "noanswer")
+    result = await call(ami, "2008", OUTSIDE, "Jean Martin")
+    rang = result.rang
+    # 2005 and the group's first member together, then the second member, then the boss,
+    # then the fallback destination 2004 (answers)
+    assert sorted(rang[:2]) == ["desk-2005", "desk-2006"], result.summary()
+    assert rang[2:] == ["desk-2007", "desk-2008", "desk-2004"], result.summary()
+    assert result.sink_caller("desk-2007") == (OUTSIDE, "[GARNIER] Jean Martin")
+
+
+async def test_a_ringall_group_as_secretary_rings_all_members_then_the_boss(
+    server: Server, ami: CallDriver
+) -> None:
+    for dev in ("desk-2006", "desk-2007", "desk-2009"):
+        await ami.sink(dev, "noanswer")
+    result = await call(ami, "2009", OUTSIDE, "X")
+    assert sorted(result.rang[:2]) == ["desk-2006", "desk-2007"], result.summary()
+    assert result.rang[2:] == ["desk-2009"], result.summary()
+    assert result.hangup_cause == 19  # fallback: hang up, no answer
+
+
+async def test_autocom_down_rings_the_boss_directly(
+    asterisk: AsteriskInstance, ami: CallDriver
+) -> None:
+    await ami.set_global("AUTOCOM_AGI", "127.0.0.1:9")
+    result = await call(ami, "2001", OUTSIDE, "Jean Martin")
+    assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
+    assert result.agistatus[0] == "FAILURE"
+
+
+async def test_state_changed_while_serving_reaches_the_lamp(
+    server: Server, ami: CallDriver
+) -> None:
+    feature = server.ctx.features["boss_secretary"]
+    sync = getattr(feature, "_sync", None)
+    assert sync is not None
+    await wait_lamp(ami, "2008", "INUSE")
+    # another server (or `autocom filter off`) writes the store
+    await state.set_state(server.ctx.store, "2008", False)
+    rules = server.ctx.config.current.rules["boss_secretary"]
+    assert await sync.sync_once(rules, server.ctx.store) == 1
+    assert await lamp(ami, "2008") == "NOT_INUSE"
+
+
+async def wait_lamp(ami: CallDriver, boss: str, wanted: str, within: float = 5) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (got := await lamp(ami, boss)) != wanted:
+        if loop.time() > deadline:
+            raise AssertionError(f"lamp of {boss}: {got}, expected {wanted}")
+        await asyncio.sleep(0.1)
+
+
+async def extension_state(ami: CallDriver, exten: str) -> str:
+    reply = await ami.ami.action("ExtensionState", Exten=exten, Context="direction")
+    return reply.get("Status", "")
