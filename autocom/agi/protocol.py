@@ -17,6 +17,7 @@ Latin-1 caller name) survive a round trip through ``format_command`` unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -80,8 +81,11 @@ class AgiEnvironment:
     raw: Mapping[str, str] = field(repr=False)  # every line, keys without 'agi_'
 
     @classmethod
-    def from_raw(cls, raw: Mapping[str, str]) -> AgiEnvironment:
-        """Build from the ``key -> value`` lines (keys without the ``agi_`` prefix)."""
+    def from_raw(cls, raw: Mapping[str, str], *, copy: bool = True) -> AgiEnvironment:
+        """Build from the ``key -> value`` lines (keys without the ``agi_`` prefix).
+
+        ``copy=False``: ``raw`` is a dict nobody else holds (the parser's): kept as is.
+        """
         get = raw.get
         network_script = get("network_script")
         if network_script is None:
@@ -129,7 +133,7 @@ class AgiEnvironment:
             enhanced=get("enhanced", ""),
             accountcode=get("accountcode", ""),
             threadid=get("threadid", ""),
-            raw=MappingProxyType(dict(raw)),
+            raw=MappingProxyType(dict(raw) if copy or not isinstance(raw, dict) else raw),
         )
 
 
@@ -139,18 +143,19 @@ _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 class EnvironmentParser:
     """Feed bytes; ``feed`` returns the ``AgiEnvironment`` once the blank line came.
 
-    Bounded: a line longer than ``max_line`` bytes or more than ``max_lines`` lines
-    raise ``AgiProtocolError``, as does a line that is not ``agi_<key>: <value>``.
-    Bytes after the blank line (an early ``HANGUP``) are kept in ``rest``.
+    Bounded: a line longer than ``max_line`` bytes, more than ``max_lines`` lines or
+    ``max_bytes`` in all raise ``AgiProtocolError``, as does a line that is not
+    ``agi_<key>: <value>`` (LF line ends, as Asterisk sends them).  Bytes after the
+    blank line (an early ``HANGUP``) are kept in ``rest``.
     """
 
-    __slots__ = ("_buf", "_done", "_lines", "_raw", "max_line", "max_lines", "rest")
+    __slots__ = ("_buf", "_done", "_lines", "max_bytes", "max_line", "max_lines", "rest")
 
-    def __init__(self, max_line: int = 16384, max_lines: int = 512) -> None:
+    def __init__(self, max_line: int = 16384, max_lines: int = 512, max_bytes: int = 65536) -> None:
         self.max_line = max_line
         self.max_lines = max_lines
-        self._buf = b""
-        self._raw: dict[str, str] = {}
+        self.max_bytes = max_bytes
+        self._buf: bytes | bytearray = b""
         self._lines = 0
         self._done = False
         self.rest = b""
@@ -158,45 +163,75 @@ class EnvironmentParser:
     @property
     def started(self) -> bool:
         """True once any byte arrived (a half block, for timeouts and logs)."""
-        return bool(self._buf) or self._lines > 0
+        return bool(self._buf) or self._done
 
     def feed(self, data: bytes) -> AgiEnvironment | None:
         if self._done:
             raise RuntimeError("EnvironmentParser: the environment is already complete")
-        buf = self._buf + data if self._buf else data
-        raw = self._raw
-        start = 0
-        max_line = self.max_line
-        while True:
-            end = buf.find(b"\n", start)
-            if end < 0:
-                rest = buf[start:]
-                if len(rest) > max_line:
-                    raise AgiProtocolError(
-                        f"environment line longer than {max_line} bytes (no LF seen)"
-                    )
-                self._buf = rest
-                return None
-            if end - start > max_line:
-                raise AgiProtocolError(f"environment line longer than {max_line} bytes")
-            line = buf[start:end]
-            start = end + 1
-            if not line or line == b"\r":
-                self._done = True
-                self.rest = buf[start:]
-                self._buf = b""
-                return AgiEnvironment.from_raw(raw)
-            self._lines += 1
-            if self._lines > self.max_lines:
-                raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
-            if not line.startswith(b"agi_"):
-                raise AgiProtocolError(f"not an AGI environment line: {_show(line)}")
-            colon = line.find(b":", 4)
-            if colon < 0:
-                raise AgiProtocolError(f"environment line without ':': {_show(line)}")
-            key = line[4:colon].decode(_ENCODING, _ERRORS)
-            value_start = colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1
-            raw[key] = line[value_start:].decode(_ENCODING, _ERRORS)
+        old = len(self._buf)
+        if old:
+            buf = self._buf
+            if isinstance(buf, bytes):
+                buf = self._buf = bytearray(buf)
+            buf += data
+        else:
+            buf = data
+        if buf[:1] == b"\n":
+            raise AgiProtocolError("empty environment block")
+        # Search only where the blank line can be: the new data and one byte before it.
+        end = buf.find(b"\n\n", max(0, old - 1))
+        if end < 0:
+            self._check_partial(buf, old, data)
+            if not old:
+                self._buf = data
+            return None
+        self._done = True
+        self._buf = b""
+        self.rest = bytes(buf[end + 2 :])
+        block = buf[:end]
+        if len(block) > self.max_bytes:
+            raise AgiProtocolError(f"environment block longer than {self.max_bytes} bytes")
+        lines = block.split(b"\n")
+        if len(lines) > self.max_lines:
+            raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
+        if max(map(len, lines)) > self.max_line:
+            raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
+        text = block.decode(_ENCODING, _ERRORS)
+        pairs = _ENV_LINE.findall(text)
+        if len(pairs) != len(lines):
+            for line in text.split("\n"):
+                if not _ENV_LINE.fullmatch(line):
+                    raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}")
+            raise AgiProtocolError("environment block: unparsable line")  # pragma: no cover
+        raw = dict(pairs)
+        return AgiEnvironment.from_raw(raw, copy=False)
+
+    def _check_partial(self, buf: bytes | bytearray, old: int, data: bytes) -> None:
+        """Bounds and early garbage detection on an incomplete block."""
+        if buf[:4] != b"agi_"[: len(buf)]:
+            raise AgiProtocolError(f"not an AGI environment line: {_show(bytes(buf[:80]))}")
+        if len(buf) > self.max_bytes:
+            raise AgiProtocolError(f"environment block longer than {self.max_bytes} bytes")
+        self._lines += data.count(b"\n")
+        if self._lines >= self.max_lines:
+            raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
+        last = buf.rfind(b"\n")
+        if len(buf) - last - 1 > self.max_line:
+            raise AgiProtocolError(
+                f"environment line longer than {self.max_line} bytes (no LF seen)"
+            )
+        if last >= old:
+            # check the lines this chunk completed
+            first = buf.rfind(b"\n", 0, old) + 1
+            for line in bytes(buf[first:last]).split(b"\n"):
+                if len(line) > self.max_line:
+                    raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
+                if line[:4] != b"agi_" or b":" not in line:
+                    raise AgiProtocolError(f"not an AGI environment line: {_show(line)}")
+
+
+# one line of the block: agi_<key>: <value> (the key ends at the first ':')
+_ENV_LINE: Final = re.compile(r"^agi_([^:\n]*): ?(.*)$", re.MULTILINE)
 
 
 def _show(line: bytes, limit: int = 80) -> str:

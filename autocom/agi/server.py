@@ -243,6 +243,11 @@ class FastAgiServer:
         )
 
 
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
 class _Connection(asyncio.Protocol):
     """One FastAGI connection: environment in callbacks, then reader/writer of a session."""
 
@@ -386,6 +391,26 @@ class _Connection(asyncio.Protocol):
         try:
             await waiter
         finally:
+            self._waiter = None
+        buf = self._buf
+        self._buf = b""
+        return buf
+
+    async def read_within(self, seconds: float) -> bytes:
+        """``read()`` that raises TimeoutError after ``seconds`` (one timer, no Task)."""
+        buf = self._buf
+        if buf:
+            self._buf = b""
+            return buf
+        if self._eof:
+            return b""
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        timer = self._loop.call_later(seconds, _expire, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
             self._waiter = None
         buf = self._buf
         self._buf = b""

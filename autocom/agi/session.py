@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -51,7 +51,11 @@ __all__ = [
 
 
 class ReaderLike(Protocol):
-    """What the session reads from: ``asyncio.StreamReader`` fits."""
+    """What the session reads from: ``asyncio.StreamReader`` fits.
+
+    A reader may also offer ``async read_within(seconds) -> bytes`` (raising
+    ``TimeoutError``): the session then uses it instead of ``asyncio.timeout``.
+    """
 
     async def read(self, n: int = -1) -> bytes: ...
 
@@ -106,6 +110,7 @@ class AgiSession:
         "_events",
         "_lock",
         "_parser",
+        "_read_within",
         "_reader",
         "_writer",
         "commands_sent",
@@ -134,6 +139,11 @@ class AgiSession:
         self._parser = ReplyParser()
         self._events: deque[Event] = deque()
         self._broken: AgiError | None = None
+        # A reader that can time out its own read (the server's connection) saves
+        # an asyncio.timeout() per reply.
+        self._read_within: Callable[[float], Awaitable[bytes]] | None = getattr(
+            reader, "read_within", None
+        )
         if pending:
             self._events.extend(self._parser.feed(pending))
             self._drain_notices()
@@ -189,8 +199,11 @@ class AgiSession:
                     continue
                 return event
             try:
-                async with asyncio.timeout(wait_s):
-                    data = await self._reader.read(65536)
+                if self._read_within is not None:
+                    data = await self._read_within(wait_s)
+                else:
+                    async with asyncio.timeout(wait_s):
+                        data = await self._reader.read(65536)
             except TimeoutError:
                 exc: AgiError = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
                 self._broken = exc
