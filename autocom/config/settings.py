@@ -32,6 +32,13 @@ class StateSettings(RuleModel):
     prefix: str = "autocom"  # redis key prefix, so several sites can share a server
     timeout: float = Field(default=1.0, gt=0)  # seconds for one store operation
 
+    @field_validator("prefix")
+    @classmethod
+    def _plain_prefix(cls, value: str) -> str:
+        if not value or ":" in value:
+            raise ValueError(f"prefix {value!r}: one word without ':', e.g. autocom or site2")
+        return value
+
 
 class AriSettings(RuleModel):
     """Asterisk's REST interface (ari.conf user), used by the IVR and `autocom status`."""
