@@ -12,7 +12,7 @@ from autocom.config.model import RuleModel
 
 class AgiSettings(RuleModel):
     host: str = "127.0.0.1"
-    port: int = Field(default=4573, ge=1, le=65535)
+    port: int = Field(default=4573, ge=0, le=65535)  # 0 picks a free port (tests)
     max_sessions: int = Field(default=1000, ge=1)
     env_timeout: float = Field(default=5.0, gt=0)  # seconds to receive the environment block
     reply_timeout: float = Field(default=60.0, gt=0)  # seconds to wait for any command's reply
