@@ -98,12 +98,29 @@ class FilterPlan:
     boss_devices: tuple[str, ...] = ()
 
 
+Where = RuleModel | tuple[str | int, ...] | None
+
+
 @dataclass
 class _Trace:
+    """The lines that decided, each with the file:line of the rule it read."""
+
+    rules: FilterRules
+    filt: Filter | None = None
+    index: int = 0
     lines: list[str] = field(default_factory=list)
 
-    def add(self, where: RuleModel | None, text: str) -> None:
-        src = where.source if where is not None else None
+    def add(self, where: Where, text: str) -> None:
+        """``where``: a model, or keys inside the current filter ("slots",)."""
+        src: object = None
+        if isinstance(where, tuple):
+            file, line = self.rules.where("filters", self.index, *where)
+            if file and line is not None:
+                src = f"{file}:{line}"
+            elif self.filt is not None:
+                src = self.filt.source
+        elif where is not None:
+            src = where.source
         self.lines.append(f"{src}: {text}" if src is not None else text)
 
 
@@ -125,9 +142,11 @@ def decide(
     """
     if isinstance(caller, str):
         caller = Caller(number=caller)
-    trace = _Trace()
+    trace = _Trace(rules)
     user = site.user(boss)
     filt = rules.filter_of(boss)
+    if filt is not None:
+        trace.filt, trace.index = filt, rules.filters.index(filt)
 
     def direct(reason: str) -> FilterPlan:
         return FilterPlan(
@@ -144,9 +163,10 @@ def decide(
         return direct(f"{boss} is not a filtered boss")
     boss_rule = filt.boss(boss)
     assert boss_rule is not None
-    trace.add(filt, f"filter {filt.name!r}: boss {boss}, mode {filt.mode}")
+    boss_at = ("bosses", filt.bosses.index(boss_rule))
+    trace.add(boss_at, f"filter {filt.name!r}: boss {boss}, mode {filt.mode}")
     if user is None:
-        trace.add(boss_rule, f"boss {boss} is not a user of the site")
+        trace.add(boss_at, f"boss {boss} is not a user of the site")
         return direct(f"boss {boss} is not a user of the site")
 
     on = filter_state.get(boss, filt.default)
@@ -154,31 +174,32 @@ def decide(
         source = (
             "state store" if boss in filter_state else f"default: {'on' if filt.default else 'off'}"
         )
-        trace.add(filt, f"filter of {boss} is off ({source})")
+        trace.add(("default",), f"filter of {boss} is off ({source})")
         return direct(f"the filter of {boss} is off")
 
     if filt.slots:
         if slots is None:
-            trace.add(filt, "time slots not evaluated (no time_rules loaded): active")
+            trace.add(("slots",), "time slots not evaluated (no time_rules loaded): active")
         else:
             active = [s for s in filt.slots if slots(s, when)]
             if not active:
                 trace.add(
-                    filt,
+                    ("slots",),
                     f"none of the slots {', '.join(filt.slots)} is active "
                     f"at {when:%Y-%m-%d %H:%M %Z}",
                 )
                 return direct("outside the filter's time slots")
-            trace.add(filt, f"slot {active[0]!r} is active at {when:%Y-%m-%d %H:%M %Z}")
+            trace.add(("slots",), f"slot {active[0]!r} is active at {when:%Y-%m-%d %H:%M %Z}")
 
     exempt = _exemption(filt, boss_rule, site, caller, trace)
     if exempt is not None:
         return direct(exempt)
 
-    for entries, where in ((boss_rule.vip, boss_rule), (filt.vip, filt)):
-        for entry in entries:
+    vips = ((boss_rule.vip, (*boss_at, "vip")), (filt.vip, ("vip",)))
+    for entries, at in vips:
+        for k, entry in enumerate(entries):
             if matches(entry, caller.number):
-                trace.add(where, f"caller {caller.number} is VIP ({entry})")
+                trace.add((*at, k), f"caller {caller.number} is VIP ({entry})")
                 return direct(f"VIP caller ({entry})")
 
     boss_leg = _boss_leg(boss_rule, user, filt)
@@ -190,12 +211,12 @@ def decide(
     ]
     steps = _steps(filt, boss_leg, sec_legs)
     if not sec_legs:
-        trace.add(filt, "no secretary has a device: the boss rings alone")
+        trace.add(("secretaries",), "no secretary has a device: the boss rings alone")
     if not any(s.devices for s in steps):
-        trace.add(boss_rule, f"boss {boss} has no device either")
+        trace.add(boss_at, f"boss {boss} has no device either")
         return direct("nobody to ring")
     fallback = _fallback(filt, user)
-    trace.add(filt, f"fallback: {_describe_fallback(fallback)}")
+    trace.add(("fallback",), f"fallback: {_describe_fallback(fallback)}")
     return FilterPlan(
         "filter",
         boss,
@@ -259,20 +280,21 @@ def _exemption(
         who = site.user(caller.number)
     secretaries = secretary_extensions(filt, site)
     if who is not None and who.extension == boss:
-        trace.add(boss_rule, f"caller is the boss {boss} (another of the boss's devices)")
+        trace.add(("bosses",), f"caller is the boss {boss} (another of the boss's devices)")
         return "the boss's own call"
     if who is not None and who.extension in secretaries:
-        trace.add(filt, f"caller {who.extension} is a secretary of {boss}")
+        trace.add(("secretaries",), f"caller {who.extension} is a secretary of {boss}")
         return f"call from the boss's secretary {who.extension}"
     if caller.transferred_by:
         by = site.owner_of_device(caller.transferred_by)
         if by is not None and (by.extension in secretaries or by.extension == boss):
             trace.add(
-                filt, f"put through by {by.extension} (transfer from {caller.transferred_by})"
+                ("secretaries",),
+                f"put through by {by.extension} (transfer from {caller.transferred_by})",
             )
             return f"put through by the secretary {by.extension}"
     if caller.filtered_for == boss:
-        trace.add(filt, f"the call was already filtered for {boss}: put through")
+        trace.add((), f"the call was already filtered for {boss}: put through")
         return "already filtered for this boss (put through)"
     return None
 
@@ -286,24 +308,25 @@ def _boss_leg(boss_rule: Boss, user: User, filt: Filter) -> Leg:
 def _secretary_leg(
     m: Member, filt: Filter, site: Site, exclude: set[str], trace: _Trace
 ) -> Leg | None:
+    at = ("secretaries", filt.secretaries.index(m))
     user = site.user(m.extension)
     if user is not None:
         devices = _without(user.devices, exclude)
         label = f"secretary {user.extension} {user.display_name}"
         if not devices:
-            trace.add(m, f"{label} has no device: skipped")
+            trace.add(at, f"{label} has no device: skipped")
             return None
         return Leg(label, (Ring(devices, m.ring_time or filt.secretary_ring_time, label),))
     group = site.group(m.extension)
     if group is None:
-        trace.add(m, f"secretary {m.extension} is neither a user nor a group: skipped")
+        trace.add(at, f"secretary {m.extension} is neither a user nor a group: skipped")
         return None
     label = f"group {group.extension} {group.name} ({group.strategy})"
     members = [u for ext in group.members if (u := site.user(ext)) is not None]
     if group.strategy == "ringall":
         devices = _without((d for u in members for d in u.devices), exclude)
         if not devices:
-            trace.add(m, f"{label} has no member with a device: skipped")
+            trace.add(at, f"{label} has no member with a device: skipped")
             return None
         return Leg(label, (Ring(devices, m.ring_time or group.ring_time, label),))
     rings = []
@@ -313,7 +336,7 @@ def _secretary_leg(
             who = f"{label}: member {u.extension} {u.display_name}"
             rings.append(Ring(devices, m.ring_time or group.ring_time, who))
     if not rings:
-        trace.add(m, f"{label} has no member with a device: skipped")
+        trace.add(at, f"{label} has no member with a device: skipped")
         return None
     return Leg(label, tuple(rings))
 

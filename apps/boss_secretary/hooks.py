@@ -19,7 +19,7 @@ import logging
 import re
 
 from apps.boss_secretary import engine, state
-from apps.boss_secretary.encode import EncodeError, encode
+from apps.boss_secretary.encode import PLAN_VAR, EncodeError, encode
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import slot_check
 from autocom.feature import AgiRequest
@@ -29,6 +29,7 @@ from autocom.store.base import StoreUnavailable
 log = logging.getLogger("autocom.boss_secretary")
 
 TOGGLE_VAR = "AUTOCOM_BS_TOGGLE"  # on | off | denied | unknown
+DIRECT = ("_" + PLAN_VAR, "direct")  # no filter: the PBX rings the boss as usual
 # "PJSIP/desk-2001-0000002a" -> "desk-2001"; Local and other channels give None
 _DEVICE_RE = re.compile(r"^(?:PJSIP|SIP|IAX2)/([A-Za-z0-9_.-]{1,64})-[0-9a-f]{8}(?:;\d)?$")
 
@@ -53,7 +54,7 @@ async def bsfilter(request: AgiRequest) -> None:
     boss = _arg(request, 0)
     env = request.env
     if rules is None or not EXTENSION_RE.match(boss):
-        await request.session.set_variable("AUTOCOM_BS_PLAN", "direct")
+        await request.session.set_variable(*DIRECT)
         return
     stored: dict[str, bool] = {}
     try:
@@ -84,7 +85,7 @@ async def bsfilter(request: AgiRequest) -> None:
         variables = encode(plan)
     except EncodeError as exc:
         log.error("filter plan for %s cannot be encoded (%s): ringing the boss directly", boss, exc)
-        variables = {"_AUTOCOM_BS_PLAN": "direct"}
+        variables = dict([DIRECT])
     log.info(
         "bsfilter uniqueid=%s boss=%s action=%s reason=%s",
         env.uniqueid,

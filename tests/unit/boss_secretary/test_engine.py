@@ -338,14 +338,23 @@ def test_no_filter_or_unknown_boss_is_direct() -> None:
 
 
 def test_the_trace_names_the_rule_lines() -> None:
-    r = rules(one_filter())
-    plan = decide(r, SITE, OUTSIDE, "2001", MONDAY_10H, {})
-    assert plan.trace[0] == "filters.yaml:2: filter 'direction': boss 2001, mode " + (
-        "secretaries_first_serial"
+    r = rules(one_filter(slots="[office_hours]", fallback="hangup"))
+    plan = decide(r, SITE, OUTSIDE, "2001", MONDAY_10H, {}, office_hours)
+    assert plan.trace == (
+        "filters.yaml:3: filter 'direction': boss 2001, mode secretaries_first_serial",
+        "filters.yaml:8: slot 'office_hours' is active at 2026-11-23 10:00 CET",
+        "filters.yaml:9: fallback: hang up",
     )
-    assert plan.trace[-1] == "filters.yaml:2: fallback: voicemail 2001"
-    vip = decide(r, SITE, "0612345678", "2001", MONDAY_10H, {})
+    vip = decide(r, SITE, "0612345678", "2001", MONDAY_10H, {}, office_hours)
     assert vip.trace[-1] == "filters.yaml:3: caller 0612345678 is VIP (_06XXXXXXXX)"
+    text = one_filter(bosses='\n      - extension: "2001"\n        vip:\n          - "0111"')
+    assert decide(rules(text), SITE, "0111", "2001", MONDAY_10H, {}).trace[-1] == (
+        "filters.yaml:6: caller 0111 is VIP (0111)"
+    )
+    skipped = decide(
+        rules(one_filter(secretaries='["2002", "2020"]')), SITE, "1", "2001", MONDAY_10H, {}
+    )
+    assert "filters.yaml:4: secretary 2020 Nodev has no device: skipped" in skipped.trace
 
 
 def test_decide_is_pure_and_repeatable() -> None:
