@@ -77,8 +77,8 @@ class AttributeMap:
         return list(dict.fromkeys(attrs))
 
     def word_attributes(self) -> list[str]:
-        return list(dict.fromkeys((*self.name, *self.first_name, *self.display_name,
-                                   *self.department)))  # fmt: skip
+        # what ``matches`` compares: name, first name, department
+        return list(dict.fromkeys((*self.name, *self.first_name, *self.department)))
 
     def number_attributes(self) -> list[str]:
         return list(dict.fromkeys(a for group in self.numbers.values() for a in group))
@@ -338,7 +338,9 @@ class LdapSource:
         s = self.settings
         found: list[Entry] = []
         cookie: bytes | None = None
-        page = max(1, min(s.page_size, want + 1))
+        # whole pages of page_size: slapd returns a superset (accents), so fewer
+        # entries than asked for may match; the loop stops as soon as enough did
+        page = s.page_size
         time_limit = max(1, int(s.timeout + 0.999))
         while True:
             _, result, response, _ = conn.search(
