@@ -71,9 +71,11 @@ def url(server: Server, path: str) -> str:
 
 
 async def get(server: Server, path: str, **kwargs: object) -> tuple[int, bytes, str]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url(server, path), **kwargs) as resp:  # type: ignore[arg-type]
-            return resp.status, await resp.read(), resp.headers.get("Content-Type", "")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url(server, path), **kwargs) as resp,  # type: ignore[arg-type]
+    ):
+        return resp.status, await resp.read(), resp.headers.get("Content-Type", "")
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
