@@ -12,6 +12,7 @@ from autocom.config.model import validate
 from autocom.config.settings import Settings
 from autocom.config.yaml_source import load_yaml
 from autocom.feature import Feature
+from autocom.site.check import check_site
 from autocom.site.model import Site
 
 
@@ -83,6 +84,7 @@ def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
     config = Config(path, settings, site, rules, tuple(files))
     for feature in features:
         issues.extend(feature.check(config))
+    issues.extend(check_site(site))
     if issues:
         raise ConfigError(issues)
     return config
