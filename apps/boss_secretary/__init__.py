@@ -36,7 +36,7 @@ class BossSecretaryFeature(Feature):
     name = "boss_secretary"
 
     def __init__(self) -> None:
-        self._sync: LampSync | None = None
+        self.lamps: LampSync | None = None  # running when autocom.yaml has ari:
         self._task: asyncio.Task[None] | None = None
 
     def load_rules(self, path: Path | None, site: Site) -> FilterRules:
@@ -62,13 +62,13 @@ class BossSecretaryFeature(Feature):
         config = ctx.config.current
         if not isinstance(config.rules.get(self.name), FilterRules) or config.settings.ari is None:
             return
-        self._sync = LampSync(config.settings.ari)
+        self.lamps = LampSync(config.settings.ari)
 
         def current() -> object:
             return ctx.config.current.rules.get(self.name)
 
         self._task = asyncio.create_task(
-            self._sync.run(current, ctx.store), name="autocom-bsfilter-lamps"
+            self.lamps.run(current, ctx.store), name="autocom-bsfilter-lamps"
         )
 
     async def stop(self) -> None:
@@ -77,9 +77,9 @@ class BossSecretaryFeature(Feature):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._sync is not None:
-            await self._sync.close()
-            self._sync = None
+        if self.lamps is not None:
+            await self.lamps.close()
+            self.lamps = None
 
 
 __all__ = ["BossSecretaryFeature"]

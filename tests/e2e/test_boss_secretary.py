@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from apps import features
-from apps.boss_secretary import state
+from apps.boss_secretary import BossSecretaryFeature, state
 from autocom.app import Server, running
 from autocom.clock import Clock
 from autocom.site.dialplan import render_dialplan
@@ -282,7 +282,8 @@ async def test_state_changed_while_serving_reaches_the_lamp(
     server: Server, ami: CallDriver
 ) -> None:
     feature = server.ctx.features["boss_secretary"]
-    sync = getattr(feature, "_sync", None)
+    assert isinstance(feature, BossSecretaryFeature)
+    sync = feature.lamps
     assert sync is not None
     await wait_lamp(ami, "2008", "INUSE")
     # another server (or `autocom filter off`) writes the store
@@ -290,6 +291,22 @@ async def test_state_changed_while_serving_reaches_the_lamp(
     rules = server.ctx.config.current.rules["boss_secretary"]
     assert await sync.sync_once(rules, server.ctx.store) == 1
     assert await lamp(ami, "2008") == "NOT_INUSE"
+
+
+async def test_lamps_are_resynced_from_the_store_at_server_start(
+    tmp_path: Path, asterisk: AsteriskInstance, ami: CallDriver
+) -> None:
+    config = write_config(tmp_path, asterisk)
+    clock = Clock(TZ, pinned=DAY)
+    async with running(config, features(), clock=clock, agi_port=0, watch=False) as srv:
+        await state.set_state(srv.ctx.store, "2008", False)
+    # while autocom is stopped, the lamps drift (Asterisk restored old states, say)
+    await ami.set_global(f"DEVICE_STATE({state.lamp_device('2001')})", "NOT_INUSE")
+    await ami.set_global(f"DEVICE_STATE({state.lamp_device('2008')})", "INUSE")
+    async with running(config, features(), clock=clock, agi_port=0, watch=False):
+        await wait_lamp(ami, "2001", "INUSE")  # the filter's default
+        await wait_lamp(ami, "2008", "NOT_INUSE")  # the stored state
+        await wait_lamp(ami, "2009", "INUSE")
 
 
 async def wait_lamp(ami: CallDriver, boss: str, wanted: str, within: float = 5) -> None:
