@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from apps.boss_secretary import cli, hooks
-from apps.boss_secretary.checks import check_site, check_slots
+from apps.boss_secretary.checks import check_site, check_slots, check_toggle_code
 from apps.boss_secretary.lamps import LampSync
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import known_slots
@@ -46,7 +46,10 @@ class BossSecretaryFeature(Feature):
         rules = config.rules.get(self.name)
         if not isinstance(rules, FilterRules):
             return []
-        return check_slots(rules, known_slots(config.rules.get("time_rules")))
+        return [
+            *check_slots(rules, known_slots(config.rules.get("time_rules"))),
+            *check_toggle_code(rules, config.site),
+        ]
 
     def hooks(self) -> Sequence[HookRoute]:
         return (

@@ -7,6 +7,9 @@ import re
 from apps.boss_secretary.rules import Destination, FilterRules
 from autocom.config.errors import ConfigIssue
 from autocom.site.model import Site
+from autocom.site.patterns import shadowed_extensions
+
+TOGGLE_PATTERN = "_*37X."  # dialplan/autocom-boss_secretary.conf
 
 _MAILBOX_RE = re.compile(r"^[A-Za-z0-9_.*#+-]+(@[A-Za-z0-9_.-]+)?$")
 
@@ -121,4 +124,22 @@ def check_slots(rules: FilterRules, known: set[str] | None) -> list[ConfigIssue]
                         "from the time_rules file",
                     )
                 )
+    return issues
+
+
+def check_toggle_code(rules: FilterRules, site: Site) -> list[ConfigIssue]:
+    """The *37<boss> pattern must not hide an extension of the site."""
+    if not rules.filters:
+        return []
+    issues = []
+    for hit in shadowed_extensions(site, TOGGLE_PATTERN):
+        file, line = (hit.source.file, hit.source.line) if hit.source else ("site.yaml", None)
+        issues.append(
+            ConfigIssue(
+                file,
+                line,
+                f"the filter toggle code {TOGGLE_PATTERN} (*37<boss>) hides {hit.what}",
+                "renumber it: *37 is taken by boss/secretary filtering",
+            )
+        )
     return issues

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from apps.boss_secretary.checks import check_slots
+from apps.boss_secretary.checks import check_slots, check_toggle_code
 from autocom.config import ConfigError
-from tests.unit.boss_secretary.sample import one_filter, rules, write_rules
+from tests.unit.boss_secretary.sample import SITE_YAML, one_filter, rules, site, write_rules
 
 
 def errors(tmp_path: Path, text: str) -> list[str]:
@@ -106,3 +106,13 @@ def test_unknown_slot_names_are_reported_with_what_exists() -> None:
     assert check_slots(r, {"office_hours", "nights"}) == []
     missing = check_slots(r, None)
     assert len(missing) == 2 and "no time_rules feature is loaded" in missing[0].message
+
+
+def test_the_toggle_code_must_not_hide_an_extension() -> None:
+    r = rules(one_filter())
+    assert check_toggle_code(r, site()) == []
+    clash = SITE_YAML.replace('extension: "2010"', 'extension: "*3755"')
+    issues = check_toggle_code(r, site(clash))
+    assert len(issues) == 1
+    assert issues[0].file == "site.yaml"
+    assert "hides user *3755 Laurent Max" in issues[0].message
