@@ -7,6 +7,7 @@ device sink reports the caller id it was shown.
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -164,13 +165,21 @@ async def test_ldap_hung_the_call_goes_on_unchanged_within_the_budget(
     assert elapsed - normal < 0.3 + 0.5
 
 
-async def test_hostile_directory_data_stays_data(server: Server, ami: CallDriver) -> None:
-    pwned = Path("/tmp/autocom-e2e-pwned")
-    pwned.unlink(missing_ok=True)
-    number, shown, _, _ = await call_2001(ami, "0387000001", "x")
+@pytest.fixture
+def pwned() -> Path:
+    """The file a SHELL() in the directory's data would create if it ever ran."""
+    path = Path("/tmp/autocom-e2e-pwned")
+    path.unlink(missing_ok=True)
+    return path
+
+
+async def test_hostile_directory_data_stays_data(
+    server: Server, ami: CallDriver, pwned: Path
+) -> None:
+    _, shown, _, _ = await call_2001(ami, "0387000001", "x")
     # caller_name.max_length (48) cuts it; AMI shows a '"' of the name as '\\"'
     assert shown == ami_escaped('EVIL"; ${SHELL(TOUCH /TMP/AUTOCOM-E2E-PWNED)} Bo')
-    assert not pwned.exists()
+    assert not await asyncio.to_thread(pwned.exists)
 
 
 async def test_hostile_caller_id_is_not_looked_up(server: Server, ami: CallDriver) -> None:
