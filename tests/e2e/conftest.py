@@ -47,6 +47,7 @@ from tests.e2e.asterisk import (
 from tests.e2e.driver import CallDriver
 
 EXAMPLES = PROJECT / "examples"
+HOOK_POINTS = ("INCOMING", "USER", "UNANSWERED", "OUTGOING", "FORWARD")
 DEFAULT_SITE = EXAMPLES / "site.yaml"
 
 # SIP endpoints of the session's Asterisk, for SIPp phones: name -> context.
@@ -146,10 +147,15 @@ class Pbx:
         await self._reconfigure(extra_dialplan=self.asterisk.extra_dialplan + "\n" + text)
 
     async def set_globals(self, values: Mapping[str, str]) -> None:
-        """Set globals now (they come back to the test defaults after the test)."""
+        """Set globals now and across reloads (back to the test defaults after the test)."""
         self._changed = True
+        self.asterisk.globals.update(values)
         for name, value in values.items():
             await self.driver.set_global(name, value)
+
+    async def only_local_hooks(self) -> None:
+        """Run only the ``autocom-local-<point>`` hooks (no feature's): base-flow tests."""
+        await self.set_globals({f"AUTOCOM_HOOKS_{p}": "local" for p in HOOK_POINTS})
 
     async def add_endpoint(self, endpoint: SipEndpoint) -> None:
         self.asterisk.endpoints[endpoint.name] = endpoint
@@ -176,7 +182,7 @@ class Pbx:
         try:
             yield server
         finally:
-            await self.driver.set_global("AUTOCOM_AGI", TEST_GLOBALS["AUTOCOM_AGI"])
+            await self.set_globals({"AUTOCOM_AGI": TEST_GLOBALS["AUTOCOM_AGI"]})
             await server.close()
 
     @contextlib.asynccontextmanager
@@ -205,7 +211,7 @@ class Pbx:
             try:
                 yield server
             finally:
-                await self.driver.set_global("AUTOCOM_AGI", TEST_GLOBALS["AUTOCOM_AGI"])
+                await self.set_globals({"AUTOCOM_AGI": TEST_GLOBALS["AUTOCOM_AGI"]})
 
     async def restore(self) -> None:
         if self._endpoints_changed:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 
 from autocom.agi.session import AgiSession
+from tests.e2e.conftest import DEFAULT_SITE as EXAMPLE_SITE
 from tests.e2e.conftest import Pbx
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+async def base_flows_only(pbx: Pbx) -> None:
+    """These tests are about the base dialplan: only the test's own local hooks run."""
+    await pbx.only_local_hooks()
 
 
 async def test_internal_call_rings_every_device_of_the_user(pbx: Pbx) -> None:
@@ -73,3 +80,127 @@ async def test_redirect_loop_is_cut(pbx: Pbx) -> None:
     assert result.rang == []
     assert len(result.values("TEST_AGISTATUS")) == 6  # AUTOCOM_MAX_REDIRECTS=5, then cut
     assert result.hangup_cause == 25
+
+
+async def test_ringall_group_rings_every_member_device(pbx: Pbx) -> None:
+    result = await pbx.driver.call("2900", "personnel", caller="2004")
+    assert sorted(result.rang) == sorted(
+        ["martin-desk", "martin-soft", "bernard-desk", "petit-desk", "petit-soft"]
+    )
+    assert result.variable("AUTOCOM_GROUP") == "2900"
+
+
+async def test_linear_group_rings_the_next_member_when_one_is_busy(pbx: Pbx) -> None:
+    await pbx.driver.sink("simon-desk", "busy")
+    result = await pbx.driver.call("2901", "personnel", caller="2004")
+    assert result.rang == ["simon-desk", "laurent-desk"]
+    assert result.variable("DIALSTATUS") == "ANSWER"
+
+
+async def test_linear_group_with_a_short_ring_time(pbx: Pbx) -> None:
+    site = (EXAMPLE_SITE.read_text()).replace(
+        'members: ["2102", "2103"], strategy: linear, ring_time: 10',
+        'members: ["2102", "2103"], strategy: linear, ring_time: 1',
+    )
+    await pbx.load_site(site)
+    await pbx.driver.sink("simon-desk", "noanswer")
+    result = await pbx.driver.call("2901", "personnel", caller="2004")
+    assert result.rang == ["simon-desk", "laurent-desk"]
+
+
+async def test_busy_user_gets_busy(pbx: Pbx) -> None:
+    await pbx.driver.sink("bernard-desk", "busy")
+    result = await pbx.driver.call("2002", "personnel", caller="2004")
+    assert result.rang == ["bernard-desk"]
+    assert result.variable("AUTOCOM_ACTION") == "busy"
+    assert result.hangup_cause == 17
+
+
+async def test_did_reaches_its_user(pbx: Pbx) -> None:
+    result = await pbx.driver.call("0389336101", "entrant", caller="0612345678")
+    assert sorted(result.rang) == ["moreau-desk", "moreau-soft"]
+    assert result.variable("AUTOCOM_DID") == "0389336101"
+    assert result.sink_caller("moreau-desk")[0] == "0612345678"
+
+
+async def test_did_to_a_group(pbx: Pbx) -> None:
+    result = await pbx.driver.call("0389336190", "entrant", caller="0612345678")
+    assert result.rang[0] == "simon-desk"
+
+
+async def test_hallway_phone_reaches_staff_and_outside_through_includes(pbx: Pbx) -> None:
+    result = await pbx.driver.call("2002", "couloirs", caller="5001")
+    assert result.rang == ["bernard-desk"]
+    result = await pbx.driver.call("0388000000", "couloirs", caller="5001")
+    assert result.dialed == ["388000000"]
+
+
+async def test_emergency_with_the_line_prefix_and_trunk_failover(pbx: Pbx) -> None:
+    await pbx.driver.sink("18", "congestion")  # the first trunk fails: the second one is tried
+    result = await pbx.driver.call("018", "personnel", caller="2001")
+    assert result.trunk_calls == [("18", "trunk-orange"), ("18", "trunk-sfr")]
+    assert result.variable("AUTOCOM_EMERGENCY") == "18"
+
+
+async def test_outgoing_number_with_non_digits_is_refused(pbx: Pbx) -> None:
+    result = await pbx.driver.call("01a2", "personnel", caller="2001")
+    assert result.dialed == []
+    assert result.hangup_cause == 28
+
+
+async def test_outgoing_hook_deny_plays_the_prompt_and_hangs_up(pbx: Pbx) -> None:
+    await pbx.add_dialplan(
+        """
+[autocom-local-outgoing]
+exten => s,1,Set(TEST_ARGS=${ARG1}|${ARG2}|${ARG3}|${ARG4}|${ARG5})
+ same => n,Set(AUTOCOM_ACTION=deny)
+ same => n,Set(AUTOCOM_PROMPT=beep)
+ same => n,Return()
+"""
+    )
+    result = await pbx.driver.call("00612345678", "personnel", caller="2001")
+    assert result.dialed == []
+    assert result.variable("TEST_ARGS") == "0612345678|00612345678|sortie|call|"
+    assert result.played == ["beep"]
+    assert result.hangup_cause == 21
+
+
+async def test_unknown_action_from_a_hook_refuses_the_call(pbx: Pbx) -> None:
+    await pbx.add_dialplan(
+        """
+[autocom-local-user]
+exten => s,1,Set(AUTOCOM_ACTION=bogus)
+ same => n,Return()
+"""
+    )
+    result = await pbx.driver.call("2001", "personnel", caller="2002")
+    assert result.rang == []
+    assert result.hangup_cause == 21
+
+
+async def test_unanswered_hook_gets_the_dial_status(pbx: Pbx) -> None:
+    await pbx.add_dialplan(
+        """
+[autocom-local-unanswered]
+exten => s,1,Set(TEST_ARGS=${ARG1}|${ARG2}|${ARG3})
+ same => n,Set(AUTOCOM_ACTION=redirect)
+ same => n,Set(AUTOCOM_TARGET=2003)
+ same => n,Return()
+"""
+    )
+    await pbx.driver.sink("bernard-desk", "busy")
+    result = await pbx.driver.call("2002", "personnel", caller="2004")
+    assert result.variable("TEST_ARGS") == "2002|personnel|BUSY"
+    assert result.rang == ["bernard-desk", "petit-desk", "petit-soft"]
+
+
+async def test_feature_codes_context_keeps_the_callers_context(pbx: Pbx) -> None:
+    await pbx.add_dialplan(
+        """
+[autocom-local-codes]
+exten => *99,1,Set(TEST_CONTEXT=${CONTEXT})
+ same => n,Hangup()
+"""
+    )
+    result = await pbx.driver.call("*99", "couloirs", caller="5001")
+    assert result.variable("TEST_CONTEXT") == "couloirs"

@@ -1,0 +1,47 @@
+"""The whole dialplan (every feature's hooks) with the real autocom server, and without it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import ConfigDir, Pbx
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_autocom_stopped_emergency_calls_never_touch_it(pbx: Pbx) -> None:
+    for number in ("112", "018", "15"):
+        result = await pbx.driver.call(number, "personnel", caller="2001")
+        assert result.dialed == [number.removeprefix("0")]
+        assert result.agistatus == []
+        assert not any(app == "AGI" for *_, app, _data in result.steps)
+
+
+async def test_autocom_stopped_internal_calls_take_the_safe_path(pbx: Pbx) -> None:
+    result = await pbx.driver.call("2001", "personnel", caller="2002")
+    assert set(result.agistatus) == {"FAILURE"}  # every hook tried, none answered
+    assert sorted(result.rang) == ["martin-desk", "martin-soft"]
+    result = await pbx.driver.call("0389336101", "entrant", caller="0612345678")
+    assert "FAILURE" in result.agistatus
+    assert sorted(result.rang) == ["moreau-desk", "moreau-soft"]
+
+
+async def test_internal_call_through_the_running_autocom(
+    pbx: Pbx, autocom_config: ConfigDir
+) -> None:
+    async with pbx.autocom(autocom_config.path):
+        result = await pbx.driver.call("2002", "personnel", caller="2001")
+    assert result.agistatus and set(result.agistatus) == {"SUCCESS"}
+    assert result.rang == ["bernard-desk"]
+
+
+async def test_autocom_stopping_mid_session_falls_back_to_the_safe_path(
+    pbx: Pbx, autocom_config: ConfigDir
+) -> None:
+    async with pbx.autocom(autocom_config.path) as server:
+        port = server.agi_port
+    # the dialplan still points at the stopped server
+    await pbx.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{port}"})
+    result = await pbx.driver.call("2002", "personnel", caller="2001")
+    assert set(result.agistatus) == {"FAILURE"}
+    assert result.rang == ["bernard-desk"]
