@@ -26,24 +26,24 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from apps.directory import DirectoryFeature  # noqa: E402
-from apps.directory.rules import load_rules  # noqa: E402
-from apps.directory.service import DirectoryService  # noqa: E402
-from autocom.app import running  # noqa: E402
-from autocom.config.model import validate  # noqa: E402
-from autocom.config.yaml_source import parse_yaml  # noqa: E402
-from autocom.directory import parse_term  # noqa: E402
-from autocom.directory.text import fold  # noqa: E402
-from autocom.site.model import Site  # noqa: E402
-from autocom.store.sqlite_store import SqliteStore  # noqa: E402
-from tests.support.slapd import Person, Slapd, generate_people  # noqa: E402
+from apps.directory import DirectoryFeature
+from apps.directory.rules import load_rules
+from apps.directory.service import DirectoryService
+from autocom.app import running
+from autocom.config.model import validate
+from autocom.config.yaml_source import parse_yaml
+from autocom.directory import parse_term
+from autocom.directory.text import fold
+from autocom.site.model import Site
+from autocom.store.sqlite_store import SqliteStore
+from tests.support.slapd import Person, Slapd, generate_people
 
 SITE = "name: bench\ncontexts: [{name: staff, users: '2001-2009'}]\n"
 
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def report(label: str, values: list[float]) -> None:
