@@ -168,7 +168,9 @@ async def test_secretaries_ring_first_then_both_devices_of_the_boss(
     assert result.sink_caller("desk-2003") == (OUTSIDE, "[DUPONT] Jean Martin")
     assert result.sink_caller("desk-2001") == (OUTSIDE, "Jean Martin")
     assert result.variable("AUTOCOM_BS_FILTERED") == "2001"
-    assert result.agistatus == ["SUCCESS"]
+    # bsfilter (and the other features' hooks at the user point) answered
+    assert result.agistatus and set(result.agistatus) == {"SUCCESS"}
+    assert any(data.startswith("agi://") and "/bsfilter," in data for data in result.apps("AGI"))
 
 
 async def test_a_secretary_who_answers_takes_the_call(server: Server, ami: CallDriver) -> None:
