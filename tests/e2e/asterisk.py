@@ -265,16 +265,18 @@ class SipEndpoint:
     callerid: str = ""
     max_contacts: int = 1
     extra: str = ""  # more endpoint lines, e.g. "redirect_method=uri_pjsip"
+    static_contact: str = ""  # e.g. "sip:bernard-desk@127.0.0.1:5071": no REGISTER needed
 
     def conf(self) -> str:
         cid = f"callerid={self.callerid}\n" if self.callerid else ""
+        contact = f"contact={self.static_contact}\n" if self.static_contact else ""
         return (
             f"[{self.name}]\ntype=endpoint\ntransport=autocom-udp\ncontext={self.context}\n"
             f"disallow=all\nallow=ulaw,alaw\nauth={self.name}-auth\naors={self.name}\n"
             f"direct_media=no\nrtp_symmetric=yes\nrewrite_contact=yes\n{cid}{self.extra}\n"
             f"[{self.name}-auth]\ntype=auth\nauth_type=userpass\nusername={self.name}\n"
             f"password={self.password}\n\n"
-            f"[{self.name}]\ntype=aor\nmax_contacts={self.max_contacts}\n"
+            f"[{self.name}]\ntype=aor\n{contact}max_contacts={self.max_contacts}\n"
             f"remove_existing=yes\nqualify_frequency=0\n\n"
         )
 

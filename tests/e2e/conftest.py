@@ -23,6 +23,7 @@ Without root privileges the fixtures fail with a message saying what is needed.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,17 +46,26 @@ from tests.e2e.asterisk import (
     ensure_root,
 )
 from tests.e2e.driver import CallDriver
+from tests.e2e.sipp import Sipp
 
 EXAMPLES = PROJECT / "examples"
 HOOK_POINTS = ("INCOMING", "USER", "UNANSWERED", "OUTGOING", "FORWARD")
 DEFAULT_SITE = EXAMPLES / "site.yaml"
 
-# SIP endpoints of the session's Asterisk, for SIPp phones: name -> context.
-SIP_PHONES: dict[str, str] = {
-    "phone-a": "personnel",
-    "phone-b": "personnel",
-    "phone-c": "personnel",
+# SIP endpoints of the session's Asterisk, for SIPp phones (password "secret"):
+# name -> (context, callerid).
+SIP_PHONES: dict[str, tuple[str, str]] = {
+    "phone-a": ("personnel", '"Durand Marc" <2004>'),
+    "phone-b": ("personnel", '"Bernard Luc" <2002>'),
+    "phone-c": ("couloirs", '"Amphi A" <5001>'),
 }
+
+
+def default_endpoints() -> dict[str, SipEndpoint]:
+    return {
+        name: SipEndpoint(name, context=context, callerid=callerid)
+        for name, (context, callerid) in SIP_PHONES.items()
+    }
 
 
 def load_site(path: Path) -> Site:
@@ -87,8 +97,7 @@ def asterisk_root() -> Path:
 @pytest.fixture(scope="session")
 def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
     instance = AsteriskInstance(asterisk_root)
-    for name, context in SIP_PHONES.items():
-        instance.endpoints[name] = SipEndpoint(name, context=context, max_contacts=1)
+    instance.endpoints = default_endpoints()
     instance.site_dialplan = render_dialplan(load_site(DEFAULT_SITE))
     try:
         instance.start()
@@ -130,6 +139,7 @@ class Pbx:
         self.ami = driver.ami
         self._changed = False
         self._endpoints_changed = False
+        self._sipp_count = 0
 
     async def load_site(self, site: Site | Path | str) -> Site:
         """Render this site (a Site, a site.yaml path, or YAML text) and reload."""
@@ -158,11 +168,17 @@ class Pbx:
         await self.set_globals({f"AUTOCOM_HOOKS_{p}": "local" for p in HOOK_POINTS})
 
     async def add_endpoint(self, endpoint: SipEndpoint) -> None:
+        """Add (or replace) a PJSIP endpoint for this test and reload res_pjsip."""
         self.asterisk.endpoints[endpoint.name] = endpoint
         self._endpoints_changed = True
-        await self.driver.command("module reload res_pjsip.so")
         self.asterisk.write_pjsip()
         await self.driver.command("module reload res_pjsip.so")
+
+    def sipp(self) -> Sipp:
+        """SIPp phones against this Asterisk (tests/e2e/sipp.py)."""
+        self._sipp_count += 1
+        folder = self.asterisk.tmp / f"sipp-{os.getpid()}-{self._sipp_count}"
+        return Sipp(folder, self.asterisk.host, self.asterisk.sip_port)
 
     async def _reconfigure(self, **kw: Any) -> None:
         self._changed = True
@@ -215,9 +231,7 @@ class Pbx:
 
     async def restore(self) -> None:
         if self._endpoints_changed:
-            for name in list(self.asterisk.endpoints):
-                if name not in SIP_PHONES:
-                    del self.asterisk.endpoints[name]
+            self.asterisk.endpoints = default_endpoints()
             self.asterisk.write_pjsip()
             await self.driver.command("module reload res_pjsip.so")
         if self._changed:

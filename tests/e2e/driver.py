@@ -43,11 +43,12 @@ class CallResult:
     call_id: str
     events: list[AmiMessage] = field(default_factory=list)
     originate: AmiMessage | None = None  # the OriginateResponse event
+    main: str = ""  # uniqueid of the channel that ran the dialplan under test
 
     @property
     def main_channel(self) -> str:
         """The uniqueid of the channel that ran the dialplan under test (Local ;2)."""
-        return f"{self.call_id}-2"
+        return self.main or f"{self.call_id}-2"
 
     def _sink_events(self, kind: str) -> list[AmiMessage]:
         return [
@@ -195,9 +196,10 @@ class CallResult:
 class Call:
     """An originated call in progress."""
 
-    def __init__(self, driver: CallDriver, call_id: str, start: int) -> None:
+    def __init__(self, driver: CallDriver, call_id: str, start: int, main: str = "") -> None:
         self.driver = driver
-        self.call_id = call_id
+        self.call_id = call_id  # the Linkedid of every channel of the call
+        self.main = main or f"{call_id}-2"  # uniqueid of the channel running the dialplan
         self._start = start
 
     def _mine(self, e: AmiMessage) -> bool:
@@ -208,7 +210,7 @@ class Call:
     def result(self) -> CallResult:
         events = [e for e in self.driver.ami.events[self._start :] if self._mine(e)]
         originate = next((e for e in events if e.get("Event") == "OriginateResponse"), None)
-        return CallResult(self.call_id, events, originate)
+        return CallResult(self.call_id, events, originate, self.main)
 
     async def wait_for(
         self, predicate: Callable[[AmiMessage], bool], max_wait: float = 10
@@ -330,6 +332,21 @@ class CallDriver:
         """originate(...) then wait until the call is over."""
         call = await self.originate(exten, context, **kw)  # type: ignore[arg-type]
         return await call.finished(max_wait)
+
+    def mark(self) -> int:
+        """A point in the event stream: ``call_from(..., since=mark)`` looks after it."""
+        return len(self.ami.events)
+
+    async def call_from(self, channel_prefix: str, since: int, max_wait: float = 10) -> Call:
+        """A call placed by a phone (e.g. ``PJSIP/phone-a-``) after ``since``."""
+        event = await self.ami.wait_for(
+            lambda e: (
+                e.get("Event") == "Newchannel" and e.get("Channel", "").startswith(channel_prefix)
+            ),
+            max_wait,
+            since,
+        )
+        return Call(self, event.get("Linkedid", ""), since, event.get("Uniqueid", ""))
 
     async def set_global(self, name: str, value: str) -> None:
         await self.ami.action("Setvar", Variable=name, Value=value)

@@ -1,0 +1,121 @@
+"""SIPp phones on the real Asterisk: registration, a call through autocom's hooks,
+and a phone answering 302 Moved Temporarily (a forward set on the phone)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.asterisk import SipEndpoint
+from tests.e2e.conftest import ConfigDir, Pbx
+from tests.e2e.sipp import ANSWER, BUSY, CALL, MOVED, REGISTER, free_udp_port
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_phone_registers_with_digest_auth(pbx: Pbx) -> None:
+    sipp = pbx.sipp()
+    run = await sipp.run(REGISTER, service="phone-c", user="phone-c", password="secret")
+    assert run.ok, run.explain()
+    contacts = await pbx.driver.command("pjsip show contacts")
+    assert f"phone-c/sip:phone-c@127.0.0.1:{run.port}" in contacts
+    bad = await sipp.run(REGISTER, service="phone-c", user="phone-c", password="wrong")
+    assert not bad.ok
+
+
+async def test_registered_phone_calls_a_user_through_autocom_hooks(
+    pbx: Pbx, autocom_config: ConfigDir
+) -> None:
+    sipp = pbx.sipp()
+    reg = await sipp.run(REGISTER, service="phone-a", user="phone-a", password="secret")
+    assert reg.ok, reg.explain()
+    async with pbx.autocom(autocom_config.path):
+        mark = pbx.driver.mark()
+        run = await sipp.start(
+            CALL,
+            service="2002",
+            user="phone-a",
+            password="secret",
+            port=reg.port,
+            variables={"caller_name": "Durand Marc"},
+        )
+        call = await pbx.driver.call_from("PJSIP/phone-a-", mark)
+        result = await call.finished(20)
+        await run.wait()
+    assert run.ok, run.explain()
+    assert result.rang == ["bernard-desk"]
+    assert result.agistatus and set(result.agistatus) == {"SUCCESS"}
+    assert result.sink_caller("bernard-desk")[0] == "2004"  # the endpoint's caller id
+    assert "autocom-hooks" in result.contexts
+
+
+async def test_phone_forward_302_lands_in_the_forward_context(pbx: Pbx) -> None:
+    """Bernard's desk phone answers 302 to 00612345678: the forward leg goes through
+    the forward hook, then out on behalf of Bernard, purpose forward."""
+    await pbx.only_local_hooks()
+    await pbx.add_dialplan(
+        """
+[autocom-local-forward]
+exten => s,1,Set(TEST_FORWARD=${ARG1}|${ARG2}|${ARG3}|${FORWARDERNAME})
+ same => n,Return()
+
+[autocom-local-outgoing]
+exten => s,1,Set(TEST_OUTGOING=${ARG1}|${ARG2}|${ARG3}|${ARG4}|${ARG5})
+ same => n,Return()
+"""
+    )
+    port = free_udp_port()
+    await pbx.add_endpoint(
+        SipEndpoint(
+            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
+        )
+    )
+    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
+    phone = await pbx.sipp().start(MOVED, port=port, variables={"target": "00612345678"})
+    result = await pbx.driver.call("2002", "personnel", caller="2004")
+    await phone.wait()
+    assert phone.ok, phone.explain()
+    assert result.dialed == ["0612345678"]
+    forward = result.values("TEST_FORWARD")
+    assert len(forward) == 1 and forward[0].startswith(
+        "00612345678|2002|personnel|PJSIP/bernard-desk-"
+    )
+    assert result.values("TEST_OUTGOING") == ["0612345678|00612345678|sortie|forward|2002"]
+    assert "autocom-forward" in result.contexts
+
+
+async def test_phone_forward_302_to_an_invalid_target_is_refused(pbx: Pbx) -> None:
+    await pbx.only_local_hooks()
+    port = free_udp_port()
+    await pbx.add_endpoint(
+        SipEndpoint(
+            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
+        )
+    )
+    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
+    phone = await pbx.sipp().start(MOVED, port=port, variables={"target": "0612;evil"})
+    result = await pbx.driver.call("2002", "personnel", caller="2004")
+    await phone.wait()
+    assert result.dialed == []
+    assert "autocom-forward" in result.contexts
+
+
+async def test_sip_phone_busy_and_answering(pbx: Pbx) -> None:
+    await pbx.only_local_hooks()
+    port = free_udp_port()
+    await pbx.add_endpoint(
+        SipEndpoint(
+            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
+        )
+    )
+    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
+    phone = await pbx.sipp().start(BUSY, port=port)
+    result = await pbx.driver.call("2002", "personnel", caller="2004")
+    await phone.wait()
+    assert phone.ok, phone.explain()
+    assert result.variable("DIALSTATUS") == "BUSY"
+    assert result.hangup_cause == 17
+    phone = await pbx.sipp().start(ANSWER, port=port)
+    result = await pbx.driver.call("2002", "personnel", caller="2004", hangup_after=0.5)
+    await phone.wait()
+    assert phone.ok, phone.explain()
+    assert result.variable("DIALSTATUS") == "ANSWER"
