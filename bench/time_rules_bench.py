@@ -1,0 +1,223 @@
+"""Call-rights decision time: a small rule file against 100,000 rule lines, and reloads.
+
+    .venv/bin/python bench/time_rules_bench.py [--decisions 20000]
+
+1. small: the example university file (examples/rights.yaml, about 10 classes
+   of a few lines) on the example site;
+2. large: 4000 users, each with a class of its own of 25 rule lines (6
+   categories x 4 slots + a default: 100,000 lines), assigned per extension;
+3. a reload of the large set running in a thread (as ``ConfigHolder.reload`` does
+   from the server) while decisions go on in the event loop every millisecond:
+   decision latency while the reload runs (and 2 s after it), and the longest
+   gap the loop saw (a stalled call would wait that long).
+
+Decisions are ``engine.decide`` on random (caller, number, instant) triples,
+the same triples for every set.  Prints p50 / p99 / max in microseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from apps.time_rules.engine import decide  # noqa: E402
+from apps.time_rules.rules import TimeRules, load_rules  # noqa: E402
+from autocom.config import load_yaml, validate  # noqa: E402
+from autocom.site.model import Site  # noqa: E402
+
+PARIS = ZoneInfo("Europe/Paris")
+NUMBERS = [
+    "00140000000",  # national
+    "00612345678",  # mobile
+    "0000441234567",  # international
+    "00899123456",  # premium
+    "00800123456",  # special
+    "03456",  # short
+    "0112",  # emergency
+    "2002",  # internal
+    "0123",  # other
+]
+SLOTS = """
+slots:
+  office_hours: {weekdays: mon-fri, hours: ["08:00-12:30", "13:30-18:00"]}
+  night: {hours: "20:00-07:00"}
+  weekend: {weekdays: [sat, sun]}
+  public_holidays: {holidays: true}
+  closure: {dates: ["2026-12-24..2027-01-01", "2027-08-02..2027-08-20"]}
+  working: {all_of: [office_hours], not: [public_holidays, closure]}
+  lunch: {hours: "12:30-13:30"}
+  evening: {hours: "18:00-20:00"}
+  summer: {dates: "07-14..08-31"}
+  exams: {dates: "2027-06-01..2027-06-30"}
+"""
+CATEGORIES = ["national", "mobile", "international", "special", "premium", "short"]
+SLOT_NAMES = ["office_hours", "night", "weekend", "public_holidays", "closure", "working",
+              "lunch", "evening", "summer", "exams"]  # fmt: skip
+VERDICTS = ["allow", "deny", "pin"]
+
+
+def large_files(folder: Path, users: int = 4000) -> tuple[Path, Path]:
+    rnd = random.Random(7)
+    site = ["name: bench", "contexts:",
+            f"  - {{name: staff, users: ['{10000}-{10000 + users - 1}']}}",
+            "  - {name: out, kind: outgoing, line_prefix: '0', trunks: [t]}",
+            "users:"]  # fmt: skip
+    rights = ["holidays: {country: FR, subdivision: '57'}", SLOTS, "classes:"]
+    assign = ["assign:", "  extensions:"]
+    for i in range(users):
+        ext = str(10000 + i)
+        site.append(f"  - {{extension: '{ext}', name: U{i}, context: staff}}")
+        rights.append(f"  c{i}:")
+        for cat in CATEGORIES:
+            rights.append(f"    {cat}:")
+            for slot in rnd.sample(SLOT_NAMES, 4):
+                rights.append(f"      {slot}: {rnd.choice(VERDICTS)}")
+        rights.append(f"    default: {rnd.choice(VERDICTS)}")
+        assign.append(f"    '{ext}': c{i}")
+    site_path = folder / "site.yaml"
+    rights_path = folder / "rights.yaml"
+    site_path.write_text("\n".join(site) + "\n", encoding="utf-8")
+    rights_path.write_text("\n".join(rights + assign) + "\n", encoding="utf-8")
+    return site_path, rights_path
+
+
+def rule_lines(rules: TimeRules) -> int:
+    return sum(len(lines) for c in rules.classes.values() for lines in c.calls.values()) + sum(
+        len(c.call_default) for c in rules.classes.values()
+    )
+
+
+def triples(callers: list[str], n: int) -> list[tuple[str, str, datetime]]:
+    rnd = random.Random(1)
+    start = datetime(2026, 11, 1, tzinfo=PARIS)
+    return [
+        (
+            rnd.choice(callers),
+            rnd.choice(NUMBERS),
+            start + timedelta(minutes=rnd.randrange(365 * 24 * 60)),
+        )
+        for _ in range(n)
+    ]
+
+
+def measure(rules: TimeRules, site: Site, cases: list[tuple[str, str, datetime]]) -> list[float]:
+    out = []
+    for caller, number, when in cases:
+        t0 = time.perf_counter()
+        decide(rules, site, caller, number, when)
+        out.append((time.perf_counter() - t0) * 1e6)
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def show(name: str, values: list[float]) -> float:
+    p50 = statistics.median(values)
+    print(
+        f"{name:34} n={len(values):6}  p50 {p50:7.1f} us  p99 {pct(values, 0.99):7.1f} us  "
+        f"max {max(values):8.1f} us"
+    )
+    return p50
+
+
+async def during_reload(
+    rights: Path, site: Site, rules: TimeRules, cases: list[tuple[str, str, datetime]]
+) -> tuple[list[float], list[float], float, int]:
+    """Decisions every 1 ms in the loop while load_rules runs in a thread."""
+    latencies: list[float] = []
+    gaps: list[float] = []
+    done = asyncio.Event()
+    reloads = 0
+
+    async def reloader() -> float:
+        nonlocal reloads
+        t0 = time.perf_counter()
+        await asyncio.to_thread(load_rules, rights, site)
+        reloads += 1
+        elapsed = time.perf_counter() - t0
+        await asyncio.sleep(2)  # and the loop's own collections in the 2 s after it
+        done.set()
+        return elapsed
+
+    task = asyncio.create_task(reloader())
+    i = 0
+    last = time.perf_counter()
+    while not done.is_set():
+        await asyncio.sleep(0.001)
+        now = time.perf_counter()
+        gaps.append((now - last) * 1e3)
+        caller, number, when = cases[i % len(cases)]
+        t0 = time.perf_counter()
+        decide(rules, site, caller, number, when)
+        _garbage = [{"call": j} for j in range(100)]  # a hook allocates too
+        latencies.append((time.perf_counter() - t0) * 1e6)
+        last = time.perf_counter()
+        i += 1
+    elapsed = await task
+    return latencies, gaps, elapsed, reloads
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--decisions", type=int, default=20000)
+    args = parser.parse_args()
+
+    small_site = validate(Site, load_yaml(ROOT / "examples" / "site.yaml"))
+    small = load_rules(ROOT / "examples" / "rights.yaml", small_site)
+    small_callers = [u.extension for u in small_site.users] + ["2801", "2851"]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site_path, rights_path = large_files(Path(tmp))
+        t0 = time.perf_counter()
+        large_site = validate(Site, load_yaml(site_path))
+        t1 = time.perf_counter()
+        large = load_rules(rights_path, large_site)
+        t2 = time.perf_counter()
+        print(f"small: {rule_lines(small)} rule lines, {len(small.classes)} classes")
+        print(
+            f"large: {rule_lines(large)} rule lines, {len(large.classes)} classes, "
+            f"{len(large_site.users)} users; site load {t1 - t0:.2f} s, "
+            f"rights load+compile {t2 - t1:.2f} s"
+        )
+        large_callers = [u.extension for u in large_site.users]
+
+        # warm up (holiday years, caches)
+        measure(small, small_site, triples(small_callers, 2000))
+        measure(large, large_site, triples(large_callers, 2000))
+        small_p50 = show(
+            "decide, small set", measure(small, small_site, triples(small_callers, args.decisions))
+        )
+        large_p50 = show(
+            "decide, large set", measure(large, large_site, triples(large_callers, args.decisions))
+        )
+        print(f"large / small p50: {large_p50 / small_p50:.2f}x")
+
+        cases = triples(large_callers, 5000)
+        lat, gaps, elapsed, reloads = asyncio.run(
+            during_reload(rights_path, large_site, large, cases)
+        )
+        print(f"reload of the large set in a thread: {reloads} reload in {elapsed:.2f} s")
+        show("decide, during reload", lat)
+        print(
+            f"loop ticks (1 ms sleeps) during reload: p50 {statistics.median(gaps):.2f} ms, "
+            f"p99 {pct(gaps, 0.99):.2f} ms, max {max(gaps):.2f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
