@@ -51,7 +51,7 @@ _ERRORS: Final = "surrogateescape"
 # --------------------------------------------------------------------------- environment
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AgiEnvironment:
     """What Asterisk told us about the call, values as sent (strings, maybe empty)."""
 
@@ -94,49 +94,54 @@ class AgiEnvironment:
             _, sep, path = request.partition("://")
             network_script = path.partition("/")[2] if sep else request
         script, _, query_string = network_script.partition("?")
-        query: Mapping[str, str] = (
+        values: dict[str, object] = {name: get(name, "") for name in _PLAIN_FIELDS}
+        values["script"] = script
+        values["query"] = (
             MappingProxyType(dict(parse_qsl(query_string, keep_blank_values=True)))
             if query_string
             else _EMPTY
         )
-        args = []
-        n = 1
-        while True:
-            value = get(f"arg_{n}")
-            if value is None:
-                break
-            args.append(value)
-            n += 1
+        args: tuple[str, ...] = ()
+        if "arg_1" in raw:
+            found = []
+            n = 1
+            while (value := get(f"arg_{n}")) is not None:
+                found.append(value)
+                n += 1
+            args = tuple(found)
+        values["args"] = args
         callerid = get("callerid", "unknown")
+        values["callerid"] = None if callerid == "unknown" else callerid
         calleridname = get("calleridname", "unknown")
-        return cls(
-            script=script,
-            query=query,
-            args=tuple(args),
-            request=get("request", ""),
-            channel=get("channel", ""),
-            language=get("language", ""),
-            type=get("type", ""),
-            uniqueid=get("uniqueid", ""),
-            version=get("version", ""),
-            callerid=None if callerid == "unknown" else callerid,
-            calleridname=None if calleridname == "unknown" else calleridname,
-            callingpres=get("callingpres", ""),
-            callingani2=get("callingani2", ""),
-            callington=get("callington", ""),
-            callingtns=get("callingtns", ""),
-            dnid=get("dnid", ""),
-            rdnis=get("rdnis", ""),
-            context=get("context", ""),
-            extension=get("extension", ""),
-            priority=get("priority", ""),
-            enhanced=get("enhanced", ""),
-            accountcode=get("accountcode", ""),
-            threadid=get("threadid", ""),
-            raw=MappingProxyType(dict(raw) if copy or not isinstance(raw, dict) else raw),
-        )
+        values["calleridname"] = None if calleridname == "unknown" else calleridname
+        values["raw"] = MappingProxyType(dict(raw) if copy or not isinstance(raw, dict) else raw)
+        # Every field is set here: filling __dict__ at once is what the generated
+        # __init__ does field by field (a test checks both give equal objects).
+        env = object.__new__(cls)
+        env.__dict__.update(values)
+        return env
 
 
+_PLAIN_FIELDS: Final = (
+    "request",
+    "channel",
+    "language",
+    "type",
+    "uniqueid",
+    "version",
+    "callingpres",
+    "callingani2",
+    "callington",
+    "callingtns",
+    "dnid",
+    "rdnis",
+    "context",
+    "extension",
+    "priority",
+    "enhanced",
+    "accountcode",
+    "threadid",
+)
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 
 
@@ -189,16 +194,19 @@ class EnvironmentParser:
         self._buf = b""
         self.rest = bytes(buf[end + 2 :])
         block = buf[:end]
-        if len(block) > self.max_bytes:
+        size = len(block)
+        if size > self.max_bytes:
             raise AgiProtocolError(f"environment block longer than {self.max_bytes} bytes")
-        lines = block.split(b"\n")
-        if len(lines) > self.max_lines:
-            raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
-        if max(map(len, lines)) > self.max_line:
-            raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
+        if size > self.max_line:  # a block shorter than max_line has no line over it
+            longest = max(map(len, block.split(b"\n")))
+            if longest > self.max_line:
+                raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
         text = block.decode(_ENCODING, _ERRORS)
         pairs = _ENV_LINE.findall(text)
-        if len(pairs) != len(lines):
+        lines = text.count("\n") + 1
+        if lines > self.max_lines:
+            raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
+        if len(pairs) != lines:
             for line in text.split("\n"):
                 if not _ENV_LINE.fullmatch(line):
                     raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}")
@@ -254,32 +262,91 @@ def format_command(verb: str, *args: str) -> bytes:
     for a CR, LF or NUL in any argument, for a line over ``MAX_COMMAND_BYTES`` or
     more than ``MAX_COMMAND_WORDS`` words.
     """
-    if not verb or not _VERB_CHARS.issuperset(verb) or "  " in verb or verb.strip() != verb:
-        raise AgiArgumentError(f"not an AGI command verb: {verb!r}")
-    words = verb.count(" ") + 1 + len(args)
+    words = _KNOWN_VERBS.get(verb)
+    if words is None:
+        if not verb or not _VERB_CHARS.issuperset(verb) or "  " in verb or verb.strip() != verb:
+            raise AgiArgumentError(f"not an AGI command verb: {verb!r}")
+        words = verb.count(" ") + 1
+    if not args:
+        return (verb + "\n").encode()
+    words += len(args)
     if words > MAX_COMMAND_WORDS:
         raise AgiArgumentError(f"{verb}: {words} words, Asterisk reads at most {MAX_COMMAND_WORDS}")
-    parts = [verb]
-    for arg in args:
-        if not isinstance(arg, str):
-            raise AgiArgumentError(f"{verb}: argument {arg!r} is not a str")
-        if "\n" in arg or "\r" in arg or "\0" in arg:
-            raise AgiArgumentError(
-                f"{verb}: argument {arg[:40]!r} holds CR, LF or NUL; Asterisk would "
-                "run the rest as a new command"
-            )
-        if "\\" in arg:
-            arg = arg.replace("\\", "\\\\")
-        if '"' in arg:
-            arg = arg.replace('"', '\\"')
-        parts.append(f'"{arg}"')
-    line = (" ".join(parts) + "\n").encode(_ENCODING, _ERRORS)
+    try:
+        probe = "".join(args)
+    except TypeError:
+        bad = next(a for a in args if not isinstance(a, str))
+        raise AgiArgumentError(f"{verb}: argument {bad!r} is not a str") from None
+    if "\n" in probe or "\r" in probe or "\0" in probe:
+        bad = next(a for a in args if "\n" in a or "\r" in a or "\0" in a)
+        raise AgiArgumentError(
+            f"{verb}: argument {bad[:40]!r} holds CR, LF or NUL; Asterisk would "
+            "run the rest as a new command"
+        )
+    if "\\" in probe or '"' in probe:
+        args = tuple(a.replace("\\", "\\\\").replace('"', '\\"') for a in args)
+    line = (verb + ' "' + '" "'.join(args) + '"\n').encode(_ENCODING, _ERRORS)
     if len(line) > MAX_COMMAND_BYTES:
         raise AgiArgumentError(
             f"{verb}: command of {len(line)} bytes, Asterisk's buffer takes "
             f"{MAX_COMMAND_BYTES} (LF included)"
         )
     return line
+
+
+# The commands of Asterisk 22 and their word counts (validated once, here).
+_KNOWN_VERBS: Final = {
+    verb: verb.count(" ") + 1
+    for verb in (
+        "ANSWER",
+        "ASYNCAGI BREAK",
+        "CHANNEL STATUS",
+        "CONTROL STREAM FILE",
+        "DATABASE DEL",
+        "DATABASE DELTREE",
+        "DATABASE GET",
+        "DATABASE PUT",
+        "EXEC",
+        "GET DATA",
+        "GET FULL VARIABLE",
+        "GET OPTION",
+        "GET VARIABLE",
+        "GOSUB",
+        "HANGUP",
+        "NOOP",
+        "RECEIVE CHAR",
+        "RECEIVE TEXT",
+        "RECORD FILE",
+        "SAY ALPHA",
+        "SAY DATE",
+        "SAY DATETIME",
+        "SAY DIGITS",
+        "SAY NUMBER",
+        "SAY PHONETIC",
+        "SAY TIME",
+        "SEND IMAGE",
+        "SEND TEXT",
+        "SET AUTOHANGUP",
+        "SET CALLERID",
+        "SET CONTEXT",
+        "SET EXTENSION",
+        "SET MUSIC",
+        "SET PRIORITY",
+        "SET VARIABLE",
+        "SPEECH ACTIVATE GRAMMAR",
+        "SPEECH CREATE",
+        "SPEECH DEACTIVATE GRAMMAR",
+        "SPEECH DESTROY",
+        "SPEECH LOAD GRAMMAR",
+        "SPEECH RECOGNIZE",
+        "SPEECH SET",
+        "SPEECH UNLOAD GRAMMAR",
+        "STREAM FILE",
+        "TDD MODE",
+        "VERBOSE",
+        "WAIT FOR DIGIT",
+    )
+}
 
 
 # --------------------------------------------------------------------------- replies
@@ -340,6 +407,16 @@ class ReplyParser:
         if self._error is not None:
             raise self._error
         try:
+            if (
+                not self._buf
+                and self._usage is None
+                and 0 < len(data) <= self.max_line
+                and data.find(b"\n") == len(data) - 1
+            ):
+                # The common case: exactly one whole line.
+                end = -2 if data[-2:] == b"\r\n" else -1
+                event = self._line(data[:end].decode(_ENCODING, _ERRORS))
+                return [] if event is None else [event]
             return self._feed(data)
         except AgiProtocolError as exc:
             self._error = exc

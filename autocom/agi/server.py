@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from autocom.agi.deadlines import Deadlines
 from autocom.agi.errors import (
     AgiConnectionClosed,
     AgiError,
@@ -44,7 +45,6 @@ log = logging.getLogger("autocom.agi.server")
 session_log = logging.getLogger("autocom.agi.session")
 
 _FAILURE = b"FAILURE\n"
-_MAX_BUFFERED = 1 << 20  # bytes the peer may send ahead of our reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +111,7 @@ class FastAgiServer:
         self.active_sessions = 0
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadlines: Deadlines | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiting_env: set[_Connection] = set()
         self._closing = False
@@ -123,6 +124,9 @@ class FastAgiServer:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._loop = loop
+        # Timeouts fire at most a quarter of the shortest timeout late (1 s at most).
+        tick = max(0.005, min(1.0, self.env_timeout / 4, self.reply_timeout / 4))
+        self._deadlines = Deadlines(loop, tick)
         self._server = await loop.create_server(
             lambda: _Connection(self, loop), self.host, self._port, backlog=1024
         )
@@ -150,6 +154,8 @@ class FastAgiServer:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        if self._deadlines is not None:
+            self._deadlines.close()
 
     async def __aenter__(self) -> FastAgiServer:
         await self.start()
@@ -172,14 +178,18 @@ class FastAgiServer:
             except Exception:
                 log.exception("on_session_end callback failed")
 
-    def _spawn(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> None:
+    def _spawn(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> AgiSession:
+        """The environment is complete: attach a session (push mode), run the handler."""
         assert self._loop is not None
-        task = self._loop.create_task(self._serve(conn, env, pending))
+        session = AgiSession(
+            None, conn, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
+        )
+        task = self._loop.create_task(self._serve(conn, env, session))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return session
 
-    async def _serve(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> None:
-        session: AgiSession | None = None
+    async def _serve(self, conn: _Connection, env: AgiEnvironment, session: AgiSession) -> None:
         outcome = "ok"
         fail = False
         try:
@@ -194,7 +204,6 @@ class FastAgiServer:
                     env.channel,
                 )
             else:
-                session = AgiSession(conn, conn, env, self.reply_timeout, pending=pending)
                 await handler(session)
                 if session.hung_up:
                     outcome = "hangup"
@@ -228,7 +237,7 @@ class FastAgiServer:
         self._finish(conn, env, session, outcome)
 
     def _finish(
-        self, conn: _Connection, env: AgiEnvironment, session: AgiSession | None, outcome: str
+        self, conn: _Connection, env: AgiEnvironment, session: AgiSession, outcome: str
     ) -> None:
         assert self._loop is not None
         self._report(
@@ -237,30 +246,22 @@ class FastAgiServer:
                 env.uniqueid,
                 env.channel,
                 self._loop.time() - conn.started,
-                0 if session is None else session.commands_sent,
+                session.commands_sent,
                 outcome,
             )
         )
-
-
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
 
 
 class _Connection(asyncio.Protocol):
     """One FastAGI connection: environment in callbacks, then reader/writer of a session."""
 
     __slots__ = (
-        "_buf",
         "_closed",
-        "_eof",
         "_loop",
         "_parser",
         "_server",
-        "_timer",
+        "_session",
         "_transport",
-        "_waiter",
         "started",
     )
 
@@ -269,11 +270,8 @@ class _Connection(asyncio.Protocol):
         self._loop = loop
         self._transport: asyncio.Transport | None = None
         self._parser: EnvironmentParser | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._buf = b""
-        self._eof = False
+        self._session: AgiSession | None = None
         self._closed = False
-        self._waiter: asyncio.Future[None] | None = None
         self.started = 0.0
 
     # -- asyncio.Protocol
@@ -295,52 +293,41 @@ class _Connection(asyncio.Protocol):
         server.active_sessions += 1
         self._parser = EnvironmentParser()
         server._waiting_env.add(self)
-        self._timer = self._loop.call_later(server.env_timeout, self._env_timed_out)
+        assert server._deadlines is not None
+        server._deadlines.add(self, server.env_timeout)
 
     def data_received(self, data: bytes) -> None:
+        session = self._session
+        if session is not None:
+            session.data_received(data)
+            return
         parser = self._parser
-        if parser is not None:
-            try:
-                env = parser.feed(data)
-            except AgiProtocolError as exc:
-                log.warning("FastAGI environment: %s", exc)
-                self.abort_env("protocol_error")
-                return
-            if env is not None:
-                self._parser = None
-                self._server._waiting_env.discard(self)
-                if self._timer is not None:
-                    self._timer.cancel()
-                    self._timer = None
-                self._server._spawn(self, env, parser.rest)
+        if parser is None:
             return
-        if self._closed:
+        try:
+            env = parser.feed(data)
+        except AgiProtocolError as exc:
+            log.warning("FastAGI environment: %s", exc)
+            self.abort_env("protocol_error")
             return
-        buf = self._buf + data if self._buf else data
-        if len(buf) > _MAX_BUFFERED:
-            # The peer floods us: nothing an AGI session reads; drop it.
-            log.warning("FastAGI peer sent %d bytes ahead of the session: closing", len(buf))
-            self._buf = b""
-            self._eof = True
-            self._transport.abort()  # type: ignore[union-attr]
-        else:
-            self._buf = buf
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if env is not None:
+            self._parser = None
+            server = self._server
+            server._waiting_env.discard(self)
+            if server._deadlines is not None:
+                server._deadlines.discard(self)
+            self._session = server._spawn(self, env, parser.rest)
 
     def eof_received(self) -> bool | None:
-        self._eof = True
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if self._session is not None:
+            self._session.eof_received()
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._eof = True
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        session = self._session
+        if session is not None:
+            self._session = None  # no reference cycle left for the GC to find
+            session.eof_received()
         if self._parser is not None:
             # Closed before the environment block was complete (a bare connect-close).
             self.abort_env("closed", write=False)
@@ -350,9 +337,11 @@ class _Connection(asyncio.Protocol):
 
     # -- environment phase
 
-    def _env_timed_out(self) -> None:
-        self._timer = None
+    def expire(self) -> None:
+        """The environment did not come within env_timeout (called by ``Deadlines``)."""
         parser = self._parser
+        if parser is None:
+            return
         state = "part of an environment block" if parser and parser.started else "nothing"
         log.warning("FastAGI peer sent %s within %g s: closing", state, self._server.env_timeout)
         self.abort_env("timeout")
@@ -364,9 +353,8 @@ class _Connection(asyncio.Protocol):
         self._parser = None
         server = self._server
         server._waiting_env.discard(self)
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if server._deadlines is not None:
+            server._deadlines.discard(self)
         if not self._closed:
             self._closed = True
             server.active_sessions -= 1
@@ -377,44 +365,7 @@ class _Connection(asyncio.Protocol):
                 transport.close()
         server._report(SessionReport("", "", "", self._loop.time() - self.started, 0, outcome))
 
-    # -- reader / writer for AgiSession
-
-    async def read(self, n: int = -1) -> bytes:
-        buf = self._buf
-        if buf:
-            self._buf = b""
-            return buf
-        if self._eof:
-            return b""
-        waiter = self._loop.create_future()
-        self._waiter = waiter
-        try:
-            await waiter
-        finally:
-            self._waiter = None
-        buf = self._buf
-        self._buf = b""
-        return buf
-
-    async def read_within(self, seconds: float) -> bytes:
-        """``read()`` that raises TimeoutError after ``seconds`` (one timer, no Task)."""
-        buf = self._buf
-        if buf:
-            self._buf = b""
-            return buf
-        if self._eof:
-            return b""
-        waiter = self._loop.create_future()
-        self._waiter = waiter
-        timer = self._loop.call_later(seconds, _expire, waiter)
-        try:
-            await waiter
-        finally:
-            timer.cancel()
-            self._waiter = None
-        buf = self._buf
-        self._buf = b""
-        return buf
+    # -- writer for AgiSession
 
     def write(self, data: bytes) -> None:
         transport = self._transport

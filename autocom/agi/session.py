@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from autocom.agi.deadlines import Deadlines
 from autocom.agi.errors import (
     AgiCommandError,
     AgiConnectionClosed,
@@ -31,9 +32,7 @@ from autocom.agi.errors import (
     AgiTimeout,
 )
 from autocom.agi.protocol import (
-    HANGUP_NOTICE,
     AgiEnvironment,
-    Event,
     Reply,
     ReplyParser,
     format_command,
@@ -51,11 +50,7 @@ __all__ = [
 
 
 class ReaderLike(Protocol):
-    """What the session reads from: ``asyncio.StreamReader`` fits.
-
-    A reader may also offer ``async read_within(seconds) -> bytes`` (raising
-    ``TimeoutError``): the session then uses it instead of ``asyncio.timeout``.
-    """
+    """What the session reads from: ``asyncio.StreamReader`` fits."""
 
     async def read(self, n: int = -1) -> bytes: ...
 
@@ -102,16 +97,22 @@ class SpeechResult:
     extra: Mapping[str, str]
 
 
+_MAX_QUEUED = 16  # replies queued ahead of the commands: Asterisk never sends more than one
+
+
 class AgiSession:
     """Commands to one channel, over an established FastAGI connection."""
 
     __slots__ = (
         "_broken",
-        "_events",
-        "_lock",
+        "_busy",
+        "_deadlines",
+        "_eof",
         "_parser",
-        "_read_within",
         "_reader",
+        "_replies",
+        "_turns",
+        "_waiter",
         "_writer",
         "commands_sent",
         "env",
@@ -121,32 +122,69 @@ class AgiSession:
 
     def __init__(
         self,
-        reader: ReaderLike,
+        reader: ReaderLike | None,
         writer: WriterLike,
         env: AgiEnvironment,
         reply_timeout: float = 60.0,
         *,
         pending: bytes = b"",
+        deadlines: Deadlines | None = None,
     ) -> None:
-        """``pending``: bytes already read after the environment block (an early HANGUP)."""
+        """``reader``: where replies are read from; ``None`` for push mode, where the
+        owner (the server's connection) calls ``data_received`` / ``eof_received``.
+        ``pending``: bytes already read after the environment block (an early HANGUP).
+        ``deadlines``: push mode's shared reply timer (else one loop timer per reply).
+        """
         self._reader = reader
         self._writer = writer
         self.env = env
         self.reply_timeout = reply_timeout
         self.hung_up = False
         self.commands_sent = 0
-        self._lock = asyncio.Lock()
+        self._busy = False  # a command is in flight (the lock, fast path)
+        self._turns: deque[asyncio.Future[None]] | None = None  # tasks waiting their turn
+        self._deadlines = deadlines
         self._parser = ReplyParser()
-        self._events: deque[Event] = deque()
+        self._replies: deque[Reply] = deque()
         self._broken: AgiError | None = None
-        # A reader that can time out its own read (the server's connection) saves
-        # an asyncio.timeout() per reply.
-        self._read_within: Callable[[float], Awaitable[bytes]] | None = getattr(
-            reader, "read_within", None
-        )
+        self._eof = False
+        self._waiter: asyncio.Future[None] | None = None
         if pending:
-            self._events.extend(self._parser.feed(pending))
-            self._drain_notices()
+            self.data_received(pending)
+
+    # ------------------------------------------------------------------ input
+
+    def data_received(self, data: bytes) -> None:
+        """Bytes from Asterisk (push mode: the server's connection calls this)."""
+        if self._broken is not None:
+            return
+        try:
+            events = self._parser.feed(data)
+        except AgiProtocolError as exc:
+            self._broken = exc
+            self._wake()
+            return
+        replies = self._replies
+        for event in events:
+            if isinstance(event, Reply):
+                if event.code != 100:  # GOSUB's "100 result=0 Trying...": the 200 follows
+                    replies.append(event)
+            else:
+                self.hung_up = True  # an inline HANGUP: the real reply still comes
+        if len(replies) > _MAX_QUEUED:
+            self._broken = AgiProtocolError(f"{len(replies)} replies nobody asked for")
+        if replies or self._broken is not None:
+            self._wake()
+
+    def eof_received(self) -> None:
+        """Asterisk closed the connection (push mode)."""
+        self._eof = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     # ------------------------------------------------------------------ core
 
@@ -156,15 +194,19 @@ class AgiSession:
         ``reply_timeout``: seconds to wait for the reply (default ``reply_timeout``).
         """
         line = format_command(verb, *args)
-        async with self._lock:
+        if self._busy:
+            await self._wait_turn()
+        self._busy = True
+        try:
             if self._broken is not None:
                 raise self._broken
-            self._drain_notices()
             self._writer.write(line)
             self.commands_sent += 1
             reply = await self._read_reply(
                 verb, self.reply_timeout if reply_timeout is None else reply_timeout
             )
+        finally:
+            self._release()
         code = reply.code
         if code == 200:
             return reply
@@ -179,45 +221,78 @@ class AgiSession:
             f"{verb}: {code} {reply.data or reply.result or ''}".rstrip(), code=code, command=verb
         )
 
-    def _drain_notices(self) -> None:
-        events = self._events
-        while events and events[0] is HANGUP_NOTICE:
-            events.popleft()
-            self.hung_up = True
+    async def _wait_turn(self) -> None:
+        """Wait until the command in flight (and those queued before us) are done."""
+        if self._turns is None:
+            self._turns = deque()
+        turn = asyncio.get_running_loop().create_future()
+        self._turns.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # we were handed the turn: pass it on
+            raise
+
+    def _release(self) -> None:
+        turns = self._turns
+        while turns:
+            turn = turns.popleft()
+            if not turn.done():
+                turn.set_result(None)  # hand over: _busy stays True
+                return
+        self._busy = False
+
+    def expire(self) -> None:
+        """The reply's deadline passed (called by ``Deadlines``)."""
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(TimeoutError())
 
     async def _read_reply(self, verb: str, wait_s: float) -> Reply:
-        events = self._events
-        parser = self._parser
-        while True:
-            while events:
-                event = events.popleft()
-                if event is HANGUP_NOTICE:
-                    self.hung_up = True
-                    continue
-                assert isinstance(event, Reply)
-                if event.code == 100:  # GOSUB's "100 result=0 Trying...": the 200 follows
-                    continue
-                return event
-            try:
-                if self._read_within is not None:
-                    data = await self._read_within(wait_s)
-                else:
-                    async with asyncio.timeout(wait_s):
-                        data = await self._reader.read(65536)
-            except TimeoutError:
-                exc: AgiError = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
-                self._broken = exc
-                raise exc from None
-            if not data:
-                where = "in the middle of the reply" if parser.feed_eof() else "before replying"
+        replies = self._replies
+        while not replies:
+            if self._broken is not None:
+                raise self._broken
+            if self._eof:
+                where = (
+                    "in the middle of the reply" if self._parser.mid_reply else "before replying"
+                )
                 closed = AgiConnectionClosed(f"{verb}: Asterisk closed the connection {where}")
                 self._broken = closed
                 raise closed
             try:
-                events.extend(parser.feed(data))
-            except AgiProtocolError as exc:
+                if self._reader is None:
+                    loop = asyncio.get_running_loop()
+                    waiter = loop.create_future()
+                    self._waiter = waiter
+                    deadlines = self._deadlines
+                    if deadlines is not None:
+                        deadlines.add(self, wait_s)
+                        try:
+                            await waiter
+                        finally:
+                            deadlines.discard(self)
+                            self._waiter = None
+                    else:
+                        timer = loop.call_later(wait_s, self.expire)
+                        try:
+                            await waiter
+                        finally:
+                            timer.cancel()
+                            self._waiter = None
+                else:
+                    async with asyncio.timeout(wait_s):
+                        data = await self._reader.read(65536)
+                    if data:
+                        self.data_received(data)
+                    else:
+                        self._eof = True
+            except TimeoutError:
+                exc = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
                 self._broken = exc
-                raise
+                raise exc from None
+        return replies.popleft()
 
     @staticmethod
     def _int(verb: str, reply: Reply) -> int:
