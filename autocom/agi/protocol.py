@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 from urllib.parse import parse_qsl
 
 from autocom.agi.errors import AgiArgumentError, AgiProtocolError
@@ -352,14 +352,14 @@ _KNOWN_VERBS: Final = {
 # --------------------------------------------------------------------------- replies
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(NamedTuple):
     """One reply: ``200 result=1 (value) endpos=3``, ``510 ...``, a whole 520 block.
 
     ``result`` is the text after ``result=`` (``None`` for 510/511/520; may be empty,
     as GET DATA's ``result= (timeout)``); ``data`` the text between the first ``(``
     and the LAST ``)`` (the value of GET VARIABLE, raw), or for 510/511/520 the
     message (520: the usage text); ``extra`` the ``key=value`` words after it.
+    Immutable (a named tuple: built several times per call, it must be cheap).
     """
 
     code: int

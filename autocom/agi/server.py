@@ -184,9 +184,7 @@ class FastAgiServer:
         session = AgiSession(
             None, conn, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
         )
-        task = self._loop.create_task(self._serve(conn, env, session))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.add(self._loop.create_task(self._serve(conn, env, session)))
         return session
 
     async def _serve(self, conn: _Connection, env: AgiEnvironment, session: AgiSession) -> None:
@@ -220,6 +218,7 @@ class FastAgiServer:
         except asyncio.CancelledError:
             conn.close(fail=True)
             self._finish(conn, env, session, "cancelled")
+            self._tasks.discard(asyncio.current_task())
             raise
         except Exception as exc:
             outcome, fail = f"failure:{type(exc).__name__}", True
@@ -235,6 +234,7 @@ class FastAgiServer:
                 log.warning("hook for script %r: %s (uniqueid %s)", env.script, exc, env.uniqueid)
         conn.close(fail=fail)
         self._finish(conn, env, session, outcome)
+        self._tasks.discard(asyncio.current_task())
 
     def _finish(
         self, conn: _Connection, env: AgiEnvironment, session: AgiSession, outcome: str

@@ -202,9 +202,52 @@ class AgiSession:
                 raise self._broken
             self._writer.write(line)
             self.commands_sent += 1
-            reply = await self._read_reply(
-                verb, self.reply_timeout if reply_timeout is None else reply_timeout
-            )
+            wait_s = self.reply_timeout if reply_timeout is None else reply_timeout
+            replies = self._replies
+            while not replies:
+                if self._broken is not None:
+                    raise self._broken
+                if self._eof:
+                    where = (
+                        "in the middle of the reply"
+                        if self._parser.mid_reply
+                        else "before replying"
+                    )
+                    closed = AgiConnectionClosed(f"{verb}: Asterisk closed the connection {where}")
+                    self._broken = closed
+                    raise closed
+                try:
+                    if self._reader is None:
+                        loop = asyncio.get_running_loop()
+                        waiter = loop.create_future()
+                        self._waiter = waiter
+                        deadlines = self._deadlines
+                        if deadlines is not None:
+                            deadlines.add(self, wait_s)
+                            try:
+                                await waiter
+                            finally:
+                                deadlines.discard(self)
+                                self._waiter = None
+                        else:
+                            timer = loop.call_later(wait_s, self.expire)
+                            try:
+                                await waiter
+                            finally:
+                                timer.cancel()
+                                self._waiter = None
+                    else:
+                        async with asyncio.timeout(wait_s):
+                            data = await self._reader.read(65536)
+                        if data:
+                            self.data_received(data)
+                        else:
+                            self._eof = True
+                except TimeoutError:
+                    exc = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
+                    self._broken = exc
+                    raise exc from None
+            reply = replies.popleft()
         finally:
             self._release()
         code = reply.code
@@ -248,51 +291,6 @@ class AgiSession:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(TimeoutError())
-
-    async def _read_reply(self, verb: str, wait_s: float) -> Reply:
-        replies = self._replies
-        while not replies:
-            if self._broken is not None:
-                raise self._broken
-            if self._eof:
-                where = (
-                    "in the middle of the reply" if self._parser.mid_reply else "before replying"
-                )
-                closed = AgiConnectionClosed(f"{verb}: Asterisk closed the connection {where}")
-                self._broken = closed
-                raise closed
-            try:
-                if self._reader is None:
-                    loop = asyncio.get_running_loop()
-                    waiter = loop.create_future()
-                    self._waiter = waiter
-                    deadlines = self._deadlines
-                    if deadlines is not None:
-                        deadlines.add(self, wait_s)
-                        try:
-                            await waiter
-                        finally:
-                            deadlines.discard(self)
-                            self._waiter = None
-                    else:
-                        timer = loop.call_later(wait_s, self.expire)
-                        try:
-                            await waiter
-                        finally:
-                            timer.cancel()
-                            self._waiter = None
-                else:
-                    async with asyncio.timeout(wait_s):
-                        data = await self._reader.read(65536)
-                    if data:
-                        self.data_received(data)
-                    else:
-                        self._eof = True
-            except TimeoutError:
-                exc = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
-                self._broken = exc
-                raise exc from None
-        return replies.popleft()
 
     @staticmethod
     def _int(verb: str, reply: Reply) -> int:
