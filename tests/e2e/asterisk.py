@@ -194,6 +194,13 @@ exten => dtmf,1,Wait(${AUTOCOM_TEST_DTMF_DELAY})
 exten => hangup,1,Wait(${AUTOCOM_TEST_HANGUP_AFTER})
  same => n,Hangup()
 exten => echo,1,Echo()
+; talk first (real audio frames, e.g. for a recording), then key DTMF or hang up
+exten => talk-dtmf,1,Playback(${AUTOCOM_TEST_TALK})
+ same => n,SendDTMF(${AUTOCOM_TEST_DTMF},${AUTOCOM_TEST_DTMF_DURATION})
+ same => n,Wait(${AUTOCOM_TEST_CALLER_SECONDS})
+ same => n,Hangup()
+exten => talk-hangup,1,Playback(${AUTOCOM_TEST_TALK})
+ same => n,Hangup()
 
 [autocom-test-run]
 ; Local/<exten>@autocom-test-run with AUTOCOM_TEST_APP / AUTOCOM_TEST_ARGS: run one
@@ -218,6 +225,7 @@ TEST_GLOBALS: dict[str, str] = {
     "AUTOCOM_TEST_DTMF_DELAY": "0.5",
     "AUTOCOM_TEST_DTMF_DURATION": "100",
     "AUTOCOM_TEST_HANGUP_AFTER": "1",
+    "AUTOCOM_TEST_TALK": "hello",
 }
 
 

@@ -13,7 +13,8 @@ The call is over when every channel seen has hung up.  The caller's side (;1)
 runs ``autocom-test-caller,<caller_side>`` once the call is answered: ``wait``
 (listen, then hang up after AUTOCOM_TEST_CALLER_SECONDS), ``dtmf`` (send
 ``dtmf=`` digits after AUTOCOM_TEST_DTMF_DELAY), ``hangup`` (hang up after
-``hangup_after`` seconds), ``echo``.
+``hangup_after`` seconds), ``echo``, ``talk-dtmf`` / ``talk-hangup`` (play
+AUTOCOM_TEST_TALK, real audio, then key ``dtmf=`` or hang up).
 """
 
 from __future__ import annotations
