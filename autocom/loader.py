@@ -55,6 +55,7 @@ def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
     except ConfigError as exc:
         issues.extend(exc.issues)
         site = Site()
+    issues.extend(check_site(site))  # numbering plan, even when a rule file is broken
 
     known = {f.name for f in features}
     for name in settings.rules:
@@ -84,7 +85,6 @@ def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
     config = Config(path, settings, site, rules, tuple(files))
     for feature in features:
         issues.extend(feature.check(config))
-    issues.extend(check_site(site))
     if issues:
         raise ConfigError(issues)
     return config
