@@ -461,6 +461,8 @@ class ReplyParser:
             if len(usage) > self.max_usage_lines:
                 raise AgiProtocolError(f"520 usage block longer than {self.max_usage_lines} lines")
             return None
+        if line[:11] == "200 result=":  # the common case, straight to the result
+            return _parse_result(200, line[4:], line)
         if line == "HANGUP":
             return HANGUP_NOTICE
         if len(line) < 3 or not (line[0] in _DIGITS and line[1] in _DIGITS and line[2] in _DIGITS):
