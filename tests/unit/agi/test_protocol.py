@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,37 @@ def test_eof_mid_reply() -> None:
     parser = ReplyParser()
     parser.feed(b"200 result=1\n")
     assert parser.feed_eof() is False
+
+
+def test_from_raw_equals_the_dataclass_constructor() -> None:
+    env, _ = feed_env_whole(env_block())
+    assert env is not None
+    rebuilt = protocol.AgiEnvironment(
+        **{f.name: getattr(env, f.name) for f in dataclasses.fields(env)}
+    )
+    assert rebuilt == env
+    assert protocol.AgiEnvironment.from_raw(dict(env.raw)) == env
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        env.script = "other"  # type: ignore[misc]
+
+
+def test_environment_total_bound_and_empty_block() -> None:
+    with pytest.raises(AgiProtocolError, match="longer than 1000 bytes"):
+        parser = EnvironmentParser(max_bytes=1000)
+        for _ in range(100):
+            parser.feed(b"agi_x: " + b"y" * 20 + b"\n")
+    with pytest.raises(AgiProtocolError, match="empty environment block"):
+        EnvironmentParser().feed(b"\n")
+
+
+def test_empty_feed_gives_nothing() -> None:
+    assert ReplyParser().feed(b"") == []
+    parser = EnvironmentParser()
+    assert parser.feed(b"") is None
+    assert not parser.started
+
+
+def test_unknown_verb_is_validated_then_quoted() -> None:
+    assert format_command("FUTURE COMMAND", "x") == b'FUTURE COMMAND "x"\n'
+    with pytest.raises(AgiArgumentError, match="not a str"):
+        format_command("SET VARIABLE", "X", 3)  # type: ignore[arg-type]

@@ -448,8 +448,8 @@ async def test_media_command_waits_its_own_timeout_too() -> None:
 
 @pytest.mark.parametrize("chunk", [65536, 1])
 async def test_closed_mid_reply(chunk: int) -> None:
-    session, _ = make([b"200 result=1 (half"], chunk)
-    session._reader._eof = True  # type: ignore[attr-defined]  # the fake closes after it
+    session, peer = make([b"200 result=1 (half"], chunk)
+    peer._eof = True  # the fake closes after it
     with pytest.raises(AgiConnectionClosed, match="in the middle of the reply"):
         await session.get_variable("X")
     with pytest.raises(AgiConnectionClosed):
@@ -490,3 +490,51 @@ async def test_commands_never_pipelined() -> None:
     peer.push(b"200 result=1\n")
     await second
     assert session.commands_sent == 2
+
+
+async def test_cancelled_waiter_passes_its_turn_on() -> None:
+    session, peer = make([SILENT, b"200 result=1\n"])
+    first = asyncio.create_task(session.noop())
+    second = asyncio.create_task(session.set_variable("A", "1"))
+    third = asyncio.create_task(session.set_variable("B", "2"))
+    await asyncio.sleep(0.01)
+    second.cancel()  # waiting its turn: cancelled before sending anything
+    await asyncio.sleep(0.01)
+    peer.push(b"200 result=0\n")
+    await first
+    await third
+    assert second.cancelled()
+    assert peer.sent == [b"NOOP\n", b'SET VARIABLE "B" "2"\n']
+
+
+async def test_push_mode_with_deadlines() -> None:
+    from autocom.agi.deadlines import Deadlines
+
+    written: list[bytes] = []
+
+    class Writer:
+        def write(self, data: bytes) -> None:
+            written.append(data)
+
+    deadlines = Deadlines(asyncio.get_running_loop(), tick=0.01)
+    session = AgiSession(None, Writer(), ENV, 0.05, pending=b"HANGUP\n", deadlines=deadlines)
+    assert session.hung_up
+    task = asyncio.create_task(session.get_variable("X"))
+    await asyncio.sleep(0.005)
+    session.data_received(b"200 result=1 (")
+    session.data_received(b"v)\n")
+    assert await task == "v"
+    with pytest.raises(AgiTimeout):
+        await session.noop()  # nobody answers: the sweep expires it
+    assert len(deadlines) == 0
+    session2 = AgiSession(None, Writer(), ENV, 5.0, deadlines=deadlines)
+    task = asyncio.create_task(session2.answer())
+    await asyncio.sleep(0.005)
+    session2.eof_received()
+    with pytest.raises(AgiConnectionClosed):
+        await task
+    session3 = AgiSession(None, Writer(), ENV, 5.0, deadlines=deadlines)
+    session3.data_received(b"200 result=0\n" * 20)  # replies nobody asked for
+    with pytest.raises(AgiProtocolError, match="nobody asked for"):
+        await session3.noop()
+    deadlines.close()
