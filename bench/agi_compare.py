@@ -16,7 +16,6 @@ panoramisk 1.4.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -46,7 +45,9 @@ def start_server(kind: str, core: int) -> tuple[subprocess.Popen[str], int]:
     return proc, int(line.split()[1])
 
 
-def measure(kind: str, sessions: int, concurrency: int, warmup: int, core: int) -> dict[str, object]:
+def measure(
+    kind: str, sessions: int, concurrency: int, warmup: int, core: int
+) -> dict[str, object]:
     proc, port = start_server(kind, core)
     try:
         loop = new_loop()
@@ -99,8 +100,10 @@ def main() -> int:
             )
 
     cpu: dict[str, float] = {}
-    print(f"{'server':<16} {'us/session':>10} {'rounds':>22} {'sess/s':>8} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'errors':>6}")
+    print(
+        f"{'server':<16} {'us/session':>10} {'rounds':>22} {'sess/s':>8} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'errors':>6}"
+    )
     for kind in kinds:
         runs = per_kind[kind]
         values = [float(r["cpu_us_per_session"]) for r in runs]  # type: ignore[arg-type]

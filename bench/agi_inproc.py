@@ -16,24 +16,27 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from agi_load import env_template, new_loop, reply_to  # noqa: E402
-from agi_servers import BareProtocol  # noqa: E402
+from agi_load import env_template, new_loop, reply_to
+from agi_servers import BareProtocol
 
-from autocom.agi.deadlines import Deadlines  # noqa: E402
-from autocom.agi.router import AgiRoute, AgiRouter  # noqa: E402
-from autocom.agi.server import FastAgiServer, _Connection  # noqa: E402
-from autocom.agi.session import AgiSession  # noqa: E402
+from autocom.agi.deadlines import Deadlines
+from autocom.agi.router import AgiRoute, AgiRouter
+from autocom.agi.server import FastAgiServer, _Connection
+from autocom.agi.session import AgiSession
 
 
 class FakeTransport:
     """Stands for the TCP transport: writes go to the fake Asterisk, close ends it."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: asyncio.Protocol, done: Callable[[], None]) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, protocol: asyncio.Protocol, done: Callable[[], None]
+    ) -> None:
         self.loop = loop
         self.protocol = protocol
         self.closing = False
@@ -70,7 +73,7 @@ async def run(factory: Callable[[], asyncio.Protocol], n: int, concurrency: int)
             remaining -= 1
             finished = loop.create_future()
             protocol = factory()
-            transport = FakeTransport(loop, protocol, lambda f=finished: f.set_result(None))
+            transport = FakeTransport(loop, protocol, partial(finished.set_result, None))
             protocol.connection_made(transport)  # type: ignore[arg-type]
             protocol.data_received(block)
             await finished
@@ -100,7 +103,10 @@ def main() -> None:
         for _ in range(2):
             bare = loop.run_until_complete(run(BareProtocol, args.n, args.c))
             ours = loop.run_until_complete(run(lambda: _Connection(server, loop), args.n, args.c))
-            print(f"bare Protocol {bare:6.1f} us/session   autocom {ours:6.1f} us/session (Python only)")
+            print(
+                f"bare Protocol {bare:6.1f} us/session   "
+                f"autocom {ours:6.1f} us/session (Python only)"
+            )
     finally:
         loop.close()
 

@@ -56,9 +56,10 @@ _ENV_KEYS = (
 
 def env_template(host: str, port: int, script: str) -> str:
     lines = "".join(f"agi_{k}: {v}\n" for k, v in _ENV_KEYS)
-    return lines.replace("{script}", script).replace("{host}", host).replace(
-        "{port}", str(port)
-    ) + "\n"
+    return (
+        lines.replace("{script}", script).replace("{host}", host).replace("{port}", str(port))
+        + "\n"
+    )
 
 
 def reply_to(line: bytes, value: bytes) -> bytes:

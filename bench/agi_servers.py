@@ -173,7 +173,12 @@ def main() -> None:
         }[args.kind]
         await serve(args.port, stop)
 
-    if args.kind in ("autocom", "bare-uvloop"):
+    from autocom.agi.server import new_event_loop
+
+    loop: asyncio.AbstractEventLoop
+    if args.kind == "autocom":
+        loop = new_event_loop()  # what autocom picks: uvloop when installed
+    elif args.kind == "bare-uvloop":
         import uvloop
 
         loop = uvloop.new_event_loop()
