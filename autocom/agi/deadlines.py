@@ -20,9 +20,10 @@ class Expirable(Protocol):
 
 
 class Deadlines:
-    __slots__ = ("_handle", "_loop", "_waiting", "tick")
+    __slots__ = ("_handle", "_loop", "_waiting", "loop", "tick")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, tick: float) -> None:
+        self.loop = loop  # for the waiters: Python 3.11's get_running_loop() calls getpid()
         self._loop = loop
         self.tick = tick
         self._waiting: dict[Expirable, float] = {}

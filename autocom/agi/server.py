@@ -3,7 +3,9 @@
 One ``_Connection`` per TCP connection reads the environment block in callbacks
 (no task, no coroutine: a bare connect-and-close costs two callbacks and never
 blocks the loop), then runs the routed handler in one task with an
-``AgiSession`` that reads and writes through the same object.
+``AgiSession`` in push mode: the connection hands it the bytes it receives and
+writes the commands it sends.  All timeouts (environment, replies) share one
+``Deadlines`` sweep: no timer per read.
 
 What Asterisk sees:
 - the handler returned: the server closes, AGISTATUS=SUCCESS (HANGUP if hung up);
@@ -184,7 +186,9 @@ class FastAgiServer:
         session = AgiSession(
             None, conn, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
         )
-        self._tasks.add(self._loop.create_task(self._serve(conn, env, session)))
+        task = self._loop.create_task(self._serve(conn, env, session))
+        conn.task = task  # set before the task's first step: _serve discards it at the end
+        self._tasks.add(task)
         return session
 
     async def _serve(self, conn: _Connection, env: AgiEnvironment, session: AgiSession) -> None:
@@ -218,7 +222,7 @@ class FastAgiServer:
         except asyncio.CancelledError:
             conn.close(fail=True)
             self._finish(conn, env, session, "cancelled")
-            self._tasks.discard(asyncio.current_task())
+            self._tasks.discard(conn.task)
             raise
         except Exception as exc:
             outcome, fail = f"failure:{type(exc).__name__}", True
@@ -234,7 +238,7 @@ class FastAgiServer:
                 log.warning("hook for script %r: %s (uniqueid %s)", env.script, exc, env.uniqueid)
         conn.close(fail=fail)
         self._finish(conn, env, session, outcome)
-        self._tasks.discard(asyncio.current_task())
+        self._tasks.discard(conn.task)
 
     def _finish(
         self, conn: _Connection, env: AgiEnvironment, session: AgiSession, outcome: str
@@ -263,6 +267,7 @@ class _Connection(asyncio.Protocol):
         "_session",
         "_transport",
         "started",
+        "task",
     )
 
     def __init__(self, server: FastAgiServer, loop: asyncio.AbstractEventLoop) -> None:
@@ -273,6 +278,7 @@ class _Connection(asyncio.Protocol):
         self._session: AgiSession | None = None
         self._closed = False
         self.started = 0.0
+        self.task: asyncio.Task[None] | None = None
 
     # -- asyncio.Protocol
 

@@ -218,10 +218,10 @@ class AgiSession:
                     raise closed
                 try:
                     if self._reader is None:
-                        loop = asyncio.get_running_loop()
+                        deadlines = self._deadlines
+                        loop = asyncio.get_running_loop() if deadlines is None else deadlines.loop
                         waiter = loop.create_future()
                         self._waiter = waiter
-                        deadlines = self._deadlines
                         if deadlines is not None:
                             deadlines.add(self, wait_s)
                             try:
