@@ -108,6 +108,7 @@ MODULES = (
     "app_stasis",
     "app_system",
     "app_mixmonitor",
+    "app_voicemail",
     "app_confbridge",
     "app_directed_pickup",
     "app_softhangup",
@@ -312,6 +313,7 @@ class AsteriskInstance:
         self.site_dialplan = ""
         self.extra_dialplan = ""
         self.globals: dict[str, str] = dict(TEST_GLOBALS)
+        self.voicemail_boxes: dict[str, str] = {}
 
     # -- paths ----------------------------------------------------------------
     @property
@@ -417,8 +419,18 @@ writetimeout = 5000
         self._write("pjproject.conf", "[log_mappings]\ntype = log_mappings\n")
         self._write("pjsip_notify.conf", "")
         self._write("indications.conf", (self.root / "etc/asterisk/indications.conf").read_text())
+        self.write_voicemail()
         self.write_pjsip()
         self.write_dialplan()
+
+    def write_voicemail(self) -> None:
+        """voicemail.conf: the ``voicemail_boxes`` (box -> name) in context default."""
+        boxes = "".join(f"{box} => 0000,{name}\n" for box, name in self.voicemail_boxes.items())
+        self._write(
+            "voicemail.conf",
+            "[general]\nformat = wav\nmaxsecs = 30\nminsecs = 0\nskipms = 3000\n"
+            f"\n[default]\n{boxes}",
+        )
 
     def write_pjsip(self) -> None:
         text = (

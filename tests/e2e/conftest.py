@@ -98,7 +98,11 @@ def asterisk_root() -> Path:
 def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
     instance = AsteriskInstance(asterisk_root)
     instance.endpoints = default_endpoints()
-    instance.site_dialplan = render_dialplan(load_site(DEFAULT_SITE))
+    site = load_site(DEFAULT_SITE)
+    instance.site_dialplan = render_dialplan(site)
+    instance.voicemail_boxes = {
+        u.voicemail: u.display_name for u in site.users if u.voicemail is not None
+    }
     try:
         instance.start()
     except AsteriskError as exc:

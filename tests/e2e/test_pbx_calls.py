@@ -204,3 +204,21 @@ exten => *99,1,Set(TEST_CONTEXT=${CONTEXT})
     )
     result = await pbx.driver.call("*99", "couloirs", caller="5001")
     assert result.variable("TEST_CONTEXT") == "couloirs"
+
+
+async def test_unanswered_user_with_a_mailbox_goes_to_voicemail(pbx: Pbx) -> None:
+    await pbx.set_globals({"AUTOCOM_RING_TIME": "1"})
+    await pbx.driver.sink("martin-desk", "noanswer")
+    await pbx.driver.sink("martin-soft", "noanswer")
+    result = await pbx.driver.call("2001", "personnel", caller="2002", hangup_after=1)
+    assert sorted(result.rang) == ["martin-desk", "martin-soft"]
+    assert result.apps("VoiceMail") == ["2001@default,u"]
+    assert result.variable("DIALSTATUS") == "NOANSWER"
+
+
+async def test_unanswered_user_without_a_mailbox_just_ends(pbx: Pbx) -> None:
+    await pbx.set_globals({"AUTOCOM_RING_TIME": "1"})
+    await pbx.driver.sink("bernard-desk", "noanswer")
+    result = await pbx.driver.call("2002", "personnel", caller="2001")
+    assert result.apps("VoiceMail") == []
+    assert result.variable("AUTOCOM_ACTION") == "done"
