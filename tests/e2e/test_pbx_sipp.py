@@ -119,3 +119,41 @@ async def test_sip_phone_busy_and_answering(pbx: Pbx) -> None:
     await phone.wait()
     assert phone.ok, phone.explain()
     assert result.variable("DIALSTATUS") == "ANSWER"
+
+
+async def test_phone_forward_302_from_a_group_member_is_on_behalf_of_the_device_owner(
+    pbx: Pbx,
+) -> None:
+    """In a ringall group no single user is being called: the forwarding device's
+    owner (autocom-site-devices) is the user the forward is placed for."""
+    await pbx.only_local_hooks()
+    await pbx.add_dialplan(
+        """
+[autocom-local-outgoing]
+exten => s,1,Set(TEST_OUTGOING=${ARG4}|${ARG5})
+ same => n,Return()
+"""
+    )
+    port = free_udp_port()
+    await pbx.add_endpoint(
+        SipEndpoint(
+            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
+        )
+    )
+    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "Local/{device}@autocom-test-device-sink"})
+    # bernard-desk is dialed as a SIP phone, the other members ring their sinks unanswered
+    await pbx.add_dialplan(
+        """
+[autocom-test-device-sink]
+exten => bernard-desk,1,Dial(PJSIP/bernard-desk)
+"""
+    )
+    for device in ("martin-desk", "martin-soft", "petit-desk", "petit-soft"):
+        await pbx.driver.sink(device, "noanswer")
+    phone = await pbx.sipp().start(MOVED, port=port, variables={"target": "00388000000"})
+    result = await pbx.driver.call("2900", "personnel", caller="2004")
+    await phone.wait()
+    assert phone.ok, phone.explain()
+    assert result.dialed == ["0388000000"]
+    assert result.values("TEST_OUTGOING") == ["forward|2002"]
+    assert result.values("AUTOCOM_FORWARDER_DEVICE")[-1] == "bernard-desk"
