@@ -17,7 +17,6 @@ Latin-1 caller name) survive a round trip through ``format_command`` unchanged.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -202,16 +201,20 @@ class EnvironmentParser:
             if longest > self.max_line:
                 raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
         text = block.decode(_ENCODING, _ERRORS)
-        pairs = _ENV_LINE.findall(text)
         lines = text.count("\n") + 1
         if lines > self.max_lines:
             raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
-        if len(pairs) != lines:
+        # Every line is "agi_<key>: <value>" (the key ends at the first ": ").
+        pieces = text[4:].split("\nagi_") if text[:4] == "agi_" else ()
+        try:
+            if len(pieces) != lines:
+                raise ValueError
+            raw = dict([piece.split(": ", 1) for piece in pieces])
+        except ValueError:
             for line in text.split("\n"):
-                if not _ENV_LINE.fullmatch(line):
-                    raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}")
-            raise AgiProtocolError("environment block: unparsable line")  # pragma: no cover
-        raw = dict(pairs)
+                if line[:4] != "agi_" or ": " not in line:
+                    raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}") from None
+            raise AgiProtocolError("unparsable environment block") from None  # pragma: no cover
         return AgiEnvironment.from_raw(raw, copy=False)
 
     def _check_partial(self, buf: bytes | bytearray, old: int, data: bytes) -> None:
@@ -234,12 +237,8 @@ class EnvironmentParser:
             for line in bytes(buf[first:last]).split(b"\n"):
                 if len(line) > self.max_line:
                     raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
-                if line[:4] != b"agi_" or b":" not in line:
+                if line[:4] != b"agi_" or b": " not in line:
                     raise AgiProtocolError(f"not an AGI environment line: {_show(line)}")
-
-
-# one line of the block: agi_<key>: <value> (the key ends at the first ':')
-_ENV_LINE: Final = re.compile(r"^agi_([^:\n]*): ?(.*)$", re.MULTILINE)
 
 
 def _show(line: bytes, limit: int = 80) -> str:

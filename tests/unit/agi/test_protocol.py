@@ -40,7 +40,6 @@ def test_protocol_module_imports_no_io() -> None:
         "__future__",
         "collections",
         "dataclasses",
-        "re",
         "types",
         "typing",
         "urllib",

@@ -200,3 +200,23 @@ def test_quoting_round_trip_special_characters(chars: list[str]) -> None:
     value = "".join(chars)
     line = format_command("SET VARIABLE", "X", value, "")
     assert asterisk_parse_args(line[:-1].decode()) == ["SET", "VARIABLE", "X", value, ""]
+
+
+_key = st.text("abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=12)
+_env_value = st.text(st.characters(codec="utf-8", exclude_characters="\n"), max_size=30)
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(_key, _env_value), min_size=1, max_size=30), st.integers(1, 50))
+def test_environment_any_valid_block(pairs: list[tuple[str, str]], step: int) -> None:
+    block = "".join(f"agi_{k}: {v}\n" for k, v in pairs).encode() + b"\n"
+    whole = EnvironmentParser().feed(block)
+    assert whole is not None
+    assert dict(whole.raw) == dict(pairs)  # values raw, ': ' and all; last one wins
+    parser = EnvironmentParser()
+    chunked = None
+    for i in range(0, len(block), step):
+        chunked = parser.feed(block[i : i + step])
+        if chunked is not None:
+            break
+    assert chunked == whole
