@@ -13,7 +13,9 @@
   ``async with pbx.autocom(config) as server`` (the real autocom server in this
   test's loop, AUTOCOM_AGI pointed at it, the site of its config rendered),
   ``async with pbx.agi(handler, script="test")`` (a bare FastAGI server with one
-  route, for protocol tests).
+  route, for protocol tests), ``await pbx.reload_autocom(server)`` (after editing
+  the config files), ``pbx.sipp()`` (SIPp phones, tests/e2e/sipp.py),
+  ``await pbx.add_endpoint(SipEndpoint(...))``, ``await pbx.only_local_hooks()``.
 - ``autocom_config``: a copy of examples/ in a temporary folder (a ``ConfigDir``)
   to edit before starting autocom.
 
@@ -232,6 +234,14 @@ class Pbx:
                 yield server
             finally:
                 await self.set_globals({"AUTOCOM_AGI": TEST_GLOBALS["AUTOCOM_AGI"]})
+
+    async def reload_autocom(self, server: Any) -> None:
+        """After editing the config files: reload autocom (raise if the new config is
+        refused) and re-render the site into Asterisk, as an admin's reload does."""
+        holder = server.ctx.config
+        if not await _to_thread(holder.reload):
+            raise AssertionError(f"autocom refused the new config: {holder.last_error}")
+        await self._reconfigure(site_dialplan=render_dialplan(holder.current.site))
 
     async def restore(self) -> None:
         if self._endpoints_changed:

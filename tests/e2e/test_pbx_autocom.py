@@ -45,3 +45,28 @@ async def test_autocom_stopping_mid_session_falls_back_to_the_safe_path(
     result = await pbx.driver.call("2002", "personnel", caller="2001")
     assert set(result.agistatus) == {"FAILURE"}
     assert result.rang == ["bernard-desk"]
+
+
+async def test_site_change_reloaded_into_autocom_and_asterisk(
+    pbx: Pbx, autocom_config: ConfigDir
+) -> None:
+    site = autocom_config.folder / "site.yaml"
+    async with pbx.autocom(autocom_config.path) as server:
+        before = await pbx.driver.call("2002", "personnel", caller="2001")
+        site.write_text(
+            site.read_text().replace(
+                "devices: [bernard-desk]", "devices: [bernard-desk, bernard-dect]"
+            )
+        )
+        await pbx.reload_autocom(server)
+        after = await pbx.driver.call("2002", "personnel", caller="2001")
+        # a broken site is refused: the last good config keeps serving
+        site.write_text(
+            site.read_text() + '  - {extension: "2002", name: Twin, context: personnel}\n'
+        )
+        with pytest.raises(AssertionError, match="extension 2002 is used twice"):
+            await pbx.reload_autocom(server)
+        again = await pbx.driver.call("2002", "personnel", caller="2001")
+    assert before.rang == ["bernard-desk"]
+    assert sorted(after.rang) == ["bernard-dect", "bernard-desk"]
+    assert sorted(again.rang) == ["bernard-dect", "bernard-desk"]
