@@ -39,7 +39,7 @@ from autocom.agi.errors import (
 )
 from autocom.agi.protocol import AgiEnvironment, EnvironmentParser
 from autocom.agi.router import AgiRouter
-from autocom.agi.session import AgiSession
+from autocom.agi.session import AgiSession, WriterLike
 
 __all__ = ["FastAgiServer", "SessionReport", "new_event_loop"]
 
@@ -183,8 +183,11 @@ class FastAgiServer:
     def _spawn(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> AgiSession:
         """The environment is complete: attach a session (push mode), run the handler."""
         assert self._loop is not None
+        # The session writes straight to the transport; it checks for EOF (from
+        # connection_lost) before each command, so it never writes to a closed one.
+        writer: WriterLike = conn._transport or conn
         session = AgiSession(
-            None, conn, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
+            None, writer, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
         )
         task = self._loop.create_task(self._serve(conn, env, session))
         conn.task = task  # set before the task's first step: _serve discards it at the end
@@ -244,6 +247,10 @@ class FastAgiServer:
         self, conn: _Connection, env: AgiEnvironment, session: AgiSession, outcome: str
     ) -> None:
         assert self._loop is not None
+        if self.on_session_end is None and not session_log.isEnabledFor(
+            logging.INFO if outcome in ("ok", "hangup") else logging.WARNING
+        ):
+            return  # nobody reads the report: do not build it
         self._report(
             SessionReport(
                 env.script,
@@ -382,6 +389,10 @@ class _Connection(asyncio.Protocol):
         if self._closed:
             return
         self._closed = True
+        session = self._session
+        if session is not None:  # a command sent after this raises AgiConnectionClosed
+            self._session = None
+            session.eof_received()
         self._server.active_sessions -= 1
         transport = self._transport
         if transport is not None and not transport.is_closing():

@@ -160,6 +160,14 @@ class AgiSession:
             return
         try:
             events = self._parser.feed(data)
+            if len(events) == 1 and not self._replies:  # the common case: one reply
+                event = events[0]
+                if isinstance(event, Reply) and event.code != 100:
+                    self._replies.append(event)
+                    waiter = self._waiter
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(None)
+                    return
         except AgiProtocolError as exc:
             self._broken = exc
             self._wake()
@@ -200,6 +208,8 @@ class AgiSession:
         try:
             if self._broken is not None:
                 raise self._broken
+            if self._eof and not self._replies:
+                raise self._closed_error(verb)
             self._writer.write(line)
             self.commands_sent += 1
             wait_s = self.reply_timeout if reply_timeout is None else reply_timeout
@@ -263,6 +273,12 @@ class AgiSession:
         raise AgiCommandError(
             f"{verb}: {code} {reply.data or reply.result or ''}".rstrip(), code=code, command=verb
         )
+
+    def _closed_error(self, verb: str) -> AgiConnectionClosed:
+        where = "in the middle of the reply" if self._parser.mid_reply else "before replying"
+        closed = AgiConnectionClosed(f"{verb}: Asterisk closed the connection {where}")
+        self._broken = closed
+        return closed
 
     async def _wait_turn(self) -> None:
         """Wait until the command in flight (and those queued before us) are done."""
