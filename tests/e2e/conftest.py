@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -285,9 +286,31 @@ class ConfigDir:
         target.write_text(text)
         return target
 
+    def point_ari(self, ari: AriAccess) -> None:
+        """Point autocom.yaml's ari: section at the test Asterisk's ARI."""
+        text = self.path.read_text()
+        new, count = re.subn(
+            r"(?m)^ari:(.*)\n((?:[ \t]+.*\n|\s*\n)*)",
+            lambda m: (
+                f"ari:{m.group(1)}\n  url: http://{ari.host}:{ari.port}\n"
+                f"  user: {ari.user}\n  password: {ari.password}\n"
+            ),
+            text,
+            count=1,
+        )
+        if count == 0:
+            new = text + (
+                f"\nari:\n  url: http://{ari.host}:{ari.port}\n  user: {ari.user}\n"
+                f"  password: {ari.password}\n"
+            )
+        self.path.write_text(new)
+
 
 @pytest.fixture
-def autocom_config(tmp_path: Path) -> ConfigDir:
+def autocom_config(tmp_path: Path, ari: AriAccess) -> ConfigDir:
+    """examples/ copied to a temporary folder, its ari: section pointed at the test ARI."""
     folder = tmp_path / "config"
-    shutil.copytree(EXAMPLES, folder)
-    return ConfigDir(folder)
+    shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("var"))
+    config = ConfigDir(folder)
+    config.point_ari(ari)
+    return config

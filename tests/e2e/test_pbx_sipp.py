@@ -3,6 +3,8 @@ and a phone answering 302 Moved Temporarily (a forward set on the phone)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.e2e.asterisk import SipEndpoint
@@ -157,3 +159,43 @@ exten => bernard-desk,1,Dial(PJSIP/bernard-desk)
     assert result.dialed == ["0388000000"]
     assert result.values("TEST_OUTGOING") == ["forward|2002"]
     assert result.values("AUTOCOM_FORWARDER_DEVICE")[-1] == "bernard-desk"
+
+
+async def test_hostile_caller_name_stays_data_through_every_hook(
+    pbx: Pbx, autocom_config: ConfigDir
+) -> None:
+    """A SIP display name that would run SHELL if anything expanded it goes through
+    the whole dialplan (every feature's hooks, autocom running) as plain data."""
+    marker = f"/tmp/autocom-pwned-{os.getpid()}"
+    outside = pbx.asterisk.outside(marker)
+    outside.unlink(missing_ok=True)
+    name = f'Evil\\" ${{SHELL(touch {marker})}},x&y'
+    # an endpoint without a callerid= of its own: the phone's display name is used
+    await pbx.add_endpoint(SipEndpoint("phone-evil", context="personnel"))
+    sipp = pbx.sipp()
+    reg = await sipp.run(REGISTER, service="phone-evil", user="phone-evil", password="secret")
+    assert reg.ok, reg.explain()
+    async with pbx.autocom(autocom_config.path):
+        mark = pbx.driver.mark()
+        run = await sipp.start(
+            CALL,
+            service="2002",
+            user="phone-evil",
+            password="secret",
+            port=reg.port,
+            variables={"caller_name": name},
+        )
+        call = await pbx.driver.call_from("PJSIP/phone-evil-", mark)
+        result = await call.finished(20)
+        await run.wait()
+    assert run.ok, run.explain()
+    assert result.rang == ["bernard-desk"]
+    received = [
+        e.get("CallerIDName", "")
+        for e in result.events
+        if e.get("Event") == "Newchannel" and e.get("Channel", "").startswith("PJSIP/phone-evil-")
+    ]
+    assert received and f"SHELL(touch {marker})" in received[0]  # the name did arrive
+    assert f"SHELL(touch {marker})" in result.sink_caller("bernard-desk")[1]  # and rang on
+    assert set(result.agistatus) == {"SUCCESS"}  # and went through autocom's hooks
+    assert not outside.exists()  # but nothing expanded it
