@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from agi_load import new_loop, run_load  # noqa: E402
-from agi_servers import KINDS  # noqa: E402
+from agi_servers import EXTRA_KINDS, KINDS  # noqa: E402
 
 
 def start_server(kind: str, core: int) -> tuple[subprocess.Popen[str], int]:
@@ -86,11 +86,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs per server (median kept)")
     parser.add_argument("--server-core", type=int, default=1)
     parser.add_argument("--load-core", type=int, default=0)
-    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help=f"comma-separated, among {', '.join(KINDS + EXTRA_KINDS)}",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.load_core})
     kinds = args.kinds.split(",")
+    unknown = set(kinds) - set(KINDS + EXTRA_KINDS)
+    if unknown:
+        parser.error(f"unknown server kinds: {', '.join(sorted(unknown))}")
 
     per_kind: dict[str, list[dict[str, object]]] = {k: [] for k in kinds}
     for _ in range(args.rounds):  # interleave kinds so machine noise hits them alike

@@ -16,19 +16,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 KINDS = ("autocom", "autocom-asyncio", "bare-uvloop", "bare-streams", "panoramisk")
+EXTRA_KINDS = ("autocom-logged",)  # autocom with its JSON log line and a report callback
 
 
 # ---------------------------------------------------------------- autocom
 
 
-async def serve_autocom(port: int, stop: asyncio.Event) -> None:
+async def serve_autocom_logged(port: int, stop: asyncio.Event) -> None:
+    """As in production: the JSON line per session logged, a callback per report."""
+    import logging
+
+    handler = logging.FileHandler(os.devnull)
+    logging.getLogger("autocom.agi.session").addHandler(handler)
+    logging.getLogger("autocom.agi.session").setLevel(logging.INFO)
+    await serve_autocom(port, stop, on_session_end=lambda report: None)
+
+
+async def serve_autocom(
+    port: int, stop: asyncio.Event, on_session_end: Callable[[Any], None] | None = None
+) -> None:
     from autocom.agi.router import AgiRoute, AgiRouter
     from autocom.agi.server import FastAgiServer
     from autocom.agi.session import AgiSession
@@ -38,7 +54,9 @@ async def serve_autocom(port: int, stop: asyncio.Event) -> None:
         await session.set_variable("AUTOCOM_RIGHTS", "allow" if caller else "deny")
         await session.set_variable("AUTOCOM_CLASS", "national")
 
-    server = FastAgiServer(AgiRouter([AgiRoute("rights", rights)]), port=port)
+    server = FastAgiServer(
+        AgiRouter([AgiRoute("rights", rights)]), port=port, on_session_end=on_session_end
+    )
     await server.start()
     announce(server.port)
     await stop.wait()
@@ -155,7 +173,7 @@ def announce(port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("kind", choices=KINDS + EXTRA_KINDS)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
 
@@ -167,6 +185,7 @@ def main() -> None:
         serve = {
             "autocom": serve_autocom,
             "autocom-asyncio": serve_autocom,
+            "autocom-logged": serve_autocom_logged,
             "bare-uvloop": serve_bare_protocol,
             "bare-streams": serve_bare_streams,
             "panoramisk": serve_panoramisk,
@@ -176,7 +195,7 @@ def main() -> None:
     from autocom.agi.server import new_event_loop
 
     loop: asyncio.AbstractEventLoop
-    if args.kind == "autocom":
+    if args.kind in ("autocom", "autocom-logged"):
         loop = new_event_loop()  # what autocom picks: uvloop when installed
     elif args.kind == "bare-uvloop":
         import uvloop
