@@ -218,14 +218,7 @@ class AgiSession:
                 if self._broken is not None:
                     raise self._broken
                 if self._eof:
-                    where = (
-                        "in the middle of the reply"
-                        if self._parser.mid_reply
-                        else "before replying"
-                    )
-                    closed = AgiConnectionClosed(f"{verb}: Asterisk closed the connection {where}")
-                    self._broken = closed
-                    raise closed
+                    raise self._closed_error(verb)
                 try:
                     if self._reader is None:
                         deadlines = self._deadlines
@@ -257,6 +250,10 @@ class AgiSession:
                     exc = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
                     self._broken = exc
                     raise exc from None
+                except asyncio.CancelledError:
+                    # Its reply may still come: it must never answer a later command.
+                    self._broken = AgiError(f"{verb}: cancelled while waiting for its reply")
+                    raise
             reply = replies.popleft()
         finally:
             self._release()

@@ -13,6 +13,7 @@ from autocom.agi.errors import (
     AgiArgumentError,
     AgiCommandError,
     AgiConnectionClosed,
+    AgiError,
     AgiHangup,
     AgiProtocolError,
     AgiTimeout,
@@ -538,3 +539,16 @@ async def test_push_mode_with_deadlines() -> None:
     with pytest.raises(AgiProtocolError, match="nobody asked for"):
         await session3.noop()
     deadlines.close()
+
+
+async def test_cancelled_mid_command_session_unusable() -> None:
+    session, peer = make([SILENT, b"200 result=0\n"])
+    task = asyncio.create_task(session.get_variable("X"))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    peer.push(b"200 result=1 (late)\n")  # the cancelled command's reply, late
+    with pytest.raises(AgiError, match="cancelled"):
+        await session.noop()
+    assert peer.sent == [b'GET VARIABLE "X"\n']
