@@ -118,8 +118,7 @@ async def running(
                 settings.http.port if http_port is None else http_port,
             )
             await site.start()
-            sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
-            bound_http = sockets[0].getsockname()[1] if sockets else None
+            bound_http = int(runner.addresses[0][1]) if runner.addresses else None
 
         if watch:
             watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")

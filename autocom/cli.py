@@ -113,10 +113,13 @@ def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
         except ValueError as exc:
             print(f"--now: {exc}", file=sys.stderr)
             return 2
+    from autocom.agi.server import new_event_loop
     from autocom.app import serve
 
     try:
-        asyncio.run(serve(cli.config_path, cli.features, clock=clock))
+        # uvloop when installed: about half the CPU per FastAGI session (bench/agi_compare.py)
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(serve(cli.config_path, cli.features, clock=clock))
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
