@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from autocom.config.errors import ConfigError
 from autocom.context import CliContext
 from autocom.feature import Commands, Feature
 from autocom.loader import load_config
+from autocom.logs import setup_logging
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "autocom.yaml"
 
@@ -101,10 +101,7 @@ def cmd_dialplan(args: argparse.Namespace, cli: CliContext) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    setup_logging(args.verbose)
     config = cli.load()
     clock = Clock(config.settings.timezone)
     if args.now:
