@@ -23,9 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from autocom.site.patterns import parse_pattern
+
 ALPHABET = "0123456789*#"
+_DIALABLE = frozenset(ALPHABET)
+_PATTERN_CHARS = frozenset(ALPHABET + "XZN[]-.!")
 WILDCARD_SIZE = 1000  # a position covered only by a trailing wildcard
-_NAMED = {"X": "0123456789", "Z": "123456789", "N": "23456789"}
 _TAIL_RANK = {"": 0, ".": 1, "!": 2}
 
 
@@ -51,37 +54,19 @@ class Pattern:
                 )
             sets = tuple(frozenset(c) for c in text)
             return cls._make(text, sets, "!")
-        body = text[1:]
-        sets_list: list[frozenset[str]] = []
-        tail = ""
-        i = 0
-        while i < len(body):
-            c = body[i]
-            if c in ".!":
-                if i != len(body) - 1:
-                    raise ValueError(
-                        f"pattern {text!r}: {c!r} is only allowed at the end of a pattern"
-                    )
-                tail = c
-            elif c.upper() in _NAMED:
-                sets_list.append(frozenset(_NAMED[c.upper()]))
-            elif c in ALPHABET:
-                sets_list.append(frozenset(c))
-            elif c == "[":
-                end = body.find("]", i)
-                if end < 0:
-                    raise ValueError(f"pattern {text!r}: '[' without ']'")
-                sets_list.append(_char_class(text, body[i + 1 : end]))
-                i = end
-            else:
-                raise ValueError(
-                    f"pattern {text!r}: {c!r} is not allowed "
-                    "(use digits, * #, X Z N, [1-5], and . or ! at the end)"
-                )
-            i += 1
-        if not sets_list:
+        bad = [c for c in text[1:] if c.upper() not in _PATTERN_CHARS]
+        if bad:
+            raise ValueError(
+                f"pattern {text!r}: {bad[0]!r} is not allowed "
+                "(use digits, * #, X Z N, [1-5], and . or ! at the end)"
+            )
+        parsed = parse_pattern(text)  # the one Asterisk pattern parser (autocom.site)
+        if not parsed.positions:
             raise ValueError(f"pattern {text!r}: write at least one digit or set after '_'")
-        return cls._make(text, tuple(sets_list), tail)
+        for chars in parsed.positions:
+            if not chars <= _DIALABLE:
+                raise ValueError(f"pattern {text!r}: a set may hold only digits, * and #")
+        return cls._make(text, parsed.positions, parsed.tail)
 
     @classmethod
     def _make(cls, text: str, sets: tuple[frozenset[str], ...], tail: str) -> Pattern:
@@ -107,24 +92,3 @@ class Pattern:
 
     def __str__(self) -> str:
         return self.text
-
-
-def _char_class(text: str, inner: str) -> frozenset[str]:
-    if not inner:
-        raise ValueError(f"pattern {text!r}: empty set '[]'")
-    chars: set[str] = set()
-    i = 0
-    while i < len(inner):
-        c = inner[i]
-        if i + 2 < len(inner) and inner[i + 1] == "-":
-            lo, hi = c, inner[i + 2]
-            if not (lo.isdigit() and hi.isdigit() and lo <= hi):
-                raise ValueError(f"pattern {text!r}: range {lo}-{hi} must be digits, low first")
-            chars.update(str(d) for d in range(int(lo), int(hi) + 1))
-            i += 3
-            continue
-        if c not in ALPHABET:
-            raise ValueError(f"pattern {text!r}: {c!r} is not allowed inside [...]")
-        chars.add(c)
-        i += 1
-    return frozenset(chars)
