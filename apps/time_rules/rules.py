@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -37,6 +37,7 @@ from apps.time_rules.slots import (
     parse_weekdays,
 )
 from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, validate
+from autocom.config.settings import known_timezone
 from autocom.config.yaml_source import Document
 from autocom.site.model import NumberRange, Site
 
@@ -206,15 +207,7 @@ class RightsFile(RuleModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}: write an IANA name such as Europe/Paris"
-            ) from None
-        return value
+        return None if value is None else known_timezone(value)
 
     @field_validator("line_prefix")
     @classmethod

@@ -10,6 +10,17 @@ from pydantic import Field, field_validator
 from autocom.config.model import RuleModel
 
 
+def known_timezone(value: str) -> str:
+    """The zone name if the system knows it; a ValueError saying what to write otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}: write an IANA name such as Europe/Paris"
+        ) from None
+    return value
+
+
 class AgiSettings(RuleModel):
     host: str = "127.0.0.1"
     port: int = Field(default=4573, ge=0, le=65535)  # 0 picks a free port (tests)
@@ -65,10 +76,4 @@ class Settings(RuleModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}: write an IANA name such as Europe/Paris"
-            ) from None
-        return value
+        return known_timezone(value)
