@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apps.ivr import engine
-from apps.ivr.hooks import CallFacts, IvrApp, active_slots, site_finder
+from apps.ivr.finder import Finder, directory_finder, site_finder
+from apps.ivr.hooks import CallFacts, IvrApp, active_slots
 from apps.ivr.rules import IvrRules
 from autocom.ari.client import AriClient, AriEventLink
 from autocom.config import ConfigIssue, load_yaml, validate
@@ -92,7 +93,17 @@ class IvrFeature(Feature):
         rules: IvrRules = config.rules.get("ivr") or IvrRules()
         now = self._ctx.clock.now()
         slots = active_slots(config.rules.get("time_rules"), engine.slots_used(rules), now)
-        return CallFacts(rules, slots, site_finder(config.site.users))
+        return CallFacts(rules, slots, self._finder(config))
+
+    def _finder(self, config: Config) -> Finder:
+        """Dial by name: the directory feature when loaded, else the site's users."""
+        from apps.directory import DirectoryFeature
+
+        assert self._ctx is not None
+        directory = self._ctx.features.get("directory")
+        if not isinstance(directory, DirectoryFeature) or config.rules.get("directory") is None:
+            return site_finder(config.site.users)
+        return directory_finder(lambda: directory.service_for(config), config.site.users)
 
     async def start(self, ctx: AppContext) -> None:
         self._ctx = ctx

@@ -49,12 +49,16 @@ class Timeout:
 @dataclass(frozen=True)
 class Match:
     name: str  # as said to the caller (spelled)
-    extension: str
+    extension: str  # what is dialed: an internal extension, or an external number
+    external: bool = False  # True: an outside number (offered only if the rule allows it)
 
 
 @dataclass(frozen=True)
 class Found:
+    """The matches the adapter found for a Lookup (directory, or site users as fallback)."""
+
     matches: tuple[Match, ...]
+    origin: str = ""  # where they come from, for the trace: 'directory', 'site users (...)'
 
 
 Event = Digit | PromptDone | Timeout | Found
@@ -85,6 +89,7 @@ class StartTimer:
 class Lookup:
     keys: str  # keypad digits of the name's first letters
     limit: int
+    external: bool = False  # entries with only an outside number may be offered
 
 
 @dataclass(frozen=True)
@@ -293,11 +298,21 @@ class _Builder:
         self.invalidate_timer()
         self.state = replace(self.state, phase="dir_lookup")
         self.reason = f"dial by name: look up {self.state.keys}"
-        self.actions.append(Lookup(self.state.keys, directory.max_matches))
+        self.actions.append(Lookup(self.state.keys, directory.max_matches, directory.external))
 
-    def offer(self, matches: tuple[Match, ...]) -> None:
+    def offer(self, found: Found) -> None:
         directory = self.state.directory
         assert directory is not None
+        if found.origin:
+            self.trace.append(f"dial by name: matches from {found.origin}")
+        matches = found.matches
+        if not directory.external:
+            outside = [m for m in matches if m.external]
+            if outside:
+                self.trace.append(
+                    _where(directory, f"external: no; {len(outside)} outside number(s) not offered")
+                )
+                matches = tuple(m for m in matches if not m.external)
         if not matches:
             self.fail(f"no name matches keys {self.state.keys}", wrong_key=False)
             return
@@ -382,7 +397,7 @@ def step(rules: IvrRules, state: IvrState, event: Event) -> Step:
     if isinstance(event, Found):
         if phase != "dir_lookup":
             return Step(state, (), "stale lookup")
-        b.offer(event.matches)
+        b.offer(event)
         return b.done()
     # a key
     digit = event.digit

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from apps.ivr import engine
-from apps.ivr.names import find_users
+from apps.ivr.finder import Finder
 from apps.ivr.rules import IvrRules
 from autocom.ari import events as ev
 from autocom.ari.client import AriClient
@@ -49,7 +49,7 @@ class CallFacts:
 
     rules: IvrRules
     active_slots: frozenset[str]
-    find: Callable[[str, int], tuple[engine.Match, ...]]
+    find: Finder  # dial by name: (keys, limit, external) -> Found, never raises, bounded
 
 
 class IvrCall:
@@ -63,6 +63,7 @@ class IvrCall:
         self.inbox: asyncio.Queue[CallInput] = asyncio.Queue()
         self.state: engine.IvrState | None = None
         self.timer: asyncio.TimerHandle | None = None
+        self.lookup: asyncio.Task[None] | None = None
         self.history: list[str] = []  # reasons, for logs and tests
         self.task = asyncio.get_running_loop().create_task(
             self._run(channel), name=f"ivr-{channel.id}"
@@ -99,6 +100,8 @@ class IvrCall:
                 await ari.continue_in_dialplan(self.channel_id, FALLBACK_CONTEXT, "s", 1)
         finally:
             self._cancel_timer()
+            if self.lookup is not None:
+                self.lookup.cancel()
             self.app.forget(self)
 
     def _log(self, step: engine.Step) -> None:
@@ -134,7 +137,8 @@ class IvrCall:
                     action.seconds, self.feed, engine.Timeout(action.token)
                 )
             elif isinstance(action, engine.Lookup):
-                self.feed(engine.Found(self.facts.find(action.keys, action.limit)))
+                # in its own task: a hang-up is still seen while the directory answers
+                self.lookup = asyncio.get_running_loop().create_task(self._find(action))
             elif isinstance(action, engine.Route):
                 self._cancel_timer()
                 await ari.set_variable(self.channel_id, "AUTOCOM_IVR_TARGET", action.target)
@@ -143,6 +147,14 @@ class IvrCall:
             elif isinstance(action, engine.Hangup):
                 self._cancel_timer()
                 await ari.hangup(self.channel_id)
+
+    async def _find(self, action: engine.Lookup) -> None:
+        try:
+            found = await self.facts.find(action.keys, action.limit, action.external)
+        except Exception as exc:  # a bug in a finder: say "no match" rather than silence
+            log.exception("IVR call %s: dial by name lookup failed", self.channel_id)
+            found = engine.Found((), f"lookup failed: {type(exc).__name__}")
+        self.feed(found)
 
     async def _stop(self, playback_id: str) -> None:
         """Stop a playback (barge-in). Until it stops, every other channel command
@@ -242,10 +254,3 @@ def active_slots(time_rules: Any, names: set[str], when: datetime) -> frozenset[
     from apps.time_rules.slots import slot_is_active
 
     return frozenset(n for n in names if slot_is_active(time_rules, n, when))
-
-
-def site_finder(users: Any) -> Callable[[str, int], tuple[engine.Match, ...]]:
-    def find(keys: str, limit: int) -> tuple[engine.Match, ...]:
-        return find_users(users, keys, limit)
-
-    return find

@@ -67,6 +67,9 @@ class Directory(RuleModel):
     min_letters: int = Field(default=3, ge=1, le=10)  # search once this many keys are in
     max_matches: int = Field(default=5, ge=1, le=9)  # offered as keys 1..max_matches
     timeout: int = Field(default=6, ge=1, le=60)  # seconds for the next key
+    # Offer entries that have no internal extension but an outside number (dialed
+    # in the IVR's context, so through its call rights): off by default.
+    external: bool = False
 
     @field_validator("prompt", "no_match", "pick", mode="before")
     @classmethod
