@@ -86,13 +86,7 @@ class AgiEnvironment:
         ``copy=False``: ``raw`` is a dict nobody else holds (the parser's): kept as is.
         """
         get = raw.get
-        network_script = get("network_script")
-        if network_script is None:
-            # Not a FastAGI block (or no script in the URL): take the request's path.
-            request = get("request", "")
-            _, sep, path = request.partition("://")
-            network_script = path.partition("/")[2] if sep else request
-        script, _, query_string = network_script.partition("?")
+        script, _, query_string = _network_script(raw).partition("?")
         values: dict[str, object] = {name: get(name, "") for name in _PLAIN_FIELDS}
         values["script"] = script
         values["query"] = (
@@ -144,6 +138,21 @@ _PLAIN_FIELDS: Final = (
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 
 
+def _network_script(raw: Mapping[str, str]) -> str:
+    network_script = raw.get("network_script")
+    if network_script is None:
+        # Not a FastAGI block (or no script in the URL): take the request's path.
+        request = raw.get("request", "")
+        _, sep, path = request.partition("://")
+        network_script = path.partition("/")[2] if sep else request
+    return network_script
+
+
+def script_of(raw: Mapping[str, str]) -> str:
+    """``AgiEnvironment.from_raw(raw).script`` without building the environment."""
+    return _network_script(raw).partition("?")[0]
+
+
 class EnvironmentParser:
     """Feed bytes; ``feed`` returns the ``AgiEnvironment`` once the blank line came.
 
@@ -170,6 +179,12 @@ class EnvironmentParser:
         return bool(self._buf) or self._done
 
     def feed(self, data: bytes) -> AgiEnvironment | None:
+        raw = self.feed_raw(data)
+        return None if raw is None else AgiEnvironment.from_raw(raw, copy=False)
+
+    def feed_raw(self, data: bytes) -> dict[str, str] | None:
+        """As ``feed``, but returns the checked ``key -> value`` lines (keys without
+        ``agi_``), for ``AgiEnvironment.from_raw(raw, copy=False)`` when it is needed."""
         if self._done:
             raise RuntimeError("EnvironmentParser: the environment is already complete")
         old = len(self._buf)
@@ -215,7 +230,7 @@ class EnvironmentParser:
                 if line[:4] != "agi_" or ": " not in line:
                     raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}") from None
             raise AgiProtocolError("unparsable environment block") from None  # pragma: no cover
-        return AgiEnvironment.from_raw(raw, copy=False)
+        return raw
 
     def _check_partial(self, buf: bytes | bytearray, old: int, data: bytes) -> None:
         """Bounds and early garbage detection on an incomplete block."""
