@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import queue
@@ -93,7 +94,7 @@ class LdapSettings:
     password: str = ""
     filter: str = "(objectClass=inetOrgPerson)"
     attributes: AttributeMap = AttributeMap()
-    pool_size: int = 4
+    pool_size: int = 8
     connect_timeout: float = 2.0
     timeout: float = 3.0  # receive timeout and server time limit of one operation
     page_size: int = 100
@@ -134,6 +135,8 @@ class LdapSource:
         self._closed = False
         self._lock = threading.Lock()
         self._all_connections: set[ldap3.Connection] = set()
+        self._in_flight: dict[tuple[Query, int], asyncio.Future[SourceResult]] = {}
+        self.coalesced = 0  # searches answered by one already in flight
         # ldap3 sleeps POOLING_LOOP_TIMEOUT (10 s) after each failed cycle of the
         # server pool, even the last one: a caller would wait 10 s to learn that
         # every server is down.  Our own retry_after does the waiting instead.
@@ -319,6 +322,30 @@ class LdapSource:
         )
 
     async def search(self, query: Query, want: int) -> SourceResult:
+        """The first ``want`` entries matching; identical searches in flight share one.
+
+        Fifty phones keying the same prefix at once cause one LDAP search
+        (single flight): the first caller starts it as a task, the others
+        await the same task.  A caller cancelled (a phone that gave up) does
+        not cancel the search the others wait for.
+        """
+        key = (query, want)
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._search(query, want))
+            self._in_flight[key] = task
+            task.add_done_callback(functools.partial(self._search_done, key))
+        else:
+            self.coalesced += 1
+        return await asyncio.shield(task)
+
+    def _search_done(self, key: tuple[Query, int], task: asyncio.Future[SourceResult]) -> None:
+        if self._in_flight.get(key) is task:
+            del self._in_flight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: a failure nobody awaited is not logged as lost
+
+    async def _search(self, query: Query, want: int) -> SourceResult:
         search_filter = self._filter(query)
         attributes = self.settings.attributes.all_attributes()
 
@@ -338,9 +365,12 @@ class LdapSource:
         s = self.settings
         found: list[Entry] = []
         cookie: bytes | None = None
-        # whole pages of page_size: slapd returns a superset (accents), so fewer
-        # entries than asked for may match; the loop stops as soon as enough did
-        page = s.page_size
+        # The first page asks for what the caller wants (and one more, to know
+        # whether there is more); slapd returns a superset (accents, keypad
+        # letters after the first ones), so when too few matched, the next
+        # pages are whole pages of page_size.  The loop stops as soon as
+        # enough matched.
+        page = min(s.page_size, want + 1)
         time_limit = max(1, int(s.timeout + 0.999))
         while True:
             _, result, response, _ = conn.search(
@@ -373,6 +403,7 @@ class LdapSource:
             cookie = _cookie(result)
             if not cookie:
                 return SourceResult(tuple(found), more=False)
+            page = s.page_size
 
     def _abandon(
         self, conn: ldap3.Connection, search_filter: str, result: Mapping[str, Any]

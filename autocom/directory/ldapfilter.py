@@ -14,7 +14,14 @@ from collections.abc import Iterable, Sequence
 from autocom.directory.text import ACCENTED, fold, keypad_letters
 
 _ESCAPES = {"\\": r"\5c", "*": r"\2a", "(": r"\28", ")": r"\29", "\x00": r"\00"}
-MAX_ALTERNATIVES = 64
+NOTHING = "(!(objectClass=*))"
+MAX_PREFIX_VARIANTS = 8  # accented spellings of the start of a word, per attribute
+MAX_KEYPAD_PREFIXES = 96  # letter prefixes of a keypad search, per attribute
+# A word inside a value is looked for as an 'any' component: slapd indexes those
+# from 4 characters (olcIndexSubstrAnyLen), a separator and 3 letters; shorter,
+# one branch would make slapd read every entry.
+WORD_INSIDE_MIN = 3
+INNER_SEPARATORS = (" ", "-", "'")  # the typographic apostrophe only in ``matches``
 
 
 def escape(value: str) -> str:
@@ -25,7 +32,7 @@ def escape(value: str) -> str:
 def any_of(parts: Iterable[str]) -> str:
     items = list(dict.fromkeys(parts))
     if not items:
-        return "(!(objectClass=*))"  # matches nothing
+        return NOTHING
     if len(items) == 1:
         return items[0]
     return "(|" + "".join(items) + ")"
@@ -39,17 +46,44 @@ def all_of(parts: Iterable[str]) -> str:
 
 
 def word_filter(attributes: Sequence[str], word: str) -> str:
-    """Entries where some attribute contains ``word`` (accents folded, as a superset).
+    """Entries where some attribute has a word starting with ``word`` (a superset).
 
-    The folded word is cut at letters that may carry an accent on the server;
-    the pieces left become ordered substring components: 'lefevre' ->
-    (sn=*l*f*vr*), which matches 'Lefèvre'.  A word made only of such letters
-    is looked for as typed, plus its accented spellings when few.
+    Every branch has an initial part that slapd's substring index answers:
+    the longest start of the folded word whose accented spellings stay within
+    MAX_PREFIX_VARIANTS, each spelt out ('lefevre' -> lef, lèf, léf...); the
+    rest of the word follows as 'any' components cut at letters that may carry
+    an accent: (sn=lef*vr*).  A word inside the value (after a space, a hyphen
+    or an apostrophe: 'Le Gall', 'Ressources humaines') is looked for too when
+    the initial part has at least WORD_INSIDE_MIN letters (slapd indexes no
+    shorter 'any' component); a shorter word finds only values it starts.
     """
     folded = fold(word)
+    if not folded:
+        return NOTHING
+    prefixes, rest = _accent_prefixes(folded)
+    tail = "".join("*" + escape(piece) for piece in _pieces(rest))
+    branches = [f"{escape(p)}{tail}*" for p in prefixes]
+    if len(prefixes[0]) >= WORD_INSIDE_MIN:
+        branches += [f"*{sep}{escape(p)}{tail}*" for sep in INNER_SEPARATORS for p in prefixes]
+    return any_of(f"({attr}={value})" for attr in attributes for value in branches)
+
+
+def _accent_prefixes(folded: str) -> tuple[list[str], str]:
+    """The spellings of the longest start of ``folded`` with few accent variants, and the rest."""
+    out = [""]
+    for index, ch in enumerate(folded):
+        choices = ACCENTED.get(ch, ch)
+        if index > 0 and len(out) * len(choices) > MAX_PREFIX_VARIANTS:
+            return out, folded[index:]
+        out = [prefix + c for prefix in out for c in choices]
+    return out, ""
+
+
+def _pieces(rest: str) -> list[str]:
+    """``rest`` cut at letters that may carry an accent on the server."""
     pieces: list[str] = []
     current = ""
-    for ch in folded:
+    for ch in rest:
         if ch in ACCENTED:
             if current:
                 pieces.append(current)
@@ -58,42 +92,35 @@ def word_filter(attributes: Sequence[str], word: str) -> str:
             current += ch
     if current:
         pieces.append(current)
-    values: list[str] = []
-    if pieces:
-        values.append("*" + "*".join(escape(p) for p in pieces) + "*")
-    else:
-        for variant in _variants(folded):
-            values.append("*" + escape(variant) + "*")
-    return any_of(f"({attr}={value})" for attr in attributes for value in values)
+    return pieces
 
 
-def _variants(folded: str) -> list[str]:
-    out = [""]
-    for ch in folded:
-        choices = ACCENTED.get(ch, ch)
-        if len(out) * len(choices) > MAX_ALTERNATIVES:
-            return [folded]
-        out = [prefix + c for prefix in out for c in choices]
-    return out
+def keypad_prefixes(digits: str) -> list[str]:
+    """The letter prefixes (accents included) the first keypad digits may spell.
 
-
-def keypad_filter(attributes: Sequence[str], digits: str) -> str:
-    """Entries where some attribute starts with letters a keypad prefix may spell.
-
-    The first letter is an initial component, the next ones 'any' components
-    (names like O'Neil or Da Silva have non-letters between), as many digits as
-    keep the alternatives under MAX_ALTERNATIVES per attribute.
+    As many digits as keep the prefixes within MAX_KEYPAD_PREFIXES (two of any
+    digits, at least one); the caller checks the other digits on each entry.
     """
     prefixes = [""]
     for index, digit in enumerate(digits):
         letters = keypad_letters(digit)
         if not letters:
-            return "(!(objectClass=*))"  # 0, 1, * and # spell no letter
-        if index > 0 and len(prefixes) * len(letters) > MAX_ALTERNATIVES:
+            return []  # 0, 1, * and # spell no letter
+        if index > 0 and len(prefixes) * len(letters) > MAX_KEYPAD_PREFIXES:
             break
-        sep = "" if index == 0 else "*"
-        prefixes = [p + sep + escape(c) for p in prefixes for c in letters]
-    return any_of(f"({attr}={p}*)" for attr in attributes for p in prefixes)
+        prefixes = [p + c for p in prefixes for c in letters]
+    return prefixes
+
+
+def keypad_filter(attributes: Sequence[str], digits: str) -> str:
+    """Entries where some attribute starts with letters the first digits may spell.
+
+    Plain initial substrings, (sn=le*), which slapd's substring index answers;
+    a name whose first two characters are not both letters (O'Neil) is found
+    from the file and site sources only.
+    """
+    prefixes = keypad_prefixes(digits)
+    return any_of(f"({attr}={escape(p)}*)" for attr in attributes for p in prefixes)
 
 
 def number_filter(attributes: Sequence[str], spellings: Iterable[str]) -> str:

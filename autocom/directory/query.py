@@ -11,7 +11,7 @@ import re
 
 from autocom.directory.model import Entry, Query
 from autocom.directory.numbers import NumberPlan
-from autocom.directory.text import fold, keypad
+from autocom.directory.text import fold, keypad, starts_word
 
 MAX_TERM_LENGTH = 64
 MAX_WORDS = 4
@@ -37,6 +37,7 @@ def keypad_query(digits: str) -> Query:
 
 
 def matches(entry: Entry, query: Query, plan: NumberPlan) -> bool:
+    """Name terms: every word starts a word of the name, first name or department."""
     if query.kind == "all":
         return True
     if query.kind == "name":
@@ -45,7 +46,7 @@ def matches(entry: Entry, query: Query, plan: NumberPlan) -> bool:
             fold(entry.first_name),
             fold(entry.department),
         )
-        return all(any(word in field for field in haystack) for word in query.words)
+        return all(any(starts_word(f, word) for f in haystack) for word in query.words)
     if query.kind == "number":
         digits = query.digits
         for number in entry.numbers:

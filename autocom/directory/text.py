@@ -51,6 +51,20 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
+# what starts a word inside a name or department: 'Le Gall', 'Dupont-Moreau', "O'Neil"
+WORD_SEPARATORS = (" ", "-", "'", "\u2019")
+
+
+def starts_word(folded_field: str, folded_word: str) -> bool:
+    """True if a word of the field starts with ``folded_word`` (both folded).
+
+    'dup' and 'mor' start words of 'dupont-moreau'; 'pont' does not.
+    """
+    if folded_field.startswith(folded_word):
+        return True
+    return any(sep + folded_word in folded_field for sep in WORD_SEPARATORS)
+
+
 def keypad(text: str) -> str:
     """The digits that spell ``text`` on a phone keypad; non-letters are skipped."""
     return "".join(KEYPAD[c] for c in fold(text) if c in KEYPAD)

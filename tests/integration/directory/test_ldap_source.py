@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 import ldap3
 import pytest
 
 from autocom.directory import (
     Directory,
+    Entry,
     ExtensionDid,
     LdapSettings,
     LdapSource,
@@ -25,11 +27,12 @@ from autocom.directory import (
     keypad_query,
     parse_term,
 )
-from autocom.directory.text import fold
+from autocom.directory.text import fold, keypad, starts_word
 from tests.support.slapd import DEFAULT_PEOPLE, Slapd, free_port
 
 pytestmark = pytest.mark.integration
 
+T = TypeVar("T")
 PLAN = NumberPlan(line_prefix="0", extension_dids=(ExtensionDid("+33388", 6),))
 
 
@@ -120,7 +123,10 @@ async def test_filter_injection_finds_nothing(slapd: Slapd, source: LdapSource) 
         expected = {
             p.uid
             for p in slapd.people
-            if all(any(w in fold(f) for f in (p.sn, p.given_name, p.department)) for w in words)
+            if all(
+                any(starts_word(fold(f), w) for f in (p.sn, p.given_name, p.department))
+                for w in words
+            )
         }
         result = await source.search(parse_term(term), 5000)
         assert {e.id.split(",")[0][4:] for e in result.entries} == expected, term
@@ -212,5 +218,85 @@ async def test_pool_serves_concurrent_searches(slapd: Slapd) -> None:
         assert all(len(r.entries) == 5 for r in results)
         idle = src.status()["idle_connections"]
         assert isinstance(idle, int) and idle <= 4
+    finally:
+        await src.close()
+
+
+def _uids(entries: tuple[Entry, ...]) -> set[str]:
+    return {e.id.split(",")[0][4:] for e in entries}
+
+
+@pytest.mark.parametrize(
+    "term", ["lef", "lefevre", "elie", "eli", "noel jean", "humaines", "silva", "o'neil", "hel"]
+)
+async def test_selective_filters_find_what_matches_finds(
+    slapd: Slapd, source: LdapSource, term: str
+) -> None:
+    # slapd answers initial substrings (and words inside values from 3 letters):
+    # every person whose name, first name or department has a word starting
+    # with each word of the term, the same set the file source would give
+    words = parse_term(term).words
+    expected = {
+        p.uid
+        for p in slapd.people
+        if all(
+            any(starts_word(fold(f), w) for f in (p.sn, p.given_name, p.department)) for w in words
+        )
+    }
+    result = await source.search(parse_term(term), 5000)
+    assert _uids(result.entries) == expected and expected, term
+
+
+@pytest.mark.parametrize("digits", ["5333", "3543", "427", "24", "6635"])
+async def test_keypad_filter_finds_every_name_it_spells(
+    slapd: Slapd, source: LdapSource, digits: str
+) -> None:
+    # names whose first two characters are letters (O'Neil is found by the
+    # file and site sources only: documented)
+    def spelt(name: str) -> bool:
+        return keypad(name).startswith(digits) and name[:2].isalpha()
+
+    expected = {p.uid for p in slapd.people if spelt(p.sn) or spelt(p.given_name)}
+    result = await source.search(keypad_query(digits), 5000)
+    assert _uids(result.entries) == expected, digits
+
+
+async def test_identical_concurrent_searches_share_one_ldap_search(slapd: Slapd) -> None:
+    src = LdapSource(settings(slapd, pool_size=2), PLAN)
+    await src.start()
+    calls = 0
+    real_call = src._call
+
+    async def counting_call(work: Callable[[ldap3.Connection], T]) -> T:
+        nonlocal calls
+        calls += 1
+        return await real_call(work)
+
+    src._call = counting_call  # type: ignore[method-assign]
+    try:
+        query = parse_term("lefevre")
+        results = await asyncio.gather(*(src.search(query, 16) for _ in range(50)))
+        assert calls == 1 and src.coalesced == 49
+        assert all(r == results[0] for r in results) and len(results[0].entries) == 16
+        # a different page size or term is its own search; a finished one is not reused
+        await asyncio.gather(src.search(query, 8), src.search(parse_term("dupont"), 16))
+        await src.search(query, 16)
+        assert calls == 4
+    finally:
+        await src.close()
+
+
+async def test_a_cancelled_waiter_does_not_cancel_the_shared_search(slapd: Slapd) -> None:
+    src = LdapSource(settings(slapd), PLAN)
+    await src.start()
+    try:
+        query = parse_term("dupont")
+        first = asyncio.ensure_future(src.search(query, 16))
+        second = asyncio.ensure_future(src.search(query, 16))
+        await asyncio.sleep(0)
+        first.cancel()
+        result = await second
+        assert len(result.entries) == 16 and first.cancelled()
+        assert src.coalesced == 1
     finally:
         await src.close()

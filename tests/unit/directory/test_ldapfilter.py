@@ -28,29 +28,59 @@ def test_escaped_values_hold_no_filter_syntax(value: str) -> None:
     assert all(len(p) >= 2 and all(c in "0123456789abcdef" for c in p[:2]) for p in parts)
 
 
+def _assertions(f: str) -> list[str]:
+    """The (attr=value) items of an OR of simple assertions."""
+    inner = f[2:-1] if f.startswith("(|") else f
+    assert inner.startswith("(") and inner.endswith(")")
+    items = inner[1:-1].split(")(")
+    assert all("(" not in i and ")" not in i for i in items)
+    return items
+
+
 def test_injection_term_stays_inside_one_assertion() -> None:
     f = ldapfilter.word_filter(["sn"], "*)(uid=*")
-    # 'u' and 'i' may carry accents on the server: cut there, the rest escaped
-    assert f == r"(sn=*\2a\29\28*d=\2a*)"
-    assert f.count("(") == 1 and f.count(")") == 1
+    # the start up to 'u' spelt with its accents, the rest cut at 'i', all escaped
+    items = _assertions(f)
+    assert r"sn=\2a\29\28u*d=\2a*" in items and r"sn=\2a\29\28ù*d=\2a*" in items
+    assert all(i.startswith(("sn=\\2a", "sn=* \\2a", "sn=*-\\2a", "sn=*'\\2a")) for i in items)
 
 
-def test_word_filter_cuts_at_accentable_letters() -> None:
-    assert ldapfilter.word_filter(["sn"], "lefevre") == "(sn=*l*f*vr*)"
-    assert ldapfilter.word_filter(["sn", "cn"], "Müller") == "(|(sn=*m*ll*r*)(cn=*m*ll*r*))"
+def test_word_filter_starts_with_an_indexed_initial() -> None:
+    # every branch has an initial part (slapd's substring index answers it) or
+    # an 'any' part of a separator and 3 letters; never a leading bare '*'
+    f = ldapfilter.word_filter(["sn"], "lefevre")
+    items = _assertions(f)
+    assert "sn=lef*vr*" in items and "sn=lèf*vr*" in items and "sn=léf*vr*" in items
+    assert "sn=* lef*vr*" in items and "sn=*-lef*vr*" in items and "sn=*'lef*vr*" in items
+    assert len(items) == 5 * 4  # 5 spellings of 'lef', at the start or after 3 separators
+    for item in items:
+        value = item.split("=", 1)[1]
+        assert not value.startswith("*") or (value[1] in " -'" and len(value.split("*")[1]) >= 4)
+    assert ldapfilter.word_filter(["sn", "cn"], "Müller").startswith("(|(sn=mull*r*)(sn=mùll*r*)")
 
 
-def test_word_of_only_accentable_letters_lists_variants() -> None:
-    f = ldapfilter.word_filter(["sn"], "eo")
-    assert "(sn=*éö*)" in f and "(sn=*eo*)" in f
+def test_word_filter_bounds_accent_variants() -> None:
+    # 'elie': 'el' has 5 spellings, 'eli' would have 20: the start stops at 'el'
+    assert ldapfilter.word_filter(["sn"], "elie") == "(|(sn=el*)(sn=él*)(sn=èl*)(sn=êl*)(sn=ël*))"
+    for word in ("eaeaeaeaea", "aeiou" * 10, "zoe", "x"):
+        items = _assertions(ldapfilter.word_filter(["sn"], word))
+        assert len(items) <= ldapfilter.MAX_PREFIX_VARIANTS * 4
+        assert all(not i.startswith("sn=**") for i in items)
+    assert ldapfilter.word_filter(["sn"], "x") == "(sn=x*)"
 
 
-def test_keypad_filter() -> None:
+def test_keypad_filter_is_initial_substrings_of_the_first_letters() -> None:
     f = ldapfilter.keypad_filter(["sn"], "53")
-    assert "(sn=l*e*)" in f and "(sn=j*é*)" in f and "(sn=k*f*)" in f
+    items = _assertions(f)
+    assert "sn=le*" in items and "sn=jé*" in items and "sn=kf*" in items
+    assert all(len(i) == len("sn=le*") for i in items)  # two letters, an initial only
     assert ldapfilter.keypad_filter(["sn"], "0") == "(!(objectClass=*))"
-    # many digits: the alternatives stay bounded
-    assert ldapfilter.keypad_filter(["sn"], "23456789").count("(sn=") <= 64
+    assert ldapfilter.keypad_filter(["sn"], "50") == "(!(objectClass=*))"
+    # many digits: the prefixes stay bounded, two letters at least
+    prefixes = ldapfilter.keypad_prefixes("23456789")
+    assert len(prefixes) <= ldapfilter.MAX_KEYPAD_PREFIXES
+    assert {len(p) for p in prefixes} == {2}
+    assert ldapfilter.keypad_prefixes("5") == ["j", "k", "l"]
 
 
 def test_number_filters() -> None:

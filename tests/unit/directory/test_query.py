@@ -36,6 +36,18 @@ def test_name_match_folds_accents_and_needs_every_word() -> None:
     assert not matches(HELENE, parse_term("*)(uid=*"), PLAN)
 
 
+def test_name_words_match_the_start_of_a_word() -> None:
+    # what an LDAP server's substring index answers: the start of a value or of
+    # a word inside it (after a space, a hyphen or an apostrophe)
+    gall = Entry("t", "3", "Le Gall-Dupré", "Anne-Sophie", (), "Ressources humaines")
+    for term in ("le", "gall", "dupre", "sophie", "anne", "hum", "ress", "gall-dup", "neil"):
+        entry = ONEIL if term == "neil" else gall
+        assert matches(entry, parse_term(term), PLAN), term
+    for term in ("all", "upre", "ophie", "umaines", "efevre"):
+        assert not matches(gall, parse_term(term), PLAN), term
+        assert not matches(HELENE, parse_term(term), PLAN), term
+
+
 def test_number_match() -> None:
     assert matches(HELENE, parse_term("0388400005"), PLAN)
     assert matches(HELENE, parse_term("400005"), PLAN)
