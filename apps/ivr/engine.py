@@ -324,6 +324,8 @@ class _Builder:
             media.append(f"sound:digits/{index}")
         self.state = replace(self.state, matches=matches)
         self.reason = f"dial by name: {len(matches)} match(es) for {self.state.keys}"
+        if found.origin:
+            self.reason += f" from {found.origin}"
         self.play(tuple(media), "dir_pick")
 
     def pick_key(self, digit: str) -> None:

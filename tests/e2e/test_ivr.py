@@ -71,6 +71,20 @@ users:
   - {extension: "2003", name: Durand, first_name: Luc, context: default}
 """
 
+# The directory's file source: Roussel is in no site.yaml, only here; Rousseau
+# has only an outside number, so the IVR (external: no by default) skips him.
+PEOPLE = """name,first_name,extension,office
+Roussel,Claire,2005,
+Rousseau,Marc,,03 89 33 62 10
+"""
+
+DIRECTORY = """
+sources:
+  - type: site
+  - {type: file, name: annuaire, path: people.csv}
+cache: {ttl: 0, miss_ttl: 0}
+"""
+
 RIGHTS = """
 timezone: Europe/Paris
 slots:
@@ -111,13 +125,15 @@ def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
     (folder / "site.yaml").write_text(textwrap.dedent(SITE))
     (folder / "rights.yaml").write_text(textwrap.dedent(RIGHTS))
     (folder / "ivr.yaml").write_text(textwrap.dedent(IVR))
+    (folder / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    (folder / "directory.yaml").write_text(textwrap.dedent(DIRECTORY))
     main = folder / "autocom.yaml"
     main.write_text(
         f"timezone: {TZ}\nsite: site.yaml\n"
         f"state: {{backend: sqlite, path: {folder / 'state.sqlite'}}}\n"
         f"ari: {{url: 'http://{asterisk.host}:{asterisk.http_port}', user: {asterisk.ari_user},"
         f" password: '{asterisk.ari_password}', timeout: '2'}}\n"
-        "rules: {time_rules: rights.yaml, ivr: ivr.yaml}\n"
+        "rules: {time_rules: rights.yaml, ivr: ivr.yaml, directory: directory.yaml}\n"
     )
     return main
 
@@ -184,6 +200,19 @@ async def test_dial_by_name(server: Server, ami: CallDriver) -> None:
     # sorted by name, so key 1 picks Durand (2003)
     result = await ami.call("main", "autocom-ivr", dtmf="9w3871", max_wait=25)
     assert result.rang == ["dev2003"], result.summary()
+    assert "dial by name: 2 match(es) for 387 from directory" in last_history(server)
+
+
+async def test_dial_by_name_finds_a_person_only_in_the_directory_file(
+    server: Server, ami: CallDriver
+) -> None:
+    # 768 spells R-O-U: Roussel (people.csv, extension 2005) and Rousseau (an outside
+    # number only, not offered), so Roussel is the only match: key 1 rings 2005
+    result = await ami.call("main", "autocom-ivr", dtmf="9w7681", max_wait=25)
+    assert result.rang == ["dev2005"], result.summary()
+    history = last_history(server)
+    assert "dial by name: 1 match(es) for 768 from directory" in history
+    assert "dial by name: Roussel Claire" in history
 
 
 async def test_link_down_takes_the_safe_path(server: Server, ami: CallDriver) -> None:

@@ -76,7 +76,7 @@ def test_found_origin_is_traced_and_matches_offered() -> None:
     found = e.Found((e.Match("Durand Luc", "2003"),), "directory")
     s = e.step(r, s.state, found)
     assert "dial by name: matches from directory" in s.trace
-    assert s.reason == "dial by name: 1 match(es) for 387"
+    assert s.reason == "dial by name: 1 match(es) for 387 from directory"
     assert s.state.phase == "dir_pick"
     s = e.step(r, s.state, e.Digit("1"))
     assert s.actions[-1] == e.Route("extension", "2003")
