@@ -47,6 +47,8 @@ log = logging.getLogger("autocom.agi.server")
 session_log = logging.getLogger("autocom.agi.session")
 
 _FAILURE = b"FAILURE\n"
+# json.dumps(..., ensure_ascii=False) builds an encoder per call: one, made once.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ class SessionReport:
         return self.duration * 1000.0
 
     def to_json(self) -> str:
-        return json.dumps(
+        return _ENCODER.encode(
             {
                 "script": self.script,
                 "uniqueid": self.uniqueid,
@@ -73,8 +75,7 @@ class SessionReport:
                 "duration_ms": round(self.duration * 1000.0, 3),
                 "commands": self.commands,
                 "outcome": self.outcome,
-            },
-            ensure_ascii=False,
+            }
         )
 
 

@@ -273,7 +273,10 @@ class AgiSession:
                     raise
             reply = replies.popleft()
         finally:
-            self._release()
+            if self._turns:
+                self._release()
+            else:
+                self._busy = False  # nobody waits for the turn (the usual case)
         code = reply.code
         if code == 200:
             return reply
