@@ -150,7 +150,7 @@ class LdapSourceRule(RuleModel):
     password_file: str = ""  # read at load; relative to directory.yaml's folder
     filter: str = "(objectClass=inetOrgPerson)"
     attributes: AttributesRule = AttributesRule()
-    pool_size: int = Field(default=8, ge=1, le=64)
+    pool_size: int = Field(default=4, ge=1, le=64)
     connect_timeout: float = Field(default=2.0, gt=0, le=60)
     timeout: float = Field(default=3.0, gt=0, le=120)
     page_size: int = Field(default=100, ge=1, le=1000)

@@ -94,7 +94,7 @@ class LdapSettings:
     password: str = ""
     filter: str = "(objectClass=inetOrgPerson)"
     attributes: AttributeMap = AttributeMap()
-    pool_size: int = 8
+    pool_size: int = 4
     connect_timeout: float = 2.0
     timeout: float = 3.0  # receive timeout and server time limit of one operation
     page_size: int = 100

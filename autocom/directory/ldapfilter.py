@@ -15,8 +15,12 @@ from autocom.directory.text import ACCENTED, fold, keypad_letters
 
 _ESCAPES = {"\\": r"\5c", "*": r"\2a", "(": r"\28", ")": r"\29", "\x00": r"\00"}
 NOTHING = "(!(objectClass=*))"
-MAX_PREFIX_VARIANTS = 8  # accented spellings of the start of a word, per attribute
-MAX_KEYPAD_PREFIXES = 96  # letter prefixes of a keypad search, per attribute
+# slapd indexes initial substrings from 2 characters (olcIndexSubstrIfMinLen):
+# a 1-letter start would make it read every entry, so the start of a word or a
+# keypad prefix has 2 letters whatever their spellings, more while few
+MIN_INDEXED = 2
+MAX_PREFIX_VARIANTS = 8  # accented spellings of a longer start of a word, per attribute
+MAX_KEYPAD_PREFIXES = 256  # letter prefixes of a keypad search beyond 2 letters
 # A word inside a value is looked for as an 'any' component: slapd indexes those
 # from 4 characters (olcIndexSubstrAnyLen), a separator and 3 letters; shorter,
 # one branch would make slapd read every entry.
@@ -49,8 +53,8 @@ def word_filter(attributes: Sequence[str], word: str) -> str:
     """Entries where some attribute has a word starting with ``word`` (a superset).
 
     Every branch has an initial part that slapd's substring index answers:
-    the longest start of the folded word whose accented spellings stay within
-    MAX_PREFIX_VARIANTS, each spelt out ('lefevre' -> lef, lèf, léf...); the
+    the first two letters of the folded word, more while their accented
+    spellings stay within MAX_PREFIX_VARIANTS, each spelt out ('lefevre' -> lef, lèf, léf...); the
     rest of the word follows as 'any' components cut at letters that may carry
     an accent: (sn=lef*vr*).  A word inside the value (after a space, a hyphen
     or an apostrophe: 'Le Gall', 'Ressources humaines') is looked for too when
@@ -69,11 +73,11 @@ def word_filter(attributes: Sequence[str], word: str) -> str:
 
 
 def _accent_prefixes(folded: str) -> tuple[list[str], str]:
-    """The spellings of the longest start of ``folded`` with few accent variants, and the rest."""
+    """The spellings of the start of ``folded`` (2 letters, more while few), and the rest."""
     out = [""]
     for index, ch in enumerate(folded):
         choices = ACCENTED.get(ch, ch)
-        if index > 0 and len(out) * len(choices) > MAX_PREFIX_VARIANTS:
+        if index >= MIN_INDEXED and len(out) * len(choices) > MAX_PREFIX_VARIANTS:
             return out, folded[index:]
         out = [prefix + c for prefix in out for c in choices]
     return out, ""
@@ -98,15 +102,15 @@ def _pieces(rest: str) -> list[str]:
 def keypad_prefixes(digits: str) -> list[str]:
     """The letter prefixes (accents included) the first keypad digits may spell.
 
-    As many digits as keep the prefixes within MAX_KEYPAD_PREFIXES (two of any
-    digits, at least one); the caller checks the other digits on each entry.
+    Two digits at least, a third when the prefixes stay within
+    MAX_KEYPAD_PREFIXES; the caller checks the other digits on each entry.
     """
     prefixes = [""]
     for index, digit in enumerate(digits):
         letters = keypad_letters(digit)
         if not letters:
             return []  # 0, 1, * and # spell no letter
-        if index > 0 and len(prefixes) * len(letters) > MAX_KEYPAD_PREFIXES:
+        if index >= MIN_INDEXED and len(prefixes) * len(letters) > MAX_KEYPAD_PREFIXES:
             break
         prefixes = [p + c for p in prefixes for c in letters]
     return prefixes

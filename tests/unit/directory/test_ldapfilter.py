@@ -64,9 +64,14 @@ def test_word_filter_bounds_accent_variants() -> None:
     assert ldapfilter.word_filter(["sn"], "elie") == "(|(sn=el*)(sn=él*)(sn=èl*)(sn=êl*)(sn=ël*))"
     for word in ("eaeaeaeaea", "aeiou" * 10, "zoe", "x"):
         items = _assertions(ldapfilter.word_filter(["sn"], word))
-        assert len(items) <= ldapfilter.MAX_PREFIX_VARIANTS * 4
+        # two letters whatever their spellings (6 x 6 at most), more only while few
+        assert len(items) <= max(36, ldapfilter.MAX_PREFIX_VARIANTS * 4)
         assert all(not i.startswith("sn=**") for i in items)
     assert ldapfilter.word_filter(["sn"], "x") == "(sn=x*)"
+    # never a 1-letter start when the word has more (slapd indexes from 2)
+    assert ldapfilter.word_filter(["sn"], "noel").startswith("(|(sn=no*l*)(sn=nô*l*)")
+    assert "(sn=ño*l*)" in ldapfilter.word_filter(["sn"], "noel")
+    assert "(sn=çe*l*k*)" in ldapfilter.word_filter(["sn"], "celik")
 
 
 def test_keypad_filter_is_initial_substrings_of_the_first_letters() -> None:
@@ -81,6 +86,9 @@ def test_keypad_filter_is_initial_substrings_of_the_first_letters() -> None:
     assert len(prefixes) <= ldapfilter.MAX_KEYPAD_PREFIXES
     assert {len(p) for p in prefixes} == {2}
     assert ldapfilter.keypad_prefixes("5") == ["j", "k", "l"]
+    # a third letter while the prefixes stay within the bound: '427' -> 'haa'...
+    prefixes = ldapfilter.keypad_prefixes("4279")
+    assert "hap" in prefixes and "hàs" in prefixes and {len(p) for p in prefixes} == {3}
 
 
 def test_number_filters() -> None:
