@@ -46,7 +46,7 @@ def _adapt(hook: Hook, ctx: AppContext) -> Callable[[AgiSession], Awaitable[None
     async def handler(session: AgiSession) -> None:
         # One config snapshot and one clock reading per call: a reload in the
         # middle of a call never mixes two configs.
-        await hook(AgiRequest(session.env, session, ctx.config.current, ctx, ctx.clock.now()))
+        await hook(AgiRequest(session, ctx.config.current, ctx, ctx.clock.now()))
 
     return handler
 

@@ -31,11 +31,15 @@ if TYPE_CHECKING:
 class AgiRequest:
     """What a hook gets for one FastAGI call."""
 
-    env: AgiEnvironment  # script, args, query, caller id, channel, uniqueid...
     session: AgiSession  # typed AGI commands
     config: Config  # the config snapshot taken when the call came in
     ctx: AppContext  # store, clock, metrics, other features
     now: datetime  # ctx.clock.now() when the call came in
+
+    @property
+    def env(self) -> AgiEnvironment:
+        """Script, args, query, caller id, channel, uniqueid... (built on first read)."""
+        return self.session.env
 
 
 Hook = Callable[[AgiRequest], Awaitable[None]]
