@@ -98,9 +98,14 @@ class CallResult:
             if e.get("Event") == "Newexten"
         ]
 
-    def apps(self, name: str) -> list[str]:
-        """The data of every run of one dialplan application (e.g. "Dial")."""
-        return [data for (_c, _e, _p, app, data) in self.steps if app == name]
+    def apps(self, name: str, context: str | None = None) -> list[str]:
+        """The data of every run of one dialplan application (e.g. "Dial"), optionally
+        only in one context."""
+        return [
+            data
+            for (ctx, _e, _p, app, data) in self.steps
+            if app == name and (context is None or ctx == context)
+        ]
 
     @property
     def contexts(self) -> list[str]:

@@ -113,7 +113,7 @@ async def test_busy_user_gets_busy(pbx: Pbx) -> None:
     result = await pbx.driver.call("2002", "personnel", caller="2004")
     assert result.rang == ["bernard-desk"]
     assert result.variable("AUTOCOM_ACTION") == "busy"
-    assert result.apps("Busy") == ["5"]  # busy tone (the caller may hang up first)
+    assert result.apps("Busy", "autocom-act") == ["5"]  # busy tone (the caller may hang up first)
 
 
 async def test_did_reaches_its_user(pbx: Pbx) -> None:

@@ -115,7 +115,7 @@ async def test_sip_phone_busy_and_answering(pbx: Pbx) -> None:
     await phone.wait()
     assert phone.ok, phone.explain()
     assert result.variable("DIALSTATUS") == "BUSY"
-    assert result.apps("Busy") == ["5"]
+    assert result.apps("Busy", "autocom-act") == ["5"]
     phone = await pbx.sipp().start(ANSWER, port=port)
     result = await pbx.driver.call("2002", "personnel", caller="2004", hangup_after=0.5)
     await phone.wait()
