@@ -2,7 +2,14 @@
 
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.config.model import RuleModel, SourceRef, validate
-from autocom.config.yaml_source import Document, LocatedDict, LocatedList, load_yaml, parse_yaml
+from autocom.config.yaml_source import (
+    Document,
+    LocatedDict,
+    LocatedList,
+    load_yaml,
+    parse_yaml,
+    read_config_text,
+)
 
 __all__ = [
     "ConfigError",
@@ -14,5 +21,6 @@ __all__ = [
     "SourceRef",
     "load_yaml",
     "parse_yaml",
+    "read_config_text",
     "validate",
 ]

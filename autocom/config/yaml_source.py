@@ -59,8 +59,9 @@ class Document:
         return None
 
 
-def load_yaml(path: Path | str) -> Document:
-    """Read ``path``; a missing, unreadable or malformed file raises ConfigError."""
+def read_config_text(path: Path | str) -> str:
+    """A config file's text: bounded in size, UTF-8 (a BOM is accepted, as spreadsheet
+    exports write one); a missing, too large or undecodable file raises ConfigError."""
     file = str(path)
     try:
         with open(path, "rb") as fh:
@@ -70,12 +71,16 @@ def load_yaml(path: Path | str) -> Document:
     if len(raw) > MAX_FILE_BYTES:
         raise ConfigError.single(file, None, f"file larger than {MAX_FILE_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError.single(
             file, None, f"not UTF-8 (byte {exc.start})", "save the file as UTF-8"
         ) from exc
-    return parse_yaml(text, file)
+
+
+def load_yaml(path: Path | str) -> Document:
+    """Read ``path``; a missing, unreadable or malformed file raises ConfigError."""
+    return parse_yaml(read_config_text(path), str(path))
 
 
 def parse_yaml(text: str, file: str = "<string>") -> Document:

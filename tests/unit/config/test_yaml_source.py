@@ -77,3 +77,14 @@ def test_unreadable_and_non_utf8_files(tmp_path) -> None:  # type: ignore[no-unt
 def test_aliases_are_followed() -> None:
     doc = parse_yaml("base: &b {x: '1'}\nother: *b\n")
     assert doc.data["other"] == {"x": "1"}
+
+
+def test_byte_order_mark_and_size_limit(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from autocom.config import yaml_source
+
+    bommed = tmp_path / "bom.yaml"
+    bommed.write_bytes("\ufeffname: Andr\u00e9\n".encode())
+    assert load_yaml(bommed).data == {"name": "Andr\u00e9"}
+    monkeypatch.setattr(yaml_source, "MAX_FILE_BYTES", 8)
+    with pytest.raises(ConfigError, match="file larger than 8 bytes"):
+        load_yaml(bommed)
