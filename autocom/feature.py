@@ -38,7 +38,7 @@ class AgiRequest:
 
     @property
     def env(self) -> AgiEnvironment:
-        """Script, args, query, caller id, channel, uniqueid... (built on first read)."""
+        """Script, args, query, caller id, channel, uniqueid... (the session's environment)."""
         return self.session.env
 
 

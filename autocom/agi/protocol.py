@@ -80,11 +80,8 @@ class AgiEnvironment:
     raw: Mapping[str, str] = field(repr=False)  # every line, keys without 'agi_'
 
     @classmethod
-    def from_raw(cls, raw: Mapping[str, str], *, copy: bool = True) -> AgiEnvironment:
-        """Build from the ``key -> value`` lines (keys without the ``agi_`` prefix).
-
-        ``copy=False``: ``raw`` is a dict nobody else holds (the parser's): kept as is.
-        """
+    def from_raw(cls, raw: Mapping[str, str]) -> AgiEnvironment:
+        """Build from the ``key -> value`` lines (keys without the ``agi_`` prefix)."""
         get = raw.get
         script, _, query_string = _network_script(raw).partition("?")
         values: dict[str, object] = {name: get(name, "") for name in _PLAIN_FIELDS}
@@ -107,7 +104,7 @@ class AgiEnvironment:
         values["callerid"] = None if callerid == "unknown" else callerid
         calleridname = get("calleridname", "unknown")
         values["calleridname"] = None if calleridname == "unknown" else calleridname
-        values["raw"] = MappingProxyType(dict(raw) if copy or not isinstance(raw, dict) else raw)
+        values["raw"] = MappingProxyType(dict(raw))
         # Every field is set here: filling __dict__ at once is what the generated
         # __init__ does field by field (a test checks both give equal objects).
         env = object.__new__(cls)
@@ -148,11 +145,6 @@ def _network_script(raw: Mapping[str, str]) -> str:
     return network_script
 
 
-def script_of(raw: Mapping[str, str]) -> str:
-    """``AgiEnvironment.from_raw(raw).script`` without building the environment."""
-    return _network_script(raw).partition("?")[0]
-
-
 class EnvironmentParser:
     """Feed bytes; ``feed`` returns the ``AgiEnvironment`` once the blank line came.
 
@@ -179,12 +171,6 @@ class EnvironmentParser:
         return bool(self._buf) or self._done
 
     def feed(self, data: bytes) -> AgiEnvironment | None:
-        raw = self.feed_raw(data)
-        return None if raw is None else AgiEnvironment.from_raw(raw, copy=False)
-
-    def feed_raw(self, data: bytes) -> dict[str, str] | None:
-        """As ``feed``, but returns the checked ``key -> value`` lines (keys without
-        ``agi_``), for ``AgiEnvironment.from_raw(raw, copy=False)`` when it is needed."""
         if self._done:
             raise RuntimeError("EnvironmentParser: the environment is already complete")
         old = len(self._buf)
@@ -230,7 +216,7 @@ class EnvironmentParser:
                 if line[:4] != "agi_" or ": " not in line:
                     raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}") from None
             raise AgiProtocolError("unparsable environment block") from None  # pragma: no cover
-        return raw
+        return AgiEnvironment.from_raw(raw)
 
     def _check_partial(self, buf: bytes | bytearray, old: int, data: bytes) -> None:
         """Bounds and early garbage detection on an incomplete block."""

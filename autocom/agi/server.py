@@ -37,7 +37,7 @@ from autocom.agi.errors import (
     AgiProtocolError,
     AgiTimeout,
 )
-from autocom.agi.protocol import EnvironmentParser, script_of
+from autocom.agi.protocol import AgiEnvironment, EnvironmentParser
 from autocom.agi.router import AgiRouter
 from autocom.agi.session import AgiSession, WriterLike
 
@@ -181,30 +181,25 @@ class FastAgiServer:
             except Exception:
                 log.exception("on_session_end callback failed")
 
-    def _spawn(self, conn: _Connection, raw: dict[str, str], pending: bytes) -> AgiSession:
+    def _spawn(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> AgiSession:
         """The environment is complete: attach a session (push mode), run the handler."""
         assert self._loop is not None
         # The session writes straight to the transport; it checks for EOF (from
         # connection_lost) before each command, so it never writes to a closed one.
         writer: WriterLike = conn._transport or conn
         session = AgiSession(
-            None,
-            writer,
-            None,
-            self.reply_timeout,
-            pending=pending,
-            deadlines=self._deadlines,
-            raw_env=raw,
+            None, writer, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
         )
-        task = self._loop.create_task(self._serve(conn, raw, session))
+        task = self._loop.create_task(self._serve(conn, session))
         conn.task = task  # set before the task's first step: _serve discards it at the end
         self._tasks.add(task)
         return session
 
-    async def _serve(self, conn: _Connection, raw: dict[str, str], session: AgiSession) -> None:
+    async def _serve(self, conn: _Connection, session: AgiSession) -> None:
         outcome = "ok"
         fail = False
-        script = script_of(raw)
+        env = session.env
+        script = env.script
         try:
             handler = self.router.match(script)
             if handler is None:
@@ -213,8 +208,8 @@ class FastAgiServer:
                 log.warning(
                     "no hook for script %r (uniqueid %s, channel %s)",
                     script,
-                    raw.get("uniqueid", ""),
-                    raw.get("channel", ""),
+                    env.uniqueid,
+                    env.channel,
                 )
             else:
                 await handler(session)
@@ -224,15 +219,15 @@ class FastAgiServer:
             outcome = "hangup"
         except AgiTimeout as exc:
             outcome, fail = "timeout", True
-            log.warning("%s (script %r, uniqueid %s)", exc, script, raw.get("uniqueid", ""))
+            log.warning("%s (script %r, uniqueid %s)", exc, script, env.uniqueid)
         except AgiConnectionClosed:
             outcome = "closed"
         except AgiProtocolError as exc:
             outcome, fail = "protocol_error", True
-            log.warning("%s (script %r, uniqueid %s)", exc, script, raw.get("uniqueid", ""))
+            log.warning("%s (script %r, uniqueid %s)", exc, script, env.uniqueid)
         except asyncio.CancelledError:
             conn.close(fail=True)
-            self._finish(conn, script, raw, session, "cancelled")
+            self._finish(conn, session, "cancelled")
             self._tasks.discard(conn.task)
             raise
         except Exception as exc:
@@ -241,23 +236,19 @@ class FastAgiServer:
                 log.error(
                     "hook for script %r failed (uniqueid %s, channel %s)",
                     script,
-                    raw.get("uniqueid", ""),
-                    raw.get("channel", ""),
+                    env.uniqueid,
+                    env.channel,
                     exc_info=exc,
                 )
             else:
-                log.warning(
-                    "hook for script %r: %s (uniqueid %s)", script, exc, raw.get("uniqueid", "")
-                )
+                log.warning("hook for script %r: %s (uniqueid %s)", script, exc, env.uniqueid)
         conn.close(fail=fail)
-        self._finish(conn, script, raw, session, outcome)
+        self._finish(conn, session, outcome)
         self._tasks.discard(conn.task)
 
     def _finish(
         self,
         conn: _Connection,
-        script: str,
-        raw: dict[str, str],
         session: AgiSession,
         outcome: str,
     ) -> None:
@@ -268,9 +259,9 @@ class FastAgiServer:
             return  # nobody reads the report: do not build it
         self._report(
             SessionReport(
-                script,
-                raw.get("uniqueid", ""),
-                raw.get("channel", ""),
+                session.env.script,
+                session.env.uniqueid,
+                session.env.channel,
                 self._loop.time() - conn.started,
                 session.commands_sent,
                 outcome,
@@ -333,18 +324,18 @@ class _Connection(asyncio.Protocol):
         if parser is None:
             return
         try:
-            raw = parser.feed_raw(data)
+            env = parser.feed(data)
         except AgiProtocolError as exc:
             log.warning("FastAGI environment: %s", exc)
             self.abort_env("protocol_error")
             return
-        if raw is not None:
+        if env is not None:
             self._parser = None
             server = self._server
             server._waiting_env.discard(self)
             if server._deadlines is not None:
                 server._deadlines.discard(self)
-            self._session = server._spawn(self, raw, parser.rest)
+            self._session = server._spawn(self, env, parser.rest)
 
     def eof_received(self) -> bool | None:
         if self._session is not None:

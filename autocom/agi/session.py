@@ -107,16 +107,15 @@ class AgiSession:
         "_broken",
         "_busy",
         "_deadlines",
-        "_env",
         "_eof",
         "_parser",
-        "_raw_env",
         "_reader",
         "_replies",
         "_turns",
         "_waiter",
         "_writer",
         "commands_sent",
+        "env",
         "hung_up",
         "reply_timeout",
     )
@@ -125,27 +124,20 @@ class AgiSession:
         self,
         reader: ReaderLike | None,
         writer: WriterLike,
-        env: AgiEnvironment | None,
+        env: AgiEnvironment,
         reply_timeout: float = 60.0,
         *,
         pending: bytes = b"",
         deadlines: Deadlines | None = None,
-        raw_env: dict[str, str] | None = None,
     ) -> None:
         """``reader``: where replies are read from; ``None`` for push mode, where the
         owner (the server's connection) calls ``data_received`` / ``eof_received``.
         ``pending``: bytes already read after the environment block (an early HANGUP).
         ``deadlines``: push mode's shared reply timer (else one loop timer per reply).
-        ``raw_env``: instead of ``env``, the parser's lines (``EnvironmentParser.feed_raw``),
-        the ``AgiEnvironment`` is then built when ``env`` is first read (a hook that
-        never reads it does not pay for it).
         """
-        if env is None and raw_env is None:
-            raise TypeError("AgiSession: env or raw_env is required")
         self._reader = reader
         self._writer = writer
-        self._env = env
-        self._raw_env = raw_env
+        self.env = env  # what Asterisk told us about the call
         self.reply_timeout = reply_timeout
         self.hung_up = False
         self.commands_sent = 0
@@ -159,15 +151,6 @@ class AgiSession:
         self._waiter: asyncio.Future[None] | None = None
         if pending:
             self.data_received(pending)
-
-    @property
-    def env(self) -> AgiEnvironment:
-        """What Asterisk told us about the call."""
-        env = self._env
-        if env is None:
-            assert self._raw_env is not None
-            env = self._env = AgiEnvironment.from_raw(self._raw_env, copy=False)
-        return env
 
     # ------------------------------------------------------------------ input
 
