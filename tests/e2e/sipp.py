@@ -6,11 +6,11 @@ and returns a ``SippRun`` (exit code, the messages it traced, its error log);
 ``phone.start(...)`` starts it in the background (for a UAS that must answer a
 call the test places next) and ``await run.wait()`` collects it.
 
-Scenarios (strings, written into the folder): ``REGISTER`` (REGISTER with digest
-auth), ``CALL`` (INVITE with digest auth, hang up on the other side's BYE),
-``ANSWER`` (a phone that rings, answers, and waits for BYE), ``MOVED`` (a phone
-that answers 302 Moved Temporarily to ``[target]``, i.e. a forward set on the
-phone), ``BUSY`` (486).
+Scenarios (strings built from shared message templates, written into the folder):
+``REGISTER`` (REGISTER with digest auth), ``CALL`` (INVITE with digest auth, hang
+up on the other side's BYE), ``ANSWER`` (a phone that rings, answers, and waits
+for BYE), ``MOVED`` (a phone that answers 302 Moved Temporarily to ``[target]``,
+i.e. a forward set on the phone), ``BUSY`` (486).
 """
 
 from __future__ import annotations
@@ -24,242 +24,171 @@ from pathlib import Path
 
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 
-REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register">
-  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:[service]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:[service]@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Expires: 3600
-      Content-Length: 0
+_SDP = (
+    "v=0",
+    "o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]",
+    "s=-",
+    "c=IN IP[media_ip_type] [media_ip]",
+    "t=0 0",
+    "m=audio [media_port] RTP/AVP 0",
+    "a=rtpmap:0 PCMU/8000",
+)
 
-    ]]>
-  </send>
-  <recv response="401" auth="true" />
-  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:[service]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:[service]@[local_ip]:[local_port]>
-      [authentication]
-      Max-Forwards: 70
-      Expires: 3600
-      Content-Length: 0
 
-    ]]>
-  </send>
-  <recv response="200" />
-</scenario>
-"""
+def _send(lines: list[str], *, sdp: bool = False, retrans: bool = False) -> str:
+    """One ``<send>`` of a SIP message: its first line and headers, then either the
+    SDP offer (with its Content-Type and Content-Length) or an empty body."""
+    if sdp:
+        lines = [*lines, "Content-Type: application/sdp", "Content-Length: [len]"]
+    else:
+        lines = [*lines, "Content-Length: 0"]
+    text = "".join(f"      {line}\n" for line in lines) + "\n"
+    if sdp:
+        text += "".join(f"      {line}\n" for line in _SDP) + "\n"
+    head = '<send retrans="500">' if retrans else "<send>"
+    return f"  {head}\n    <![CDATA[\n{text}    ]]>\n  </send>\n"
+
+
+def _request(
+    start: str,
+    cseq: str,
+    *,
+    from_: str,
+    to: str,
+    contact: str | None = None,
+    auth: bool = False,
+    extra: tuple[str, ...] = (),
+    sdp: bool = False,
+    retrans: bool = False,
+) -> str:
+    """A request from the phone SIPp plays."""
+    lines = [
+        start,
+        "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+        f"From: {from_}",
+        f"To: {to}",
+        "Call-ID: [call_id]",
+        f"CSeq: {cseq}",
+    ]
+    if contact is not None:
+        lines.append(f"Contact: {contact}")
+    if auth:
+        lines.append("[authentication]")
+    lines += ["Max-Forwards: 70", *extra]
+    return _send(lines, sdp=sdp, retrans=retrans)
+
+
+def _reply(
+    status: str,
+    *,
+    tag: str | None = None,
+    contact: str | None = None,
+    sdp: bool = False,
+    retrans: bool = False,
+) -> str:
+    """A response to the last request received; ``tag`` adds our To tag (a dialog)."""
+    to_tag = f";tag=[pid]SIPpTag{tag}[call_number]" if tag else ""
+    lines = [
+        f"SIP/2.0 {status}",
+        "[last_Via:]",
+        "[last_From:]",
+        f"[last_To:]{to_tag}",
+        "[last_Call-ID:]",
+        "[last_CSeq:]",
+    ]
+    if contact is not None:
+        lines.append(f"Contact: {contact}")
+    return _send(lines, sdp=sdp, retrans=retrans)
+
+
+def _scenario(name: str, *steps: str) -> str:
+    """A scenario: built ``<send>`` blocks and one-line steps (``<recv .../>``...)."""
+    body = "".join(step if step.startswith("  <") else f"  {step}\n" for step in steps)
+    head = '<?xml version="1.0" encoding="ISO-8859-1" ?>'
+    return f'{head}\n<scenario name="{name}">\n{body}</scenario>\n'
+
+
+def _register(cseq: str, *, auth: bool = False) -> str:
+    return _request(
+        "REGISTER sip:[remote_ip]:[remote_port] SIP/2.0",
+        cseq,
+        from_="<sip:[service]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]",
+        to="<sip:[service]@[remote_ip]>",
+        contact="<sip:[service]@[local_ip]:[local_port]>",
+        auth=auth,
+        extra=("Expires: 3600",),
+        retrans=True,
+    )
+
+
+REGISTER = _scenario(
+    "register",
+    _register("1 REGISTER"),
+    '<recv response="401" auth="true" />',
+    _register("2 REGISTER", auth=True),
+    '<recv response="200" />',
+)
+
+_CALL_INVITE = "INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0"
+_CALL_FROM = '"[$caller_name]" <sip:[$user]@[remote_ip]>;tag=[pid]SIPpTag01[call_number]'
+_CALL_TO = "<sip:[service]@[remote_ip]:[remote_port]>"
+_CALL_CONTACT = "<sip:[$user]@[local_ip]:[local_port]>"
+_BYE_OK = _reply("200 OK")
 
 # [service] is the number called; the caller authenticates as -au/-ap.
-CALL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="call">
-  <Global variables="user,caller_name" />
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "[$caller_name]" <sip:[$user]@[remote_ip]>;tag=[pid]SIPpTag01[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:[$user]@[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
+CALL = _scenario(
+    "call",
+    '<Global variables="user,caller_name" />',
+    _request(
+        _CALL_INVITE, "1 INVITE", from_=_CALL_FROM, to=_CALL_TO, contact=_CALL_CONTACT,
+        sdp=True, retrans=True,
+    ),
+    '<recv response="100" optional="true" />',
+    '<recv response="401" auth="true" />',
+    _request(
+        "ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0", "1 ACK",
+        from_=_CALL_FROM, to=_CALL_TO + "[peer_tag_param]",
+    ),
+    _request(
+        _CALL_INVITE, "2 INVITE", from_=_CALL_FROM, to=_CALL_TO, contact=_CALL_CONTACT,
+        auth=True, sdp=True, retrans=True,
+    ),
+    '<recv response="100" optional="true" />',
+    '<recv response="180" optional="true" />',
+    '<recv response="183" optional="true" />',
+    '<recv response="200" rrs="true" />',
+    _request(
+        "ACK [next_url] SIP/2.0", "2 ACK", from_=_CALL_FROM, to=_CALL_TO + "[peer_tag_param]"
+    ),
+    '<recv request="BYE" />',
+    _BYE_OK,
+)  # fmt: skip
 
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv response="100" optional="true" />
-  <recv response="401" auth="true" />
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "[$caller_name]" <sip:[$user]@[remote_ip]>;tag=[pid]SIPpTag01[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "[$caller_name]" <sip:[$user]@[remote_ip]>;tag=[pid]SIPpTag01[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 2 INVITE
-      Contact: <sip:[$user]@[local_ip]:[local_port]>
-      [authentication]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv response="100" optional="true" />
-  <recv response="180" optional="true" />
-  <recv response="183" optional="true" />
-  <recv response="200" rrs="true" />
-  <send>
-    <![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "[$caller_name]" <sip:[$user]@[remote_ip]>;tag=[pid]SIPpTag01[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="BYE" />
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-"""
-
-_UAS_HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="{name}">
-  <recv request="INVITE" />
-"""
-
-MOVED = (
-    _UAS_HEAD.format(name="moved").replace(
-        '<recv request="INVITE" />', '<Global variables="target" />\n  <recv request="INVITE" />'
-    )
-    + """  <send>
-    <![CDATA[
-      SIP/2.0 302 Moved Temporarily
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag02[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[$target]@[local_ip]:[local_port]>
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK" />
-</scenario>
-"""
+MOVED = _scenario(
+    "moved",
+    '<Global variables="target" />',
+    '<recv request="INVITE" />',
+    _reply("302 Moved Temporarily", tag="02", contact="<sip:[$target]@[local_ip]:[local_port]>"),
+    '<recv request="ACK" />',
 )
 
-BUSY = (
-    _UAS_HEAD.format(name="busy")
-    + """  <send>
-    <![CDATA[
-      SIP/2.0 486 Busy Here
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag03[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK" />
-</scenario>
-"""
+BUSY = _scenario(
+    "busy",
+    '<recv request="INVITE" />',
+    _reply("486 Busy Here", tag="03"),
+    '<recv request="ACK" />',
 )
 
-ANSWER = (
-    _UAS_HEAD.format(name="answer")
-    + """  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag04[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Length: 0
+_UAS_CONTACT = "<sip:[local_ip]:[local_port];transport=[transport]>"
 
-    ]]>
-  </send>
-  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag04[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv request="ACK" />
-  <recv request="BYE" />
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-"""
+ANSWER = _scenario(
+    "answer",
+    '<recv request="INVITE" />',
+    _reply("180 Ringing", tag="04", contact=_UAS_CONTACT),
+    _reply("200 OK", tag="04", contact=_UAS_CONTACT, sdp=True, retrans=True),
+    '<recv request="ACK" />',
+    '<recv request="BYE" />',
+    _BYE_OK,
 )
 
 
