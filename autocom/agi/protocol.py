@@ -407,26 +407,6 @@ class ReplyParser:
         if self._error is not None:
             raise self._error
         try:
-            if not self._buf and self._usage is None:
-                # The common case: exactly one whole line, often one seen before.
-                reply = _REPLY_CACHE.get(data)
-                if reply is not None:
-                    return [reply]
-                if 0 < len(data) <= self.max_line and data.find(b"\n") == len(data) - 1:
-                    end = -2 if data[-2:] == b"\r\n" else -1
-                    event = self._line(data[:end].decode(_ENCODING, _ERRORS))
-                    if event is None:
-                        return []
-                    if (
-                        event.__class__ is Reply
-                        and event.code == 200
-                        and event.extra is _EMPTY
-                        and len(data) <= _CACHED_LINE
-                    ):
-                        if len(_REPLY_CACHE) >= _CACHE_SIZE:
-                            _REPLY_CACHE.clear()
-                        _REPLY_CACHE[data] = event
-                    return [event]
             return self._feed(data)
         except AgiProtocolError as exc:
             self._error = exc
@@ -495,12 +475,6 @@ class ReplyParser:
 
 
 _DIGITS: Final = frozenset("0123456789")
-
-# One whole "200 ..." line -> its Reply (immutable: a tuple whose extra is _EMPTY):
-# "200 result=1" and the usual GET VARIABLE values are parsed once, not per command.
-_REPLY_CACHE: Final[dict[bytes, Reply]] = {}
-_CACHE_SIZE: Final = 1024
-_CACHED_LINE: Final = 128
 
 
 def _parse_result(code: int, rest: str, line: str) -> Reply:
