@@ -16,29 +16,20 @@ e.g. by bench/ scripts.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
 import pytest
 
+from tests.support.process import ServerProcess, free_port
+
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 START_TIMEOUT = 10.0  # seconds for redis-server to answer PING
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer:
@@ -49,8 +40,7 @@ class RedisServer:
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.appendonly = appendonly
-        self.process: subprocess.Popen[bytes] | None = None
-        self._paused = False
+        self._process = ServerProcess(f"redis-server on port {self.port}")
 
     @property
     def url(self) -> str:
@@ -62,12 +52,10 @@ class RedisServer:
 
     @property
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self._process.running
 
     def start(self) -> None:
         """Start the server (again, on the same port) and wait until it answers PING."""
-        if self.running:
-            return
         self.folder.mkdir(parents=True, exist_ok=True)
         args = [
             REDIS_SERVER,
@@ -81,22 +69,7 @@ class RedisServer:
             "--appendfsync", "always",
             "--protected-mode", "yes",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self._paused = False
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"redis-server exited with {self.process.returncode} on port {self.port}:"
-                    f" {self._log_tail()}"
-                )
-            if self.ping():
-                return
-            time.sleep(0.01)
-        self.kill()
-        raise RuntimeError(f"redis-server on port {self.port} did not answer PING in time")
+        self._process.start(args, self.ping, timeout=START_TIMEOUT, log=self.log_file)
 
     def ping(self, timeout: float = 0.5) -> bool:
         """True if the server answers PING now (a plain socket, no client library)."""
@@ -118,48 +91,19 @@ class RedisServer:
 
     def stop(self) -> None:
         """Stop the server as an admin would (SIGTERM) and wait for it to exit."""
-        self._end(signal.SIGTERM)
+        self._process.end(signal.SIGTERM)
 
     def kill(self) -> None:
         """Kill the server (SIGKILL): no shutdown, no save."""
-        self._end(signal.SIGKILL)
+        self._process.end(signal.SIGKILL)
 
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections are accepted, nothing answers."""
-        if self.process is not None and self.running:
-            os.kill(self.process.pid, signal.SIGSTOP)
-            self._paused = True
+        self._process.pause()
 
     def resume(self) -> None:
         """Thaw a paused server (SIGCONT)."""
-        if self.process is not None and self._paused:
-            os.kill(self.process.pid, signal.SIGCONT)
-            self._paused = False
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def _end(self, sig: signal.Signals) -> None:
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            if self._paused and sig != signal.SIGKILL:
-                os.kill(process.pid, signal.SIGCONT)
-            process.send_signal(sig)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        self._paused = False
-        self.process = None
-
-    def _log_tail(self) -> str:
-        with contextlib.suppress(OSError):
-            return " | ".join(self.log_file.read_text(errors="replace").splitlines()[-5:])
-        return "(no log)"
+        self._process.resume()
 
     def __enter__(self) -> RedisServer:
         self.start()

@@ -24,19 +24,20 @@ Fixtures (listed in tests/conftest.py's pytest_plugins):
 from __future__ import annotations
 
 import base64
-import os
 import random
 import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 import pytest
+
+from tests.support.process import ServerProcess
+from tests.support.process import free_port as free_port  # tests import it from here
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"
@@ -176,13 +177,6 @@ def people_ldif(people: Iterable[Person]) -> Iterator[str]:
         yield "".join(lines)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 SLAPD_CONF = """\
 include {schema}/core.schema
 include {schema}/cosine.schema
@@ -224,7 +218,7 @@ class Slapd:
         self.base = PEOPLE
         self.bind_dn = READER_DN
         self.password = READER_PASSWORD
-        self.process: subprocess.Popen[bytes] | None = None
+        self._process = ServerProcess(f"slapd on port {self.port}")
         self._loaded = False
 
     @property
@@ -237,7 +231,7 @@ class Slapd:
 
     @property
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self._process.running
 
     def load(self) -> None:
         """Write slapd.conf and load the people with slapadd (once)."""
@@ -265,26 +259,12 @@ class Slapd:
         if self.running:
             return
         self.load()
-        self.process = subprocess.Popen(
+        self._process.start(
             [SLAPD, "-f", str(self.conf), "-h", self.url, "-d", "0"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            self.answers,
+            timeout=START_TIMEOUT,
+            interval=0.02,
         )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = (
-                    self.process.stderr.read().decode(errors="replace")
-                    if self.process.stderr
-                    else ""
-                )
-                raise RuntimeError(f"slapd exited with {self.process.returncode}: {err[-2000:]}")
-            if self.answers():
-                return
-            time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"slapd on port {self.port} did not answer in time")
 
     def answers(self, timeout: float = 0.5) -> bool:
         """True if slapd answers an anonymous bind now (raw BER, no client library)."""
@@ -298,28 +278,14 @@ class Slapd:
 
     def stop(self) -> None:
         """Stop slapd as an admin would (SIGTERM) and wait for it to exit."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.resume()
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
-        self.process = None
+        self._process.end(signal.SIGTERM)
 
     def pause(self) -> None:
         """SIGSTOP: the port still accepts connections, nothing answers (a hung LDAP)."""
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGSTOP)
+        self._process.pause()
 
     def resume(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)
+        self._process.resume()
 
     def __enter__(self) -> Slapd:
         self.start()

@@ -1,0 +1,116 @@
+"""Process management shared by the real-server fixtures (redis-server, slapd).
+
+``ServerProcess`` starts a server, waits until it answers, pauses it (SIGSTOP:
+the kernel still accepts connections, nothing answers), resumes it and ends it
+(SIGTERM as an admin would, or SIGKILL).  ``free_port`` finds a port on
+127.0.0.1 for it.  Each fixture keeps its own ``ready`` probe and arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServerProcess:
+    """One child server process, or none (before ``start`` and after ``end``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.popen: subprocess.Popen[bytes] | None = None
+        self.paused = False
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def start(
+        self,
+        args: Sequence[str],
+        ready: Callable[[], bool],
+        *,
+        timeout: float,
+        interval: float = 0.01,
+        log: Path | None = None,
+    ) -> None:
+        """Run ``args`` and wait until ``ready()``; RuntimeError if it exits or is too slow.
+
+        The reason of an early exit is the tail of ``log`` if given, else of stderr.
+        A server that is not ready in time is killed.
+        """
+        if self.running:
+            return
+        popen = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL if log is not None else subprocess.PIPE,
+        )
+        self.popen = popen
+        self.paused = False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if popen.poll() is not None:
+                detail = _tail(log) if log is not None else _stderr_tail(popen)
+                self.end(signal.SIGKILL)
+                raise RuntimeError(f"{self.name} exited with {popen.returncode}: {detail}")
+            if ready():
+                return
+            time.sleep(interval)
+        self.end(signal.SIGKILL)
+        raise RuntimeError(f"{self.name} did not answer within {timeout:g}s")
+
+    def end(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        """Send ``sig`` (a paused server is resumed first) and wait for the exit."""
+        popen = self.popen
+        if popen is None:
+            return
+        if popen.poll() is None:
+            if self.paused and sig != signal.SIGKILL:
+                os.kill(popen.pid, signal.SIGCONT)
+            popen.send_signal(sig)
+            try:
+                popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                popen.kill()
+                popen.wait(timeout=10)
+        if popen.stderr is not None:
+            popen.stderr.close()
+        self.popen = None
+        self.paused = False
+
+    def pause(self) -> None:
+        """SIGSTOP: the port still accepts connections, nothing answers (a hung server)."""
+        if self.popen is not None and self.running:
+            os.kill(self.popen.pid, signal.SIGSTOP)
+            self.paused = True
+
+    def resume(self) -> None:
+        """SIGCONT a paused server."""
+        if self.popen is not None and self.paused:
+            os.kill(self.popen.pid, signal.SIGCONT)
+            self.paused = False
+
+
+def _tail(log: Path) -> str:
+    with contextlib.suppress(OSError):
+        return " | ".join(log.read_text(errors="replace").splitlines()[-5:])
+    return "(no log)"
+
+
+def _stderr_tail(popen: subprocess.Popen[bytes]) -> str:
+    return popen.stderr.read().decode(errors="replace")[-2000:] if popen.stderr else ""
