@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from datetime import datetime
 
 from apps.forwards import engine, state
 from apps.forwards.rights import RightsView, rights_for
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules, ForwardType, forward_type
-from autocom.clock import parse_instant
+from apps.time_rules.cli import print_explain, when_arg
+from apps.time_rules.engine import RightsDecision, VerdictT
 from autocom.context import CliContext
 from autocom.feature import Commands
-
-EXIT = {"allow": 0, "deny": 1, "pin": 2}
 
 
 def add_commands(commands: Commands) -> None:
@@ -121,50 +121,34 @@ def cmd_clear(args: argparse.Namespace, cli: CliContext) -> int:
     return 0
 
 
-def format_explain(
+def explained(
     user: str,
     to: str,
     when: datetime,
     raw: RightsView | None,
     decision: engine.SetDecision | engine.Accepted,
-) -> tuple[str, int]:
-    """The text `explain forward` prints (as `explain rights` does), and its exit status."""
+) -> RightsDecision:
+    """The rights decision `explain forward` prints: the forward engine's verdict,
+    reason and trace over what time_rules said of the number (``raw``)."""
     if isinstance(decision, engine.Accepted):
-        verdict = "allow"
+        verdict: VerdictT = "allow"
         reason = raw.reason if raw is not None else "allowed"
         trace = decision.trace
     else:
         verdict = "pin" if raw is not None and raw.verdict == "pin" else "deny"
         reason = decision.reason
         trace = decision.trace or (tuple(raw.trace) if raw is not None else ())
-    number = raw.number if raw is not None else to
-    lines = [
-        f"decision: {verdict}",
-        f"reason:   {reason}",
-        f"caller:   {user} (the forwarding user)",
-        f"dialed:   {to} -> number {number}",
-        f"category: {raw.category if raw is not None else '-'}",
-        f"class:    {getattr(raw, 'class_name', None) or '-'}",
-        f"slot:     {getattr(raw, 'slot', None) or '-'}",
-        f"at:       {getattr(raw, 'when', '') or when.isoformat()}",
-        "rules:",
-        *(f"  {t}" for t in trace),
-    ]
-    return "\n".join(lines), EXIT[verdict]
+    if not isinstance(raw, RightsDecision):  # not a number: time_rules was not asked
+        raw = RightsDecision(
+            "deny", "-", None, None, "", (), to, user, to, "forward", when.isoformat()
+        )
+    return replace(raw, verdict=verdict, reason=reason, trace=trace)
 
 
 def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
     config = cli.load()
-    try:
-        when = parse_instant(args.at, config.settings.timezone) if args.at else cli.clock.now()
-    except ValueError as exc:
-        print(f"--at: {exc}", file=sys.stderr)
-        return 64
+    when = when_arg(cli, args.at)
     rights = rights_for(config, when, "forward")
-    raw: RightsView | None = None
-    if args.to.isdigit():
-        raw = rights(args.user, args.to)
+    raw = rights(args.user, args.to) if args.to.isdigit() else None
     decision = engine.check_destination(_rules(cli), config.site, args.user, args.to, rights)
-    text, status = format_explain(args.user, args.to, when, raw, decision)
-    print(text)
-    return status
+    return print_explain(explained(args.user, args.to, when, raw, decision), "the forwarding user")

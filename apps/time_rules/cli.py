@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from apps.time_rules.engine import decide
+from apps.time_rules.engine import RightsDecision, decide
 from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
 from apps.time_rules.rules import TimeRules, assignment_of
 from apps.time_rules.slots import is_active, local_time
@@ -58,7 +58,8 @@ def _rules(cli: CliContext) -> TimeRules:
     return rules
 
 
-def _when(cli: CliContext, at: str | None) -> datetime:
+def when_arg(cli: CliContext, at: str | None) -> datetime:
+    """The --at time (ISO 8601, read in the site's zone; default now); exit 64 if bad."""
     tz = cli.load().settings.timezone
     if at is None:
         return cli.clock.now().astimezone(ZoneInfo(tz))
@@ -72,13 +73,18 @@ def _when(cli: CliContext, at: str | None) -> datetime:
 def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
     rules = _rules(cli)
     config = cli.load()
-    when = _when(cli, args.at)
+    when = when_arg(cli, args.at)
     d = decide(rules, config.site, args.caller, args.to, when, args.purpose, args.context)
     assigned = assignment_of(rules, config.site, args.caller, args.context)
+    return print_explain(d, assigned.selector if assigned else None)
+
+
+def print_explain(d: RightsDecision, caller_note: str | None) -> int:
+    """Print a decision as every `autocom explain` of rights does; its exit status."""
     print(f"decision: {d.verdict}")
     print(f"reason:   {d.reason}")
-    print(f"caller:   {args.caller}" + (f" ({assigned.selector})" if assigned else ""))
-    print(f"dialed:   {args.to} -> number {d.number}")
+    print(f"caller:   {d.caller}" + (f" ({caller_note})" if caller_note else ""))
+    print(f"dialed:   {d.dialed} -> number {d.number}")
     print(f"category: {d.category}")
     print(f"class:    {d.class_name or '-'}")
     print(f"slot:     {d.slot or '-'}")
@@ -147,7 +153,7 @@ def cmd_clear_pin(args: argparse.Namespace, cli: CliContext) -> int:
 
 def cmd_slots(args: argparse.Namespace, cli: CliContext) -> int:
     rules = _rules(cli)
-    when = _when(cli, args.at)
+    when = when_arg(cli, args.at)
     local = local_time(rules.tz, when)
     print(f"at {local.isoformat()}")
     for name, slot in rules.slots.items():
