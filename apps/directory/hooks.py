@@ -10,7 +10,6 @@ answer in time (the call goes on with its name unchanged).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -32,14 +31,12 @@ def routes(feature: DirectoryFeature) -> Sequence[HookRoute]:
         rule = rules.model.caller_name
         env = request.env
         number = env.args[0] if env.args and env.args[0] else (env.callerid or "")
-        budget = rule.budget_ms / 1000
         facts = LookupFacts("unknown")
         if rule.enabled and rules.plan.canonical(number):
-            try:
-                service = await feature.service_for(request.config)
-                facts = await asyncio.wait_for(service.lookup_within(number, budget), budget)
-            except TimeoutError:
-                facts = LookupFacts("timeout")
+            service = await feature.service_for(request.config)
+            # lookup_within keeps the budget itself (and serves the stale cache when
+            # the sources miss it): no second timer around it
+            facts = await service.lookup_within(number, rule.budget_ms / 1000)
         decision = decide(
             rule, rules.plan, number, env.calleridname, facts, rules.where("caller_name")
         )

@@ -220,3 +220,22 @@ async def test_lookup_within_budget_when_ldap_hangs(server: Server, slapd: Slapd
     finally:
         slapd.resume()
     assert facts.outcome == "timeout" and elapsed < 0.45
+
+
+async def test_lookup_within_serves_the_stale_cache_when_ldap_hangs(
+    server: Server, slapd: Slapd
+) -> None:
+    feature = server.ctx.features["directory"]
+    assert isinstance(feature, DirectoryFeature)
+    service = await feature.service_for(server.ctx.config.current)
+    assert (await service.lookup("0388400005")).origin == "source"
+    service.now = lambda: time.time() + 3600  # the cached answer is stale now
+    slapd.pause()
+    try:
+        started = time.monotonic()
+        facts = await service.lookup_within("+33388400005", 0.3)
+        elapsed = time.monotonic() - started
+    finally:
+        slapd.resume()
+    assert (facts.outcome, facts.origin) == ("found", "stale cache")
+    assert facts.entries[0].name == "Élie" and elapsed < 0.45
