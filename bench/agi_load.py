@@ -25,41 +25,23 @@ import statistics
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-_ENV_KEYS = (
-    ("network", "yes"),
-    ("network_script", "{script}"),
-    ("request", "agi://{host}:{port}/{script}"),
-    ("channel", "PJSIP/1001-{n:08x}"),
-    ("language", "fr"),
-    ("type", "PJSIP"),
-    ("uniqueid", "1763920000.{n}"),
-    ("version", "22.10.0"),
-    ("callerid", "1001"),
-    ("calleridname", "Alice Martin"),
-    ("callingpres", "0"),
-    ("callingani2", "0"),
-    ("callington", "0"),
-    ("callingtns", "0"),
-    ("dnid", "0612345670"),
-    ("rdnis", "unknown"),
-    ("context", "autocom-out"),
-    ("extension", "0612345670"),
-    ("priority", "2"),
-    ("enhanced", "0.0"),
-    ("accountcode", ""),
-    ("threadid", "140245372266176"),
-    ("arg_1", "1001"),
-    ("arg_2", "0612345670"),
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.unit.agi.samples import env_with  # Asterisk 22's block, as the tests send it
 
 
 def env_template(host: str, port: int, script: str) -> str:
-    lines = "".join(f"agi_{k}: {v}\n" for k, v in _ENV_KEYS)
-    return (
-        lines.replace("{script}", script).replace("{host}", host).replace("{port}", str(port))
-        + "\n"
-    )
+    """The environment block, with ``{n}`` / ``{n:08x}`` left for the session number."""
+    return env_with(
+        network_script=script,
+        request=f"agi://{host}:{port}/{script}",
+        channel="PJSIP/1001-{n:08x}",
+        uniqueid="1763920000.{n}",
+        calleridname="Alice Martin",
+        arg_2="0612345670",
+    ).decode()
 
 
 def reply_to(line: bytes, value: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""Byte samples as Asterisk 22 sends them (REFERENCE.md), shared by the AGI tests."""
+"""Byte samples as Asterisk 22 sends them (REFERENCE.md): AGI tests, bench/agi_load.py."""
 
 from __future__ import annotations
 
