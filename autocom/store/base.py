@@ -40,6 +40,21 @@ def check_args(namespace: str, ttl: float | None = None) -> None:
         raise ValueError(f"bad ttl {ttl!r}: write a number of seconds > 0, or None to keep")
 
 
+def check_key(namespace: str, key: str, what: str = "key") -> None:
+    """The arguments of get and delete (and of items, with ``what="prefix"``)."""
+    check_args(namespace)
+    check_text(what, key)
+
+
+def check_entry(namespace: str, key: str, value: str, ttl: float | None) -> None:
+    """The arguments of set: a valid namespace and ttl, a str value, valid text."""
+    check_args(namespace, ttl)
+    if not isinstance(value, str):
+        raise TypeError(f"store values are str, not {type(value).__name__}: encode it first")
+    check_text("key", key)
+    check_text("value", value)
+
+
 def check_text(what: str, text: str) -> None:
     """Refuse a key or value that is not valid Unicode (every backend stores UTF-8).
 

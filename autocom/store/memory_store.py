@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from autocom.store.base import StoreClosed, check_args, check_text
+from autocom.store.base import StoreClosed, check_entry, check_key
 
 
 class MemoryStore:
@@ -40,31 +40,24 @@ class MemoryStore:
             raise StoreClosed("memory store is closed")
 
     async def get(self, namespace: str, key: str) -> str | None:
-        check_args(namespace)
-        check_text("key", key)
+        check_key(namespace, key)
         self._check_open()
         return self._live(namespace, key)
 
     async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
-        check_args(namespace, ttl)
-        if not isinstance(value, str):
-            raise TypeError(f"store values are str, not {type(value).__name__}: encode it first")
-        check_text("key", key)
-        check_text("value", value)
+        check_entry(namespace, key, value, ttl)
         self._check_open()
         self._data[(namespace, key)] = (value, None if ttl is None else self.clock() + ttl)
 
     async def delete(self, namespace: str, key: str) -> bool:
-        check_args(namespace)
-        check_text("key", key)
+        check_key(namespace, key)
         self._check_open()
         existed = self._live(namespace, key) is not None
         self._data.pop((namespace, key), None)
         return existed
 
     async def items(self, namespace: str, prefix: str = "") -> dict[str, str]:
-        check_args(namespace)
-        check_text("prefix", prefix)
+        check_key(namespace, prefix, "prefix")
         self._check_open()
         found: dict[str, str] = {}
         for ns, key in list(self._data):

@@ -28,7 +28,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
-from autocom.store.base import StoreClosed, StoreError, StoreUnavailable, check_args, check_text
+from autocom.store.base import (
+    StoreClosed,
+    StoreError,
+    StoreUnavailable,
+    check_entry,
+    check_key,
+    check_text,
+)
 
 T = TypeVar("T")
 
@@ -119,23 +126,17 @@ class RedisStore:
     # --- the StateStore operations -------------------------------------------------
 
     async def get(self, namespace: str, key: str) -> str | None:
-        check_args(namespace)
-        check_text("key", key)
+        check_key(namespace, key)
         value = await self._run("get", self._client.get(self._key(namespace, key)))
         return None if value is None else str(value)
 
     async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
-        check_args(namespace, ttl)
-        if not isinstance(value, str):
-            raise TypeError(f"store values are str, not {type(value).__name__}: encode it first")
-        check_text("key", key)
-        check_text("value", value)
+        check_entry(namespace, key, value, ttl)
         px = None if ttl is None else max(1, math.ceil(ttl * 1000))
         await self._run("set", self._client.set(self._key(namespace, key), value, px=px))
 
     async def delete(self, namespace: str, key: str) -> bool:
-        check_args(namespace)
-        check_text("key", key)
+        check_key(namespace, key)
         removed = await self._run("delete", self._client.delete(self._key(namespace, key)))
         return int(removed) > 0
 
@@ -145,8 +146,7 @@ class RedisStore:
         Bounded by ``timeout`` as a whole.  Keys written during the walk may or
         may not be seen (SCAN's guarantee); keys that expire during it are left out.
         """
-        check_args(namespace)
-        check_text("prefix", prefix)
+        check_key(namespace, prefix, "prefix")
         return await self._run("items", self._items(namespace, prefix))
 
     async def _items(self, namespace: str, prefix: str) -> dict[str, str]:

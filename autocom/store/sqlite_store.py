@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from autocom.store.base import StoreClosed, StoreUnavailable, check_args, check_text
+from autocom.store.base import StoreClosed, StoreUnavailable, check_entry, check_key
 
 T = TypeVar("T")
 
@@ -126,8 +126,7 @@ class SqliteStore:
     # --- the StateStore operations -------------------------------------------------
 
     async def get(self, namespace: str, key: str) -> str | None:
-        check_args(namespace)
-        check_text("key", key)
+        check_key(namespace, key)
 
         def op(conn: sqlite3.Connection) -> str | None:
             row = conn.execute(
@@ -139,11 +138,7 @@ class SqliteStore:
         return await self._run("get", op)
 
     async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
-        check_args(namespace, ttl)
-        if not isinstance(value, str):
-            raise TypeError(f"store values are str, not {type(value).__name__}: encode it first")
-        check_text("key", key)
-        check_text("value", value)
+        check_entry(namespace, key, value, ttl)
 
         def op(conn: sqlite3.Connection) -> None:
             now = time.time()
@@ -163,8 +158,7 @@ class SqliteStore:
         await self._run("set", op)
 
     async def delete(self, namespace: str, key: str) -> bool:
-        check_args(namespace)
-        check_text("key", key)
+        check_key(namespace, key)
 
         def op(conn: sqlite3.Connection) -> bool:
             conn.execute("BEGIN IMMEDIATE")
@@ -187,8 +181,7 @@ class SqliteStore:
         return await self._run("delete", op)
 
     async def items(self, namespace: str, prefix: str = "") -> dict[str, str]:
-        check_args(namespace)
-        check_text("prefix", prefix)
+        check_key(namespace, prefix, "prefix")
 
         def op(conn: sqlite3.Connection) -> dict[str, str]:
             sql = f"SELECT key, value FROM state WHERE namespace = ? AND {LIVE}"
