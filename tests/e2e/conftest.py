@@ -15,7 +15,9 @@
   ``async with pbx.agi(handler, script="test")`` (a bare FastAGI server with one
   route, for protocol tests), ``await pbx.reload_autocom(server)`` (after editing
   the config files), ``pbx.sipp()`` (SIPp phones, tests/e2e/sipp.py),
-  ``await pbx.add_endpoint(SipEndpoint(...))``, ``await pbx.only_local_hooks()``.
+  ``await pbx.add_endpoint(SipEndpoint(...))``,
+  ``port = await pbx.sip_phone(name)`` (an endpoint at a fixed SIPp address),
+  ``await pbx.only_local_hooks()``.
 - ``autocom_config``: a copy of examples/ in a temporary folder (a ``ConfigDir``)
   to edit before starting autocom.
 
@@ -49,7 +51,7 @@ from tests.e2e.asterisk import (
     ensure_root,
 )
 from tests.e2e.driver import CallDriver
-from tests.e2e.sipp import Sipp
+from tests.e2e.sipp import Sipp, free_udp_port
 
 EXAMPLES = PROJECT / "examples"
 HOOK_POINTS = ("INCOMING", "USER", "UNANSWERED", "OUTGOING", "FORWARD")
@@ -180,6 +182,20 @@ class Pbx:
         self._endpoints_changed = True
         self.asterisk.write_pjsip()
         await self.driver.command("module reload res_pjsip.so")
+
+    async def sip_phone(
+        self, name: str, context: str = "personnel", *, dial_sip: bool = True
+    ) -> int:
+        """Endpoint ``name`` reached at a fixed contact on 127.0.0.1 (no REGISTER): start
+        a SIPp phone on the returned port.  ``dial_sip``: devices are dialed as
+        ``PJSIP/{device}`` for this test (instead of the test sinks)."""
+        port = free_udp_port()
+        await self.add_endpoint(
+            SipEndpoint(name, context=context, static_contact=f"sip:{name}@127.0.0.1:{port}")
+        )
+        if dial_sip:
+            await self.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
+        return port
 
     def sipp(self) -> Sipp:
         """SIPp phones against this Asterisk (tests/e2e/sipp.py)."""

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.asterisk import SipEndpoint
 from tests.e2e.conftest import ConfigDir, Pbx
-from tests.e2e.sipp import ANSWER, BUSY, CALL, MOVED, REGISTER, free_udp_port
+from tests.e2e.sipp import ANSWER, BUSY, CALL, MOVED, REGISTER
 
 pytestmark = pytest.mark.e2e
 
@@ -65,13 +65,7 @@ exten => s,1,Set(TEST_OUTGOING=${ARG1}|${ARG2}|${ARG3}|${ARG4}|${ARG5})
  same => n,Return()
 """
     )
-    port = free_udp_port()
-    await pbx.add_endpoint(
-        SipEndpoint(
-            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
-        )
-    )
-    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
+    port = await pbx.sip_phone("bernard-desk")
     phone = await pbx.sipp().start(MOVED, port=port, variables={"target": "00612345678"})
     result = await pbx.driver.call("2002", "personnel", caller="2004")
     await phone.wait()
@@ -87,13 +81,7 @@ exten => s,1,Set(TEST_OUTGOING=${ARG1}|${ARG2}|${ARG3}|${ARG4}|${ARG5})
 
 async def test_phone_forward_302_to_an_invalid_target_is_refused(pbx: Pbx) -> None:
     await pbx.only_local_hooks()
-    port = free_udp_port()
-    await pbx.add_endpoint(
-        SipEndpoint(
-            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
-        )
-    )
-    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
+    port = await pbx.sip_phone("bernard-desk")
     phone = await pbx.sipp().start(MOVED, port=port, variables={"target": "0612;evil"})
     result = await pbx.driver.call("2002", "personnel", caller="2004")
     await phone.wait()
@@ -103,13 +91,7 @@ async def test_phone_forward_302_to_an_invalid_target_is_refused(pbx: Pbx) -> No
 
 async def test_sip_phone_busy_and_answering(pbx: Pbx) -> None:
     await pbx.only_local_hooks()
-    port = free_udp_port()
-    await pbx.add_endpoint(
-        SipEndpoint(
-            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
-        )
-    )
-    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
+    port = await pbx.sip_phone("bernard-desk")
     phone = await pbx.sipp().start(BUSY, port=port)
     result = await pbx.driver.call("2002", "personnel", caller="2004")
     await phone.wait()
@@ -136,13 +118,7 @@ exten => s,1,Set(TEST_OUTGOING=${ARG4}|${ARG5})
  same => n,Return()
 """
     )
-    port = free_udp_port()
-    await pbx.add_endpoint(
-        SipEndpoint(
-            "bernard-desk", context="personnel", static_contact=f"sip:bernard-desk@127.0.0.1:{port}"
-        )
-    )
-    await pbx.set_globals({"AUTOCOM_DEVICE_DIAL": "Local/{device}@autocom-test-device-sink"})
+    port = await pbx.sip_phone("bernard-desk", dial_sip=False)
     # bernard-desk is dialed as a SIP phone, the other members ring their sinks unanswered
     await pbx.add_dialplan(
         """
