@@ -4,10 +4,8 @@ A call to *37<boss> sets the lamp itself (SET VARIABLE DEVICE_STATE(...)).
 What changes the state outside a call (`autocom filter on|off`, another
 autocom server, a state kept while Asterisk restarted) reaches the lamps here:
 at server start every lamp is set from the state store, then every
-``lamp_sync`` seconds (filters.yaml) the lamps whose state changed.  ARI sets
-a Custom: device state by writing the DEVICE_STATE() function as a global
-variable (POST /ari/asterisk/variable); PUT /ari/deviceStates only takes
-Stasis: devices.
+``lamp_sync`` seconds (filters.yaml) the lamps whose state changed, through
+autocom.ari.device_states (Custom: devices, set with DEVICE_STATE()).
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from collections.abc import Callable, Mapping
 from apps.boss_secretary import state
 from apps.boss_secretary.rules import FilterRules
 from autocom.ari.client import AriClient
+from autocom.ari.device_states import DeviceStates
 from autocom.ari.errors import AriError
 from autocom.config.settings import AriSettings
 from autocom.store.base import StateStore, StoreUnavailable
@@ -31,11 +30,7 @@ def client(settings: AriSettings) -> AriClient:
 
 
 async def set_lamp(ari: AriClient, boss: str, on: bool) -> None:
-    await ari.request(
-        "POST",
-        "/asterisk/variable",
-        {"variable": f"DEVICE_STATE({state.lamp_device(boss)})", "value": state.lamp_state(on)},
-    )
+    await DeviceStates(ari).set_custom(state.lamp_device(boss), state.lamp_state(on))
 
 
 async def push_lamps(settings: AriSettings | None, states: Mapping[str, bool]) -> str:

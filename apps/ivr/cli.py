@@ -1,6 +1,6 @@
 """`autocom status`: asks the running server's /status and prints it.
 
-`autocom blf NAME STATE`: sets a Stasis: device state (BLF lamp) through ARI.
+`autocom blf NAME STATE`: sets a Custom: device state (BLF lamp) through ARI.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ def add_commands(commands: Commands) -> None:
     status = commands.add("status", "active calls and the state of autocom's links", cmd_status)
     status.add_argument("--url", help="the server's /status URL (default: from autocom.yaml)")
     status.add_argument("--json", action="store_true", help="print the raw JSON")
-    blf = commands.add("blf", "set a Stasis: device state (BLF lamp) through ARI", cmd_blf)
-    blf.add_argument("name", help="device name, e.g. bsfilter-2001 (Stasis: is added)")
+    blf = commands.add("blf", "set a Custom: device state (BLF lamp) through ARI", cmd_blf)
+    blf.add_argument("name", help="device name, e.g. bsfilter-2001 (Custom: is added)")
     blf.add_argument("state", help="NOT_INUSE, INUSE, BUSY, RINGING, ONHOLD, UNAVAILABLE, ...")
 
 
@@ -82,7 +82,7 @@ def cmd_blf(args: argparse.Namespace, cli: CliContext) -> int:
 
     async def run() -> None:
         async with AriClient(ari.url, ari.user, ari.password, timeout=ari.timeout) as client:
-            await DeviceStates(client).set(args.name, args.state)
+            await DeviceStates(client).set_custom(args.name, args.state)
 
     try:
         asyncio.run(run())

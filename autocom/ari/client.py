@@ -145,6 +145,10 @@ class AriClient:
         data = await self.request("GET", "/asterisk/ping")
         return data if isinstance(data, dict) else {}
 
+    async def set_global_variable(self, name: str, value: str) -> None:
+        """POST /asterisk/variable: a global variable, or a writable function (DEVICE_STATE())."""
+        await self.request("POST", "/asterisk/variable", {"variable": name, "value": value})
+
     async def application(self, name: str) -> dict[str, Any]:
         data = await self.request("GET", f"/applications/{_segment(name)}")
         return data if isinstance(data, dict) else {}
@@ -263,7 +267,7 @@ class AriClient:
         return DeviceState.from_json(data)
 
     async def set_device_state(self, name: str, state: str) -> None:
-        """PUT /deviceStates/Custom:x (only Stasis:/Custom: devices are ours to set)."""
+        """PUT /deviceStates/Stasis:x (ARI answers 409 for any other device: see device_states)."""
         if state not in DEVICE_STATES:
             raise ValueError(f"device state {state!r}: use one of {sorted(DEVICE_STATES)}")
         await self.request("PUT", f"/deviceStates/{_segment(name)}", {"deviceState": state})

@@ -62,6 +62,7 @@ class FakeAri:
         app.router.add_get("/ari/api-docs/{name}", self._api_docs)
         app.router.add_get("/ari/events", self._events)
         app.router.add_get("/ari/asterisk/info", self._info)
+        app.router.add_post("/ari/asterisk/variable", self._set_global)
         app.router.add_get("/ari/channels", self._channels)
         app.router.add_get("/ari/channels/{id}", self._channel)
         app.router.add_delete("/ari/channels/{id}", self._hangup)
@@ -210,10 +211,18 @@ class FakeAri:
 
     async def _put_state(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
-        if not name.startswith(("Custom:", "Stasis:")):
+        if not name.startswith("Stasis:"):  # as Asterisk 22: Custom: included
             return web.json_response({"message": "Uncontrolled device specified"}, status=409)
         self.device_states[name] = request.query["deviceState"]
         return web.Response(status=204)
+
+    async def _set_global(self, request: web.Request) -> web.StreamResponse:
+        """Only DEVICE_STATE(x) is modelled: it sets device x, as in Asterisk."""
+        variable = request.query["variable"]
+        if variable.startswith("DEVICE_STATE(") and variable.endswith(")"):
+            self.device_states[variable[len("DEVICE_STATE(") : -1]] = request.query["value"]
+            return web.Response(status=204)
+        return web.json_response({"message": f"not modelled: {variable}"}, status=400)
 
 
 def slow(seconds: float) -> Override:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from autocom.ari import events as ev
 from autocom.ari.client import AriClient, AriEventLink, Backoff
+from autocom.ari.device_states import DeviceStates
 from autocom.ari.errors import (
     AriConflict,
     AriConnectionError,
@@ -104,16 +105,35 @@ async def test_continue_hangup_variable(fake: FakeAri, client: AriClient) -> Non
 
 
 async def test_ids_are_path_encoded(fake: FakeAri, client: AriClient) -> None:
-    await client.set_device_state("Custom:dnd/2001", "INUSE")
+    await client.set_device_state("Stasis:dnd/2001", "INUSE")
     # the slash is encoded: it stays inside the one path segment
-    assert fake.requests[-1].raw_path.startswith("/ari/deviceStates/Custom:dnd%2F2001?")
-    await client.set_device_state("Custom:bsfilter-2001", "BUSY")
-    state = await client.device_state("Custom:bsfilter-2001")
-    assert state == ev.DeviceState("Custom:bsfilter-2001", "BUSY")
+    assert fake.requests[-1].raw_path.startswith("/ari/deviceStates/Stasis:dnd%2F2001?")
+    await client.set_device_state("Stasis:bsfilter-2001", "BUSY")
+    state = await client.device_state("Stasis:bsfilter-2001")
+    assert state == ev.DeviceState("Stasis:bsfilter-2001", "BUSY")
     with pytest.raises(ValueError):
-        await client.set_device_state("Custom:x", "GREEN")
+        await client.set_device_state("Stasis:x", "GREEN")
     with pytest.raises(AriConflict):
         await client.set_device_state("PJSIP:2001", "INUSE")
+    with pytest.raises(AriConflict):  # as Asterisk 22: Custom: is not ARI's to PUT
+        await client.set_device_state("Custom:bsfilter-2001", "INUSE")
+
+
+async def test_custom_lamp_goes_through_device_state_function(
+    fake: FakeAri, client: AriClient
+) -> None:
+    lamps = DeviceStates(client)
+    await lamps.set_custom("bsfilter-2001", "INUSE")
+    sent = fake.requests[-1]
+    assert (sent.method, sent.path) == ("POST", "/ari/asterisk/variable")
+    assert sent.query == {"variable": "DEVICE_STATE(Custom:bsfilter-2001)", "value": "INUSE"}
+    await lamps.set_custom("Custom:bsfilter-2001", "NOT_INUSE")  # the prefix may be given
+    assert (await client.device_state("Custom:bsfilter-2001")).state == "NOT_INUSE"
+    count = len(fake.requests)
+    for name, state in (("bsfilter-2001", "GREEN"), ("x)=1,y", "INUSE"), ("", "INUSE")):
+        with pytest.raises(ValueError):
+            await lamps.set_custom(name, state)
+    assert len(fake.requests) == count  # refused before anything is sent
 
 
 async def test_server_error_and_not_json(fake: FakeAri, client: AriClient) -> None:
