@@ -181,6 +181,15 @@ class DirectoryService:
         candidates = self.plan.candidates(number)
         return "n:" + "|".join(candidates) if candidates else None
 
+    async def _cached_entries(self, key: str) -> tuple[tuple[Entry, ...] | None, bool]:
+        """(the entries cached for ``key``, None when none; whether they are fresh)."""
+        cached = await self._cache_get(key)
+        if cached is None:
+            return None, False
+        entries = tuple(entry_from_json(e) for e in cached.get("entries", ()))
+        ttl = self.rules.model.cache.ttl if entries else self.rules.model.cache.miss_ttl
+        return entries, self._fresh(cached, ttl)
+
     async def _refresh_lookup(self, number: str, key: str) -> Lookup:
         entries, degraded = await self.directory.lookup(number)
         if entries or not degraded:  # never cache 'unknown' learnt during an outage
@@ -192,17 +201,13 @@ class DirectoryService:
         key = self._lookup_key(number)
         if key is None:
             return Lookup((), "source")
-        cached = await self._cache_get(key) if use_cache else None
-        if cached is not None:
-            entries = tuple(entry_from_json(e) for e in cached.get("entries", ()))
-            ttl = self.rules.model.cache.ttl if entries else self.rules.model.cache.miss_ttl
-            if self._fresh(cached, ttl):
-                return Lookup(entries, "cache")
+        cached, fresh = await self._cached_entries(key) if use_cache else (None, False)
+        if cached is not None and fresh:
+            return Lookup(cached, "cache")
         task = self._track(key, lambda: self._refresh_lookup(number, key))
         result: Lookup = await asyncio.shield(task)
         if result.degraded and not result.entries and cached is not None:
-            stale = tuple(entry_from_json(e) for e in cached.get("entries", ()))
-            return Lookup(stale, "stale cache", result.degraded)
+            return Lookup(cached, "stale cache", result.degraded)
         return result
 
     async def lookup_within(self, number: str, budget: float) -> LookupFacts:
@@ -213,15 +218,12 @@ class DirectoryService:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + budget
         try:
-            cached = await asyncio.wait_for(self._cache_get(key), budget)
+            cached, fresh = await asyncio.wait_for(self._cached_entries(key), budget)
         except TimeoutError:
-            cached = None
-        stale: tuple[Entry, ...] = ()
-        if cached is not None:
-            stale = tuple(entry_from_json(e) for e in cached.get("entries", ()))
-            ttl = self.rules.model.cache.ttl if stale else self.rules.model.cache.miss_ttl
-            if self._fresh(cached, ttl):
-                return LookupFacts("found" if stale else "unknown", stale, "cache")
+            cached, fresh = None, False
+        stale = cached or ()
+        if cached is not None and fresh:
+            return LookupFacts("found" if stale else "unknown", stale, "cache")
         task = self._track(key, lambda: self._refresh_lookup(number, key))
         try:
             result: Lookup = await asyncio.wait_for(
