@@ -9,6 +9,7 @@ so dialing the code alone turns it back on.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 
@@ -53,20 +54,29 @@ def _parse(items: Mapping[str, str]) -> dict[str, dict[ForwardType, Forward]]:
     return out
 
 
+async def _get(store: StateStore, user: str, ftype: ForwardType) -> Forward | None:
+    value = await store.get(NAMESPACE, _key(user, ftype))
+    return decode(value) if value is not None else None
+
+
 async def load(store: StateStore, user: str) -> dict[ForwardType, Forward]:
-    """Every forward of ``user`` (one store round trip)."""
-    return _parse(await store.items(NAMESPACE, f"{user}:")).get(user, {})
+    """Every forward of ``user``: one GET per type, at once.
+
+    Never ``store.items(prefix)`` here: a feature code runs on a live call, and
+    on Redis ``items`` walks SCAN over the whole database.
+    """
+    found = await asyncio.gather(*(_get(store, user, ftype) for ftype in FORWARD_TYPES))
+    return {ftype: fwd for ftype, fwd in zip(FORWARD_TYPES, found, strict=True) if fwd is not None}
 
 
 async def load_type(store: StateStore, user: str, ftype: ForwardType) -> dict[ForwardType, Forward]:
-    """Only the forward of one type (what a ring-time decision needs)."""
-    value = await store.get(NAMESPACE, _key(user, ftype))
-    fwd = decode(value) if value is not None else None
+    """Only the forward of one type (what a ring-time decision needs): one GET."""
+    fwd = await _get(store, user, ftype)
     return {ftype: fwd} if fwd is not None else {}
 
 
 async def load_all(store: StateStore) -> dict[str, dict[ForwardType, Forward]]:
-    """Every user's forwards, for `autocom forwards list`."""
+    """Every user's forwards, for `autocom forwards list` (a SCAN on Redis: never on a call)."""
     return _parse(await store.items(NAMESPACE))
 
 

@@ -14,6 +14,7 @@ from apps.speed_dial.engine import PersonalEntry
 from autocom.store.base import StateStore
 from autocom.store.redis_store import RedisStore
 from autocom.store.sqlite_store import SqliteStore
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -85,3 +86,28 @@ async def test_personal_speed_dials_round_trip_and_restart(
         }
     finally:
         await again.close()
+
+
+def _scans(server: RedisServer) -> int:
+    """How many SCAN commands redis-server has run (INFO commandstats)."""
+    for line in server.command("INFO", "commandstats").decode().splitlines():
+        if line.startswith("cmdstat_scan:"):
+            return int(line.split("calls=", 1)[1].split(",", 1)[0])
+    return 0
+
+
+async def test_call_path_loads_read_single_keys_on_redis(redis_server: RedisServer) -> None:
+    """*2x codes and ring-time checks never SCAN the shared Redis (a walk of every key)."""
+    store = await RedisStore.open(redis_server.url, prefix="t")
+    try:
+        await fwd_state.save(store, "2001", {"busy": Forward("2002")})
+        await sd_state.apply(store, "2001", {"07": PersonalEntry("2003")})
+        before = _scans(redis_server)
+        assert await fwd_state.load(store, "2001") == {"busy": Forward("2002")}
+        assert await fwd_state.load_type(store, "2001", "busy") == {"busy": Forward("2002")}
+        assert await sd_state.load_slot(store, "2001", "07") == {"07": PersonalEntry("2003")}
+        assert _scans(redis_server) == before
+        assert await fwd_state.load_all(store)  # the CLI's listing does SCAN: the probe works
+        assert _scans(redis_server) > before
+    finally:
+        await store.close()
