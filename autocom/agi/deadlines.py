@@ -20,20 +20,19 @@ class Expirable(Protocol):
 
 
 class Deadlines:
-    __slots__ = ("_handle", "_loop", "_waiting", "loop", "tick")
+    __slots__ = ("_handle", "_waiting", "loop", "tick")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, tick: float) -> None:
         self.loop = loop  # for the waiters: Python 3.11's get_running_loop() calls getpid()
-        self._loop = loop
         self.tick = tick
         self._waiting: dict[Expirable, float] = {}
         self._handle: asyncio.TimerHandle | None = None
 
     def add(self, item: Expirable, seconds: float) -> None:
         """Call ``item.expire()`` if it is still waiting ``seconds`` from now."""
-        self._waiting[item] = self._loop.time() + seconds
+        self._waiting[item] = self.loop.time() + seconds
         if self._handle is None:
-            self._handle = self._loop.call_later(self.tick, self._sweep)
+            self._handle = self.loop.call_later(self.tick, self._sweep)
 
     def discard(self, item: Expirable) -> None:
         self._waiting.pop(item, None)
@@ -43,7 +42,7 @@ class Deadlines:
 
     def _sweep(self) -> None:
         self._handle = None
-        now = self._loop.time()
+        now = self.loop.time()
         waiting = self._waiting
         expired = [item for item, deadline in waiting.items() if deadline <= now]
         for item in expired:
@@ -51,7 +50,7 @@ class Deadlines:
         for item in expired:
             item.expire()
         if waiting:
-            self._handle = self._loop.call_later(self.tick, self._sweep)
+            self._handle = self.loop.call_later(self.tick, self._sweep)
 
     def close(self) -> None:
         if self._handle is not None:

@@ -41,7 +41,3 @@ class AgiRouter:
         if handler is None and ("/" in script[:1] or "/" in script[-1:]):
             handler = self._handlers.get(script.strip("/"))
         return handler
-
-    @property
-    def scripts(self) -> tuple[str, ...]:
-        return tuple(self._handlers)

@@ -62,10 +62,6 @@ class SessionReport:
     commands: int
     outcome: str
 
-    @property
-    def duration_ms(self) -> float:
-        return self.duration * 1000.0
-
     def to_json(self) -> str:
         return _ENCODER.encode(
             {
@@ -186,7 +182,8 @@ class FastAgiServer:
         assert self._loop is not None
         # The session writes straight to the transport; it checks for EOF (from
         # connection_lost) before each command, so it never writes to a closed one.
-        writer: WriterLike = conn._transport or conn
+        writer: WriterLike | None = conn._transport
+        assert writer is not None  # set by connection_made, before any data
         session = AgiSession(
             None, writer, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
         )
@@ -270,7 +267,7 @@ class FastAgiServer:
 
 
 class _Connection(asyncio.Protocol):
-    """One FastAGI connection: environment in callbacks, then reader/writer of a session."""
+    """One FastAGI connection: environment in callbacks, then the reader of a session."""
 
     __slots__ = (
         "_closed",
@@ -361,7 +358,7 @@ class _Connection(asyncio.Protocol):
         parser = self._parser
         if parser is None:
             return
-        state = "part of an environment block" if parser and parser.started else "nothing"
+        state = "part of an environment block" if parser.started else "nothing"
         log.warning("FastAGI peer sent %s within %g s: closing", state, self._server.env_timeout)
         self.abort_env("timeout")
 
@@ -383,13 +380,6 @@ class _Connection(asyncio.Protocol):
                     transport.write(_FAILURE)
                 transport.close()
         server._report(SessionReport("", "", "", self._loop.time() - self.started, 0, outcome))
-
-    # -- writer for AgiSession
-
-    def write(self, data: bytes) -> None:
-        transport = self._transport
-        if transport is not None and not self._closed:
-            transport.write(data)
 
     def close(self, fail: bool = False) -> None:
         if self._closed:

@@ -133,8 +133,10 @@ class AgiSession:
         """``reader``: where replies are read from; ``None`` for push mode, where the
         owner (the server's connection) calls ``data_received`` / ``eof_received``.
         ``pending``: bytes already read after the environment block (an early HANGUP).
-        ``deadlines``: push mode's shared reply timer (else one loop timer per reply).
+        ``deadlines``: push mode's shared reply timer (required in push mode).
         """
+        if reader is None and deadlines is None:
+            raise TypeError("AgiSession: push mode (reader=None) needs deadlines")
         self._reader = reader
         self._writer = writer
         self.env = env  # what Asterisk told us about the call
@@ -222,23 +224,14 @@ class AgiSession:
                 try:
                     if self._reader is None:
                         deadlines = self._deadlines
-                        loop = asyncio.get_running_loop() if deadlines is None else deadlines.loop
-                        waiter = loop.create_future()
-                        self._waiter = waiter
-                        if deadlines is not None:
-                            deadlines.add(self, wait_s)
-                            try:
-                                await waiter
-                            finally:
-                                deadlines.discard(self)
-                                self._waiter = None
-                        else:
-                            timer = loop.call_later(wait_s, self.expire)
-                            try:
-                                await waiter
-                            finally:
-                                timer.cancel()
-                                self._waiter = None
+                        assert deadlines is not None  # checked in __init__
+                        waiter = self._waiter = deadlines.loop.create_future()
+                        deadlines.add(self, wait_s)
+                        try:
+                            await waiter
+                        finally:
+                            deadlines.discard(self)
+                            self._waiter = None
                     else:
                         async with asyncio.timeout(wait_s):
                             data = await self._reader.read(65536)

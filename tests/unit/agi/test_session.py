@@ -508,6 +508,15 @@ async def test_cancelled_waiter_passes_its_turn_on() -> None:
     assert peer.sent == [b"NOOP\n", b'SET VARIABLE "B" "2"\n']
 
 
+def test_push_mode_needs_deadlines() -> None:
+    class Writer:
+        def write(self, data: bytes) -> None:
+            raise AssertionError("nothing is written")
+
+    with pytest.raises(TypeError, match="needs deadlines"):
+        AgiSession(None, Writer(), ENV)
+
+
 async def test_push_mode_with_deadlines() -> None:
     from autocom.agi.deadlines import Deadlines
 
