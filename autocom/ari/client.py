@@ -272,9 +272,6 @@ class AriClient:
             raise ValueError(f"device state {state!r}: use one of {sorted(DEVICE_STATES)}")
         await self.request("PUT", f"/deviceStates/{_segment(name)}", {"deviceState": state})
 
-    async def delete_device_state(self, name: str) -> None:
-        await self.request("DELETE", f"/deviceStates/{_segment(name)}")
-
 
 def _message(text: str, reason: str | None) -> str:
     try:

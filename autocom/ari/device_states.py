@@ -7,7 +7,7 @@ autocom's lamps are ``Custom:`` devices (``Custom:bsfilter-2001``,
 409 "Uncontrolled device specified" for ``Custom:x``, seen in
 tests/e2e/test_ari.py), so :meth:`DeviceStates.set_custom` writes the
 ``DEVICE_STATE()`` function as a global variable (``POST /asterisk/variable``).
-``set`` / ``get`` / ``clear`` handle ``Stasis:`` devices.
+``set`` / ``get`` handle ``Stasis:`` devices.
 """
 
 from __future__ import annotations
@@ -60,6 +60,3 @@ class DeviceStates:
 
     async def get(self, name: str) -> str:
         return (await self.client.device_state(stasis_device(name))).state
-
-    async def clear(self, name: str) -> None:
-        await self.client.delete_device_state(stasis_device(name))
