@@ -313,14 +313,23 @@ class DirectoryRules:
         return f"{self.file}:{line}" if line else self.file
 
 
-def _read_secret(base: Path, name: str, doc: Document, path: tuple[str | int, ...]) -> str:
+def _read_secret(
+    base: Path, name: str, doc: Document, path: tuple[str | int, ...], issues: list[ConfigIssue]
+) -> str:
+    """The secret in file ``name`` (relative to ``base``); '' and an issue when unreadable."""
     secret = base / name if not Path(name).is_absolute() else Path(name)
     try:
         return secret.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise ConfigError.single(
-            doc.file, doc.line_of(path), f"cannot read {secret}: {exc.strerror or exc}"
-        ) from exc
+        issues.append(
+            ConfigIssue(
+                doc.file,
+                doc.line_of(path),
+                f"cannot read {secret}: {exc.strerror or exc}",
+                "name a readable file, relative to this one",
+            )
+        )
+        return ""
 
 
 def _did_aliases(site: Site, numbers: NumbersRule) -> tuple[tuple[str, str], ...]:
@@ -374,12 +383,9 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
         else:
             password = source.password
             if source.password_file:
-                try:
-                    password = _read_secret(
-                        base, source.password_file, doc, (*where, "password_file")
-                    )
-                except ConfigError as exc:
-                    issues.extend(exc.issues)
+                password = _read_secret(
+                    base, source.password_file, doc, (*where, "password_file"), issues
+                )
             a = source.attributes
             ldap[source.name] = LdapSettings(
                 name=source.name,
@@ -409,12 +415,9 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
     if auth is not None:
         phone_password = auth.password
         if auth.password_file:
-            try:
-                phone_password = _read_secret(
-                    base, auth.password_file, doc, ("phones", "auth", "password_file")
-                )
-            except ConfigError as exc:
-                issues.extend(exc.issues)
+            phone_password = _read_secret(
+                base, auth.password_file, doc, ("phones", "auth", "password_file"), issues
+            )
         if not phone_password and not issues:
             issues.append(
                 ConfigIssue(

@@ -51,6 +51,8 @@ def test_no_file_means_the_site_users() -> None:
         ("sources:\n  - {type: file, path: nowhere.csv}\n", "nowhere.csv: cannot read file"),
         ("sources:\n  - {type: ldap, servers: [ldap://x], base: dc=x, password_file: no}\n",
          ":2: cannot read"),
+        ("phones:\n  auth: {username: p, password_file: missing.secret}\n",
+         "missing.secret: No such file or directory"),
         ("numbers:\n  extension_dids: [{prefix: '0388', length: 4}]\n", "write it in E.164"),
     ],
 )  # fmt: skip
