@@ -161,22 +161,14 @@ class SqliteStore:
         check_key(namespace, key)
 
         def op(conn: sqlite3.Connection) -> bool:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = conn.execute(
-                    f"DELETE FROM state WHERE namespace = ? AND key = ? AND {LIVE}",
-                    (namespace, key, time.time()),
-                )
-                existed = cursor.rowcount > 0
-                if not existed:  # an expired row: remove it, it did not "exist"
-                    conn.execute(
-                        "DELETE FROM state WHERE namespace = ? AND key = ?", (namespace, key)
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            return existed
+            now = time.time()
+            # fetchall: the statement runs to its end, so it commits before returning
+            rows = conn.execute(
+                "DELETE FROM state WHERE namespace = ? AND key = ? RETURNING expires_at",
+                (namespace, key),
+            ).fetchall()
+            # an expired row is removed too, but it did not "exist"
+            return any(expires_at is None or expires_at > now for (expires_at,) in rows)
 
         return await self._run("delete", op)
 
@@ -244,9 +236,7 @@ class SqliteStore:
                 f"sqlite store {self.path}: {what} took more than {self.timeout:g}s"
                 " (file locked by another process or a slow disk?)"
             ) from None
-        except sqlite3.OperationalError as exc:  # locked, interrupted, read-only, disk full
-            raise StoreUnavailable(f"sqlite store {self.path}: {what} failed: {exc}") from exc
-        except sqlite3.DatabaseError as exc:  # a corrupt file, a disk I/O error
+        except sqlite3.DatabaseError as exc:  # locked, interrupted, read-only, full, corrupt, I/O
             raise StoreUnavailable(f"sqlite store {self.path}: {what} failed: {exc}") from exc
         finally:
             self._pending -= 1

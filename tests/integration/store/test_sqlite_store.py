@@ -229,6 +229,23 @@ async def test_expired_rows_are_purged_on_open(tmp_path: Path) -> None:
         await store.close()
 
 
+async def test_delete_of_an_expired_row_removes_it_and_reports_false(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    store = await SqliteStore.open(path, op_timeout=2, purge_interval=3600)
+    try:
+        await store.set("cache", "gone", "1", ttl=0.05)
+        await store.set("cache", "live", "2", ttl=60)
+        await asyncio.sleep(0.1)
+        assert raw_rows(path) == 2
+        assert await store.delete("cache", "gone") is False
+        assert raw_rows(path) == 1
+        assert await store.delete("cache", "live") is True
+        assert raw_rows(path) == 0
+        assert await store.delete("cache", "live") is False
+    finally:
+        await store.close()
+
+
 async def test_unopenable_paths_give_unavailable(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
