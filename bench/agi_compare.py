@@ -26,8 +26,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from agi_load import new_loop, run_load  # noqa: E402
+from agi_load import run_load  # noqa: E402
 from agi_servers import EXTRA_KINDS, KINDS  # noqa: E402
+
+from autocom.agi.server import new_event_loop  # noqa: E402
 
 
 def start_server(kind: str, core: int) -> tuple[subprocess.Popen[str], int]:
@@ -50,7 +52,7 @@ def measure(
 ) -> dict[str, object]:
     proc, port = start_server(kind, core)
     try:
-        loop = new_loop()
+        loop = new_event_loop()
         try:
             loop.run_until_complete(
                 run_load("127.0.0.1", port, concurrency=concurrency, sessions=warmup)

@@ -22,12 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from agi_load import env_template, new_loop, reply_to
+from agi_load import env_template, reply_to
 from agi_servers import BareProtocol
 
 from autocom.agi.deadlines import Deadlines
 from autocom.agi.router import AgiRoute, AgiRouter
-from autocom.agi.server import FastAgiServer, _Connection
+from autocom.agi.server import FastAgiServer, _Connection, new_event_loop
 from autocom.agi.session import AgiSession
 
 
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20000)
     parser.add_argument("-c", type=int, default=50)
     args = parser.parse_args()
-    loop = new_loop()
+    loop = new_event_loop()
     asyncio.set_event_loop(loop)
     server = FastAgiServer(AgiRouter([AgiRoute("rights", rights)]), port=0)
     server._loop = loop

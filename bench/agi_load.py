@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from autocom.agi.server import new_event_loop
 from tests.unit.agi.samples import env_with  # Asterisk 22's block, as the tests send it
 
 
@@ -195,15 +196,6 @@ async def run_load(
     return result
 
 
-def new_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="FastAGI load generator (plays Asterisk's side)",
@@ -244,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             server_pid=args.server_pid,
         )
 
-    loop = new_loop()
+    loop = new_event_loop()
     try:
         result = loop.run_until_complete(go())
     finally:
