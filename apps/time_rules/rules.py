@@ -317,8 +317,8 @@ def _collector_paused(active: bool) -> Iterator[None]:
     gc.disable()
     try:
         yield
+        gc.freeze()  # only what a load that worked left: a failed one's cycles stay collectable
     finally:
-        gc.freeze()
         if was_enabled:
             gc.enable()
 
