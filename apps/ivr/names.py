@@ -8,31 +8,14 @@ users are searched here directly when the directory cannot answer.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 
 from apps.ivr.engine import Match
 from autocom.directory import Entry
+from autocom.directory.text import keypad  # the one keypad spelling (accents folded)
 from autocom.site.model import User
 
 DIALABLE_RE = re.compile(r"^[0-9]{1,20}$")  # what the IVR may send to the dialplan
-
-_KEYPAD = {
-    **dict.fromkeys("abc", "2"),
-    **dict.fromkeys("def", "3"),
-    **dict.fromkeys("ghi", "4"),
-    **dict.fromkeys("jkl", "5"),
-    **dict.fromkeys("mno", "6"),
-    **dict.fromkeys("pqrs", "7"),
-    **dict.fromkeys("tuv", "8"),
-    **dict.fromkeys("wxyz", "9"),
-}
-
-
-def keypad(text: str) -> str:
-    """The keys that spell ``text``: 'Lefèvre' -> '533873'; other characters skipped."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(_KEYPAD[c] for c in folded if c in _KEYPAD)
 
 
 def find_users(users: Iterable[User], keys: str, limit: int) -> tuple[Match, ...]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from apps.ivr import engine as e
-from apps.ivr.names import find_users, keypad
+from apps.ivr.names import find_users
 from apps.ivr.rules import IvrRules
 from autocom.config import ConfigError, parse_yaml, validate
+from autocom.directory.text import keypad
 from autocom.site.model import User
 
 RULES = """
