@@ -19,9 +19,9 @@ from pathlib import Path
 
 from pydantic import ValidationError, field_validator
 
-from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml
+from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, read_config_text
 from autocom.config.model import issues_from_validation
-from autocom.config.yaml_source import MAX_FILE_BYTES, Document
+from autocom.config.yaml_source import Document
 from autocom.directory.memory import MemorySource
 from autocom.directory.model import Entry, Number, NumberKind
 from autocom.directory.numbers import NumberPlan
@@ -103,16 +103,7 @@ def _check_numbers(
 
 def read_csv(path: Path, plan: NumberPlan, source: str) -> list[Entry]:
     file = str(path)
-    try:
-        raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
-    except OSError as exc:
-        raise ConfigError.single(file, None, f"cannot read file: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError.single(
-            file, None, f"not UTF-8 (byte {exc.start})", "save as UTF-8"
-        ) from exc
+    text = read_config_text(path)
     reader = csv.reader(io.StringIO(text, newline=""))
     issues: list[ConfigIssue] = []
     entries: list[Entry] = []
