@@ -104,6 +104,7 @@ async def running(
             grace_period=settings.agi.grace_period,
             on_session_end=on_session_end,
         )
+        metrics.in_progress = lambda: agi.active_sessions
         await agi.start()
         stack.push_async_callback(agi.close)
 

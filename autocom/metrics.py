@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # seconds; a hook on the call path should answer in a few milliseconds
@@ -33,7 +34,12 @@ class Metrics:
         self.sessions: dict[tuple[str, str], int] = defaultdict(int)  # (script, outcome)
         self.latency: dict[str, Histogram] = defaultdict(Histogram)  # script -> histogram
         self.errors: dict[str, int] = defaultdict(int)  # kind -> count
-        self.active_sessions = 0
+        # read from the FastAGI server when it runs (autocom.app wires it)
+        self.in_progress: Callable[[], int] = lambda: 0
+
+    @property
+    def active_sessions(self) -> int:
+        return self.in_progress()
 
     def session_ended(self, script: str, outcome: str, seconds: float) -> None:
         self.sessions[(script, outcome)] += 1

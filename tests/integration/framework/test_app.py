@@ -43,6 +43,9 @@ class GreetFeature(Feature):
     name = "greet"
     ctx: AppContext | None = None
 
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
     async def start(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
@@ -50,7 +53,15 @@ class GreetFeature(Feature):
         return validate(Greeting, load_yaml(path)) if path else Greeting(word="none")
 
     def hooks(self) -> list[HookRoute]:
-        return [HookRoute("greet", self.greet), HookRoute("crash", self.crash)]
+        return [
+            HookRoute("greet", self.greet),
+            HookRoute("crash", self.crash),
+            HookRoute("wait", self.wait),
+        ]
+
+    async def wait(self, request: AgiRequest) -> None:
+        await request.session.noop()  # the call is now in progress
+        await self.release.wait()
 
     async def greet(self, request: AgiRequest) -> None:
         word = request.config.rules["greet"].word
@@ -93,6 +104,29 @@ async def test_hook_gets_config_and_pinned_clock(tmp_path: Path) -> None:
                 text = await resp.text()
         assert 'autocom_agi_sessions_total{script="greet",outcome="ok"} 1' in text
         assert 'script="crash",outcome="failure' in text
+        assert "autocom_agi_active_sessions 0" in text
+
+
+async def test_metrics_and_healthz_count_calls_in_progress(tmp_path: Path) -> None:
+    feature = GreetFeature()
+    path = make_config(tmp_path)
+    async with running(path, [feature], clock=pinned(), agi_port=0, http_port=0) as srv:
+        noop_seen = asyncio.Event()
+
+        def answer(line: str) -> bytes:
+            noop_seen.set()
+            return b"200 result=0\n"
+
+        call = asyncio.create_task(fake_call(srv.agi_port, "wait", answer))
+        await asyncio.wait_for(noop_seen.wait(), 5)
+        base = f"http://127.0.0.1:{srv.http_port}"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/metrics") as resp:
+                assert "autocom_agi_active_sessions 1" in await resp.text()
+            async with http.get(f"{base}/healthz") as resp:
+                assert (await resp.json())["active_sessions"] == 1
+        feature.release.set()
+        assert (await asyncio.wait_for(call, 5)).status == "SUCCESS"
 
 
 async def test_file_change_reloads_and_bad_edit_keeps_last_good(tmp_path: Path) -> None:
