@@ -99,22 +99,58 @@ def asterisk_root() -> Path:
         pytest.fail(str(exc), pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
-    instance = AsteriskInstance(asterisk_root)
-    instance.endpoints = default_endpoints()
-    site = load_site(DEFAULT_SITE)
-    instance.site_dialplan = render_dialplan(site)
-    instance.voicemail_boxes = {
-        u.voicemail: u.display_name for u in site.users if u.voicemail is not None
-    }
+@contextlib.contextmanager
+def private_asterisk(
+    root: Path,
+    *,
+    site: Site | None = None,
+    extra_dialplan: str = "",
+    globals: Mapping[str, str] | None = None,
+    endpoints: dict[str, SipEndpoint] | None = None,
+) -> Iterator[AsteriskInstance]:
+    """Boot one private Asterisk (the session's, or a module's own with its site,
+    extra dialplan and globals), fail the test plainly if it cannot, clean it up."""
+    instance = AsteriskInstance(root)
+    if site is not None:
+        instance.site_dialplan = render_dialplan(site)
+        instance.voicemail_boxes = {
+            u.voicemail: u.display_name for u in site.users if u.voicemail is not None
+        }
+    instance.extra_dialplan = extra_dialplan
+    instance.globals.update(globals or {})
+    if endpoints is not None:
+        instance.endpoints = endpoints
     try:
         instance.start()
     except AsteriskError as exc:
         instance.cleanup()
         pytest.fail(str(exc), pytrace=False)
-    yield instance
-    instance.cleanup()
+    try:
+        yield instance
+    finally:
+        instance.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def call_driver(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
+    """A ``CallDriver`` on a fresh AMI login, the device sinks reset before and after."""
+    client = await AmiClient.connect(
+        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
+    )
+    driver = CallDriver(client)
+    try:
+        await driver.reset_sinks()
+        yield driver
+        await driver.reset_sinks()
+    finally:
+        await client.close()
+
+
+@pytest.fixture(scope="session")
+def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    site = load_site(DEFAULT_SITE)
+    with private_asterisk(asterisk_root, site=site, endpoints=default_endpoints()) as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")

@@ -14,20 +14,17 @@ from autocom.app import running
 from autocom.ari.client import AriClient
 from autocom.ari.device_states import DeviceStates
 from autocom.ari.errors import AriConflict, AriNotFound, AriUnauthorized
-from tests.e2e.asterisk import AsteriskInstance, ensure_root
+from tests.e2e.asterisk import AsteriskInstance
+from tests.e2e.conftest import private_asterisk
 from tests.e2e.test_ivr import write_config
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def asterisk() -> Iterator[AsteriskInstance]:
-    instance = AsteriskInstance(ensure_root())
-    instance.start()
-    try:
+def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    with private_asterisk(asterisk_root) as instance:
         yield instance
-    finally:
-        instance.cleanup()
 
 
 @pytest.fixture

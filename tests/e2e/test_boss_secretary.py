@@ -18,9 +18,8 @@ from apps import features
 from apps.boss_secretary import BossSecretaryFeature, state
 from autocom.app import Server, running
 from autocom.clock import Clock
-from autocom.site.dialplan import render_dialplan
-from tests.e2e.ami import AmiClient
-from tests.e2e.asterisk import AsteriskInstance, ensure_root
+from tests.e2e.asterisk import AsteriskInstance
+from tests.e2e.conftest import call_driver, private_asterisk
 from tests.e2e.driver import CallDriver, CallResult
 from tests.unit.boss_secretary.sample import site as site_from
 
@@ -88,28 +87,15 @@ slots:
 
 
 @pytest.fixture(scope="module")
-def asterisk() -> Iterator[AsteriskInstance]:
-    instance = AsteriskInstance(ensure_root())
-    instance.site_dialplan = render_dialplan(site_from(textwrap.dedent(SITE)))
-    instance.start()
-    try:
+def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    with private_asterisk(asterisk_root, site=site_from(textwrap.dedent(SITE))) as instance:
         yield instance
-    finally:
-        instance.cleanup()
 
 
 @pytest.fixture
 async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
-    client = await AmiClient.connect(
-        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
-    )
-    driver = CallDriver(client)
-    await driver.reset_sinks()
-    try:
+    async with call_driver(asterisk) as driver:
         yield driver
-    finally:
-        await driver.reset_sinks()
-        await client.close()
 
 
 def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:

@@ -19,10 +19,9 @@ from apps import features
 from autocom.app import Server, running
 from autocom.config.model import validate
 from autocom.config.yaml_source import parse_yaml
-from autocom.site.dialplan import render_dialplan
 from autocom.site.model import Site
-from tests.e2e.ami import AmiClient
-from tests.e2e.asterisk import AsteriskInstance, ensure_root
+from tests.e2e.asterisk import AsteriskInstance
+from tests.e2e.conftest import call_driver, private_asterisk
 from tests.e2e.driver import CallDriver
 from tests.support.slapd import Slapd
 
@@ -45,28 +44,16 @@ Labo",03 87 00 00 01
 
 
 @pytest.fixture(scope="module")
-def asterisk() -> Iterator[AsteriskInstance]:
-    instance = AsteriskInstance(ensure_root())
-    instance.site_dialplan = render_dialplan(validate(Site, parse_yaml(SITE, "site.yaml")))
-    instance.start()
-    try:
+def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    site = validate(Site, parse_yaml(SITE, "site.yaml"))
+    with private_asterisk(asterisk_root, site=site) as instance:
         yield instance
-    finally:
-        instance.cleanup()
 
 
 @pytest.fixture
 async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
-    client = await AmiClient.connect(
-        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
-    )
-    driver = CallDriver(client)
-    await driver.reset_sinks()
-    try:
+    async with call_driver(asterisk) as driver:
         yield driver
-    finally:
-        await driver.reset_sinks()
-        await client.close()
 
 
 def write_config(folder: Path, slapd: Slapd) -> Path:

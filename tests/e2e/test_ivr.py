@@ -14,8 +14,8 @@ from apps import features
 from apps.ivr import IvrFeature
 from autocom.app import Server, running
 from autocom.clock import Clock
-from tests.e2e.ami import AmiClient
-from tests.e2e.asterisk import AsteriskInstance, ensure_root
+from tests.e2e.asterisk import AsteriskInstance
+from tests.e2e.conftest import call_driver, private_asterisk
 from tests.e2e.driver import CallDriver
 
 pytestmark = pytest.mark.e2e
@@ -95,30 +95,20 @@ slots:
 
 
 @pytest.fixture(scope="module")
-def asterisk() -> Iterator[AsteriskInstance]:
-    instance = AsteriskInstance(ensure_root())
-    instance.extra_dialplan = INTERNAL
-    instance.globals.update(
-        AUTOCOM_IVR_APP="autocom-ivr-test",
-        AUTOCOM_IVR_DEFAULT_CONTEXT="ivr-test-internal",
-        AUTOCOM_IVR_OPERATOR="2000",
-    )
-    instance.start()
-    try:
+def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    ivr_globals = {
+        "AUTOCOM_IVR_APP": "autocom-ivr-test",
+        "AUTOCOM_IVR_DEFAULT_CONTEXT": "ivr-test-internal",
+        "AUTOCOM_IVR_OPERATOR": "2000",
+    }
+    with private_asterisk(asterisk_root, extra_dialplan=INTERNAL, globals=ivr_globals) as instance:
         yield instance
-    finally:
-        instance.cleanup()
 
 
 @pytest.fixture
 async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
-    client = await AmiClient.connect(
-        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
-    )
-    try:
-        yield CallDriver(client)
-    finally:
-        await client.close()
+    async with call_driver(asterisk) as driver:
+        yield driver
 
 
 def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
@@ -238,11 +228,6 @@ async def test_asterisk_restart_link_comes_back(
     await asyncio.to_thread(asterisk.start)
     await feature.link.wait_connected(30)
     assert feature.link.connects == before + 1
-    client = await AmiClient.connect(
-        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
-    )
-    try:
-        result = await CallDriver(client).call("main", "autocom-ivr", dtmf="2", max_wait=20)
-    finally:
-        await client.close()
+    async with call_driver(asterisk) as driver:
+        result = await driver.call("main", "autocom-ivr", dtmf="2", max_wait=20)
     assert result.rang == ["dev2001"], result.summary()
