@@ -338,6 +338,20 @@ class ConfigDir:
         target.write_text(text)
         return target
 
+    def use_backend(self, backend: str, redis_url: str = "") -> Path:
+        """Keep the example's sqlite state, or switch it to redis at ``redis_url``;
+        returns ``path``.  Fails loudly if the example's state: section changed shape
+        (a silent no-op would test sqlite twice)."""
+        if backend == "redis":
+            text = self.path.read_text()
+            text, backends = re.subn(r"(?m)^(\s+)backend: sqlite\b", r"\1backend: redis", text)
+            text, urls = re.subn(r"(?m)^(\s+)# url: redis://\S+", rf"\1url: {redis_url}", text)
+            assert backends == 1 and urls == 1, f"no state backend/url to switch in {self.path}"
+            self.path.write_text(text)
+        else:
+            assert backend == "sqlite", backend
+        return self.path
+
     def point_ari(self, ari: AriAccess) -> None:
         """Point autocom.yaml's ari: section at the test Asterisk's ARI."""
         text = self.path.read_text()

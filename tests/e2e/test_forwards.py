@@ -8,7 +8,6 @@ takes a line; the trunk sinks report the number without it.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.e2e
 TZ = "Europe/Paris"
 DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, office hours
 NIGHT = datetime(2026, 11, 24, 22, 0)
-
-
-def use_backend(cfg: ConfigDir, backend: str, redis_url: str = "") -> Path:
-    text = cfg.path.read_text()
-    if backend == "redis":
-        text = text.replace("backend: sqlite", "backend: redis").replace(
-            "# url: redis://127.0.0.1:6379/0", f"url: {redis_url}"
-        )
-    cfg.path.write_text(text)
-    return cfg.path
 
 
 async def test_star21_internal_then_the_call_follows(pbx: Pbx, autocom_config: ConfigDir) -> None:
@@ -96,7 +85,7 @@ async def test_noanswer_forward_and_loop(pbx: Pbx, autocom_config: ConfigDir) ->
 async def test_forward_state_survives_a_restart(
     pbx: Pbx, autocom_config: ConfigDir, backend: str, redis_url: str
 ) -> None:
-    config = use_backend(autocom_config, backend, redis_url)
+    config = autocom_config.use_backend(backend, redis_url)
     async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)):
         await pbx.driver.call("*212003", "personnel", caller="2002")
     async with pbx.autocom(config, features=features(), clock=Clock(TZ, pinned=DAY)):

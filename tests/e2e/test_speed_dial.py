@@ -37,16 +37,6 @@ def with_international(cfg: ConfigDir) -> Path:
     return cfg.path
 
 
-def use_backend(cfg: ConfigDir, backend: str, redis_url: str = "") -> Path:
-    text = cfg.path.read_text()
-    if backend == "redis":
-        text = text.replace("backend: sqlite", "backend: redis").replace(
-            "# url: redis://127.0.0.1:6379/0", f"url: {redis_url}"
-        )
-    cfg.path.write_text(text)
-    return cfg.path
-
-
 async def test_collective_code_reaches_its_number(pbx: Pbx, autocom_config: ConfigDir) -> None:
     async with pbx.autocom(autocom_config.path, clock=Clock(TZ, pinned=DAY)):
         result = await pbx.driver.call("8002", "personnel", caller="2002")
@@ -109,7 +99,7 @@ async def test_bypass_rights_entry_reached_by_a_restricted_phone(
 async def test_personal_speed_dials_survive_a_restart(
     pbx: Pbx, autocom_config: ConfigDir, backend: str, redis_url: str
 ) -> None:
-    config = use_backend(autocom_config, backend, redis_url)
+    config = autocom_config.use_backend(backend, redis_url)
     async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)):
         await pbx.driver.call("*551200389123456", "personnel", caller="2002")
     async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)):
