@@ -22,6 +22,8 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.e2e.asterisk import free_port
+
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 
 _SDP = (
@@ -193,10 +195,7 @@ ANSWER = _scenario(
 
 
 def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_port(socket.SOCK_DGRAM)
 
 
 @dataclass
