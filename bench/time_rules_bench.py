@@ -31,9 +31,11 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from apps.time_rules import TimeRulesFeature  # noqa: E402
 from apps.time_rules.engine import decide  # noqa: E402
 from apps.time_rules.rules import TimeRules, load_rules  # noqa: E402
 from autocom.config import load_yaml, validate  # noqa: E402
+from autocom.loader import load_config  # noqa: E402
 from autocom.site.model import Site  # noqa: E402
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,10 +69,16 @@ SLOT_NAMES = ["office_hours", "night", "weekend", "public_holidays", "closure", 
 VERDICTS = ["allow", "deny", "pin"]
 
 
+def autocom_yaml(site: Path, rights: Path) -> Path:
+    path = site.parent / "autocom.yaml"
+    path.write_text(f"site: {site.name}\nrules:\n  time_rules: {rights.name}\n")
+    return path
+
+
 def large_files(folder: Path, users: int = 4000) -> tuple[Path, Path]:
     rnd = random.Random(7)
     site = ["name: bench", "contexts:",
-            f"  - {{name: staff, users: ['{10000}-{10000 + users - 1}']}}",
+            f"  - {{name: staff, users: ['{10000}-{10000 + users - 1}'], include: [out]}}",
             "  - {name: out, kind: outgoing, line_prefix: '0', trunks: [t]}",
             "users:"]  # fmt: skip
     rights = ["holidays: {country: FR, subdivision: '57'}", SLOTS, "classes:"]
@@ -135,9 +143,10 @@ def show(name: str, values: list[float]) -> float:
 
 
 async def during_reload(
-    rights: Path, site: Site, rules: TimeRules, cases: list[tuple[str, str, datetime]]
+    config: Path, site: Site, rules: TimeRules, cases: list[tuple[str, str, datetime]]
 ) -> tuple[list[float], list[float], float, int]:
-    """Decisions every 1 ms in the loop while load_rules runs in a thread."""
+    """Decisions every 1 ms in the loop while load_config runs in a thread, as
+    ConfigHolder.reload does on a file change or SIGHUP."""
     latencies: list[float] = []
     gaps: list[float] = []
     done = asyncio.Event()
@@ -146,11 +155,13 @@ async def during_reload(
     async def reloader() -> float:
         nonlocal reloads
         t0 = time.perf_counter()
-        await asyncio.to_thread(load_rules, rights, site)
-        reloads += 1
-        elapsed = time.perf_counter() - t0
-        await asyncio.sleep(2)  # and the loop's own collections in the 2 s after it
-        done.set()
+        try:
+            await asyncio.to_thread(load_config, config, [TimeRulesFeature()])
+            reloads += 1
+            elapsed = time.perf_counter() - t0
+            await asyncio.sleep(2)  # and the loop's own collections in the 2 s after it
+        finally:
+            done.set()  # a failed load ends the measurement (and the task raises)
         return elapsed
 
     task = asyncio.create_task(reloader())
@@ -208,7 +219,7 @@ def main() -> int:
 
         cases = triples(large_callers, 5000)
         lat, gaps, elapsed, reloads = asyncio.run(
-            during_reload(rights_path, large_site, large, cases)
+            during_reload(autocom_yaml(site_path, rights_path), large_site, large, cases)
         )
         print(f"reload of the large set in a thread: {reloads} reload in {elapsed:.2f} s")
         show("decide, during reload", lat)

@@ -9,10 +9,8 @@ here, once per (re)load, so a decision costs the same with 10 rules or 100,000.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
@@ -277,50 +275,10 @@ class TimeRules:
         return set(self.slots)
 
 
-# Above this size, loading pauses the cyclic garbage collector (see _collector_paused).
-LARGE_FILE_BYTES = 1024 * 1024
-
-
 def load_rules(path: Path | None, site: Site) -> TimeRules:
     """Read, validate and compile rights.yaml (None: the French plan, no classes)."""
-    if path is None:
-        doc = Document("<built-in>", None, {(): 1})
-        return compile_rules(validate(RightsFile, doc), doc, site)
-    try:
-        large = path.stat().st_size > LARGE_FILE_BYTES
-    except OSError:
-        large = False  # load_yaml reports the file
-    with _collector_paused(large):
-        doc = load_yaml(path)
-        model = validate(RightsFile, doc)
-        rules = compile_rules(model, doc, site)
-        del doc, model
-    return rules
-
-
-@contextlib.contextmanager
-def _collector_paused(active: bool) -> Iterator[None]:
-    """Keep a large reload from stalling calls in progress.
-
-    A 100,000-line file allocates millions of objects while it is read; the
-    cyclic collector then runs full collections in the reload thread, each
-    holding the GIL for up to a second (measured: 1 s gaps in the event loop).
-    For large files we pause the collector during the load, then ``gc.freeze()``
-    what survived (the new rules, mostly) so later collections skip it
-    (bench/time_rules_bench.py: the longest loop gap drops below 0.1 s).
-    Objects of a replaced config are still freed by reference counting.
-    """
-    if not active:
-        yield
-        return
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        gc.freeze()  # only what a load that worked left: a failed one's cycles stay collectable
-    finally:
-        if was_enabled:
-            gc.enable()
+    doc = Document("<built-in>", None, {(): 1}) if path is None else load_yaml(path)
+    return compile_rules(validate(RightsFile, doc), doc, site)
 
 
 def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
