@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None, features: Sequence[Feature] | None =
     parser = build_parser(features)
     args = parser.parse_args(argv)
     config_path = args.config or default_config_path()
-    cli = CliContext(config_path, tuple(features), Clock())
+    cli = CliContext(config_path, tuple(features))
     status: int = args.run(args, cli)
     return status
 

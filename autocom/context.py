@@ -36,8 +36,15 @@ class CliContext:
 
     config_path: Path
     features: tuple[Feature, ...]
-    clock: Clock
+    _clock: Clock | None = None  # tests and drills pin one; else the site's zone
     _config: Config | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """The clock in the site's time zone (autocom.yaml's timezone)."""
+        if self._clock is None:
+            self._clock = Clock(self.load().settings.timezone)
+        return self._clock
 
     def load(self) -> Config:
         """The config, or print every issue and exit 1 (as `autocom check` does)."""

@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import sys
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from apps.time_rules.engine import RightsDecision, decide
 from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
@@ -62,7 +61,7 @@ def when_arg(cli: CliContext, at: str | None) -> datetime:
     """The --at time (ISO 8601, read in the site's zone; default now); exit 64 if bad."""
     tz = cli.load().settings.timezone
     if at is None:
-        return cli.clock.now().astimezone(ZoneInfo(tz))
+        return cli.clock.now()
     try:
         return parse_instant(at, tz)
     except ValueError as exc:

@@ -48,3 +48,14 @@ def test_serve_refuses_a_bad_now(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (tmp_path / "site.yaml").write_text(SITE)
     assert main(["-c", str(tmp_path / "autocom.yaml"), "serve", "--now", "noon"], features=[]) == 2
     assert "ISO 8601" in capsys.readouterr().err
+
+
+def test_cli_clock_is_in_the_site_zone(tmp_path: Path) -> None:
+    from autocom.context import CliContext
+
+    (tmp_path / "autocom.yaml").write_text("site: site.yaml\ntimezone: America/Cayenne\n")
+    (tmp_path / "site.yaml").write_text(SITE)
+    cli = CliContext(tmp_path / "autocom.yaml", ())
+    assert cli.clock.tz.key == "America/Cayenne"
+    assert cli.clock.now().utcoffset() is not None
+    assert cli.clock.now().utcoffset().total_seconds() == -3 * 3600  # type: ignore[union-attr]
