@@ -28,7 +28,7 @@ from autocom.directory import (
 )
 from autocom.directory.model import NumberKind
 from autocom.directory.site_source import site_entries
-from autocom.site.model import Site
+from autocom.site.model import Site, line_prefix_needed
 
 FORMAT_FIELDS = frozenset(
     {
@@ -353,8 +353,11 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
 
     line_prefix = model.numbers.line_prefix
     if line_prefix is None:
-        prefixes = sorted({c.line_prefix for c in site.outgoing()})
-        line_prefix = prefixes[0] if len(prefixes) == 1 else ""
+        line_prefix = site.line_prefix()
+    if line_prefix is None:
+        line_prefix = ""
+        message, hint = line_prefix_needed(site)
+        issues.append(ConfigIssue(doc.file, doc.line_of(("numbers",)), message, hint))
     plan = NumberPlan(
         country_code=model.numbers.country_code,
         national_prefix=model.numbers.national_prefix,

@@ -37,7 +37,7 @@ from apps.time_rules.slots import (
 from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, validate
 from autocom.config.settings import known_timezone
 from autocom.config.yaml_source import Document
-from autocom.site.model import NumberRange, Site
+from autocom.site.model import NumberRange, Site, line_prefix_needed
 
 Verdict = Literal["allow", "deny", "pin"]
 VERDICTS: tuple[str, ...] = ("allow", "deny", "pin")
@@ -292,17 +292,10 @@ def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
     def issue(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
         issues.append(ConfigIssue(file, doc.line_of(path), message, hint))
 
-    prefix = model.line_prefix
+    prefix = model.line_prefix if model.line_prefix is not None else site.line_prefix()
     if prefix is None:
-        prefixes = {c.line_prefix for c in site.outgoing()}
-        prefix = sorted(prefixes)[0] if len(prefixes) == 1 else ""
-        if len(prefixes) > 1:
-            issue(
-                (),
-                f"the site's outgoing contexts use different line prefixes "
-                f"({', '.join(sorted(prefixes))})",
-                "write 'line_prefix: \"0\"' in this file",
-            )
+        prefix = ""
+        issue((), *line_prefix_needed(site))
 
     table = build_category_table(model, doc, site, issue)
     slots = compile_slots(model, doc, issue)

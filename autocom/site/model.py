@@ -84,6 +84,15 @@ def _extension(value: str) -> str:
     return value
 
 
+def line_prefix_needed(site: Site) -> tuple[str, str]:
+    """The error (message, hint) of a rule file that must name its line prefix."""
+    return (
+        "the site's outgoing contexts use different line prefixes "
+        f"({', '.join(site.line_prefixes())})",
+        "write 'line_prefix: \"0\"' in this file",
+    )
+
+
 class User(RuleModel):
     extension: str
     name: str  # family name
@@ -223,3 +232,15 @@ class Site(RuleModel):
 
     def outgoing(self) -> Iterator[Context]:
         return (c for c in self.contexts if c.kind == "outgoing")
+
+    def line_prefixes(self) -> list[str]:
+        """The distinct external line prefixes of the outgoing contexts, sorted."""
+        return sorted({c.line_prefix for c in self.outgoing()})
+
+    def line_prefix(self) -> str | None:
+        """The site's external line prefix ("" when there is none, or no outgoing
+        context); None when the outgoing contexts disagree: a rule file must say."""
+        prefixes = self.line_prefixes()
+        if len(prefixes) > 1:
+            return None
+        return prefixes[0] if prefixes else ""
