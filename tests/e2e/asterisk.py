@@ -39,6 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.process import free_port
+
 PROJECT = Path(__file__).resolve().parents[2]
 ROOT_SCRIPT = PROJECT / "scripts" / "asterisk-root.sh"
 DEFAULT_ROOT = Path("/var/cache/autocom/asterisk-sid")
@@ -232,14 +234,6 @@ TEST_GLOBALS: dict[str, str] = {
 
 class AsteriskError(RuntimeError):
     """Asterisk could not be prepared or started; the message says what is needed."""
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """A port on 127.0.0.1 that nothing uses right now (TCP, or UDP with SOCK_DGRAM)."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def ensure_root() -> Path:

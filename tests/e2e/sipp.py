@@ -22,7 +22,7 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.e2e.asterisk import free_port
+from tests.support.process import free_port
 
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 

@@ -36,8 +36,7 @@ from types import TracebackType
 
 import pytest
 
-from tests.support.process import ServerProcess
-from tests.support.process import free_port as free_port  # tests import it from here
+from tests.support.process import ServerProcess, free_port
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"

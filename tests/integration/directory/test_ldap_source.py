@@ -28,7 +28,8 @@ from autocom.directory import (
     parse_term,
 )
 from autocom.directory.text import fold, keypad, starts_word
-from tests.support.slapd import DEFAULT_PEOPLE, Slapd, free_port
+from tests.support.process import free_port
+from tests.support.slapd import DEFAULT_PEOPLE, Slapd
 
 pytestmark = pytest.mark.integration
 
