@@ -18,7 +18,7 @@ Latin-1 caller name) survive a round trip through ``format_command`` unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, NamedTuple
 from urllib.parse import parse_qsl
@@ -50,99 +50,164 @@ _ERRORS: Final = "surrogateescape"
 # --------------------------------------------------------------------------- environment
 
 
-@dataclass(frozen=True)
+class _Line:
+    """A field of ``AgiEnvironment``, read from the block when asked for: the
+    value as sent, ``''`` when Asterisk did not send the line."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, env: AgiEnvironment, owner: object = None) -> str:
+        value = env.get(self.key)
+        return "" if value is None else value
+
+
+class _CallerLine:
+    """As ``_Line``, but ``None`` when Asterisk sent ``unknown`` (no caller ID) or nothing."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, env: AgiEnvironment, owner: object = None) -> str | None:
+        value = env.get(self.key)
+        return None if value == "unknown" else value
+
+
 class AgiEnvironment:
-    """What Asterisk told us about the call, values as sent (strings, maybe empty)."""
+    """What Asterisk told us about the call, values as sent (strings, maybe empty).
 
-    script: str  # agi_network_script before '?'
-    query: Mapping[str, str]  # the part after '?', parsed (keyword arguments)
-    args: tuple[str, ...]  # agi_arg_1..N (positional arguments)
-    request: str
-    channel: str
-    language: str
-    type: str
-    uniqueid: str
-    version: str
-    callerid: str | None  # None when Asterisk sent 'unknown'
-    calleridname: str | None  # None when Asterisk sent 'unknown'
-    callingpres: str
-    callingani2: str
-    callington: str
-    callingtns: str
-    dnid: str
-    rdnis: str
-    context: str
-    extension: str
-    priority: str
-    enhanced: str
-    accountcode: str
-    threadid: str
-    raw: Mapping[str, str] = field(repr=False)  # every line, keys without 'agi_'
+    Built once per call from the block's text and read lazily: ``script`` is
+    found at once (routing needs it), every other field is looked up in the text
+    when asked for (a hook reads a handful of the 25 lines; splitting them all
+    into a dict cost more than the rest of a short session).  ``raw`` is that
+    dict, built on first use.  Its public attributes are read-only.
+    """
 
-    @classmethod
-    def from_raw(cls, raw: Mapping[str, str]) -> AgiEnvironment:
-        """Build from the ``key -> value`` lines (keys without the ``agi_`` prefix)."""
-        get = raw.get
-        script, _, query_string = _network_script(raw).partition("?")
-        values: dict[str, object] = {name: get(name, "") for name in _PLAIN_FIELDS}
-        values["script"] = script
-        values["query"] = (
-            MappingProxyType(dict(parse_qsl(query_string, keep_blank_values=True)))
-            if query_string
-            else _EMPTY
-        )
-        args: tuple[str, ...] = ()
-        if "arg_1" in raw:
-            found = []
-            n = 1
-            while (value := get(f"arg_{n}")) is not None:
-                found.append(value)
-                n += 1
+    __slots__ = ("_args", "_query", "_query_string", "_raw", "_script", "_text")
+
+    def __init__(self, text: str) -> None:
+        """``text``: the ``agi_<key>: <value>`` lines, each ending with LF, no blank line."""
+        self._text = text
+        self._query: Mapping[str, str] | None = None
+        self._args: tuple[str, ...] | None = None
+        self._raw: Mapping[str, str] | None = None
+        network_script = self.get("network_script")
+        if network_script is None:
+            # Not a FastAGI block (or no script in the URL): take the request's path.
+            request = self.get("request") or ""
+            _, sep, path = request.partition("://")
+            network_script = path.partition("/")[2] if sep else request
+        self._script, _, self._query_string = network_script.partition("?")
+
+    @property
+    def script(self) -> str:
+        """The script's name: agi_network_script before '?' (what routing matches)."""
+        return self._script
+
+    def get(self, key: str) -> str | None:
+        """The value of line ``agi_<key>`` as sent (the first one if sent twice), or None."""
+        text = self._text
+        found = _find_value(text, key, 0)
+        return None if found < 0 else text[found : text.index("\n", found)]
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """The part of the script after '?', parsed (keyword arguments)."""
+        query = self._query
+        if query is None:
+            query_string = self._query_string
+            query = (
+                MappingProxyType(dict(parse_qsl(query_string, keep_blank_values=True)))
+                if query_string
+                else _EMPTY
+            )
+            self._query = query
+        return query
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """agi_arg_1..N (positional arguments)."""
+        args = self._args
+        if args is None:
+            found: list[str] = []
+            text = self._text
+            at = 0
+            while (at := _find_value(text, f"arg_{len(found) + 1}", at)) >= 0:
+                found.append(text[at : text.index("\n", at)])
             args = tuple(found)
-        values["args"] = args
-        callerid = get("callerid", "unknown")
-        values["callerid"] = None if callerid == "unknown" else callerid
-        calleridname = get("calleridname", "unknown")
-        values["calleridname"] = None if calleridname == "unknown" else calleridname
-        values["raw"] = MappingProxyType(dict(raw))
-        # Every field is set here: filling __dict__ at once is what the generated
-        # __init__ does field by field (a test checks both give equal objects).
-        env = object.__new__(cls)
-        env.__dict__.update(values)
-        return env
+            self._args = args
+        return args
+
+    @property
+    def raw(self) -> Mapping[str, str]:
+        """Every line, keys without ``agi_`` (the first one counts if a key comes twice).
+
+        Raises ``AgiProtocolError`` for a line without ``': '`` (``EnvironmentParser``
+        checks that every line starts with ``agi_`` and that there are enough
+        separators; this is where each line is split).
+        """
+        raw = self._raw
+        if raw is None:
+            lines: dict[str, str] = {}
+            for line in self._text[4:-1].split("\nagi_"):
+                key, sep, value = line.partition(": ")
+                if not sep:
+                    raise AgiProtocolError(f"not an AGI environment line: {'agi_' + line[:76]!r}")
+                lines.setdefault(key, value)
+            raw = MappingProxyType(lines)
+            self._raw = raw
+        return raw
+
+    request = _Line("request")
+    channel = _Line("channel")
+    language = _Line("language")
+    type = _Line("type")
+    uniqueid = _Line("uniqueid")
+    version = _Line("version")
+    callerid = _CallerLine("callerid")  # None when Asterisk sent 'unknown'
+    calleridname = _CallerLine("calleridname")  # None when Asterisk sent 'unknown'
+    callingpres = _Line("callingpres")
+    callingani2 = _Line("callingani2")
+    callington = _Line("callington")
+    callingtns = _Line("callingtns")
+    dnid = _Line("dnid")
+    rdnis = _Line("rdnis")
+    context = _Line("context")
+    extension = _Line("extension")
+    priority = _Line("priority")
+    enhanced = _Line("enhanced")
+    accountcode = _Line("accountcode")
+    threadid = _Line("threadid")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AgiEnvironment):
+            return NotImplemented
+        return self._text == other._text
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    def __repr__(self) -> str:
+        return (
+            f"AgiEnvironment(script={self.script!r}, uniqueid={self.uniqueid!r}, "
+            f"channel={self.channel!r})"
+        )
 
 
-_PLAIN_FIELDS: Final = (
-    "request",
-    "channel",
-    "language",
-    "type",
-    "uniqueid",
-    "version",
-    "callingpres",
-    "callingani2",
-    "callington",
-    "callingtns",
-    "dnid",
-    "rdnis",
-    "context",
-    "extension",
-    "priority",
-    "enhanced",
-    "accountcode",
-    "threadid",
-)
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 
 
-def _network_script(raw: Mapping[str, str]) -> str:
-    network_script = raw.get("network_script")
-    if network_script is None:
-        # Not a FastAGI block (or no script in the URL): take the request's path.
-        request = raw.get("request", "")
-        _, sep, path = request.partition("://")
-        network_script = path.partition("/")[2] if sep else request
-    return network_script
+def _find_value(text: str, key: str, start: int) -> int:
+    """Where the value of the first line ``agi_<key>: `` at or after ``start`` begins, or -1."""
+    head = "agi_" + key + ": "
+    if start == 0 and text.startswith(head):
+        return len(head)
+    found = text.find("\n" + head, start)
+    return found if found < 0 else found + len(head) + 1
 
 
 class EnvironmentParser:
@@ -193,30 +258,24 @@ class EnvironmentParser:
         self._done = True
         self._buf = b""
         self.rest = bytes(buf[end + 2 :])
-        block = buf[:end]
-        size = len(block)
-        if size > self.max_bytes:
+        if end > self.max_bytes:
             raise AgiProtocolError(f"environment block longer than {self.max_bytes} bytes")
-        if size > self.max_line:  # a block shorter than max_line has no line over it
-            longest = max(map(len, block.split(b"\n")))
+        if end > self.max_line:  # a block shorter than max_line has no line over it
+            longest = max(map(len, buf[:end].split(b"\n")))
             if longest > self.max_line:
                 raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
-        text = block.decode(_ENCODING, _ERRORS)
-        lines = text.count("\n") + 1
+        text = buf[: end + 1].decode(_ENCODING, _ERRORS)  # each line with its LF
+        lines = text.count("\n")
         if lines > self.max_lines:
             raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
-        # Every line is "agi_<key>: <value>" (the key ends at the first ": ").
-        pieces = text[4:].split("\nagi_") if text[:4] == "agi_" else ()
-        try:
-            if len(pieces) != lines:
-                raise ValueError
-            raw = dict([piece.split(": ", 1) for piece in pieces])
-        except ValueError:
-            for line in text.split("\n"):
+        # Every line is "agi_<key>: <value>" (the key ends at the first ": "): every
+        # line starts with agi_, and there are enough separators (each line is
+        # split when ``raw`` is first read; a value may hold ": " too).
+        if text[:4] != "agi_" or text.count("\nagi_") != lines - 1 or text.count(": ") < lines:
+            for line in text[:-1].split("\n"):
                 if line[:4] != "agi_" or ": " not in line:
-                    raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}") from None
-            raise AgiProtocolError("unparsable environment block") from None  # pragma: no cover
-        return AgiEnvironment.from_raw(raw)
+                    raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}")
+        return AgiEnvironment(text)
 
     def _check_partial(self, buf: bytes | bytearray, old: int, data: bytes) -> None:
         """Bounds and early garbage detection on an incomplete block."""

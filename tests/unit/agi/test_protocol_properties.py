@@ -212,7 +212,7 @@ def test_environment_any_valid_block(pairs: list[tuple[str, str]], step: int) ->
     block = "".join(f"agi_{k}: {v}\n" for k, v in pairs).encode() + b"\n"
     whole = EnvironmentParser().feed(block)
     assert whole is not None
-    assert dict(whole.raw) == dict(pairs)  # values raw, ': ' and all; last one wins
+    assert dict(whole.raw) == dict(reversed(pairs))  # values raw, ": " and all; first one counts
     parser = EnvironmentParser()
     chunked = None
     for i in range(0, len(block), step):
