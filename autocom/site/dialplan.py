@@ -14,7 +14,8 @@ and then acts on AUTOCOM_ACTION; see docs/dialplan.md for the whole picture.
 - ``autocom-site-devices``: device -> owning user, for phone-side forwards.
 
 Phones and trunks are reached only through the AUTOCOM_DEVICE_DIAL and
-AUTOCOM_TRUNK_DIAL templates, substituted at call time with STRREPLACE.
+AUTOCOM_TRUNK_DIAL templates, substituted at call time with STRREPLACE; the
+users' hints (BLF) follow AUTOCOM_DEVICE_DIAL too (``device_hint``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,20 @@ def device_dial(device: str) -> str:
 def user_dial(user: User) -> str:
     """All of a user's devices, joined with '&' (they all ring)."""
     return "&".join(device_dial(d) for d in user.devices)
+
+
+# The text before and after {device} in AUTOCOM_DEVICE_DIAL, with $[... =~ ...]
+# expressions: Asterisk expands a hint once, when it loads the dialplan, and at
+# boot no dialplan function (STRREPLACE...) is loaded yet, only variables and
+# expressions.  The template must hold {device} once.
+_BEFORE_DEVICE = '$["${AUTOCOM_DEVICE_DIAL}" =~ "^([^{]*)[{]device[}]"]'
+_AFTER_DEVICE = '$["${AUTOCOM_DEVICE_DIAL}" =~ "[{]device[}](.*)$"]'
+
+
+def device_hint(device: str) -> str:
+    """The hint of one device: AUTOCOM_DEVICE_DIAL with {device} filled in, as
+    device_dial() dials it, in a form Asterisk can expand when it boots."""
+    return f"{_BEFORE_DEVICE}{device}{_AFTER_DEVICE}"
 
 
 def _comment(text: str) -> str:
@@ -153,7 +168,7 @@ class _Renderer:
     def user(self, user: User) -> None:
         self.line(f"; user {user.extension} {_comment(user.display_name)}{_where(user)}")
         if user.devices:
-            hint = "&".join(f"PJSIP/{d}" for d in user.devices)
+            hint = "&".join(device_hint(d) for d in user.devices)
             self.line(f"exten => {user.extension},hint,{hint}")
         box = user.voicemail or ""
         if box and "@" not in box:

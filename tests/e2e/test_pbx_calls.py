@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from autocom.agi.session import AgiSession
 from tests.e2e.conftest import DEFAULT_SITE as EXAMPLE_SITE
-from tests.e2e.conftest import Pbx
+from tests.e2e.conftest import Pbx, call_driver, load_site, private_asterisk
 
 pytestmark = pytest.mark.e2e
 
@@ -223,3 +225,34 @@ async def test_unanswered_user_without_a_mailbox_just_ends(pbx: Pbx) -> None:
     result = await pbx.driver.call("2002", "personnel", caller="2001")
     assert result.apps("VoiceMail") == []
     assert result.variable("AUTOCOM_ACTION") == "done"
+
+
+async def test_hints_follow_the_device_dial_template_from_boot(asterisk_root: Path) -> None:
+    """A site whose phones are not dialed PJSIP/<device>: the lamps watch what the
+    calls dial, already when Asterisk boots (no dialplan function is loaded then)."""
+    template = "IAX2/campus-{device}/s"
+    with private_asterisk(
+        asterisk_root,
+        site=load_site(EXAMPLE_SITE),
+        globals={"AUTOCOM_DEVICE_DIAL": template},
+    ) as instance:
+        async with call_driver(instance) as driver:
+            state = await driver.ami.action("ExtensionState", Exten="2001", Context="personnel")
+            single = await driver.ami.action("ExtensionState", Exten="2002", Context="personnel")
+    assert state["Hint"] == "IAX2/campus-martin-desk/s&IAX2/campus-martin-soft/s"
+    assert single["Hint"] == "IAX2/campus-bernard-desk/s"
+
+
+async def test_user_lamp_lights_while_the_device_the_call_dials_rings(pbx: Pbx) -> None:
+    """The session's devices are dialed Local/<device>@autocom-test-device-sink: the
+    hint watches those channels, so the lamp of 2002 is in use while it rings."""
+    idle = await pbx.ami.action("ExtensionState", Exten="2002", Context="personnel")
+    assert idle["Hint"] == "Local/bernard-desk@autocom-test-device-sink"
+    assert idle["StatusText"] == "Idle"
+    await pbx.driver.sink("bernard-desk", "noanswer")
+    call = await pbx.driver.originate("2002", "personnel", caller="2004")
+    await call.wait_rang("bernard-desk")
+    busy = await pbx.ami.action("ExtensionState", Exten="2002", Context="personnel")
+    await call.hangup()
+    await call.finished()
+    assert busy["StatusText"] == "InUse"

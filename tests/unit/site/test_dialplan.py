@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from autocom.site.dialplan import device_dial, render_dialplan, user_dial
+from autocom.site.dialplan import device_dial, device_hint, render_dialplan, user_dial
 from tests.unit.site.helpers import BASE, site_from
 
 
@@ -23,7 +23,7 @@ def test_internal_context_includes_emergency_first_then_features_then_its_includ
         "include => autocom-features",
         "include => compta",
     ]
-    assert "exten => 3001,hint,PJSIP/leroy-desk" in rh
+    assert f"exten => 3001,hint,{device_hint('leroy-desk')}" in rh
 
 
 def test_user_with_two_devices_rings_both_through_the_template() -> None:
@@ -31,7 +31,8 @@ def test_user_with_two_devices_rings_both_through_the_template() -> None:
     compta = context_block(text, "compta")
     dial = f"{device_dial('dupont-desk')}&{device_dial('dupont-soft')}"
     assert f"exten => 2001,1,Gosub(autocom-user,s,1(2001,compta,{dial},))" in compta
-    assert "exten => 2001,hint,PJSIP/dupont-desk&PJSIP/dupont-soft" in compta
+    hint = f"{device_hint('dupont-desk')}&{device_hint('dupont-soft')}"
+    assert f"exten => 2001,hint,{hint}" in compta
     assert device_dial("x") == "${STRREPLACE(AUTOCOM_DEVICE_DIAL,{device},x)}"
     idx = compta.index(f"exten => 2001,1,Gosub(autocom-user,s,1(2001,compta,{dial},))")
     assert compta[idx + 1] == " same => n,Goto(autocom-act,${AUTOCOM_ACTION},1)"
@@ -101,3 +102,19 @@ def test_names_cannot_break_the_config() -> None:
         site_from(BASE.replace("name: Dupont, first_name: Marie", 'name: "Du;pont", first_name: M'))
     )
     assert "; user 2001 Du,pont M (site.yaml:16)" in text
+
+
+def test_device_hint_is_the_dial_template_around_the_device() -> None:
+    """The hint splits AUTOCOM_DEVICE_DIAL at {device} with expressions (no function:
+    none is loaded when Asterisk boots); the e2e tests check what Asterisk makes of it."""
+    assert device_hint("x") == (
+        '$["${AUTOCOM_DEVICE_DIAL}" =~ "^([^{]*)[{]device[}]"]'
+        'x$["${AUTOCOM_DEVICE_DIAL}" =~ "[{]device[}](.*)$"]'
+    )
+    assert "STRREPLACE" not in device_hint("x")
+
+
+def test_user_without_devices_has_no_hint() -> None:
+    text = render_dialplan(site_from(BASE.replace("devices: [durand-desk]", "devices: []")))
+    assert "exten => 2002,hint," not in text
+    assert "exten => 2002,1,Gosub(autocom-user,s,1(2002,compta,,))" in text
