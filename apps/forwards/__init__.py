@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
 from apps.forwards import cli, hooks
+from apps.forwards.lamps import LampSync
 from apps.forwards.rules import ForwardsRules
 from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.context import AppContext
 from autocom.feature import Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.site.model import Site
@@ -15,6 +19,10 @@ from autocom.site.model import Site
 
 class ForwardsFeature(Feature):
     name = "forwards"
+
+    def __init__(self) -> None:
+        self.lamps: LampSync | None = None  # running when autocom.yaml has ari:
+        self._task: asyncio.Task[None] | None = None
 
     def load_rules(self, path: Path | None, site: Site) -> ForwardsRules:
         if path is None:
@@ -60,6 +68,31 @@ class ForwardsFeature(Feature):
 
     def add_commands(self, commands: Commands) -> None:
         cli.add_commands(commands)
+
+    async def start(self, ctx: AppContext) -> None:
+        """Keep the lamps in step with the state store (when autocom.yaml has ari:)."""
+        config = ctx.config.current
+        if config.settings.ari is None:
+            return
+        self.lamps = LampSync(config.settings.ari)
+
+        def current() -> tuple[Site, object]:
+            now = ctx.config.current
+            return now.site, now.rules.get(self.name)
+
+        self._task = asyncio.create_task(
+            self.lamps.run(current, ctx.store), name="autocom-forwards-lamps"
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.lamps is not None:
+            await self.lamps.close()
+            self.lamps = None
 
 
 __all__ = ["ForwardsFeature"]

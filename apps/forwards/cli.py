@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 
-from apps.forwards import engine, state
+from apps.forwards import engine, lamps, state
 from apps.forwards.rights import RightsView, rights_for
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules, ForwardType, forward_type
 from apps.time_rules.cli import print_explain, when_arg
@@ -82,42 +82,49 @@ def cmd_set(args: argparse.Namespace, cli: CliContext) -> int:
     rights = rights_for(config, cli.clock.now(), "forward")
     request = engine.CodeRequest("set", ftype, args.number)
 
-    async def run() -> engine.SetDecision:
+    async def run() -> tuple[engine.SetDecision, str]:
         store = await cli.open_store()
         try:
             current = await state.load(store, args.extension)
             decision = engine.decide_set(
                 _rules(cli), config.site, args.extension, request, current, rights
             )
-            if decision.accepted:
-                await state.save(store, args.extension, decision.changes)
-            return decision
+            if not decision.accepted:
+                return decision, ""
+            await state.save(store, args.extension, decision.changes)
         finally:
             await store.close()
+        wanted = engine.lamp_states(args.extension, decision.lamps(current))
+        return decision, await lamps.push(config.settings.ari, wanted)
 
-    decision = asyncio.run(run())
+    decision, lamp_report = asyncio.run(run())
     if not decision.accepted:
         print(f"refused: {decision.reason}", file=sys.stderr)
         for line in decision.trace:
             print(f"  {line}", file=sys.stderr)
         return 1
     print(decision.reason)
-    print("(the phone's lamp follows at the next feature code; see docs/forwards.md)")
+    print(lamp_report)
     return 0
 
 
 def cmd_clear(args: argparse.Namespace, cli: CliContext) -> int:
-    cli.load()
+    config = cli.load()
 
-    async def run() -> int:
+    async def run() -> tuple[int, str]:
         store = await cli.open_store()
         try:
-            return await state.clear(store, args.extension)
+            removed = await state.clear(store, args.extension)
         finally:
             await store.close()
+        if config.site.user(args.extension) is None:
+            return removed, "no lamps: not a user of the site"
+        wanted = engine.lamp_states(args.extension, engine.current_lamps({}))
+        return removed, await lamps.push(config.settings.ari, wanted)
 
-    removed = asyncio.run(run())
+    removed, lamp_report = asyncio.run(run())
     print(f"{args.extension}: {removed} forward(s) removed")
+    print(lamp_report)
     return 0
 
 

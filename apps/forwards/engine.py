@@ -78,7 +78,7 @@ class SetDecision:
         """On/off of each type's BLF lamp after the change."""
         after = dict(before)
         after.update(self.changes)
-        return {t: bool(after.get(t) and after[t].enabled) for t in FORWARD_TYPES}
+        return current_lamps(after)
 
 
 # Prompts from Asterisk's core sounds (sounds-en / sounds-fr).
@@ -290,3 +290,25 @@ def lamp_device(user: str, ftype: ForwardType) -> str:
 def lamps_value(lamps: Mapping[ForwardType, bool]) -> str:
     """The lamps as one dialplan variable: 'INUSE,NOT_INUSE,NOT_INUSE' (unc,rna,busy)."""
     return ",".join("INUSE" if lamps[t] else "NOT_INUSE" for t in FORWARD_TYPES)
+
+
+def lamp_states(user: str, lamps: Mapping[ForwardType, bool]) -> dict[str, str]:
+    """Each lamp of ``user`` (Custom device) -> its device state."""
+    return {lamp_device(user, t): "INUSE" if lamps[t] else "NOT_INUSE" for t in FORWARD_TYPES}
+
+
+def current_lamps(state: ForwardState) -> dict[ForwardType, bool]:
+    """On/off of each lamp for a stored state (a type never set is off)."""
+    return {t: bool((f := state.get(t)) is not None and f.enabled) for t in FORWARD_TYPES}
+
+
+def wanted_lamps(site: Site, stored: Mapping[str, ForwardState]) -> dict[str, str]:
+    """Every lamp of every user of the site -> the state the store says it should show.
+
+    Users with nothing stored get their three lamps off: a forward cleared with
+    `autocom forwards clear` leaves no key behind, and its lamp must go off too.
+    """
+    wanted: dict[str, str] = {}
+    for user in site.users:
+        wanted.update(lamp_states(user.extension, current_lamps(stored.get(user.extension, {}))))
+    return wanted

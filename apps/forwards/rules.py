@@ -10,6 +10,7 @@ most 5 forwards apply.  Example::
       cancel_all: "*20"
     max_chain: 5          # forwards followed in one call before ringing where it stands
     emergency_forward: refuse
+    lamp_sync: 10         # seconds between two lamp syncs from the store (needs ari:)
 """
 
 from __future__ import annotations
@@ -90,3 +91,6 @@ class ForwardsRules(RuleModel):
     emergency_forward: Literal["refuse", "allow"] = "refuse"
     # Longest destination accepted (digits).
     max_digits: int = Field(default=20, ge=2, le=30)
+    # Seconds between two syncs of the BLF lamps from the state store, over the
+    # ARI of autocom.yaml (no ari: section: lamps change only by feature codes).
+    lamp_sync: float = Field(default=10.0, gt=0, le=86400)
