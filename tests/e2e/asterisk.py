@@ -111,6 +111,7 @@ MODULES = (
     "app_system",
     "app_mixmonitor",
     "app_voicemail",
+    "app_queue",
     "app_confbridge",
     "app_directed_pickup",
     "app_softhangup",
@@ -308,6 +309,7 @@ class AsteriskInstance:
         self.extra_dialplan = ""
         self.globals: dict[str, str] = dict(TEST_GLOBALS)
         self.voicemail_boxes: dict[str, str] = {}
+        self.queues: dict[str, list[str]] = {}
 
     # -- paths ----------------------------------------------------------------
     @property
@@ -414,8 +416,17 @@ writetimeout = 5000
         self._write("pjsip_notify.conf", "")
         self._write("indications.conf", (self.root / "etc/asterisk/indications.conf").read_text())
         self.write_voicemail()
+        self.write_queues()
         self.write_pjsip()
         self.write_dialplan()
+
+    def write_queues(self) -> None:
+        """queues.conf: the ``queues`` (name -> member interfaces), ringall, 5 s a try."""
+        text = "[general]\npersistentmembers = no\n\n"
+        for name, members in self.queues.items():
+            text += f"[{name}]\nstrategy = ringall\ntimeout = 5\nretry = 1\n"
+            text += "".join(f"member => {m}\n" for m in members) + "\n"
+        self._write("queues.conf", text)
 
     def write_voicemail(self) -> None:
         """voicemail.conf: the ``voicemail_boxes`` (box -> name) in context default."""
@@ -453,6 +464,24 @@ writetimeout = 5000
 
     def _write(self, name: str, text: str) -> None:
         (self.etc / name).write_text(text)
+
+    def mailbox_messages(self, box: str, context: str = "default") -> list[dict[str, str]]:
+        """The messages app_voicemail left in one mailbox's INBOX, oldest first: the
+        ``[message]`` fields of each msgNNNN.txt (callerid, origmailbox, duration...)."""
+        inbox = self.folder / "spool" / "voicemail" / context / box / "INBOX"
+        out = []
+        for path in sorted(inbox.glob("msg*.txt")):
+            fields = {}
+            for line in path.read_text(errors="replace").splitlines():
+                key, sep, value = line.partition("=")
+                if sep and not line.startswith((";", "[")):
+                    fields[key.strip()] = value.strip()
+            out.append(fields)
+        return out
+
+    def clear_mailboxes(self) -> None:
+        """Delete every voicemail message and greeting (the spool's voicemail/)."""
+        shutil.rmtree(self.folder / "spool" / "voicemail", ignore_errors=True)
 
     # -- process --------------------------------------------------------------
     @property
@@ -548,8 +577,19 @@ writetimeout = 5000
         site_dialplan: str | None = None,
         extra_dialplan: str | None = None,
         globals: Mapping[str, str] | None = None,
+        voicemail_boxes: Mapping[str, str] | None = None,
+        queues: Mapping[str, list[str]] | None = None,
     ) -> None:
-        """Replace the site/test dialplan parts (None: keep) and reload the dialplan."""
+        """Replace the site/test dialplan parts (None: keep) and reload the dialplan;
+        mailboxes and queues that changed are rewritten and their module reloaded."""
+        if voicemail_boxes is not None and dict(voicemail_boxes) != self.voicemail_boxes:
+            self.voicemail_boxes = dict(voicemail_boxes)
+            self.write_voicemail()
+            self.cli("voicemail reload")
+        if queues is not None and dict(queues) != self.queues:
+            self.queues = {name: list(members) for name, members in queues.items()}
+            self.write_queues()
+            self.cli("queue reload all")
         if site_dialplan is not None:
             self.site_dialplan = site_dialplan
         if extra_dialplan is not None:

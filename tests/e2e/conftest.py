@@ -15,7 +15,9 @@
   ``async with pbx.agi(handler, script="test")`` (a bare FastAGI server with one
   route, for protocol tests), ``await pbx.reload_autocom(server)`` (after editing
   the config files), ``pbx.sipp()`` (SIPp phones, tests/e2e/sipp.py),
-  ``await pbx.add_endpoint(SipEndpoint(...))``,
+  ``await pbx.add_endpoint(SipEndpoint(...))``, ``await pbx.add_queue(name, members)``
+  (app_queue), ``pbx.mailbox_messages(box)`` (app_voicemail's INBOX; the mailboxes
+  are those of the site rendered last, emptied after each test),
   ``port = await pbx.sip_phone(name)`` (an endpoint at a fixed SIPp address),
   ``await pbx.only_local_hooks()``.
 - ``autocom_config``: a copy of examples/ in a temporary folder (a ``ConfigDir``)
@@ -77,6 +79,11 @@ def load_site(path: Path) -> Site:
     return validate(Site, load_yaml(path))
 
 
+def mailboxes(site: Site) -> dict[str, str]:
+    """The site's voicemail boxes (box -> user's name), for voicemail.conf."""
+    return {u.voicemail: u.display_name for u in site.users if u.voicemail is not None}
+
+
 @dataclass(frozen=True)
 class AriAccess:
     """How to reach the session Asterisk's ARI."""
@@ -113,9 +120,7 @@ def private_asterisk(
     instance = AsteriskInstance(root)
     if site is not None:
         instance.site_dialplan = render_dialplan(site)
-        instance.voicemail_boxes = {
-            u.voicemail: u.display_name for u in site.users if u.voicemail is not None
-        }
+        instance.voicemail_boxes = mailboxes(site)
     instance.extra_dialplan = extra_dialplan
     instance.globals.update(globals or {})
     if endpoints is not None:
@@ -168,11 +173,10 @@ async def ami(asterisk: AsteriskInstance) -> AsyncIterator[AmiClient]:
 
 
 @pytest.fixture
-async def driver(ami: AmiClient) -> AsyncIterator[CallDriver]:
-    drv = CallDriver(ami)
-    await drv.reset_sinks()
-    yield drv
-    await drv.reset_sinks()
+async def driver(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
+    # its own AMI login (not the ``ami`` fixture): a module may name a fixture ``ami``
+    async with call_driver(asterisk) as drv:
+        yield drv
 
 
 class Pbx:
@@ -194,8 +198,14 @@ class Pbx:
             site = tmp
         if not isinstance(site, Site):
             site = load_site(Path(site))
-        await self._reconfigure(site_dialplan=render_dialplan(site))
+        await self._render(site)
         return site
+
+    async def _render(self, site: Site) -> None:
+        """The site's dialplan and mailboxes into Asterisk (one reload)."""
+        await self._reconfigure(
+            site_dialplan=render_dialplan(site), voicemail_boxes=mailboxes(site)
+        )
 
     async def add_dialplan(self, text: str) -> None:
         """Add contexts (e.g. an ``autocom-local-user`` hook) for this test."""
@@ -232,6 +242,15 @@ class Pbx:
         if dial_sip:
             await self.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
         return port
+
+    async def add_queue(self, name: str, members: Sequence[str]) -> None:
+        """A queue (app_queue, ringall, 5 s a try) of member interfaces for this test,
+        e.g. ``Local/q2010@autocom-test-device-sink/n`` (its sink reports ``q2010``)."""
+        await self._reconfigure(queues={**self.asterisk.queues, name: list(members)})
+
+    def mailbox_messages(self, box: str, context: str = "default") -> list[dict[str, str]]:
+        """The messages left in a mailbox during this test (emptied after it)."""
+        return self.asterisk.mailbox_messages(box, context)
 
     def sipp(self) -> Sipp:
         """SIPp phones against this Asterisk (tests/e2e/sipp.py)."""
@@ -281,7 +300,7 @@ class Pbx:
         async with running(
             path, feats, clock=clock, agi_port=0, http_port=0, watch=False
         ) as server:
-            await self._reconfigure(site_dialplan=render_dialplan(server.ctx.config.current.site))
+            await self._render(server.ctx.config.current.site)
             await self.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{server.agi_port}"})
             try:
                 yield server
@@ -294,7 +313,7 @@ class Pbx:
         holder = server.ctx.config
         if not await _to_thread(holder.reload):
             raise AssertionError(f"autocom refused the new config: {holder.last_error}")
-        await self._reconfigure(site_dialplan=render_dialplan(holder.current.site))
+        await self._render(holder.current.site)
 
     async def restore(self) -> None:
         if self._endpoints_changed:
@@ -302,12 +321,16 @@ class Pbx:
             self.asterisk.write_pjsip()
             await self.driver.command("module reload res_pjsip.so")
         if self._changed:
+            site = load_site(DEFAULT_SITE)
             await _to_thread(
                 self.asterisk.reconfigure,
-                site_dialplan=render_dialplan(load_site(DEFAULT_SITE)),
+                site_dialplan=render_dialplan(site),
                 extra_dialplan="",
                 globals={},
+                voicemail_boxes=mailboxes(site),
+                queues={},
             )
+        self.asterisk.clear_mailboxes()
 
 
 async def _to_thread(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:

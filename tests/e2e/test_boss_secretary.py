@@ -1,5 +1,7 @@
 """Boss/secretary filtering end to end: a real Asterisk 22, autocom serving bsfilter.
 
+The session Asterisk (``pbx`` fixture): this module's site is rendered into it
+(dialplan and mailboxes) by ``pbx.autocom`` and put back after each test.
 Devices are Local channels into the PBX harness's device sinks, which report
 each device that rang and the caller name it was shown.
 """
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from apps.boss_secretary import BossSecretaryFeature, state
 from autocom.app import Server, running
 from autocom.clock import Clock
 from tests.e2e.asterisk import AsteriskInstance
-from tests.e2e.conftest import call_driver, private_asterisk
+from tests.e2e.conftest import Pbx
 from tests.e2e.driver import CallDriver, CallResult
 from tests.unit.boss_secretary.sample import site as site_from
 
@@ -86,16 +88,9 @@ slots:
 """
 
 
-@pytest.fixture(scope="module")
-def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
-    with private_asterisk(asterisk_root, site=site_from(textwrap.dedent(SITE))) as instance:
-        yield instance
-
-
 @pytest.fixture
-async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
-    async with call_driver(asterisk) as driver:
-        yield driver
+def ami(pbx: Pbx) -> CallDriver:
+    return pbx.driver
 
 
 def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
@@ -114,14 +109,9 @@ def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
 
 
 @pytest.fixture
-async def server(
-    tmp_path: Path, asterisk: AsteriskInstance, ami: CallDriver
-) -> AsyncIterator[Server]:
-    config = write_config(tmp_path, asterisk)
-    async with running(
-        config, features(), clock=Clock(TZ, pinned=DAY), agi_port=0, http_port=0, watch=False
-    ) as srv:
-        await ami.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+async def server(tmp_path: Path, pbx: Pbx) -> AsyncIterator[Server]:
+    config = write_config(tmp_path, pbx.asterisk)
+    async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)) as srv:
         yield srv
 
 
@@ -131,9 +121,10 @@ async def call(
     caller: str,
     name: str = "",
     variables: dict[str, str] | None = None,
+    **kw: object,
 ) -> CallResult:
     return await ami.call(
-        exten, "direction", caller=caller, caller_name=name, variables=variables, max_wait=30
+        exten, "direction", caller=caller, caller_name=name, variables=variables, max_wait=30, **kw
     )
 
 
@@ -257,9 +248,30 @@ async def test_a_ringall_group_as_secretary_rings_all_members_then_the_boss(
     assert result.hangup_cause == 19  # fallback: hang up, no answer
 
 
-async def test_autocom_down_rings_the_boss_directly(
-    asterisk: AsteriskInstance, ami: CallDriver
+async def test_nobody_answers_the_caller_leaves_a_message_in_the_boss_mailbox(
+    server: Server, pbx: Pbx, ami: CallDriver
 ) -> None:
+    # presidency's fallback is the default, voicemail: the boss's box 2001 (site.yaml)
+    for dev in ("desk-2002", "desk-2003", "desk-2001", "soft-2001"):
+        await ami.sink(dev, "noanswer")
+    assert pbx.mailbox_messages("2001") == []
+    # the caller keys # to skip the greeting, then leaves 2 s of (silent) message
+    leave = {"AUTOCOM_TEST_CALLER_SECONDS": "2"}
+    result = await call(ami, "2001", OUTSIDE, "Jean Martin", variables=leave, dtmf="#")
+    assert result.rang[:2] == ["desk-2002", "desk-2003"], result.summary()
+    assert sorted(result.rang[2:]) == ["desk-2001", "soft-2001"], result.summary()
+    # the filter's fallback ran VoiceMail for the boss's box (not the PBX's unanswered path)
+    assert result.apps("VoiceMail") == ["2001,u"], result.summary()
+    assert result.apps("VoiceMail", "autocom-boss_secretary-user") == ["2001,u"]
+    # app_voicemail really took the call: one message in box 2001, from the caller
+    messages = pbx.mailbox_messages("2001")
+    assert [(m["origmailbox"], m["callerid"]) for m in messages] == [
+        ("2001", f'"Jean Martin" <{OUTSIDE}>')
+    ]
+
+
+async def test_autocom_down_rings_the_boss_directly(pbx: Pbx, ami: CallDriver) -> None:
+    await pbx.load_site(site_from(textwrap.dedent(SITE)))
     await ami.set_global("AUTOCOM_AGI", "127.0.0.1:9")
     result = await call(ami, "2001", OUTSIDE, "Jean Martin")
     assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
@@ -284,6 +296,7 @@ async def test_state_changed_while_serving_reaches_the_lamp(
 async def test_lamps_are_resynced_from_the_store_at_server_start(
     tmp_path: Path, asterisk: AsteriskInstance, ami: CallDriver
 ) -> None:
+    # no call: the lamps are ARI device states, the site's dialplan is not needed
     config = write_config(tmp_path, asterisk)
     clock = Clock(TZ, pinned=DAY)
     async with running(config, features(), clock=clock, agi_port=0, watch=False) as srv:
