@@ -2,7 +2,8 @@
 
 A call to a user runs the "user" hook point; autocom-directory-user runs the
 callername AGI hook, which sets CALLERID(name) with one SET VARIABLE.  The
-device sink reports the caller id it was shown.
+device sink reports the caller id it was shown.  The session Asterisk (``pbx``):
+``pbx.autocom`` renders this module's site into it for each test.
 """
 
 from __future__ import annotations
@@ -10,18 +11,13 @@ from __future__ import annotations
 import asyncio
 import textwrap
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from apps import features
-from autocom.app import Server, running
-from autocom.config.model import validate
-from autocom.config.yaml_source import parse_yaml
-from autocom.site.model import Site
-from tests.e2e.asterisk import AsteriskInstance
-from tests.e2e.conftest import call_driver, private_asterisk
+from autocom.app import Server
+from tests.e2e.conftest import Pbx
 from tests.e2e.driver import CallDriver
 from tests.support.slapd import Slapd
 
@@ -43,17 +39,9 @@ Labo",03 87 00 00 01
 """
 
 
-@pytest.fixture(scope="module")
-def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
-    site = validate(Site, parse_yaml(SITE, "site.yaml"))
-    with private_asterisk(asterisk_root, site=site) as instance:
-        yield instance
-
-
 @pytest.fixture
-async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
-    async with call_driver(asterisk) as driver:
-        yield driver
+def ami(pbx: Pbx) -> CallDriver:
+    return pbx.driver
 
 
 def write_config(folder: Path, slapd: Slapd) -> Path:
@@ -87,12 +75,9 @@ cache: {{ttl: 0, miss_ttl: 0}}
 
 
 @pytest.fixture
-async def server(
-    tmp_path: Path, asterisk: AsteriskInstance, ami: CallDriver, slapd: Slapd
-) -> AsyncIterator[Server]:
+async def server(tmp_path: Path, pbx: Pbx, slapd: Slapd) -> AsyncIterator[Server]:
     config = write_config(tmp_path, slapd)
-    async with running(config, features(), agi_port=0, http_port=0, watch=False) as srv:
-        await ami.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+    async with pbx.autocom(config) as srv:
         yield srv
 
 
