@@ -17,6 +17,7 @@ Latin-1 caller name) survive a round trip through ``format_command`` unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -466,6 +467,13 @@ class ReplyParser:
         if self._error is not None:
             raise self._error
         try:
+            if data[-1:] == b"\n" and not self._buf and self._usage is None:
+                # The usual case in one match: a whole "200 result=N [(value)]" line.
+                line = data[:-1].decode(_ENCODING, _ERRORS)
+                match = _PLAIN_200.fullmatch(line)
+                if match is not None and len(line) <= self.max_line:
+                    result, value = match.groups()
+                    return [_new_reply(Reply, (200, result, value, _EMPTY, (line,)))]
             return self._feed(data)
         except AgiProtocolError as exc:
             self._error = exc
@@ -534,13 +542,16 @@ class ReplyParser:
 
 
 _DIGITS: Final = frozenset("0123456789")
+_new_reply: Final = tuple.__new__  # Reply(...) without the named tuple's Python __new__
+# One line, nothing after the value (which runs to the LAST ')'); else the general path.
+_PLAIN_200: Final = re.compile(r"200 result=(-?[0-9]*)(?: \((.*)\))?")
 
 
 def _parse_result(code: int, rest: str, line: str) -> Reply:
     """``result=<r> [(<data>)] [key=value ...]`` after the code (no regex)."""
     space = rest.find(" ", 7)
     if space < 0:
-        return Reply(code, rest[7:], None, _EMPTY, (line,))
+        return _new_reply(Reply, (code, rest[7:], None, _EMPTY, (line,)))
     result = rest[7:space]
     tail = rest[space + 1 :].lstrip(" ")
     data: str | None = None
@@ -551,8 +562,8 @@ def _parse_result(code: int, rest: str, line: str) -> Reply:
         data = tail[1:close]
         tail = tail[close + 1 :]
     if not tail or "=" not in tail:
-        return Reply(code, result, data, _EMPTY, (line,))
-    return Reply(code, result, data, _parse_extra(tail), (line,))
+        return _new_reply(Reply, (code, result, data, _EMPTY, (line,)))
+    return _new_reply(Reply, (code, result, data, _parse_extra(tail), (line,)))
 
 
 def _parse_extra(tail: str) -> Mapping[str, str]:

@@ -39,6 +39,7 @@ def test_protocol_module_imports_no_io() -> None:
         "__future__",
         "collections",
         "dataclasses",
+        "re",
         "types",
         "typing",
         "urllib",
