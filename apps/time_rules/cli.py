@@ -1,4 +1,5 @@
-"""`autocom explain rights`, `autocom rights hash-pin|set-pin|clear-pin|slots`."""
+"""`autocom explain rights`; `autocom rights hash-pin|set-pin|clear-pin|slots` and
+`autocom rights pin-status|pin-unlock` (PIN lockout)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,22 @@ import sys
 from datetime import datetime
 
 from apps.time_rules.engine import RightsDecision, decide
+from apps.time_rules.hooks import audit
+from apps.time_rules.lockout import (
+    LockDecision,
+    PinHistory,
+    decide_lock,
+    format_duration,
+    local_iso,
+)
+from apps.time_rules.pinlock import Failure, PinLocks, valid_owner
 from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
 from apps.time_rules.rules import TimeRules, assignment_of
 from apps.time_rules.slots import is_active, local_time
 from autocom.clock import parse_instant
 from autocom.context import CliContext
 from autocom.feature import Commands
+from autocom.store.base import StoreError
 
 EXIT = {"allow": 0, "deny": 1, "pin": 2}
 
@@ -44,6 +55,15 @@ def add_commands(commands: Commands) -> None:
     cp = group.add_parser("clear-pin", help="remove a user's PIN from the state store")
     cp.add_argument("extension")
     cp.set_defaults(run=cmd_clear_pin)
+    ps = group.add_parser(
+        "pin-status",
+        help="is a PIN owner locked out after wrong PINs? (exit 0 no, 1 locked, 2 store down)",
+    )
+    ps.add_argument("extension", help="the PIN owner (the caller, or EXT of EXT*PIN)")
+    ps.set_defaults(run=cmd_pin_status)
+    pu = group.add_parser("pin-unlock", help="lift a PIN lock and forget the owner's wrong PINs")
+    pu.add_argument("extension", help="the PIN owner")
+    pu.set_defaults(run=cmd_pin_unlock)
     sl = group.add_parser("slots", help="list the time slots and whether each is active")
     sl.add_argument("--at", help="ISO 8601 time (default: now)")
     sl.set_defaults(run=cmd_slots)
@@ -75,7 +95,114 @@ def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
     when = when_arg(cli, args.at)
     d = decide(rules, config.site, args.caller, args.to, when, args.purpose, args.context)
     assigned = assignment_of(rules, config.site, args.caller, args.context)
-    return print_explain(d, assigned.selector if assigned else None)
+    status = print_explain(d, assigned.selector if assigned else None)
+    if d.verdict == "pin" and d.purpose == "call":
+        print_pin_lock(cli, rules, args.caller)
+    return status
+
+
+def print_pin_lock(cli: CliContext, rules: TimeRules, owner: str) -> None:
+    """The caller's own PIN lock, now (whatever --at says: a lock is state, not a rule)."""
+    if rules.lockout is None:
+        print("pin lock: off (pin: lockout: off)")
+        return
+    if not valid_owner(owner):
+        print(f"pin lock: {owner!r} cannot own a PIN: every PIN typed as its own is refused")
+        return
+    try:
+        lock, _ = _lock_state(cli, rules, owner)
+    except StoreError as exc:
+        print(f"pin lock: unknown: state store unavailable ({exc}); a PIN would be refused")
+        return
+    now = local_iso(cli.clock.now().timestamp(), rules.tz)
+    if lock.locked:
+        print(f"pin lock: LOCKED now ({now}): {lock.reason}")
+        print(f"          its PIN is refused, the right one too; autocom rights pin-unlock {owner}")
+    else:
+        print(f"pin lock: not locked now ({now}): {lock.reason}")
+    for line in lock.trace:
+        print(f"  {line}")
+
+
+def _lock_state(
+    cli: CliContext, rules: TimeRules, owner: str
+) -> tuple[LockDecision, list[Failure]]:
+    """Read the owner's lockout state (StoreError when the store cannot answer)."""
+
+    async def run() -> tuple[PinHistory, list[Failure]]:
+        store = await cli.open_store()
+        try:
+            locks = PinLocks(store)
+            return await locks.history(owner), await locks.failures(owner)
+        finally:
+            await store.close()
+
+    history, failures = asyncio.run(run())
+    now = cli.clock.now().timestamp()
+    return decide_lock(rules.lockout, history, now, rules.tz), failures
+
+
+def _owner_arg(owner: str) -> str:
+    if not valid_owner(owner):
+        print(f"{owner!r} is not an extension (digits, letters, * # + . _ -)", file=sys.stderr)
+        raise SystemExit(64)
+    return owner
+
+
+def cmd_pin_status(args: argparse.Namespace, cli: CliContext) -> int:
+    rules = _rules(cli)
+    owner = _owner_arg(args.extension)
+    if rules.lockout is None:
+        print(f"{owner}: PIN lockout is off in {rules.file} (pin: lockout: off)")
+        return 0
+    try:
+        lock, failures = _lock_state(cli, rules, owner)
+    except StoreError as exc:
+        print(f"autocom rights pin-status: state store unavailable: {exc}", file=sys.stderr)
+        return 2
+    policy = rules.lockout
+    print(f"{owner}: {'LOCKED' if lock.locked else 'not locked'}")
+    print(f"reason:  {lock.reason}")
+    print(f"rule:    {policy.where} pin.lockout: {policy.describe()}")
+    if failures:
+        print(f"wrong PINs stored (each kept {format_duration(policy.window)}):")
+        for f in failures:
+            note = "" if f.at in lock.counted else "  (no longer counts)"
+            print(f"  {local_iso(f.at, rules.tz)} typed from {f.caller or '?'}{note}")
+    if lock.locked:
+        print(f"unlock:  autocom rights pin-unlock {owner}")
+    return 1 if lock.locked else 0
+
+
+def cmd_pin_unlock(args: argparse.Namespace, cli: CliContext) -> int:
+    rules = _rules(cli)
+    owner = _owner_arg(args.extension)
+
+    async def run() -> bool:
+        store = await cli.open_store()
+        try:
+            return await PinLocks(store).unlock(owner, cli.clock.now().timestamp(), rules.lockout)
+        finally:
+            await store.close()
+
+    try:
+        was_locked = asyncio.run(run())
+    except StoreError as exc:
+        print(f"autocom rights pin-unlock: state store unavailable: {exc}", file=sys.stderr)
+        return 2
+    audit(
+        {
+            "event": "rights-pin-unlock",
+            "by": owner,
+            "was_locked": was_locked,
+            "at": cli.clock.now().isoformat(),
+        }
+    )
+    if was_locked:
+        print(f"{owner}: PIN unlocked, its wrong PINs forgotten")
+    else:
+        print(f"{owner}: was not locked; its wrong PINs are forgotten")
+    return 0
 
 
 def print_explain(d: RightsDecision, caller_note: str | None) -> int:

@@ -5,12 +5,15 @@ sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``:
 exactly two AGI commands. The dialplan (dialplan/autocom-time_rules.conf) acts.
 
 ``rights-pin``: same arguments; asks for the PIN (``GET DATA``), at most
-``pin.attempts`` times, and sets ``AUTOCOM_PIN`` to ``ok`` or ``fail``. The
-caller may type their own PIN, or ``EXT*PIN`` to use another user's rights
-(e.g. on a lobby phone); that user's class then decides.
+``pin.attempts`` times, and sets ``AUTOCOM_PIN`` to ``ok``, ``fail``,
+``locked`` (too many wrong PINs for that PIN owner: ``pin.lockout``, see
+apps/time_rules/lockout.py) or ``unavailable`` (the lockout state could not be
+read or written: the PIN is refused). The caller may type their own PIN, or
+``EXT*PIN`` to use another user's rights (e.g. on a lobby phone); that user's
+class then decides.
 
-Every decision and every PIN attempt is one JSON line on the
-``autocom.audit.rights`` logger.
+Every decision, every PIN attempt and every lock is one JSON line on the
+``autocom.audit.rights`` logger (never the PIN typed).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from apps.time_rules.engine import Purpose, RightsDecision, decide
+from apps.time_rules.lockout import decide_lock, local_iso
+from apps.time_rules.pinlock import PinLocks, valid_owner
 from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
 from apps.time_rules.rules import TimeRules
 from autocom.feature import AgiRequest, HookRoute
@@ -123,6 +128,8 @@ async def rights_pin(request: AgiRequest) -> None:
         await session.set_variable(PIN_VAR, result)
         return
     settings = rules.model.pin
+    policy = rules.lockout
+    locks = PinLocks(request.ctx.store)
     for attempt in range(1, settings.attempts + 1):
         if attempt > 1:
             await session.stream_file(PIN_RETRY)
@@ -130,6 +137,34 @@ async def rights_pin(request: AgiRequest) -> None:
         typed = got.digits
         owner, _, pin = typed.rpartition("*")
         owner = owner or caller
+        record: dict[str, Any] = {**base, "by": owner, "attempt": attempt}
+        now = request.now.timestamp()
+        # Nothing typed is no guess: it neither counts nor needs the lockout state.
+        counts = bool(typed) and policy is not None
+        if counts and not valid_owner(owner):
+            # cannot be counted, so never checked (no unlimited guessing this way)
+            audit({**record, "result": "fail", "why": "PIN owner is not an extension"})
+            continue
+        if counts and policy is not None:
+            try:
+                lock = decide_lock(
+                    policy, await locks.history(owner, with_failures=False), now, rules.tz
+                )
+            except StoreError as exc:
+                await _lockout_unavailable(request, record, exc)
+                return
+            if lock.locked:
+                # whatever was typed, the right PIN too: it is not even checked
+                audit(
+                    {
+                        **record,
+                        "result": "locked",
+                        "reason": lock.reason,
+                        "until": local_iso(lock.until, rules.tz),
+                    }
+                )
+                await session.set_variable(PIN_VAR, "locked")
+                return
         ok = False
         overrider_decision: RightsDecision | None = None
         if settings.min_digits <= len(pin) <= settings.max_digits and pin.isdigit():
@@ -139,18 +174,64 @@ async def rights_pin(request: AgiRequest) -> None:
         if ok and owner != caller:
             overrider_decision = _decide(request, facts, caller=owner)
             ok = overrider_decision.verdict in ("allow", "pin")
-        record = {**base, "by": owner, "attempt": attempt, "result": "ok" if ok else "fail"}
+        record["result"] = "ok" if ok else "fail"
         if overrider_decision is not None:
             record["by_class"] = overrider_decision.class_name
             record["by_reason"] = overrider_decision.reason
         if ok:
+            if counts and policy is not None:
+                try:
+                    await locks.reset(owner, now, policy)
+                except StoreError as exc:
+                    # the lock was checked; the count of wrong PINs just stays as it is
+                    log.warning("PIN lockout: could not reset the count of %s (%s)", owner, exc)
             record["overrode"] = f"{decision.class_name}: {decision.reason}"
             audit(record)
             await session.set_variable(PIN_VAR, "ok")
             return
         record["why"] = "wrong PIN" if typed else "nothing typed"
-        audit(record)
+        if not (counts and policy is not None):
+            audit(record)
+            continue
+        try:
+            await locks.record_failure(owner, now, caller, policy)
+            after = decide_lock(policy, await locks.history(owner), now, rules.tz)
+            if after.start_lock:
+                await locks.start_lock(owner, after, now, policy)
+        except StoreError as exc:
+            await _lockout_unavailable(request, record, exc)
+            return
+        audit({**record, "failures": after.failures, "left": after.left})
+        if after.locked:
+            audit(
+                {
+                    "event": "rights-pin-lock",
+                    "uniqueid": request.env.uniqueid,
+                    "by": owner,
+                    "caller": caller,
+                    "failures": after.failures,
+                    "until": local_iso(after.until, rules.tz),
+                    "reason": after.reason,
+                    "trace": list(after.trace),
+                }
+            )
+            log.warning("PIN of %s locked (typed from %s): %s", owner, caller, after.reason)
+            await session.set_variable(PIN_VAR, "locked")
+            return
     await session.set_variable(PIN_VAR, "fail")
+
+
+async def _lockout_unavailable(
+    request: AgiRequest, record: dict[str, Any], exc: StoreError
+) -> None:
+    """The lockout state cannot be read or written: refuse the PIN (never unlimited tries)."""
+    log.error(
+        "PIN refused: the PIN lockout state is unavailable (%s); calls that need a PIN are "
+        "refused until the state store answers",
+        exc,
+    )
+    audit({**record, "result": "unavailable", "why": f"lockout state unavailable: {exc}"})
+    await request.session.set_variable(PIN_VAR, "unavailable")
 
 
 def routes() -> Sequence[HookRoute]:

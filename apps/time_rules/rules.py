@@ -23,6 +23,7 @@ from apps.time_rules.categories import (
     CategoryTable,
     build_category_table,
 )
+from apps.time_rules.lockout import LockoutPolicy, format_duration, parse_duration
 from apps.time_rules.pins import check_hash_format
 from apps.time_rules.slots import (
     CompiledSlot,
@@ -181,11 +182,52 @@ class Assign(RuleModel):
         return value
 
 
+def _duration_between(low: int, high: int) -> Any:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # the defaults, already seconds
+        seconds = parse_duration(value)
+        if not low <= seconds <= high:
+            raise ValueError(
+                f"{value!r}: write a duration from {format_duration(low)}"
+                f" to {format_duration(high)}"
+            )
+        return seconds
+
+    return BeforeValidator(check)
+
+
+class LockoutSettings(RuleModel):
+    """``pin: lockout:``: wrong PINs per PIN owner, counted across calls and servers."""
+
+    failures: int = Field(default=5, ge=1, le=100)  # wrong PINs ...
+    window: Annotated[int, _duration_between(60, 7 * 86400)] = 3600  # ... within (seconds)
+    lock: Annotated[int, _duration_between(60, 30 * 86400)] = 3600  # lock time (seconds)
+
+
+def _lockout(value: Any) -> Any:
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if low in ("off", "false", "no"):
+            return None
+        if low in ("on", "true", "yes"):
+            return {}
+    if value is None or isinstance(value, str):
+        said = "is empty" if value is None else f"{value!r} is not a setting"
+        raise ValueError(
+            f"lockout {said}: write 'lockout: off', or failures:, window: and lock: lines"
+            " (e.g. '{failures: \"5\", window: 1h, lock: 1h}')"
+        )
+    return value
+
+
 class PinSettings(RuleModel):
     attempts: int = Field(default=3, ge=1, le=10)
     min_digits: int = Field(default=4, ge=1, le=20)
     max_digits: int = Field(default=8, ge=1, le=20)
     timeout_ms: int = Field(default=6000, ge=1000, le=60000)
+    # None: off (`lockout: off`); absent: the defaults (5 wrong PINs within 1h lock 1h)
+    lockout: Annotated[LockoutSettings | None, BeforeValidator(_lockout)] = LockoutSettings()
 
 
 class RightsFile(RuleModel):
@@ -270,6 +312,7 @@ class TimeRules:
     contexts: Mapping[str, Assignment]
     default: Assignment | None
     pins: Mapping[str, str] = field(default_factory=dict)
+    lockout: LockoutPolicy | None = None  # None: `pin: lockout: off`
 
     def slot_names(self) -> set[str]:
         return set(self.slots)
@@ -464,6 +507,17 @@ def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
         if found is not None:
             by_extension[ext] = found
 
+    lockout: LockoutPolicy | None = None
+    settings = model.pin.lockout
+    if settings is not None:
+        at = doc.lines.get(("pin", "lockout"))
+        lockout = LockoutPolicy(
+            settings.failures,
+            settings.window,
+            settings.lock,
+            f"{file}:{at}" if at is not None else f"{file} (default)",
+        )
+
     if issues:
         raise ConfigError(issues)
     return TimeRules(
@@ -481,6 +535,7 @@ def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
         contexts=contexts,
         default=default,
         pins=dict(model.pins),
+        lockout=lockout,
     )
 
 
@@ -545,6 +600,8 @@ __all__ = [
     "Assignment",
     "CompiledClass",
     "HolidaySettings",
+    "LockoutSettings",
+    "PinSettings",
     "RightsClass",
     "RightsFile",
     "RuleLine",
