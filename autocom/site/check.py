@@ -99,7 +99,7 @@ def _dids(site: Site) -> Iterable[ConfigIssue]:
                         "name a declared context",
                     )
                 continue
-            if site.user(did.destination) is None and site.group(did.destination) is None:
+            if site.user_or_group(did.destination) is None:
                 yield _issue(
                     did,
                     f"DID {did.number}: destination {did.destination} is no user or group "
@@ -230,8 +230,7 @@ def _devices_and_members(site: Site) -> Iterable[ConfigIssue]:
 def _emergency(site: Site) -> Iterable[ConfigIssue]:
     outgoing = list(site.outgoing())
     for out in outgoing:
-        numbers = {n: n for n in out.emergency}
-        numbers.update({out.line_prefix + n: n for n in out.emergency if out.line_prefix})
+        numbers = {dialed: number for number, dialed in out.emergency_dialed()}
         for item, label in [(u, "user") for u in site.users] + [(g, "group") for g in site.groups]:
             if item.extension in numbers:
                 yield _issue(
@@ -241,7 +240,7 @@ def _emergency(site: Site) -> Iterable[ConfigIssue]:
                     f"({_where(out)}), routed first: it could never be called",
                     "choose another extension",
                 )
-            elif out.line_prefix and pattern_matches(f"_{out.line_prefix}X.", item.extension):
+            elif out.line_prefix and pattern_matches(out.outside_pattern, item.extension):
                 yield _issue(
                     item,
                     f"{label} {item.extension} starts with the line prefix "
@@ -257,7 +256,7 @@ def _emergency(site: Site) -> Iterable[ConfigIssue]:
             continue
         if not any(u.context == ctx.name for u in site.users):
             continue
-        if not _reaches_outgoing(site, ctx):
+        if not site.reachable_outgoing(ctx.name):
             yield _issue(
                 ctx,
                 f"context {ctx.name} reaches no outgoing context: its phones cannot call "
@@ -265,23 +264,6 @@ def _emergency(site: Site) -> Iterable[ConfigIssue]:
                 f"{', '.join(f'{o.name} at {_where(o)}' for o in outgoing)})",
                 f"include {outgoing[0].name} (directly or through an included context)",
             )
-
-
-def _reaches_outgoing(site: Site, ctx: Context) -> bool:
-    seen = {ctx.name}
-    stack = list(ctx.include)
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        other = site.context(name)
-        if other is None:
-            continue
-        if other.kind == "outgoing":
-            return True
-        stack.extend(other.include)
-    return False
 
 
 def _outgoing(site: Site) -> Iterable[ConfigIssue]:

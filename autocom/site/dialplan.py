@@ -20,7 +20,6 @@ users' hints (BLF) follow AUTOCOM_DEVICE_DIAL too (``device_hint``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from autocom.site.model import Context, Group, Site, User
@@ -101,7 +100,7 @@ class _Renderer:
     # -- contexts --------------------------------------------------------------
     def internal(self, ctx: Context) -> None:
         self.header(ctx)
-        for out in self.reachable_outgoing(ctx):
+        for out in self.site.reachable_outgoing(ctx.name):
             self.line(f"include => autocom-site-emergency-{out.name}")
         self.line("include => autocom-features")
         for name in ctx.include:
@@ -116,14 +115,14 @@ class _Renderer:
     def outgoing(self, ctx: Context) -> None:
         self.header(ctx)
         trunks = "&".join(ctx.trunks)
-        for number, dialed in self.emergency_numbers(ctx):
+        for number, dialed in ctx.emergency_dialed():
             self.line(f"exten => {dialed},1,Gosub(autocom-emergency,s,1({number},{trunks}))")
             self.line(ACT)
         prefix = ctx.line_prefix
         skip = f":{len(prefix)}" if prefix else ""
         self.line(
-            f"exten => _{prefix}X.,1,Gosub(autocom-outgoing,s,1(${{EXTEN{skip}}},${{EXTEN}},"
-            f"{ctx.name},{trunks}))"
+            f"exten => {ctx.outside_pattern},1,Gosub(autocom-outgoing,s,1("
+            f"${{EXTEN{skip}}},${{EXTEN}},{ctx.name},{trunks}))"
         )
         self.line(ACT)
         for name in ctx.include:
@@ -132,7 +131,8 @@ class _Renderer:
     def incoming(self, ctx: Context) -> None:
         self.header(ctx)
         for did in ctx.dids:
-            target_ctx = did.context or self.context_of(did.destination)
+            target = self.site.user_or_group(did.destination)
+            target_ctx = did.context or (target.context if target is not None else None)
             if target_ctx is None:
                 self.line(f"; DID {did.number}: destination {did.destination} unknown{_where(did)}")
                 continue
@@ -149,7 +149,7 @@ class _Renderer:
         self.line(f"[autocom-site-emergency-{ctx.name}]")
         self.line(f"; emergency numbers of {ctx.name}: straight to its trunks, before any hook")
         trunks = "&".join(ctx.trunks)
-        for number, dialed in self.emergency_numbers(ctx):
+        for number, dialed in ctx.emergency_dialed():
             self.line(f"exten => {dialed},1,Gosub(autocom-emergency,s,1({number},{trunks}))")
             self.line(ACT)
 
@@ -206,34 +206,3 @@ class _Renderer:
         detail = "; ".join(ranges)
         self.line(f"[{ctx.name}]")
         self.line(f"; {ctx.kind} context{_where(ctx)}{': ' + detail if detail else ''}")
-
-    def emergency_numbers(self, ctx: Context) -> Iterable[tuple[str, str]]:
-        for number in ctx.emergency:
-            yield number, number
-            if ctx.line_prefix:
-                yield number, ctx.line_prefix + number
-
-    def reachable_outgoing(self, ctx: Context) -> list[Context]:
-        """Outgoing contexts reached through includes, in search order."""
-        found: list[Context] = []
-        seen: set[str] = {ctx.name}
-        stack = list(reversed(ctx.include))
-        while stack:
-            name = stack.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            other = self.site.context(name)
-            if other is None:
-                continue
-            if other.kind == "outgoing":
-                found.append(other)
-            stack.extend(reversed(other.include))
-        return found
-
-    def context_of(self, extension: str) -> str | None:
-        user = self.site.user(extension)
-        if user is not None:
-            return user.context
-        group = self.site.group(extension)
-        return group.context if group is not None else None

@@ -179,6 +179,21 @@ class Context(RuleModel):
     def _parse_ranges(cls, v: object) -> list[NumberRange]:
         return _ranges(v)
 
+    @property
+    def outside_pattern(self) -> str:
+        """outgoing: the extension pattern of external numbers, e.g. ``_0X.``."""
+        return f"_{self.line_prefix}X."
+
+    def emergency_dialed(self) -> list[tuple[str, str]]:
+        """outgoing: (emergency number, digits dialed) for each number, as is and
+        after the line prefix."""
+        out = []
+        for number in self.emergency:
+            out.append((number, number))
+            if self.line_prefix:
+                out.append((number, self.line_prefix + number))
+        return out
+
 
 class Site(RuleModel):
     """The whole site.yaml."""
@@ -227,11 +242,34 @@ class Site(RuleModel):
     def owner_of_device(self, device: str) -> User | None:
         return self._device_owner.get(device)
 
+    def user_or_group(self, extension: str) -> User | Group | None:
+        return self._users.get(extension) or self._groups.get(extension)
+
     def groups_of(self, extension: str) -> tuple[Group, ...]:
         return tuple(g for g in self.groups if extension in g.members)
 
     def outgoing(self) -> Iterator[Context]:
         return (c for c in self.contexts if c.kind == "outgoing")
+
+    def reachable_outgoing(self, name: str) -> list[Context]:
+        """The outgoing contexts a context reaches through its includes (directly or
+        through other contexts), in Asterisk's search order."""
+        found: list[Context] = []
+        seen: set[str] = {name}
+        start = self.context(name)
+        stack = list(reversed(start.include)) if start is not None else []
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            other = self.context(current)
+            if other is None:
+                continue
+            if other.kind == "outgoing":
+                found.append(other)
+            stack.extend(reversed(other.include))
+        return found
 
     def line_prefixes(self) -> list[str]:
         """The distinct external line prefixes of the outgoing contexts, sorted."""

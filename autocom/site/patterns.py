@@ -220,9 +220,7 @@ def shadowed_extensions(site: Site, code_or_pattern: str) -> list[Shadowed]:
     taken = {s.number for s in out}
     for ctx in site.contexts:
         if ctx.kind == "outgoing":
-            numbers = list(ctx.emergency)
-            numbers += [ctx.line_prefix + n for n in ctx.emergency if ctx.line_prefix]
-            for number in numbers:
+            for _, number in ctx.emergency_dialed():
                 if pattern_matches(code_or_pattern, number):
                     out.append(
                         Shadowed(
@@ -232,7 +230,7 @@ def shadowed_extensions(site: Site, code_or_pattern: str) -> list[Shadowed]:
                             ctx.source,
                         )
                     )
-            outside = f"_{ctx.line_prefix}X."
+            outside = ctx.outside_pattern
             if patterns_overlap(code_or_pattern, outside) and not code_or_pattern.startswith(
                 ("*", "_*", "#", "_#")
             ):
