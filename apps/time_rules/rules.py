@@ -197,10 +197,18 @@ def _duration_between(low: int, high: int) -> Any:
     return BeforeValidator(check)
 
 
+def _failures(value: Any) -> Any:
+    if isinstance(value, str):
+        if not value.strip().isdigit() or not 1 <= int(value) <= 100:
+            raise ValueError(f"{value!r}: write a number of wrong PINs from 1 to 100, e.g. 5")
+        return int(value)
+    return value
+
+
 class LockoutSettings(RuleModel):
     """``pin: lockout:``: wrong PINs per PIN owner, counted across calls and servers."""
 
-    failures: int = Field(default=5, ge=1, le=100)  # wrong PINs ...
+    failures: Annotated[int, BeforeValidator(_failures)] = 5  # wrong PINs ...
     window: Annotated[int, _duration_between(60, 7 * 86400)] = 3600  # ... within (seconds)
     lock: Annotated[int, _duration_between(60, 30 * 86400)] = 3600  # lock time (seconds)
 

@@ -1,0 +1,162 @@
+"""PIN lockout: the pure decision (decide_lock), durations, and the pin: lockout: settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.time_rules.lockout import (
+    LockoutPolicy,
+    PinHistory,
+    decide_lock,
+    format_duration,
+    parse_duration,
+)
+from autocom.config import ConfigError
+
+from .helpers import PARIS, rules
+
+POLICY = LockoutPolicy(failures=3, window=900, lock=3600, where="rights.yaml:40")
+T0 = 1_800_000_000.0  # 2027-01-15T09:00:00+01:00
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("15m", 900), ("1h", 3600), ("1h30m", 5400), ("2d", 172800), (" 1H 5M ", 3900)],
+)
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+    assert parse_duration(format_duration(seconds)) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "15", "m", "1.5h", "1w", "h1", "-5m", "5m1h"])
+def test_bad_durations_say_what_to_write(text: str) -> None:
+    with pytest.raises(ValueError, match=r"e\.g\. 90s, 15m, 1h"):
+        parse_duration(text)
+
+
+def test_a_bare_number_gets_a_hint() -> None:
+    with pytest.raises(ValueError, match="for 900 seconds write 900s"):
+        parse_duration("900")
+
+
+# (failures at T0+offset, reset offset, lock (since, until) offsets, now offset) -> locked?
+CASES = [
+    ("no failure", (), None, None, 0, False, False, 0, 3),
+    ("two failures: one left", (-60, -30), None, None, 0, False, False, 2, 1),
+    ("three within the window lock now", (-60, -30, 0), None, None, 0, True, True, 3, 0),
+    ("an old failure is out of the window", (-1000, -30, 0), None, None, 0, False, False, 2, 1),
+    ("a right PIN resets the count", (-60, -30, 0), -10, None, 0, False, False, 1, 2),
+    ("a reset after all of them", (-60, -30, -20), -10, None, 0, False, False, 0, 3),
+    ("locked: still locked", (-60, -30, 0), 0, (0, 3600), 100, True, False, 3, 0),
+    ("the lock has ended", (-60, -30, 0), 0, (0, 3600), 3601, False, False, 0, 3),
+    # the failures that made the lock are spent: one more wrong PIN after it is 1, not 4
+    (
+        "failures after a lock start over",
+        (-60, -30, 0, 3700),
+        0,
+        (0, 3600),
+        3700,
+        False,
+        False,
+        1,
+        2,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "failures", "reset", "lock", "now", "locked", "start", "count", "left"),
+    CASES,
+    ids=[c[0] for c in CASES],
+)
+def test_decide_lock(
+    label: str,
+    failures: tuple[int, ...],
+    reset: int | None,
+    lock: tuple[int, int] | None,
+    now: int,
+    locked: bool,
+    start: bool,
+    count: int,
+    left: int,
+) -> None:
+    history = PinHistory(
+        failures=tuple(T0 + f for f in failures),
+        reset_at=None if reset is None else T0 + reset,
+        locked_since=None if lock is None else T0 + lock[0],
+        locked_until=None if lock is None else T0 + lock[1],
+        locked_failures=3 if lock else 0,
+    )
+    d = decide_lock(POLICY, history, T0 + now, PARIS)
+    assert (d.locked, d.start_lock, d.failures, d.left) == (locked, start, count, left)
+    assert d.trace[0] == "rights.yaml:40 pin.lockout: 3 wrong PINs within 15m lock for 1h"
+    if start:
+        assert d.until == T0 + now + 3600
+        assert "PIN locked until 2027-01-15T10:00:00+01:00" in d.reason
+    elif locked:
+        assert d.until == T0 + 3600 and "(3 wrong PINs)" in d.reason
+
+
+def test_failures_in_any_order_and_from_the_future_count() -> None:
+    # several servers: their clocks differ a little, the store lists keys in any order
+    history = PinHistory(failures=(T0 + 2, T0 - 5, T0 + 1))
+    d = decide_lock(POLICY, history, T0, PARIS)
+    assert d.locked and d.start_lock and d.counted == (T0 - 5, T0 + 1, T0 + 2)
+
+
+def test_lockout_off() -> None:
+    d = decide_lock(None, PinHistory(failures=(T0,) * 50), T0)
+    assert not d.locked and d.reason == "PIN lockout is off"
+
+
+def test_settings_and_their_defaults() -> None:
+    default = rules("assign: {}\n").lockout
+    assert default is not None
+    assert (default.failures, default.window, default.lock) == (5, 3600, 3600)
+    assert default.where == "rights.yaml (default)"
+    text = 'pin:\n  attempts: 3\n  lockout:\n    failures: 4\n    window: 30m\n    lock: "2h"\n'
+    set_ = rules(text).lockout
+    assert set_ == LockoutPolicy(4, 1800, 7200, "rights.yaml:3")
+    assert rules("pin: {lockout: off}\n").lockout is None
+    on = rules("pin: {lockout: on}\n").lockout
+    assert on is not None and on.failures == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "pin:\n  lockout: {window: 15}\n",
+            "rights.yaml:2: pin.lockout.window: '15' is not a duration: write a number and a "
+            "unit, e.g. 90s, 15m, 1h, 1h30m or 2d; for 15 seconds write 15s",
+        ),
+        (
+            "pin:\n  lockout:\n    lock: 10s\n",
+            "rights.yaml:3: pin.lockout.lock: '10s': write a duration from 1m to 30d",
+        ),
+        (
+            "pin:\n  lockout:\n    window: 8d\n",
+            "rights.yaml:3: pin.lockout.window: '8d': write a duration from 1m to 7d",
+        ),
+        (
+            "pin:\n  lockout:\n    failures: 0\n",
+            "rights.yaml:3: pin.lockout.failures: '0': write a number of wrong PINs from 1 to 100",
+        ),
+        (
+            "pin:\n  lockout:\n    failures: many\n",
+            "rights.yaml:3: pin.lockout.failures: 'many': write a number of wrong PINs from 1",
+        ),
+        (
+            "pin:\n  lockout: maybe\n",
+            "rights.yaml:2: pin.lockout: lockout 'maybe' is not a setting: write 'lockout: off',"
+            " or failures:, window: and lock: lines",
+        ),
+        ("pin:\n  lockout:\n", "rights.yaml:2: pin.lockout: lockout is empty: write"),
+        ("pin:\n  lockout: {tries: 3}\n", "rights.yaml:2: pin.lockout: unknown key 'tries'"),
+    ],
+)
+def test_bad_settings_name_file_and_line(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        rules(text)
+    messages = [str(i) for i in info.value.issues]
+    assert any(m.startswith(expected) for m in messages), messages
