@@ -1,8 +1,16 @@
-"""IVR end to end: a real Asterisk 22, autocom serving its ARI Stasis app, calls with DTMF."""
+"""IVR end to end: a real Asterisk 22, autocom serving its ARI Stasis app, calls with DTMF.
+
+The tests run on the session Asterisk (``pbx``): the IVR globals, the
+``ivr-test-internal`` context, the module's site (its mailboxes) and a queue are
+added for each test and taken back after it.  One test has an Asterisk of its own
+(``restartable``): it stops and restarts Asterisk under the running autocom, which
+the session Asterisk shared by every module must not go through.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import textwrap
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -15,7 +23,7 @@ from apps.ivr import IvrFeature
 from autocom.app import Server, running
 from autocom.clock import Clock
 from tests.e2e.asterisk import AsteriskInstance
-from tests.e2e.conftest import call_driver, private_asterisk
+from tests.e2e.conftest import Pbx, call_driver, private_asterisk
 from tests.e2e.driver import CallDriver
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +50,8 @@ menus:
     options:
       "1": {menu: services}
       "2": {extension: "2001"}
+      "3": {queue: support}
+      "5": {voicemail: "2001@default"}
       "9": {directory: {min_letters: "3", prompt: [beep], pick: [beep]}}
   services:
     prompt: [vm-enter-num-to-call]
@@ -66,7 +76,7 @@ name: test
 contexts:
   - {name: default, users: "2000-2999"}
 users:
-  - {extension: "2001", name: Dupont, first_name: Anne, context: default}
+  - {extension: "2001", name: Dupont, first_name: Anne, context: default, voicemail: "2001"}
   - {extension: "2002", name: Martin, first_name: Paul, context: default}
   - {extension: "2003", name: Durand, first_name: Luc, context: default}
 """
@@ -94,21 +104,19 @@ slots:
 """
 
 
-@pytest.fixture(scope="module")
-def asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
-    ivr_globals = {
-        "AUTOCOM_IVR_APP": "autocom-ivr-test",
-        "AUTOCOM_IVR_DEFAULT_CONTEXT": "ivr-test-internal",
-        "AUTOCOM_IVR_OPERATOR": "2000",
-    }
-    with private_asterisk(asterisk_root, extra_dialplan=INTERNAL, globals=ivr_globals) as instance:
-        yield instance
+IVR_GLOBALS = {
+    "AUTOCOM_IVR_APP": "autocom-ivr-test",
+    "AUTOCOM_IVR_DEFAULT_CONTEXT": "ivr-test-internal",
+    "AUTOCOM_IVR_OPERATOR": "2000",
+}
+
+# The queue of option 3: one member, a Local channel into the device sink "q2010".
+QUEUE_MEMBER = "Local/q2010@autocom-test-device-sink/n"
 
 
 @pytest.fixture
-async def ami(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
-    async with call_driver(asterisk) as driver:
-        yield driver
+def ami(pbx: Pbx) -> CallDriver:
+    return pbx.driver
 
 
 def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
@@ -128,16 +136,38 @@ def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
     return main
 
 
-@pytest.fixture
-async def server(tmp_path: Path, asterisk: AsteriskInstance) -> AsyncIterator[Server]:
-    config = write_config(tmp_path, asterisk)
+@contextlib.asynccontextmanager
+async def ivr_server(config: Path) -> AsyncIterator[Server]:
+    """autocom serving ``config`` with the IVR's ARI link up."""
     async with running(
         config, features(), clock=Clock(TZ, pinned=DAY), agi_port=0, http_port=0, watch=False
     ) as srv:
-        feature = ivr_of(srv)
-        assert feature.link is not None
-        await feature.link.wait_connected(10)
+        await wait_ivr_link(srv)
         yield srv
+
+
+async def wait_ivr_link(srv: Server) -> None:
+    feature = ivr_of(srv)
+    assert feature.link is not None
+    await feature.link.wait_connected(10)
+
+
+@pytest.fixture
+async def server(tmp_path: Path, pbx: Pbx) -> AsyncIterator[Server]:
+    await pbx.set_globals(IVR_GLOBALS)
+    await pbx.add_dialplan(INTERNAL)
+    await pbx.add_queue("support", [QUEUE_MEMBER])
+    config = write_config(tmp_path, pbx.asterisk)
+    async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)) as srv:
+        await wait_ivr_link(srv)
+        yield srv
+
+
+@pytest.fixture
+def restartable(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    """An Asterisk of its own for the restart test (see the module's docstring)."""
+    with private_asterisk(asterisk_root, extra_dialplan=INTERNAL, globals=IVR_GLOBALS) as instance:
+        yield instance
 
 
 def ivr_of(srv: Server) -> IvrFeature:
@@ -205,6 +235,29 @@ async def test_dial_by_name_finds_a_person_only_in_the_directory_file(
     assert "dial by name: Roussel Claire" in history
 
 
+async def test_queue_option_rings_the_queue_member(server: Server, ami: CallDriver) -> None:
+    # 3 -> Queue(support): app_queue rings its member, a Local channel into sink q2010
+    result = await ami.call("main", "autocom-ivr", dtmf="3", max_wait=20)
+    assert result.apps("Queue", "autocom-ivr-route") == ["support"], result.summary()
+    assert any(c.startswith("Local/q2010@autocom-test-device-sink-") for c in result.channels)
+    assert result.rang == ["q2010"], result.summary()  # answered: no fallback after it
+    assert "menu main: key 3" in last_history(server)
+
+
+async def test_voicemail_option_takes_a_message_for_the_mailbox(
+    server: Server, pbx: Pbx, ami: CallDriver
+) -> None:
+    assert pbx.mailbox_messages("2001") == []
+    # 5 -> VoiceMail(2001@default,u); # skips the greeting, 2 s of message, hang up
+    leave = {"AUTOCOM_TEST_CALLER_SECONDS": "2"}
+    result = await ami.call("main", "autocom-ivr", dtmf="5ww#", variables=leave, max_wait=25)
+    assert result.apps("VoiceMail", "autocom-ivr-route") == ["2001@default,u"], result.summary()
+    assert result.rang == [], result.summary()
+    assert "menu main: key 5" in last_history(server)
+    messages = pbx.mailbox_messages("2001")
+    assert [m["origmailbox"] for m in messages] == ["2001"], messages
+
+
 async def test_link_down_takes_the_safe_path(server: Server, ami: CallDriver) -> None:
     feature = ivr_of(server)
     assert feature.link is not None
@@ -219,15 +272,17 @@ async def test_link_down_takes_the_safe_path(server: Server, ami: CallDriver) ->
 
 
 async def test_asterisk_restart_link_comes_back(
-    server: Server, asterisk: AsteriskInstance, ami: CallDriver
+    tmp_path: Path, restartable: AsteriskInstance
 ) -> None:
-    feature = ivr_of(server)
-    assert feature.link is not None
-    before = feature.link.connects
-    await asyncio.to_thread(asterisk.stop)
-    await asyncio.to_thread(asterisk.start)
-    await feature.link.wait_connected(30)
-    assert feature.link.connects == before + 1
-    async with call_driver(asterisk) as driver:
-        result = await driver.call("main", "autocom-ivr", dtmf="2", max_wait=20)
-    assert result.rang == ["dev2001"], result.summary()
+    asterisk = restartable
+    async with ivr_server(write_config(tmp_path, asterisk)) as server:
+        feature = ivr_of(server)
+        assert feature.link is not None
+        before = feature.link.connects
+        await asyncio.to_thread(asterisk.stop)
+        await asyncio.to_thread(asterisk.start)
+        await feature.link.wait_connected(30)
+        assert feature.link.connects == before + 1
+        async with call_driver(asterisk) as driver:
+            result = await driver.call("main", "autocom-ivr", dtmf="2", max_wait=20)
+        assert result.rang == ["dev2001"], result.summary()
