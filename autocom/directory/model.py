@@ -70,7 +70,7 @@ class Query:
     """A parsed search: by name words, by digits in a number, by keypad prefix, or all."""
 
     kind: Literal["all", "name", "number", "keypad"]
-    words: tuple[str, ...] = ()  # folded, for 'name'
+    words: tuple[str, ...] = ()  # folded words for 'name', digit groups for 'keypad'
     digits: str = ""  # for 'number' and 'keypad'
 
 

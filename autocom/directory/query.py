@@ -11,7 +11,7 @@ import re
 
 from autocom.directory.model import Entry, Query
 from autocom.directory.numbers import NumberPlan
-from autocom.directory.text import fold, keypad, starts_word
+from autocom.directory.text import fold, keypad_starts, starts_word
 
 MAX_TERM_LENGTH = 64
 MAX_WORDS = 4
@@ -31,13 +31,34 @@ def parse_term(term: str) -> Query:
     return Query("name", words=words) if words else Query("all")
 
 
+MAX_KEYPAD_DIGITS = 16
+_KEYPAD_WORDS = re.compile(r"[\s\-'\u2019]+")
+
+
 def keypad_query(digits: str) -> Query:
-    """Dial by name: the digits keyed, anything else dropped."""
-    return Query("keypad", digits="".join(ch for ch in digits if ch in "23456789")[:16])
+    """Dial by name: the digits keyed (2-9), in words when spaces separate them ('6 63').
+
+    0, 1, * and # spell no letter and are dropped; each word must start a word
+    of the family or first name, as name terms do.
+    """
+    words: list[str] = []
+    budget = MAX_KEYPAD_DIGITS
+    for part in _KEYPAD_WORDS.split(digits):
+        kept = "".join(ch for ch in part if ch in "23456789")[:budget]
+        if kept and len(words) < MAX_WORDS:
+            words.append(kept)
+            budget -= len(kept)
+    return Query("keypad", words=tuple(words), digits="".join(words))
 
 
 def matches(entry: Entry, query: Query, plan: NumberPlan) -> bool:
-    """Name terms: every word starts a word of the name, first name or department."""
+    """Name terms: every word starts a word of the name, first name or department.
+
+    Case, accents, and the separators between words (spaces, hyphens,
+    apostrophes) are ignored: 'el', 'elise' and 'anneelise' find Anne-Élise,
+    'oneil' and 'o neil' find O'Neil, 'weiss' finds Weiß.  Keypad digits
+    follow the same rule on the family and first name.
+    """
     if query.kind == "all":
         return True
     if query.kind == "name":
@@ -58,11 +79,11 @@ def matches(entry: Entry, query: Query, plan: NumberPlan) -> bool:
             if any(digits in s for s in plan.spellings(number.canonical)):
                 return True
         return False
-    # keypad
-    if not query.digits:
+    # keypad: every group of digits starts a word of the family or first name
+    if not query.words:
         return False
-    digits = query.digits
-    return keypad(entry.name).startswith(digits) or keypad(entry.first_name).startswith(digits)
+    starts = (*keypad_starts(entry.name), *keypad_starts(entry.first_name))
+    return all(any(s.startswith(group) for s in starts) for group in query.words)
 
 
 def sort_key(entry: Entry) -> tuple[str, str, str]:

@@ -2,11 +2,15 @@
 
 Pure functions, no I/O.  ``fold`` is what every source compares on (so
 "lefevre" finds "Lefèvre" and "ELODIE" finds "Élodie"); ``keypad`` turns a
-name into the digits a caller keys on a phone (dial by name).
+name into the digits a caller keys on a phone (dial by name); ``starts_word``
+and ``keypad_starts`` say where a term may match (the start of any word,
+separators ignored); ``search_keys`` is the same rule written out for an LDAP
+attribute a server can index.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -51,23 +55,70 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
-# what starts a word inside a name or department: 'Le Gall', 'Dupont-Moreau', "O'Neil"
-WORD_SEPARATORS = (" ", "-", "'", "\u2019")
+# what separates the words of a name or department: 'Le Gall', 'Dupont-Moreau', "O'Neil"
+_SEPARATORS = re.compile(r"[\s\-'\u2019\u02bc\u2010\u2011\u2013]+")
+MAX_WORDS_OF_FIELD = 12  # a field's word starts are bounded (a long department name)
+
+
+def words_of(folded: str) -> list[str]:
+    """The words of a folded field, split on spaces, hyphens and apostrophes."""
+    return [w for w in _SEPARATORS.split(folded) if w]
+
+
+def compact(folded: str) -> str:
+    """A folded term without its separators: "o'neil" -> 'oneil', 'anne-elise' -> 'anneelise'."""
+    return "".join(words_of(folded))
+
+
+@lru_cache(maxsize=65536)
+def word_starts(folded: str) -> tuple[str, ...]:
+    """The field read from the start of each of its words, separators dropped.
+
+    "anne-elise" -> ('anneelise', 'elise'); "o'neil" -> ('oneil', 'neil').  A
+    term matches the field when it starts one of these: the start of any word,
+    going on across the separators ('oneil', 'o', 'neil', 'el', 'elise').
+    """
+    words = words_of(folded)[:MAX_WORDS_OF_FIELD]
+    return tuple("".join(words[i:]) for i in range(len(words)))
 
 
 def starts_word(folded_field: str, folded_word: str) -> bool:
-    """True if a word of the field starts with ``folded_word`` (both folded).
+    """True if ``folded_word`` (separators ignored) starts a word of the field (both folded).
 
-    'dup' and 'mor' start words of 'dupont-moreau'; 'pont' does not.
+    'dup', 'mor' and 'dupontmor' start words of 'dupont-moreau'; 'pont' does not.
     """
-    if folded_field.startswith(folded_word):
-        return True
-    return any(sep + folded_word in folded_field for sep in WORD_SEPARATORS)
+    word = compact(folded_word)
+    return bool(word) and any(start.startswith(word) for start in word_starts(folded_field))
+
+
+def keypad_starts(text: str) -> tuple[str, ...]:
+    """The keypad digits of ``text`` read from the start of each word (T9 twin of word_starts)."""
+    return tuple(_keypad_folded(start) for start in word_starts(fold(text)))
+
+
+def search_keys(name: str, first_name: str = "", department: str = "") -> tuple[str, ...]:
+    """The values of the LDAP search-key attribute for one person (docs/directory.md).
+
+    The word starts of the folded name, first name and department, and the
+    keypad digits of those of the name and first name: the server finds a term
+    with one indexed initial substring, (autocomSearchKey=oneil*), exactly
+    what :func:`starts_word` and :func:`keypad_starts` accept.
+    """
+    keys: list[str] = []
+    for text in (name, first_name, department):
+        keys.extend(word_starts(fold(text)))
+    for text in (name, first_name):
+        keys.extend(keypad_starts(text))
+    return tuple(dict.fromkeys(k for k in keys if k))
 
 
 def keypad(text: str) -> str:
     """The digits that spell ``text`` on a phone keypad; non-letters are skipped."""
-    return "".join(KEYPAD[c] for c in fold(text) if c in KEYPAD)
+    return _keypad_folded(fold(text))
+
+
+def _keypad_folded(folded: str) -> str:
+    return "".join(KEYPAD[c] for c in folded if c in KEYPAD)
 
 
 def keypad_letters(digit: str) -> str:
