@@ -7,6 +7,7 @@ caller's number; DTMF for the PIN is sent by the caller's side (SendDTMF).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
@@ -19,6 +20,7 @@ import pytest
 from apps.time_rules import TimeRulesFeature
 from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
 from autocom.app import Server
+from autocom.cli import main
 from autocom.clock import Clock
 from tests.e2e.conftest import EXAMPLES, Pbx
 from tests.e2e.driver import CallResult
@@ -169,6 +171,62 @@ async def test_another_users_pin_from_the_store_unlocks_a_lab_phone(
         "lab",
         "staff",
     )
+
+
+@pytest.fixture
+def lockout_config(config: Path) -> Path:
+    """One PIN attempt per call; 2 wrong PINs within 15 minutes lock for 1 hour."""
+    rights = config.parent / "rights.yaml"
+    text = rights.read_text(encoding="utf-8")
+    old = "pin:\n  attempts: 3\n"
+    assert old in text
+    lockout = "  lockout: {failures: 2, window: 15m, lock: 1h}\n"
+    rights.write_text(text.replace(old, "pin:\n  attempts: 1\n" + lockout), encoding="utf-8")
+    return config
+
+
+async def test_wrong_pins_lock_the_right_pin_out_until_the_cli_unlocks_it(
+    pbx: Pbx, lockout_config: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "autocom.audit.rights")
+    guard = "2850"  # security desk: international always needs a PIN
+    # the real clock: the CLI below reads the lock with it
+    async with pbx.autocom(lockout_config, features=[TimeRulesFeature()]) as srv:
+        await srv.ctx.store.set(STORE_NAMESPACE, guard, hash_pin("4711"))
+
+        async def pin_call(dtmf: str) -> CallResult:
+            return await pbx.driver.call(INTL, "personnel", caller=guard, dtmf=dtmf, max_wait=30)
+
+        first = await pin_call("9999#")
+        assert first.variable("AUTOCOM_RIGHTS") == "pin"
+        assert first.variable("AUTOCOM_PIN") == "fail" and first.dialed == []
+        assert DENY_PROMPT in first.played and first.hangup_cause == 52
+        second = await pin_call("8888#")  # the second wrong PIN, on another call, locks
+        assert second.variable("AUTOCOM_PIN") == "locked" and second.dialed == []
+        assert "please-try-call-later" in second.played and second.hangup_cause == 52
+        third = await pin_call("4711#")  # the right PIN is refused while locked
+        assert third.variable("AUTOCOM_PIN") == "locked" and third.dialed == []
+        assert "please-try-call-later" in third.played
+
+        def cli(*argv: str) -> int:
+            return main(["-c", str(lockout_config), "rights", *argv], features=[TimeRulesFeature()])
+
+        assert await asyncio.to_thread(cli, "pin-status", guard) == 1
+        assert await asyncio.to_thread(cli, "pin-unlock", guard) == 0
+        assert await asyncio.to_thread(cli, "pin-status", guard) == 0
+
+        unlocked = await pin_call("4711#")
+        assert unlocked.variable("AUTOCOM_PIN") == "ok"
+        assert unlocked.dialed == ["00044123456789"]
+
+    results = [(a["result"], a.get("failures")) for a in audit(caplog, "rights-pin")]
+    assert results == [("fail", 1), ("fail", 2), ("locked", None), ("ok", None)]
+    (lock,) = audit(caplog, "rights-pin-lock")
+    assert (lock["by"], lock["failures"]) == (guard, 2)
+    # never the PIN typed (uniqueids are left out: their digits are the clock's)
+    records = audit(caplog, "rights-pin") + audit(caplog, "rights-pin-lock")
+    logged = json.dumps([{k: v for k, v in r.items() if k != "uniqueid"} for r in records])
+    assert "9999" not in logged and "8888" not in logged and "4711" not in logged
 
 
 async def test_emergency_goes_through_with_autocom_stopped(pbx: Pbx) -> None:
