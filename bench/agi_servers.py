@@ -33,12 +33,8 @@ EXTRA_KINDS = ("autocom-logged",)  # autocom with its JSON log line and a report
 
 
 async def serve_autocom_logged(port: int, stop: asyncio.Event) -> None:
-    """As in production: the JSON line per session logged, a callback per report."""
-    import logging
-
-    handler = logging.FileHandler(os.devnull)
-    logging.getLogger("autocom.agi.session").addHandler(handler)
-    logging.getLogger("autocom.agi.session").setLevel(logging.INFO)
+    """As in production: `autocom serve`'s logging (set up by main(): one JSON line
+    per session on stderr, /dev/null here) and a callback per report (the metrics')."""
     await serve_autocom(port, stop, on_session_end=lambda report: None)
 
 
@@ -194,6 +190,11 @@ def main() -> None:
 
     from autocom.agi.server import new_event_loop
 
+    if args.kind == "autocom-logged":
+        from autocom.logs import setup_logging
+
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (stderr until the process exits)
+        setup_logging()
     loop: asyncio.AbstractEventLoop
     if args.kind in ("autocom", "autocom-logged"):
         loop = new_event_loop()  # what autocom picks: uvloop when installed

@@ -23,7 +23,6 @@ the session cap), ``cancelled`` (shutdown grace period over).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from autocom.agi.errors import (
 from autocom.agi.protocol import AgiEnvironment, EnvironmentParser
 from autocom.agi.router import AgiRouter
 from autocom.agi.session import AgiSession, WriterLike
+from autocom.logs import Event
 
 __all__ = ["FastAgiServer", "SessionReport", "new_event_loop"]
 
@@ -47,8 +47,6 @@ log = logging.getLogger("autocom.agi.server")
 session_log = logging.getLogger("autocom.agi.session")
 
 _FAILURE = b"FAILURE\n"
-# json.dumps(..., ensure_ascii=False) builds an encoder per call: one, made once.
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +60,15 @@ class SessionReport:
     commands: int
     outcome: str
 
-    def to_json(self) -> str:
-        return _ENCODER.encode(
-            {
-                "script": self.script,
-                "uniqueid": self.uniqueid,
-                "channel": self.channel,
-                "duration_ms": round(self.duration * 1000.0, 3),
-                "commands": self.commands,
-                "outcome": self.outcome,
-            }
+    def event(self) -> Event:
+        """The session's log line."""
+        return Event(
+            script=self.script,
+            uniqueid=self.uniqueid,
+            channel=self.channel,
+            duration_ms=round(self.duration * 1000.0, 3),
+            commands=self.commands,
+            outcome=self.outcome,
         )
 
 
@@ -169,7 +166,7 @@ class FastAgiServer:
         outcome = report.outcome
         level = logging.INFO if outcome in ("ok", "hangup") else logging.WARNING
         if session_log.isEnabledFor(level):
-            session_log.log(level, report.to_json())
+            session_log.log(level, report.event())
         callback = self.on_session_end
         if callback is not None:
             try:
