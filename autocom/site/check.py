@@ -14,7 +14,10 @@ of both sides (the issue's own file:line is one side, the message names the othe
   routed first: the extension could never be called);
 - an outgoing context without trunks or with a line prefix that is not digits;
 - an internal context with users that reaches no outgoing context, on a site that
-  has one (its phones could not call emergency numbers).
+  has one (its phones could not call emergency numbers);
+- a group overflow to an extension that is no user or group, to a number that no
+  outgoing context reached from the group's context takes (or that is an
+  extension or an emergency number), and overflow loops between groups.
 
 Feature codes and speed dials are checked by their features with
 ``autocom.site.patterns.shadowed_extensions`` / ``shadow_issues``.
@@ -58,6 +61,8 @@ def check_site(site: Site) -> list[ConfigIssue]:
     issues += _devices_and_members(site)
     issues += _emergency(site)
     issues += _outgoing(site)
+    issues += _overflows(site)
+    issues += _overflow_loops(site)
     return issues
 
 
@@ -294,3 +299,79 @@ def _outgoing(site: Site) -> Iterable[ConfigIssue]:
                 f"context {ctx.name} has trunks or a line prefix but is {ctx.kind}",
                 "use kind: outgoing",
             )
+
+
+def _overflows(site: Site) -> Iterable[ConfigIssue]:
+    for group in site.groups:
+        overflow = group.overflow
+        if overflow is None:
+            continue
+        label = f"group {group.extension}: overflow to"
+        if overflow.extension is not None:
+            if site.user_or_group(overflow.extension) is None:
+                yield _issue(
+                    overflow,
+                    f"{label} {overflow.extension}, which is no user or group of site.yaml "
+                    f"(group at {_where(group)})",
+                    "write a user or group extension, or 'number:' for an external number",
+                )
+            continue
+        number = overflow.number
+        if number is None:
+            continue  # a mailbox: its syntax is checked by the model
+        internal = site.user_or_group(number)
+        if internal is not None:
+            yield _issue(
+                overflow,
+                f"{label} number {number}, which is an extension of site.yaml ({_where(internal)})",
+                f"write 'extension: \"{number}\"'",
+            )
+            continue
+        reached = site.reachable_outgoing(group.context)
+        emergency = {d: (n, out) for out in reached for n, d in out.emergency_dialed()}
+        if number in emergency:
+            real, out = emergency[number]
+            yield _issue(
+                overflow,
+                f"{label} number {number}, the emergency number {real} of outgoing "
+                f"context {out.name} ({_where(out)}): refused",
+                "send the calls nobody answers to a person, a group or a mailbox",
+            )
+        elif site.outgoing_route(group.context, number) is None:
+            outs = ", ".join(f"{o.name} {o.outside_pattern} at {_where(o)}" for o in reached)
+            why = f"no outgoing context takes it ({outs})" if reached else "it reaches none"
+            yield _issue(
+                overflow,
+                f"{label} number {number}, which context {group.context} cannot call out: " + why,
+                "write the number as a phone of this context dials it, line prefix included",
+            )
+
+
+def _overflow_loops(site: Site) -> Iterable[ConfigIssue]:
+    """Groups whose overflows lead back to themselves (each group has one overflow:
+    follow the chain from each group, report each loop once, at its first group)."""
+    reported: set[frozenset[str]] = set()
+    for start in site.groups:
+        chain = [start]
+        current = start
+        while current.overflow is not None and current.overflow.extension is not None:
+            nxt = site.group(current.overflow.extension)
+            if nxt is None:
+                break
+            if nxt is start:
+                key = frozenset(g.extension for g in chain)
+                if key not in reported:
+                    reported.add(key)
+                    path = " -> ".join(g.extension for g in [*chain, start])
+                    others = ", ".join(f"{g.extension} at {_where(g.overflow)}" for g in chain[1:])
+                    yield _issue(
+                        start.overflow,
+                        f"group overflow loop {path}"
+                        + (f" (overflows of {others})" if others else ""),
+                        "end the chain on a user, a mailbox or an external number",
+                    )
+                break
+            if any(nxt is g for g in chain):
+                break  # a loop that does not pass through start: reported from its own group
+            chain.append(nxt)
+            current = nxt

@@ -6,8 +6,9 @@ phones' endpoints keep ``context=<name>``), plus helper contexts prefixed
 and then acts on AUTOCOM_ACTION; see docs/dialplan.md for the whole picture.
 
 - internal context: its users (hint + ``autocom-user``) and hunt groups
-  (``autocom-group``); includes, in this order: the emergency numbers of the
-  outgoing contexts it reaches, ``autocom-features``, then its own includes.
+  (``autocom-group``, with their overflow); includes, in this order: the
+  emergency numbers of the outgoing contexts it reaches, ``autocom-features``,
+  then its own includes.
 - outgoing context: the emergency numbers (with and without the line prefix) as
   exact extensions, then ``_<prefix>X.`` through ``autocom-outgoing``.
 - incoming context: each DID through ``autocom-incoming`` to its destination.
@@ -58,6 +59,13 @@ def device_hint(device: str) -> str:
     """The hint of one device: AUTOCOM_DEVICE_DIAL with {device} filled in, as
     device_dial() dials it, in a form Asterisk can expand when it boots."""
     return f"{_BEFORE_DEVICE}{device}{_AFTER_DEVICE}"
+
+
+def _mailbox(box: str | None) -> str:
+    """A mailbox as VoiceMail() takes it: '2001' is 2001@default; '' for none."""
+    if not box:
+        return ""
+    return box if "@" in box else f"{box}@default"
 
 
 def _comment(text: str) -> str:
@@ -170,9 +178,7 @@ class _Renderer:
         if user.devices:
             hint = "&".join(device_hint(d) for d in user.devices)
             self.line(f"exten => {user.extension},hint,{hint}")
-        box = user.voicemail or ""
-        if box and "@" not in box:
-            box += "@default"
+        box = _mailbox(user.voicemail)
         self.line(
             f"exten => {user.extension},1,Gosub(autocom-user,s,1({user.extension},"
             f"{user.context},{user_dial(user)},{box}))"
@@ -189,9 +195,30 @@ class _Renderer:
             dials = ["&".join(user_dial(u) for u in members)] if members else []
         else:
             dials = [user_dial(u) for u in members]
-        args = ",".join([group.extension, group.context, str(group.ring_time), *dials])
+        overflow = self.overflow(group)
+        if group.overflow is not None:
+            shown = ",".join(overflow) if overflow[0] else "none: refused by autocom check"
+            self.line(f"; overflow {group.overflow}: {shown}{_where(group.overflow)}")
+        args = ",".join([group.extension, group.context, str(group.ring_time), *overflow, *dials])
         self.line(f"exten => {group.extension},1,Gosub(autocom-group,s,1({args}))")
         self.line(ACT)
+
+    def overflow(self, group: Group) -> list[str]:
+        """autocom-group's overflow arguments: kind, target, context (all empty: none)."""
+        overflow = group.overflow
+        if overflow is None:
+            return ["", "", ""]
+        if overflow.voicemail is not None:
+            return ["voicemail", _mailbox(overflow.voicemail), ""]
+        if overflow.extension is not None:
+            target = self.site.user_or_group(overflow.extension)
+            context = target.context if target is not None else None
+        else:
+            route = self.site.outgoing_route(group.context, overflow.target)
+            context = route.name if route is not None else None
+        if context is None:
+            return ["", "", ""]
+        return [overflow.kind, overflow.target, context]
 
     # -- helpers ---------------------------------------------------------------
     def header(self, ctx: Context) -> None:

@@ -125,6 +125,61 @@ class User(RuleModel):
         return f"{self.name} {self.first_name}".strip()
 
 
+MAILBOX_RE = re.compile(r"^[0-9A-Za-z_-]{1,40}(@[A-Za-z0-9_-]{1,40})?$")
+OverflowKind = Literal["extension", "number", "voicemail"]
+
+
+class Overflow(RuleModel):
+    """Where a hunt group's call goes when no member answered: exactly one key."""
+
+    extension: str | None = None  # a user or group of the site, rung in its own context
+    number: str | None = None  # an external number as dialed, line prefix included
+    voicemail: str | None = None  # a mailbox, "2900" (context default) or "2900@ctx"
+
+    @field_validator("extension")
+    @classmethod
+    def _ext(cls, v: str | None) -> str | None:
+        return None if v is None else _extension(v)
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, v: str | None) -> str | None:
+        if v is not None and not (v.isdigit() and len(v) <= 20):
+            raise ValueError(f"number {v!r}: write the digits dialed, line prefix included")
+        return v
+
+    @field_validator("voicemail")
+    @classmethod
+    def _box(cls, v: str | None) -> str | None:
+        if v is not None and not MAILBOX_RE.match(v):
+            raise ValueError(f"mailbox {v!r}: write a box like '2900' or '2900@context'")
+        return v
+
+    @model_validator(mode="after")
+    def _one(self) -> Overflow:
+        given = [k for k in ("extension", "number", "voicemail") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "write exactly one of extension, number, voicemail"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def kind(self) -> OverflowKind:
+        if self.extension is not None:
+            return "extension"
+        return "number" if self.number is not None else "voicemail"
+
+    @property
+    def target(self) -> str:
+        """The extension, number or mailbox."""
+        return self.extension or self.number or self.voicemail or ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target}"
+
+
 class Group(RuleModel):
     """A hunt group: members are user extensions."""
 
@@ -134,11 +189,22 @@ class Group(RuleModel):
     members: tuple[str, ...] = ()
     strategy: Literal["ringall", "linear"] = "ringall"
     ring_time: int = Field(default=20, ge=1, le=600)  # seconds, per member when linear
+    overflow: Overflow | None = None  # when no member answered (or none could ring)
 
     @field_validator("extension")
     @classmethod
     def _ext(cls, v: str) -> str:
         return _extension(v)
+
+    @field_validator("overflow", mode="before")
+    @classmethod
+    def _overflow_mapping(cls, v: object) -> object:
+        if isinstance(v, str):
+            raise ValueError(
+                f"overflow {v!r}: write {{extension: {v!r}}} (a user or group), "
+                f"{{number: {v!r}}} (an external number) or {{voicemail: {v!r}}}"
+            )
+        return v
 
 
 class Did(RuleModel):
@@ -270,6 +336,16 @@ class Site(RuleModel):
                 found.append(other)
             stack.extend(reversed(other.include))
         return found
+
+    def outgoing_route(self, context: str, number: str) -> Context | None:
+        """The outgoing context that takes ``number`` (digits, line prefix included)
+        dialed from ``context``: the first one reached whose outside pattern matches."""
+        from autocom.site.patterns import pattern_matches  # patterns imports this module
+
+        for out in self.reachable_outgoing(context):
+            if pattern_matches(out.outside_pattern, number):
+                return out
+        return None
 
     def line_prefixes(self) -> list[str]:
         """The distinct external line prefixes of the outgoing contexts, sorted."""

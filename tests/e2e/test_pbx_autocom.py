@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.e2e.conftest import ConfigDir, Pbx
@@ -70,3 +73,40 @@ async def test_site_change_reloaded_into_autocom_and_asterisk(
     assert before.rang == ["bernard-desk"]
     assert sorted(after.rang) == ["bernard-dect", "bernard-desk"]
     assert sorted(again.rang) == ["bernard-dect", "bernard-desk"]
+
+
+async def test_group_overflow_to_a_mobile_passes_call_rights_as_a_forward_of_the_group(
+    pbx: Pbx, autocom_config: ConfigDir
+) -> None:
+    """Nobody of 2901 answers: the overflow to a mobile is checked by the real call
+    rights as a forward on behalf of 2901: refused while 2901 has the default class
+    (lobby: no forwards), let through once rights.yaml gives it the staff class."""
+    site = autocom_config.folder / "site.yaml"
+    group = 'members: ["2102", "2103"], strategy: linear, ring_time: 10'
+    text = site.read_text()
+    assert group in text
+    site.write_text(
+        text.replace(
+            group,
+            group.replace("ring_time: 10", "ring_time: 1") + ', overflow: {number: "00612345678"}',
+        )
+    )
+    rights = autocom_config.folder / "rights.yaml"
+    await pbx.driver.sink("simon-desk", "busy")
+    await pbx.driver.sink("laurent-desk", "busy")
+    async with pbx.autocom(autocom_config.path) as server:
+        server.ctx.clock.pin(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Paris")))
+        refused = await pbx.driver.call("0389336190", "entrant", caller="0388000000")
+        rights.write_text(
+            rights.read_text().replace(
+                '    "2101": direction', '    "2101": direction\n    "2901": staff'
+            )
+        )
+        await pbx.reload_autocom(server)
+        allowed = await pbx.driver.call("0389336190", "entrant", caller="0388000000")
+    assert refused.rang == ["simon-desk", "laurent-desk"]
+    assert refused.dialed == []
+    assert refused.hangup_cause == 52  # outgoing call barred
+    assert allowed.rang == ["simon-desk", "laurent-desk"]
+    assert allowed.dialed == ["0612345678"]
+    assert set(allowed.agistatus) == {"SUCCESS"}

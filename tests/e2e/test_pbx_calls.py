@@ -256,3 +256,143 @@ async def test_user_lamp_lights_while_the_device_the_call_dials_rings(pbx: Pbx) 
     await call.hangup()
     await call.finished()
     assert busy["StatusText"] == "InUse"
+
+
+LINEAR_GROUP = 'members: ["2102", "2103"], strategy: linear, ring_time: 10'
+RINGALL_GROUP = (
+    'members: ["2001", "2002", "2003"], strategy: ringall, ring_time: 20,\n'
+    '     overflow: {voicemail: "2001"}'
+)
+
+
+def ringall_with(ring_time: str, overflow: str) -> str:
+    """The example's group 2900 with another ring time and overflow."""
+    return RINGALL_GROUP.replace("ring_time: 20", f"ring_time: {ring_time}").replace(
+        'voicemail: "2001"', overflow
+    )
+
+
+def example_site_with(old: str, new: str) -> str:
+    text = EXAMPLE_SITE.read_text()
+    assert old in text
+    return text.replace(old, new)
+
+
+async def test_group_nobody_answers_in_time_overflow_rings_the_extension(pbx: Pbx) -> None:
+    await pbx.load_site(
+        example_site_with(
+            RINGALL_GROUP,
+            ringall_with(ring_time="1", overflow='extension: "2004"'),
+        )
+    )
+    for device in ("martin-desk", "martin-soft", "bernard-desk", "petit-desk", "petit-soft"):
+        await pbx.driver.sink(device, "noanswer")
+    result = await pbx.driver.call("2900", "personnel", caller="0612345678")
+    assert sorted(result.rang[:5]) == sorted(
+        ["martin-desk", "martin-soft", "bernard-desk", "petit-desk", "petit-soft"]
+    )
+    assert result.rang[5:] == ["durand-desk"]  # the overflow, after the members
+    assert result.variable("AUTOCOM_GROUP_STATUS") == "NOANSWER"
+    assert result.variable("DIALSTATUS") == "ANSWER"  # Durand answered
+
+
+async def test_linear_group_all_busy_overflow_to_a_mailbox(pbx: Pbx) -> None:
+    await pbx.load_site(
+        example_site_with(LINEAR_GROUP, LINEAR_GROUP + ', overflow: {voicemail: "2101"}')
+    )
+    await pbx.driver.sink("simon-desk", "busy")
+    await pbx.driver.sink("laurent-desk", "busy")
+    result = await pbx.driver.call("2901", "personnel", caller="2004", hangup_after=1)
+    assert result.rang == ["simon-desk", "laurent-desk"]
+    assert result.apps("VoiceMail") == ["2101@default,b"]
+
+
+async def test_group_overflow_to_an_external_number_is_a_forward_of_the_group(
+    pbx: Pbx,
+) -> None:
+    """The overflow goes out through the outgoing hook like any external call, as a
+    forward on behalf of the group (call rights check purpose forward for 2901)."""
+    await pbx.add_dialplan(
+        """
+[autocom-local-outgoing]
+exten => s,1,Set(TEST_OUTGOING=${ARG1}|${ARG2}|${ARG3}|${ARG4}|${ARG5})
+ same => n,Return()
+"""
+    )
+    await pbx.load_site(
+        example_site_with(
+            LINEAR_GROUP,
+            LINEAR_GROUP.replace("ring_time: 10", "ring_time: 1")
+            + ', overflow: {number: "00612345678"}',
+        )
+    )
+    await pbx.driver.sink("simon-desk", "noanswer")
+    await pbx.driver.sink("laurent-desk", "unavailable")
+    result = await pbx.driver.call("0389336190", "entrant", caller="0388000000")
+    assert result.rang == ["simon-desk", "laurent-desk"]
+    assert result.variable("AUTOCOM_GROUP_STATUS") == "CHANUNAVAIL"
+    assert result.values("TEST_OUTGOING") == ["0612345678|00612345678|sortie|forward|2901"]
+    assert result.trunk_calls == [("0612345678", "trunk-orange")]
+
+
+async def test_group_overflow_refused_by_the_outgoing_hook_is_not_dialed(pbx: Pbx) -> None:
+    await pbx.add_dialplan(
+        """
+[autocom-local-outgoing]
+exten => s,1,Set(AUTOCOM_ACTION=deny)
+ same => n,Set(AUTOCOM_CAUSE=52)
+ same => n,Return()
+"""
+    )
+    await pbx.load_site(
+        example_site_with(
+            LINEAR_GROUP,
+            LINEAR_GROUP.replace("ring_time: 10", "ring_time: 1")
+            + ', overflow: {number: "00612345678"}',
+        )
+    )
+    await pbx.driver.sink("simon-desk", "busy")
+    await pbx.driver.sink("laurent-desk", "busy")
+    result = await pbx.driver.call("2901", "personnel", caller="2004")
+    assert result.dialed == []
+    assert result.hangup_cause == 52
+
+
+async def test_group_overflow_to_another_group_then_its_own_overflow(pbx: Pbx) -> None:
+    site = example_site_with(
+        LINEAR_GROUP,
+        LINEAR_GROUP.replace("ring_time: 10", "ring_time: 1") + ', overflow: {extension: "2900"}',
+    ).replace(
+        RINGALL_GROUP,
+        ringall_with(ring_time="1", overflow='extension: "2101"'),
+    )
+    await pbx.load_site(site)
+    for device in ("simon-desk", "laurent-desk", "martin-desk", "martin-soft"):
+        await pbx.driver.sink(device, "busy")
+    for device in ("bernard-desk", "petit-desk", "petit-soft"):
+        await pbx.driver.sink(device, "noanswer")
+    result = await pbx.driver.call("2901", "personnel", caller="2004")
+    assert result.rang[:2] == ["simon-desk", "laurent-desk"]
+    assert sorted(result.rang[2:7]) == sorted(
+        ["martin-desk", "martin-soft", "bernard-desk", "petit-desk", "petit-soft"]
+    )
+    assert sorted(result.rang[7:]) == ["moreau-desk", "moreau-soft"]
+    assert result.values("AUTOCOM_GROUP") == ["2901", "2900"]
+
+
+async def test_example_reception_group_overflows_to_a_mailbox(pbx: Pbx) -> None:
+    await pbx.load_site(example_site_with(RINGALL_GROUP, ringall_with("1", 'voicemail: "2001"')))
+    for device in ("martin-desk", "martin-soft", "bernard-desk", "petit-desk", "petit-soft"):
+        await pbx.driver.sink(device, "noanswer")
+    result = await pbx.driver.call("2900", "personnel", caller="2004", hangup_after=1)
+    assert len(result.rang) == 5
+    assert result.apps("VoiceMail") == ["2001@default,u"]
+
+
+async def test_group_without_overflow_still_gives_busy(pbx: Pbx) -> None:
+    await pbx.driver.sink("simon-desk", "busy")
+    await pbx.driver.sink("laurent-desk", "busy")
+    result = await pbx.driver.call("2901", "personnel", caller="2004")
+    assert result.rang == ["simon-desk", "laurent-desk"]
+    assert result.variable("AUTOCOM_ACTION") == "busy"
+    assert result.apps("Busy", "autocom-act") == ["5"]
