@@ -118,15 +118,6 @@ def _char_class(text: str, inner: str) -> frozenset[str]:
     return frozenset(chars)
 
 
-def pattern_can_match(pattern: str) -> bool:
-    """False if Asterisk could never match the pattern as written (bad syntax included)."""
-    try:
-        parse_pattern(pattern)
-    except PatternError:
-        return False
-    return True
-
-
 def pattern_problem(pattern: str) -> str | None:
     """Why the pattern cannot match, or None."""
     try:
