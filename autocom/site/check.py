@@ -137,7 +137,7 @@ def _ranges_of_members(site: Site) -> Iterable[ConfigIssue]:
                     "put users and groups in an internal context",
                 )
                 continue
-            ranges: list[NumberRange] = getattr(ctx, attr)
+            ranges = ctx.ranges()[attr]
             if ranges and not any(item.extension in r for r in ranges):
                 yield _issue(
                     item,
@@ -150,9 +150,8 @@ def _ranges_of_members(site: Site) -> Iterable[ConfigIssue]:
 def _overlapping_ranges(site: Site) -> Iterable[ConfigIssue]:
     entries: list[tuple[Context, str, NumberRange]] = []
     for ctx in site.contexts:
-        for label in ("users", "groups", "conferences"):
-            for rng in getattr(ctx, label):
-                entries.append((ctx, label, rng))
+        for label, ranges in ctx.ranges().items():
+            entries.extend((ctx, label, rng) for rng in ranges)
     for i, (ctx_a, label_a, a) in enumerate(entries):
         for ctx_b, label_b, b in entries[i + 1 :]:
             if a.overlaps(b):

@@ -222,14 +222,10 @@ class _Renderer:
 
     # -- helpers ---------------------------------------------------------------
     def header(self, ctx: Context) -> None:
-        ranges = []
-        for label, items in (
-            ("users", ctx.users),
-            ("groups", ctx.groups),
-            ("conferences", ctx.conferences),
-        ):
-            if items:
-                ranges.append(f"{label} {', '.join(str(r) for r in items)}")
-        detail = "; ".join(ranges)
+        detail = "; ".join(
+            f"{label} {', '.join(str(r) for r in items)}"
+            for label, items in ctx.ranges().items()
+            if items
+        )
         self.line(f"[{ctx.name}]")
         self.line(f"; {ctx.kind} context{_where(ctx)}{': ' + detail if detail else ''}")

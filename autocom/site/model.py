@@ -245,6 +245,10 @@ class Context(RuleModel):
     def _parse_ranges(cls, v: object) -> list[NumberRange]:
         return _ranges(v)
 
+    def ranges(self) -> dict[str, list[NumberRange]]:
+        """internal: the number ranges by what they number (users, groups, conferences)."""
+        return {"users": self.users, "groups": self.groups, "conferences": self.conferences}
+
     @property
     def outside_pattern(self) -> str:
         """outgoing: the extension pattern of external numbers, e.g. ``_0X.``."""

@@ -234,11 +234,7 @@ def shadowed_extensions(site: Site, code_or_pattern: str) -> list[Shadowed]:
                     )
                 )
             continue
-        for label, ranges in (
-            ("users", ctx.users),
-            ("groups", ctx.groups),
-            ("conferences", ctx.conferences),
-        ):
+        for label, ranges in ctx.ranges().items():
             for rng in ranges:
                 hit = range_matches(code_or_pattern, rng.start, rng.end)
                 if hit is not None and hit not in taken:
