@@ -10,11 +10,12 @@ from pathlib import Path
 from apps.forwards import cli, hooks
 from apps.forwards.lamps import LampSync
 from apps.forwards.rules import ForwardsRules
-from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.site.model import Site
+from autocom.site.patterns import shadow_issues
 
 
 class ForwardsFeature(Feature):
@@ -26,38 +27,31 @@ class ForwardsFeature(Feature):
 
     def load_rules(self, path: Path | None, site: Site) -> ForwardsRules:
         if path is None:
-            return ForwardsRules()
-        return validate(ForwardsRules, load_yaml(path))
+            rules = ForwardsRules()
+            file, lines = "forwards.yaml (not named in autocom.yaml: the default codes)", None
+        else:
+            doc = load_yaml(path)
+            rules = validate(ForwardsRules, doc)
+            file, lines = str(path), doc
+        issues: list[ConfigIssue] = []
+        for name, exten in rules.codes.extensions():
+            line = lines.line_of(("codes", name)) if lines is not None else None
+            issues += shadow_issues(site, exten, file, line, label=f"forward code {name}")
+        if issues:
+            raise ConfigError(issues)
+        return rules
 
     def check(self, config: Config) -> list[ConfigIssue]:
-        issues: list[ConfigIssue] = []
-        rules = config.rules.get(self.name)
         if config.rules.get("time_rules") is None:
-            issues.append(
+            return [
                 ConfigIssue(
                     str(config.path),
                     None,
                     "forwards need call rights to check forwards to outside numbers",
                     "name a time_rules file under rules: (e.g. 'time_rules: rights.yaml')",
                 )
-            )
-        if isinstance(rules, ForwardsRules):
-            codes = rules.codes
-            where = str(rules.source) if rules.source else str(config.path)
-            file, _, line = where.rpartition(":")
-            for code in (codes.unconditional, codes.no_answer, codes.busy, codes.cancel_all):
-                for user in config.site.users:
-                    if user.extension.startswith(code):
-                        issues.append(
-                            ConfigIssue(
-                                file or where,
-                                int(line) if line.isdigit() else None,
-                                f"forward code {code!r} shadows extension {user.extension} "
-                                f"({user.source or 'site'})",
-                                "choose another code under codes:",
-                            )
-                        )
-        return issues
+            ]
+        return []
 
     def hooks(self) -> Sequence[HookRoute]:
         return (

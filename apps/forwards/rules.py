@@ -79,6 +79,20 @@ class ForwardCodes(RuleModel):
     def by_type(self) -> dict[ForwardType, str]:
         return {"unconditional": self.unconditional, "noanswer": self.no_answer, "busy": self.busy}
 
+    def extensions(self) -> list[tuple[str, str]]:
+        """(field, dialplan extension) of every code: ``_*21.`` and ``*21`` per type
+        (a number after it, or alone), then ``*20``.  What is rendered, and checked
+        against the numbering plan."""
+        out: list[tuple[str, str]] = []
+        for name, code in (
+            ("unconditional", self.unconditional),
+            ("no_answer", self.no_answer),
+            ("busy", self.busy),
+        ):
+            out += [(name, f"_{code}."), (name, code)]
+        out.append(("cancel_all", self.cancel_all))
+        return out
+
 
 class ForwardsRules(RuleModel):
     """The whole forwards.yaml."""
@@ -94,3 +108,25 @@ class ForwardsRules(RuleModel):
     # Seconds between two syncs of the BLF lamps from the state store, over the
     # ARI of autocom.yaml (no ari: section: lamps change only by feature codes).
     lamp_sync: float = Field(default=10.0, gt=0, le=86400)
+
+    def site_dialplan(self) -> str:
+        """The contexts `autocom dialplan` adds to the site dialplan: the feature codes
+        (``autocom-site-forwards-codes``) and the BLF hints (``autocom-site-forwards-hints``),
+        included by dialplan/autocom-forwards.conf."""
+        lines = [
+            "",
+            "[autocom-site-forwards-codes]",
+            "; forward codes, from forwards.yaml (codes:); handled in autocom-forwards-code",
+        ]
+        for _, exten in self.codes.extensions():
+            lines.append(f"exten => {exten},1,Goto(autocom-forwards-code,${{EXTEN}},1)")
+        lines += [
+            "",
+            "[autocom-site-forwards-hints]",
+            "; a BLF key on <code><ext> lights while that forward of <ext> is on",
+        ]
+        for ftype, code in self.codes.by_type().items():
+            lines.append(
+                f"exten => _{code}X.,hint,Custom:autocom-fwd-{SHORT[ftype]}-${{EXTEN:{len(code)}}}"
+            )
+        return "\n".join(lines) + "\n"

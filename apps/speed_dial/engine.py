@@ -21,6 +21,7 @@ from apps.forwards.rights import INTERNAL, RightsCheck, is_unclassified
 from apps.speed_dial.rules import NUMBER_RE, Entry, SpeedDialRules
 from autocom.config.errors import ConfigIssue
 from autocom.site.model import Site
+from autocom.site.patterns import shadowed_extensions
 
 
 @dataclass(frozen=True)
@@ -372,8 +373,10 @@ def check_rules(
             )
     p = rules.personal
     psrc = p.source
-    for code in (p.store, p.delete, p.hear, p.dial):
+    dialplan = dict(zip((p.store, p.delete, p.hear, p.dial), rules.extensions()[-4:], strict=True))
+    for code, exten in dialplan.items():
         for number, what in _site_numbers(site).items():
+            # stricter than the dialplan: a phone's digit map sends 2001 before *5507...
             if number.startswith(code):
                 issues.append(
                     ConfigIssue(
@@ -383,6 +386,20 @@ def check_rules(
                         "choose a code no extension starts with",
                     )
                 )
+        # and what the rendered dialplan would take from the rest of the numbering
+        # plan: ranges, emergency numbers, outside calls (autocom.site.patterns)
+        for hit in shadowed_extensions(site, exten):
+            if hit.kind in ("user", "group"):
+                continue
+            issues.append(
+                ConfigIssue(
+                    psrc.file if psrc else file,
+                    psrc.line if psrc else None,
+                    f"personal speed-dial code {code!r} ({exten} in the dialplan) shadows "
+                    f"{hit.what} ({hit.where()})",
+                    "choose a code no extension starts with",
+                )
+            )
         if col.prefix is not None and (code.startswith(col.prefix) or col.prefix.startswith(code)):
             issues.append(
                 ConfigIssue(

@@ -155,3 +155,66 @@ class SpeedDialRules(RuleModel):
             if e.code == code:
                 return e
         return None
+
+    def extensions(self) -> list[str]:
+        """The dialplan extensions of every code: the collective range (or prefix),
+        then the personal store, delete, hear and dial codes with their slot."""
+        out: list[str] = []
+        col = self.collective
+        rng = col.number_range
+        if rng is not None:
+            out += range_patterns(rng.start, rng.end)
+        elif col.prefix is not None:
+            out += [f"_{col.prefix}X", f"_{col.prefix}X."]
+        p = self.personal
+        out += [f"_{p.store}XX.", f"_{p.delete}XX", f"_{p.hear}XX", f"_{p.dial}XX"]
+        return out
+
+    def site_dialplan(self) -> str:
+        """The context `autocom dialplan` adds to the site dialplan,
+        ``autocom-site-speed_dial-codes`` (included by dialplan/autocom-speed_dial.conf)."""
+        lines = [
+            "",
+            "[autocom-site-speed_dial-codes]",
+            "; speed-dial codes, from speeddial.yaml; handled in autocom-speed_dial-run",
+        ]
+        for exten in self.extensions():
+            lines.append(
+                f"exten => {exten},1,Gosub(autocom-speed_dial-run,s,1(${{EXTEN}},${{CONTEXT}}))"
+            )
+            lines.append(" same => n,Goto(autocom-act,${AUTOCOM_ACTION},1)")
+        return "\n".join(lines) + "\n"
+
+
+def _digits(low: int, high: int) -> str:
+    if low == high:
+        return str(low)
+    return "X" if (low, high) == (0, 9) else f"[{low}-{high}]"
+
+
+def _range_parts(lo: str, hi: str) -> list[str]:
+    if lo == hi:
+        return [lo]
+    same = 0
+    while lo[same] == hi[same]:
+        same += 1
+    head, lo, hi = lo[:same], lo[same:], hi[same:]
+    rest = len(lo) - 1
+    first, last = int(lo[0]), int(hi[0])
+    out: list[str] = []
+    if lo[1:] != "0" * rest:  # the partial block at the bottom: lo .. lo[0]99..9
+        out += [head + lo[0] + p for p in _range_parts(lo[1:], "9" * rest)]
+        first += 1
+    tail: list[str] = []
+    if hi[1:] != "9" * rest:  # the partial block at the top: hi[0]00..0 .. hi
+        tail = [head + hi[0] + p for p in _range_parts("0" * rest, hi[1:])]
+        last -= 1
+    if first <= last:
+        out.append(head + _digits(first, last) + "X" * rest)
+    return out + tail
+
+
+def range_patterns(start: str, end: str) -> list[str]:
+    """Asterisk extensions matching exactly the numbers start..end (same length):
+    '8000', '8999' -> ['_8XXX']; '8000', '8049' -> ['_80[0-4]X']."""
+    return [p if p.isdigit() else f"_{p}" for p in _range_parts(start, end)]

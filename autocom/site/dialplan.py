@@ -21,7 +21,7 @@ users' hints (BLF) follow AUTOCOM_DEVICE_DIAL too (``device_hint``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from autocom.site.model import Context, Group, Site, User
 
@@ -31,10 +31,22 @@ if TYPE_CHECKING:
 ACT = " same => n,Goto(autocom-act,${AUTOCOM_ACTION},1)"
 
 
+@runtime_checkable
+class SiteDialplanPart(Protocol):
+    """A feature's rules that add contexts to the site dialplan (e.g. its feature codes)."""
+
+    def site_dialplan(self) -> str: ...
+
+
 def render_dialplan(config: Config | Site) -> str:
-    """The site dialplan as the text of an Asterisk .conf file."""
+    """The site dialplan as the text of an Asterisk .conf file; from a Config, followed
+    by the contexts of every feature's rules that render some (SiteDialplanPart)."""
     site = config if isinstance(config, Site) else config.site
-    return _Renderer(site).render()
+    text = _Renderer(site).render()
+    if isinstance(config, Site):
+        return text
+    parts = config.rules.values()
+    return text + "".join(r.site_dialplan() for r in parts if isinstance(r, SiteDialplanPart))
 
 
 def device_dial(device: str) -> str:

@@ -201,10 +201,13 @@ class Pbx:
         await self._render(site)
         return site
 
-    async def _render(self, site: Site) -> None:
-        """The site's dialplan and mailboxes into Asterisk (one reload)."""
+    async def _render(self, site: Site, config: Any = None) -> None:
+        """The site's dialplan and mailboxes into Asterisk (one reload); with the
+        autocom ``config``, its features' contexts too (feature codes), as
+        `autocom dialplan` renders them."""
         await self._reconfigure(
-            site_dialplan=render_dialplan(site), voicemail_boxes=mailboxes(site)
+            site_dialplan=render_dialplan(config if config is not None else site),
+            voicemail_boxes=mailboxes(site),
         )
 
     async def add_dialplan(self, text: str) -> None:
@@ -300,7 +303,7 @@ class Pbx:
         async with running(
             path, feats, clock=clock, agi_port=0, http_port=0, watch=False
         ) as server:
-            await self._render(server.ctx.config.current.site)
+            await self._render(server.ctx.config.current.site, server.ctx.config.current)
             await self.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{server.agi_port}"})
             try:
                 yield server
@@ -313,7 +316,7 @@ class Pbx:
         holder = server.ctx.config
         if not await _to_thread(holder.reload):
             raise AssertionError(f"autocom refused the new config: {holder.last_error}")
-        await self._render(holder.current.site)
+        await self._render(holder.current.site, holder.current)
 
     async def restore(self) -> None:
         if self._endpoints_changed:
