@@ -149,7 +149,7 @@ def decide_lock(
         None,
         len(wrong),
         left,
-        f"not locked: {len(wrong)} wrong PINs in the window, a lock after {policy.failures}",
+        f"{len(wrong)} wrong PINs in the window, a lock after {policy.failures}",
         tuple(trace),
         wrong,
     )

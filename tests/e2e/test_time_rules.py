@@ -178,10 +178,11 @@ def lockout_config(config: Path) -> Path:
     """One PIN attempt per call; 2 wrong PINs within 15 minutes lock for 1 hour."""
     rights = config.parent / "rights.yaml"
     text = rights.read_text(encoding="utf-8")
-    old = "pin:\n  attempts: 3\n"
-    assert old in text
+    example = "  lockout:\n    failures: 5\n    window: 1h\n    lock: 1h\n"
+    assert "pin:\n  attempts: 3\n" in text and example in text
+    text = text.replace("pin:\n  attempts: 3\n", "pin:\n  attempts: 1\n")
     lockout = "  lockout: {failures: 2, window: 15m, lock: 1h}\n"
-    rights.write_text(text.replace(old, "pin:\n  attempts: 1\n" + lockout), encoding="utf-8")
+    rights.write_text(text.replace(example, lockout), encoding="utf-8")
     return config
 
 

@@ -38,6 +38,7 @@ INTL = "000044123456789"
 GUARD = "2850"  # security desk (range 2850-2859): international always needs a PIN
 GUARD_PIN = "4711"
 DESK = "2851"  # another phone of the security desk
+EXAMPLE_LOCKOUT = "  lockout:\n    failures: 5\n    window: 1h\n    lock: 1h\n"
 LOCKOUT = "  lockout:\n    failures: 3\n    window: 15m\n    lock: 1h\n"
 
 
@@ -50,8 +51,8 @@ def write_config(folder: Path, state: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(EXAMPLES / "site.yaml", folder / "site.yaml")
     rights = (EXAMPLES / "rights.yaml").read_text(encoding="utf-8")
-    assert "pin:\n  attempts: 3\n" in rights
-    rights = rights.replace("pin:\n  attempts: 3\n", "pin:\n  attempts: 3\n" + LOCKOUT)
+    assert EXAMPLE_LOCKOUT in rights
+    rights = rights.replace(EXAMPLE_LOCKOUT, LOCKOUT)
     (folder / "rights.yaml").write_text(rights, encoding="utf-8")
     main_file = folder / "autocom.yaml"
     main_file.write_text(
