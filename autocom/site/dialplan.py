@@ -28,8 +28,6 @@ from autocom.site.model import Context, Group, Site, User
 if TYPE_CHECKING:
     from autocom.loader import Config
 
-ACT = " same => n,Goto(autocom-act,${AUTOCOM_ACTION},1)"
-
 
 @runtime_checkable
 class SiteDialplanPart(Protocol):
@@ -123,8 +121,7 @@ class _Renderer:
         for out in self.site.reachable_outgoing(ctx.name):
             self.line(f"include => autocom-site-emergency-{out.name}")
         self.line("include => autocom-features")
-        for name in ctx.include:
-            self.line(f"include => {name}")
+        self.includes(ctx)
         for user in self.site.users:
             if user.context == ctx.name:
                 self.user(user)
@@ -134,19 +131,17 @@ class _Renderer:
 
     def outgoing(self, ctx: Context) -> None:
         self.header(ctx)
-        trunks = "&".join(ctx.trunks)
-        for number, dialed in ctx.emergency_dialed():
-            self.line(f"exten => {dialed},1,Gosub(autocom-emergency,s,1({number},{trunks}))")
-            self.line(ACT)
-        prefix = ctx.line_prefix
-        skip = f":{len(prefix)}" if prefix else ""
-        self.line(
-            f"exten => {ctx.outside_pattern},1,Gosub(autocom-outgoing,s,1("
-            f"${{EXTEN{skip}}},${{EXTEN}},{ctx.name},{trunks}))"
+        self.emergency_numbers(ctx)
+        skip = f":{len(ctx.line_prefix)}" if ctx.line_prefix else ""
+        self.flow(
+            ctx.outside_pattern,
+            "autocom-outgoing",
+            f"${{EXTEN{skip}}}",
+            "${EXTEN}",
+            ctx.name,
+            "&".join(ctx.trunks),
         )
-        self.line(ACT)
-        for name in ctx.include:
-            self.line(f"include => {name}")
+        self.includes(ctx)
 
     def incoming(self, ctx: Context) -> None:
         self.header(ctx)
@@ -157,21 +152,13 @@ class _Renderer:
                 self.line(f"; DID {did.number}: destination {did.destination} unknown{_where(did)}")
                 continue
             self.line(f"; DID {did.number} -> {did.destination}@{target_ctx}{_where(did)}")
-            self.line(
-                f"exten => {did.number},1,Gosub(autocom-incoming,s,1({did.number},"
-                f"{did.destination},{target_ctx}))"
-            )
-            self.line(ACT)
-        for name in ctx.include:
-            self.line(f"include => {name}")
+            self.flow(did.number, "autocom-incoming", did.number, did.destination, target_ctx)
+        self.includes(ctx)
 
     def emergency_context(self, ctx: Context) -> None:
         self.line(f"[autocom-site-emergency-{ctx.name}]")
         self.line(f"; emergency numbers of {ctx.name}: straight to its trunks, before any hook")
-        trunks = "&".join(ctx.trunks)
-        for number, dialed in ctx.emergency_dialed():
-            self.line(f"exten => {dialed},1,Gosub(autocom-emergency,s,1({number},{trunks}))")
-            self.line(ACT)
+        self.emergency_numbers(ctx)
 
     def devices(self) -> None:
         self.line("[autocom-site-devices]")
@@ -191,11 +178,9 @@ class _Renderer:
             hint = "&".join(device_hint(d) for d in user.devices)
             self.line(f"exten => {user.extension},hint,{hint}")
         box = _mailbox(user.voicemail)
-        self.line(
-            f"exten => {user.extension},1,Gosub(autocom-user,s,1({user.extension},"
-            f"{user.context},{user_dial(user)},{box}))"
+        self.flow(
+            user.extension, "autocom-user", user.extension, user.context, user_dial(user), box
         )
-        self.line(ACT)
 
     def group(self, group: Group) -> None:
         members = [u for u in (self.site.user(m) for m in group.members) if u and u.devices]
@@ -211,9 +196,15 @@ class _Renderer:
         if group.overflow is not None:
             shown = ",".join(overflow) if overflow[0] else "none: refused by autocom check"
             self.line(f"; overflow {group.overflow}: {shown}{_where(group.overflow)}")
-        args = ",".join([group.extension, group.context, str(group.ring_time), *overflow, *dials])
-        self.line(f"exten => {group.extension},1,Gosub(autocom-group,s,1({args}))")
-        self.line(ACT)
+        self.flow(
+            group.extension,
+            "autocom-group",
+            group.extension,
+            group.context,
+            str(group.ring_time),
+            *overflow,
+            *dials,
+        )
 
     def overflow(self, group: Group) -> list[str]:
         """autocom-group's overflow arguments: kind, target, context (all empty: none)."""
@@ -233,6 +224,23 @@ class _Renderer:
         return [overflow.kind, overflow.target, context]
 
     # -- helpers ---------------------------------------------------------------
+    def flow(self, exten: str, flow: str, *args: str) -> None:
+        """The two lines of every rendered extension: Gosub a base flow of
+        autocom-pbx.conf, then act on the AUTOCOM_ACTION it returned."""
+        self.line(f"exten => {exten},1,Gosub({flow},s,1({','.join(args)}))")
+        self.line(" same => n,Goto(autocom-act,${AUTOCOM_ACTION},1)")
+
+    def emergency_numbers(self, ctx: Context) -> None:
+        """An outgoing context's emergency numbers (as is and after the line prefix),
+        straight to its trunks."""
+        trunks = "&".join(ctx.trunks)
+        for number, dialed in ctx.emergency_dialed():
+            self.flow(dialed, "autocom-emergency", number, trunks)
+
+    def includes(self, ctx: Context) -> None:
+        for name in ctx.include:
+            self.line(f"include => {name}")
+
     def header(self, ctx: Context) -> None:
         detail = "; ".join(
             f"{label} {', '.join(str(r) for r in items)}"
