@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 from autocom.config.errors import ConfigIssue
 from autocom.config.model import RuleModel
-from autocom.site.model import Context, NumberRange, Site
+from autocom.site.model import Context, NumberRange, Site, User
 from autocom.site.patterns import pattern_matches
 
 
@@ -201,20 +201,17 @@ def _includes(site: Site) -> Iterable[ConfigIssue]:
 
 
 def _devices_and_members(site: Site) -> Iterable[ConfigIssue]:
-    owner: dict[str, RuleModel] = {}
-    owner_ext: dict[str, str] = {}
+    owner: dict[str, User] = {}
     for user in site.users:
         for dev in user.devices:
-            if dev in owner:
+            first = owner.setdefault(dev, user)
+            if first is not user:
                 yield _issue(
                     user,
                     f"device {dev} belongs to user {user.extension} and to user "
-                    f"{owner_ext[dev]} ({_where(owner[dev])})",
+                    f"{first.extension} ({_where(first)})",
                     "a device (PJSIP endpoint) belongs to one user",
                 )
-            else:
-                owner[dev] = user
-                owner_ext[dev] = user.extension
     for group in site.groups:
         seen: set[str] = set()
         for member in group.members:
