@@ -8,6 +8,7 @@ Measures, with the real LDAP source (ldap3 in a thread pool, paged search):
    different terms, then all keying the same prefix at the same moment.
 
 Run:  .venv/bin/python bench/directory_bench.py [--people 100000] [--searches 300]
+      [--no-search-key]   (the substring filters a site without autocomSearchKey gets)
 Prints p50/p99 in milliseconds.  Needs slapd/slapadd (Debian 12 OpenLDAP 2.5).
 """
 
@@ -37,7 +38,7 @@ from autocom.directory import parse_term
 from autocom.directory.text import fold
 from autocom.site.model import Site
 from autocom.store.sqlite_store import SqliteStore
-from tests.support.slapd import Person, Slapd, generate_people
+from tests.support.slapd import SEARCH_KEY, Person, Slapd, generate_people
 
 SITE = "name: bench\ncontexts: [{name: staff, users: '2001-2009'}]\n"
 
@@ -61,7 +62,8 @@ async def timed(fn: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
-def write_config(folder: Path, slapd: Slapd) -> Path:
+def write_config(folder: Path, slapd: Slapd, search_key: bool) -> Path:
+    key = f"\n    attributes: {{search_key: {SEARCH_KEY}}}" if search_key else ""
     (folder / "site.yaml").write_text(SITE, encoding="utf-8")
     (folder / "directory.yaml").write_text(
         f"""
@@ -75,7 +77,7 @@ sources:
     base: "{slapd.base}"
     bind_dn: "{slapd.bind_dn}"
     password: "{slapd.password}"
-    timeout: 5
+    timeout: 5{key}
 phones: {{allow: [127.0.0.0/8], page_size: 16, timeout: 10}}
 """,
         encoding="utf-8",
@@ -199,6 +201,11 @@ async def main() -> None:
     parser.add_argument("--searches", type=int, default=300)
     parser.add_argument("--phones", type=int, default=50)
     parser.add_argument("--per-phone", type=int, default=10)
+    parser.add_argument(
+        "--no-search-key",
+        action="store_true",
+        help="search with substring filters on the name attributes (no autocomSearchKey)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="autocom-dirbench-") as tmp:
         folder = Path(tmp)
@@ -207,7 +214,10 @@ async def main() -> None:
         slapd.load()
         print(f"slapadd of {args.people} people: {time.perf_counter() - started:.1f} s")
         with slapd:
-            config = write_config(folder, slapd)
+            config = write_config(folder, slapd, not args.no_search_key)
+            print("name and keypad searches:",
+                  "substring filters (no search key)" if args.no_search_key
+                  else f"the indexed {SEARCH_KEY} attribute")  # fmt: skip
             await bench_service(folder, slapd, args)
             await bench_phones(config, slapd, args)
 

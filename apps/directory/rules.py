@@ -99,6 +99,7 @@ class AttributesRule(RuleModel):
         "office": ("telephoneNumber",),
         "mobile": ("mobile",),
     }
+    search_key: str = ""  # e.g. autocomSearchKey: folded word starts, indexed eq,sub
 
     @field_validator(
         "name",
@@ -134,6 +135,8 @@ class AttributesRule(RuleModel):
         ]
         for group in self.numbers.values():
             names.extend(group)
+        if self.search_key:
+            names.append(self.search_key)
         for attr in names:
             if not attr or not all(c.isalnum() or c in "-;" for c in attr):
                 raise ValueError(f"{attr!r} is not an LDAP attribute name")
@@ -406,6 +409,7 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
                     room=a.room,
                     display_name=a.display_name,
                     numbers=dict(a.numbers),
+                    search_key=a.search_key,
                 ),
                 pool_size=source.pool_size,
                 connect_timeout=source.connect_timeout,

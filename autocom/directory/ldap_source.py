@@ -1,8 +1,11 @@
 """An LDAP directory (ldap3) driven from asyncio without blocking the loop.
 
 ldap3 has no asyncio support, so each LDAP operation runs in a thread of a
-private pool (``pool_size`` threads) on a SAFE_SYNC connection taken from a
-pool of bound connections; the event loop only awaits the result.  Several
+private pool (``pool_size`` threads) on a SYNC connection taken from a
+pool of bound connections; the event loop only awaits the result.  A
+connection is used by one thread at a time, so it needs none of SAFE_SYNC's
+locking, nor its deep copy of every response (a third of the CPU a search
+cost).  Several
 servers are tried in order (ldap3 ``ServerPool``, FIRST strategy, a dead
 server skipped for ``retry_after`` seconds).  Every wait is bounded: connect
 timeout, receive timeout, server-side time limit, and a cap on the calls
@@ -67,6 +70,9 @@ class AttributeMap:
     numbers: Mapping[NumberKind, tuple[str, ...]] = field(
         default_factory=lambda: {"office": ("telephoneNumber",), "mobile": ("mobile",)}
     )
+    # an attribute holding ``text.search_keys`` of each entry, indexed eq,sub:
+    # name and keypad searches become one exact initial substring per word
+    search_key: str = ""
 
     def all_attributes(self) -> list[str]:
         attrs: list[str] = []
@@ -196,7 +202,7 @@ class LdapSource:
             self._server_pool,
             user=s.bind_dn or None,
             password=s.password or None,
-            client_strategy=ldap3.SAFE_SYNC,
+            client_strategy=ldap3.SYNC,  # one thread at a time: no SAFE_SYNC deep copies
             auto_bind=ldap3.AUTO_BIND_NONE,
             check_names=False,
             read_only=True,
@@ -206,8 +212,8 @@ class LdapSource:
             return_empty_attributes=False,
         )
         conn.open()
-        ok, result, _, _ = conn.bind()
-        if not ok:
+        if not conn.bind():
+            result = conn.result or {}
             try:
                 conn.unbind()
             finally:
@@ -293,13 +299,18 @@ class LdapSource:
     def _filter(self, query: Query) -> str:
         attrs = self.settings.attributes
         parts = [self.settings.filter]
-        if query.kind == "name":
+        if query.kind in ("name", "keypad") and attrs.search_key:
+            parts.extend(ldapfilter.key_filter(attrs.search_key, w) for w in query.words)
+        elif query.kind == "name":
             parts.extend(ldapfilter.word_filter(attrs.word_attributes(), w) for w in query.words)
         elif query.kind == "number":
             stripped = query.digits.lstrip("0") or query.digits
             parts.append(ldapfilter.digits_filter(attrs.number_attributes(), stripped))
         elif query.kind == "keypad":
-            parts.append(ldapfilter.keypad_filter([*attrs.name, *attrs.first_name], query.digits))
+            parts.extend(
+                ldapfilter.keypad_filter([*attrs.name, *attrs.first_name], group)
+                for group in query.words
+            )
         return ldapfilter.all_of(parts)
 
     def to_entry(self, dn: str, attributes: Mapping[str, Any]) -> Entry:
@@ -363,7 +374,31 @@ class LdapSource:
         want: int,
     ) -> SourceResult:
         s = self.settings
-        found: list[Entry] = []
+        time_limit = max(1, int(s.timeout + 0.999))
+        if want + 1 <= s.page_size and self._exact(query):
+            # The server returns what matches: one plain search cut at want+1
+            # entries tells whether there is more, in one round trip, with no
+            # paged search left open on the server to abandon.
+            result, response = _search(
+                conn,
+                s.base,
+                search_filter,
+                ldap3.SUBTREE,
+                attributes=list(attributes),
+                size_limit=want + 1,
+                time_limit=time_limit,
+            )
+            code = result.get("result")
+            if code not in (0, SIZE_LIMIT_EXCEEDED, TIME_LIMIT_EXCEEDED):
+                raise SourceUnavailable(self.name, f"search failed: {result.get('description')}")
+            found = self._matching(response, query)
+            if code == 0:
+                return SourceResult(tuple(found[:want]), more=len(found) > want)
+            if len(found) > want:
+                return SourceResult(tuple(found[:want]), more=True)
+            # cut before enough matched (the check dropped some, a lower
+            # server limit, the time limit): page through the whole answer
+        found = []
         cookie: bytes | None = None
         # The first page asks for what the caller wants (and one more, to know
         # whether there is more); slapd returns a superset (accents, keypad
@@ -371,9 +406,9 @@ class LdapSource:
         # pages are whole pages of page_size.  The loop stops as soon as
         # enough matched.
         page = min(s.page_size, want + 1)
-        time_limit = max(1, int(s.timeout + 0.999))
         while True:
-            _, result, response, _ = conn.search(
+            result, response = _search(
+                conn,
                 s.base,
                 search_filter,
                 ldap3.SUBTREE,
@@ -405,6 +440,21 @@ class LdapSource:
                 return SourceResult(tuple(found), more=False)
             page = s.page_size
 
+    def _exact(self, query: Query) -> bool:
+        """True if the server returns only entries ``matches`` keeps (no superset)."""
+        if query.kind in ("all", "number"):
+            return True
+        return bool(self.settings.attributes.search_key)
+
+    def _matching(self, response: Iterable[Mapping[str, Any]], query: Query) -> list[Entry]:
+        out = []
+        for item in response:
+            if item.get("type") == "searchResEntry":
+                entry = self.to_entry(item["dn"], item.get("attributes") or {})
+                if matches(entry, query, self.plan):
+                    out.append(entry)
+        return out
+
     def _abandon(
         self, conn: ldap3.Connection, search_filter: str, result: Mapping[str, Any]
     ) -> None:
@@ -428,7 +478,8 @@ class LdapSource:
         attributes = attrs.all_attributes()
 
         def work(conn: ldap3.Connection) -> tuple[Entry, ...]:
-            _, result, response, _ = conn.search(
+            result, response = _search(
+                conn,
                 self.settings.base,
                 search_filter,
                 ldap3.SUBTREE,
@@ -449,6 +500,14 @@ class LdapSource:
             return tuple(out)
 
         return await self._call(work)
+
+
+def _search(
+    conn: ldap3.Connection, *args: Any, **kwargs: Any
+) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
+    """conn.search on a SYNC connection: (the result, the response items)."""
+    conn.search(*args, **kwargs)
+    return conn.result or {}, list(conn.response or ())
 
 
 def _cookie(result: Mapping[str, Any]) -> bytes | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from autocom.directory.text import ACCENTED, fold, keypad_letters
+from autocom.directory.text import ACCENTED, compact, fold, keypad_letters
 
 _ESCAPES = {"\\": r"\5c", "*": r"\2a", "(": r"\28", ")": r"\29", "\x00": r"\00"}
 NOTHING = "(!(objectClass=*))"
@@ -125,6 +125,17 @@ def keypad_filter(attributes: Sequence[str], digits: str) -> str:
     """
     prefixes = keypad_prefixes(digits)
     return any_of(f"({attr}={escape(p)}*)" for attr in attributes for p in prefixes)
+
+
+def key_filter(attribute: str, word: str) -> str:
+    """Entries whose search key starts with ``word`` (folded, separators dropped).
+
+    The key attribute holds :func:`autocom.directory.text.search_keys`: one
+    indexed initial substring, (autocomSearchKey=oneil*), finds exactly what
+    ``matches`` accepts for a name word or a group of keypad digits.
+    """
+    key = compact(fold(word))
+    return f"({attribute}={escape(key)}*)" if key else NOTHING
 
 
 def number_filter(attributes: Sequence[str], spellings: Iterable[str]) -> str:

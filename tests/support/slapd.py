@@ -36,6 +36,7 @@ from types import TracebackType
 
 import pytest
 
+from autocom.directory.text import search_keys
 from tests.support.process import ServerProcess, free_port
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
@@ -148,7 +149,27 @@ def _attr(name: str, value: str) -> str:
     return f"{name}:: {base64.b64encode(value.encode()).decode()}\n"
 
 
-def people_ldif(people: Iterable[Person]) -> Iterator[str]:
+# The search-key attribute of docs/directory.md: folded word starts and keypad
+# digits of each person (autocom.directory.text.search_keys), indexed eq,sub.
+# 1.3.6.1.4.1.32473 is the arc RFC 5612 reserves for documentation.
+SEARCH_KEY = "autocomSearchKey"
+SEARCH_KEY_SCHEMA = """\
+attributetype ( 1.3.6.1.4.1.32473.1.1.1 NAME 'autocomSearchKey'
+    DESC 'autocom directory: folded word starts and keypad digits of a name'
+    EQUALITY caseIgnoreMatch
+    SUBSTR caseIgnoreSubstringsMatch
+    SYNTAX 1.3.6.1.4.1.1466.115.121.1.15{256} )
+objectclass ( 1.3.6.1.4.1.32473.1.2.1 NAME 'autocomSearchable'
+    DESC 'an entry autocom finds by its search keys'
+    SUP top AUXILIARY MAY autocomSearchKey )
+"""
+
+
+def person_search_keys(p: Person) -> tuple[str, ...]:
+    return search_keys(p.sn, p.given_name, p.department)
+
+
+def people_ldif(people: Iterable[Person], *, with_search_keys: bool = True) -> Iterator[str]:
     yield (
         f"dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n"
     )
@@ -159,6 +180,9 @@ def people_ldif(people: Iterable[Person]) -> Iterator[str]:
     )
     for p in people:
         lines = [f"dn: uid={p.uid},{PEOPLE}\n", "objectClass: inetOrgPerson\n"]
+        if with_search_keys:
+            lines.append("objectClass: autocomSearchable\n")
+            lines.extend(_attr(SEARCH_KEY, key) for key in person_search_keys(p))
         lines.append(_attr("uid", p.uid))
         lines.append(_attr("cn", p.cn))
         lines.append(_attr("sn", p.sn))
@@ -180,6 +204,7 @@ SLAPD_CONF = """\
 include {schema}/core.schema
 include {schema}/cosine.schema
 include {schema}/inetorgperson.schema
+include {folder}/autocom.schema
 modulepath {modules}
 moduleload back_mdb
 pidfile {folder}/slapd.pid
@@ -197,6 +222,7 @@ index uid eq
 index cn,sn,givenName eq,sub
 index telephoneNumber,mobile eq,sub
 index departmentNumber,ou eq,sub
+index autocomSearchKey eq,sub
 access to attrs=userPassword
     by anonymous auth
     by * none
@@ -209,8 +235,16 @@ access to *
 class Slapd:
     """One slapd process on 127.0.0.1 with its database in ``folder``."""
 
-    def __init__(self, folder: Path, people: list[Person], *, port: int | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        people: list[Person],
+        *,
+        port: int | None = None,
+        with_search_keys: bool = True,
+    ) -> None:
         self.folder = folder
+        self.with_search_keys = with_search_keys  # autocomSearchKey values loaded
         self.people = people
         self.port = port or free_port()
         self.host = "127.0.0.1"
@@ -237,13 +271,14 @@ class Slapd:
         if self._loaded:
             return
         (self.folder / "data").mkdir(parents=True, exist_ok=True)
+        (self.folder / "autocom.schema").write_text(SEARCH_KEY_SCHEMA, encoding="utf-8")
         self.conf.write_text(
             SLAPD_CONF.format(schema=SCHEMA_DIR, modules=MODULE_DIR, folder=self.folder, base=BASE),
             encoding="utf-8",
         )
         ldif = self.folder / "people.ldif"
         with ldif.open("w", encoding="utf-8") as fh:
-            fh.writelines(people_ldif(self.people))
+            fh.writelines(people_ldif(self.people, with_search_keys=self.with_search_keys))
         done = subprocess.run(
             [SLAPADD, "-q", "-f", str(self.conf), "-l", str(ldif)],
             capture_output=True,
