@@ -6,7 +6,8 @@
   (``SIP_PHONES``).  ``asterisk.ari_url``-style facts: ``host``, ``http_port``,
   ``ari_user``, ``ari_password``, ``ami_port``, ``sip_port``.
 - ``ari`` (session): ``AriAccess(url, user, password, app)`` for the IVR tests.
-- ``ami`` / ``driver``: a logged-in ``AmiClient`` and a ``CallDriver`` per test.
+- ``ami`` / ``driver``: a logged-in ``AmiClient`` and a ``CallDriver`` (on a login
+  of its own, so a module may name its own fixture ``ami``) per test.
 - ``pbx``: ``Pbx`` per test: ``driver``, ``asterisk``, and ways to change the
   config for this test only (restored after it): ``await pbx.load_site(...)``,
   ``await pbx.add_dialplan(...)``, ``await pbx.set_globals(...)``,
