@@ -147,17 +147,17 @@ class AgiEnvironment:
     def raw(self) -> Mapping[str, str]:
         """Every line, keys without ``agi_`` (the first one counts if a key comes twice).
 
-        Raises ``AgiProtocolError`` for a line without ``': '`` (``EnvironmentParser``
-        checks that every line starts with ``agi_`` and that there are enough
-        separators; this is where each line is split).
+        Raises ``AgiProtocolError`` for a line that is not ``agi_<key>: <value>``
+        (``EnvironmentParser`` checks only the first line; this is where every line
+        is split).
         """
         raw = self._raw
         if raw is None:
             lines: dict[str, str] = {}
-            for line in self._text[4:-1].split("\nagi_"):
-                key, sep, value = line.partition(": ")
-                if not sep:
-                    raise AgiProtocolError(f"not an AGI environment line: {'agi_' + line[:76]!r}")
+            for line in self._text[:-1].split("\n"):
+                key, sep, value = line[4:].partition(": ")
+                if line[:4] != "agi_" or not sep:
+                    raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}")
                 lines.setdefault(key, value)
             raw = MappingProxyType(lines)
             self._raw = raw
@@ -214,20 +214,21 @@ def _find_value(text: str, key: str, start: int) -> int:
 class EnvironmentParser:
     """Feed bytes; ``feed`` returns the ``AgiEnvironment`` once the blank line came.
 
-    Bounded: a line longer than ``max_line`` bytes, more than ``max_lines`` lines or
-    ``max_bytes`` in all raise ``AgiProtocolError``, as does a line that is not
-    ``agi_<key>: <value>`` (LF line ends, as Asterisk sends them).  Bytes after the
+    Checked at once: the block begins with an ``agi_<key>: `` line (anything else,
+    an HTTP request or a port typo, is refused on its first bytes), no line is
+    longer than ``max_line`` bytes and the block is at most ``max_bytes``: each
+    raises ``AgiProtocolError``.  The other lines are read when asked for
+    (``AgiEnvironment``: a lookup skips a line that is not ``agi_<key>: <value>``,
+    ``raw`` refuses it).  LF line ends, as Asterisk sends them.  Bytes after the
     blank line (an early ``HANGUP``) are kept in ``rest``.
     """
 
-    __slots__ = ("_buf", "_done", "_lines", "max_bytes", "max_line", "max_lines", "rest")
+    __slots__ = ("_buf", "_done", "max_bytes", "max_line", "rest")
 
-    def __init__(self, max_line: int = 16384, max_lines: int = 512, max_bytes: int = 65536) -> None:
+    def __init__(self, max_line: int = 16384, max_bytes: int = 65536) -> None:
         self.max_line = max_line
-        self.max_lines = max_lines
         self.max_bytes = max_bytes
         self._buf: bytes | bytearray = b""
-        self._lines = 0
         self._done = False
         self.rest = b""
 
@@ -252,7 +253,7 @@ class EnvironmentParser:
         # Search only where the blank line can be: the new data and one byte before it.
         end = buf.find(b"\n\n", max(0, old - 1))
         if end < 0:
-            self._check_partial(buf, old, data)
+            self._check_partial(buf, old)
             if not old:
                 self._buf = data
             return None
@@ -265,28 +266,17 @@ class EnvironmentParser:
             longest = max(map(len, buf[:end].split(b"\n")))
             if longest > self.max_line:
                 raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
-        text = buf[: end + 1].decode(_ENCODING, _ERRORS)  # each line with its LF
-        lines = text.count("\n")
-        if lines > self.max_lines:
-            raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
-        # Every line is "agi_<key>: <value>" (the key ends at the first ": "): every
-        # line starts with agi_, and there are enough separators (each line is
-        # split when ``raw`` is first read; a value may hold ": " too).
-        if text[:4] != "agi_" or text.count("\nagi_") != lines - 1 or text.count(": ") < lines:
-            for line in text[:-1].split("\n"):
-                if line[:4] != "agi_" or ": " not in line:
-                    raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}")
-        return AgiEnvironment(text)
+        first = buf.find(b"\n")
+        if buf[:4] != b"agi_" or buf.find(b": ", 4, first) < 0:
+            raise AgiProtocolError(f"not an AGI environment line: {_show(bytes(buf[:first]))}")
+        return AgiEnvironment(buf[: end + 1].decode(_ENCODING, _ERRORS))  # lines with their LF
 
-    def _check_partial(self, buf: bytes | bytearray, old: int, data: bytes) -> None:
+    def _check_partial(self, buf: bytes | bytearray, old: int) -> None:
         """Bounds and early garbage detection on an incomplete block."""
         if buf[:4] != b"agi_"[: len(buf)]:
             raise AgiProtocolError(f"not an AGI environment line: {_show(bytes(buf[:80]))}")
         if len(buf) > self.max_bytes:
             raise AgiProtocolError(f"environment block longer than {self.max_bytes} bytes")
-        self._lines += data.count(b"\n")
-        if self._lines >= self.max_lines:
-            raise AgiProtocolError(f"environment block longer than {self.max_lines} lines")
         last = buf.rfind(b"\n")
         if len(buf) - last - 1 > self.max_line:
             raise AgiProtocolError(
@@ -294,12 +284,9 @@ class EnvironmentParser:
             )
         if last >= old:
             # check the lines this chunk completed
-            first = buf.rfind(b"\n", 0, old) + 1
-            for line in bytes(buf[first:last]).split(b"\n"):
-                if len(line) > self.max_line:
-                    raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
-                if line[:4] != b"agi_" or b": " not in line:
-                    raise AgiProtocolError(f"not an AGI environment line: {_show(line)}")
+            start = buf.rfind(b"\n", 0, old) + 1
+            if max(map(len, bytes(buf[start:last]).split(b"\n"))) > self.max_line:
+                raise AgiProtocolError(f"environment line longer than {self.max_line} bytes")
 
 
 def _show(line: bytes, limit: int = 80) -> str:

@@ -341,7 +341,7 @@ def test_server_on_uvloop() -> None:
             assert all(r.status == "SUCCESS" for r in results)
             _, writer = await asyncio.open_connection("127.0.0.1", server.port)
             writer.close()
-            result = await fake_call(server.port, env=env_block()[:-1] + b"garbage\n\n")
+            result = await fake_call(server.port, env=b"garbage: x\n" + env_block())
             assert result.status == "FAILURE"
             await reports.wait(22)
         return sorted({r.outcome for r in reports})
