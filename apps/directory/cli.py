@@ -1,8 +1,12 @@
-"""`autocom directory search TERM`, `autocom directory lookup NUMBER`.
+"""`autocom directory search TERM`, `autocom directory lookup NUMBER`, `... search-keys`.
 
 Both ask the sources directly (no cache), say which source answered and which
 failed; `lookup` also prints the caller name a call from that number would get.
 Exit status: 0 found, 1 nothing found, 2 a source failed.
+
+`search-keys` reads an LDAP source whole and prints the LDIF that fills its
+search-key attribute (docs/directory.md) where it is missing or out of date,
+for ldapmodify; `--check` only counts (exit 1 when some are out of date).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from apps.directory.phones import dialables
 from apps.directory.rules import DirectoryRules
 from apps.directory.service import DirectoryService
 from autocom.context import CliContext
-from autocom.directory import Entry, keypad_query, parse_term
+from autocom.directory import Entry, LdapSource, SourceUnavailable, keypad_query, parse_term
+from autocom.directory.ldapkeys import AUXILIARY_CLASS, key_changes, summary
 from autocom.feature import Commands
 
 
@@ -32,6 +37,17 @@ def add_commands(commands: Commands) -> None:
     lookup.add_argument("number")
     lookup.add_argument("--name", help="the caller name the call already has")
     lookup.set_defaults(run=cmd_lookup)
+    keys = group.add_parser(
+        "search-keys", help="LDIF filling an LDAP source's search-key attribute (ldapmodify)"
+    )
+    keys.add_argument("--source", help="the LDAP source's name (default: the only one)")
+    keys.add_argument(
+        "--object-class",
+        default=AUXILIARY_CLASS,
+        help=f"auxiliary class added where missing (default {AUXILIARY_CLASS}; '' for none)",
+    )
+    keys.add_argument("--check", action="store_true", help="only count entries out of date")
+    keys.set_defaults(run=cmd_search_keys)
 
 
 def _rules(cli: CliContext) -> DirectoryRules:
@@ -111,5 +127,41 @@ def cmd_lookup(args: argparse.Namespace, cli: CliContext) -> int:
             print(f"-- sources that did not answer: {', '.join(result.degraded)}", file=sys.stderr)
             return 2
         return 0 if result.entries else 1
+
+    return asyncio.run(run())
+
+
+def cmd_search_keys(args: argparse.Namespace, cli: CliContext) -> int:
+    rules = _rules(cli)
+    keyed = {n: s for n, s in rules.ldap.items() if s.attributes.search_key}
+    if args.source:
+        settings = keyed.get(args.source)
+    else:
+        settings = next(iter(keyed.values())) if len(keyed) == 1 else None
+    if settings is None:
+        names = ", ".join(keyed) or "none"
+        print(
+            "name an LDAP source with attributes: {search_key: ...} "
+            f"(--source; sources with a search key: {names})",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def run() -> int:
+        source = LdapSource(settings, rules.plan)
+        await source.start()
+        try:
+            entries = await source.read_keys()
+        except SourceUnavailable as exc:
+            print(f"-- {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await source.close()
+        read, stale = summary(entries)
+        if not args.check:
+            attribute = settings.attributes.search_key
+            sys.stdout.writelines(key_changes(entries, attribute, args.object_class))
+        print(f"-- {read} entries read, {stale} with search keys to write", file=sys.stderr)
+        return 1 if args.check and stale else 0
 
     return asyncio.run(run())

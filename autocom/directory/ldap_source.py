@@ -39,6 +39,7 @@ from ldap3.core.exceptions import LDAPException
 
 from autocom.directory import ldapfilter
 from autocom.directory.base import SourceUnavailable
+from autocom.directory.ldapkeys import KeyedEntry
 from autocom.directory.model import Entry, Number, NumberKind, Query, SourceResult
 from autocom.directory.numbers import NumberPlan
 from autocom.directory.query import matches
@@ -465,6 +466,49 @@ class LdapSource:
                 self.settings.base, search_filter, ldap3.SUBTREE,
                 attributes=[ldap3.NO_ATTRIBUTES], paged_size=0, paged_cookie=cookie,
             )  # fmt: skip
+
+    async def read_keys(self) -> list[KeyedEntry]:
+        """Every entry of the source (paged), with its search keys and object classes.
+
+        For ``autocom directory search-keys``: reads the whole directory in one
+        pool thread, a page of ``page_size`` at a time.
+        """
+        attrs = self.settings.attributes
+        if not attrs.search_key:
+            raise SourceUnavailable(self.name, "no search_key attribute in attributes:")
+        wanted = [*attrs.all_attributes(), attrs.search_key, "objectClass"]
+        s = self.settings
+
+        def work(conn: ldap3.Connection) -> list[KeyedEntry]:
+            out: list[KeyedEntry] = []
+            cookie: bytes | None = None
+            while True:
+                result, response = _search(
+                    conn, s.base, s.filter, ldap3.SUBTREE, attributes=wanted,
+                    paged_size=s.page_size, paged_cookie=cookie,
+                )  # fmt: skip
+                if result.get("result") != 0:
+                    raise SourceUnavailable(self.name, f"read failed: {result.get('description')}")
+                for item in response:
+                    if item.get("type") != "searchResEntry":
+                        continue
+                    values = item.get("attributes") or {}
+                    entry = self.to_entry(item["dn"], values)
+                    out.append(
+                        KeyedEntry(
+                            dn=item["dn"],
+                            name=entry.name,
+                            first_name=entry.first_name,
+                            department=entry.department,
+                            keys=tuple(_values(values, [attrs.search_key])),
+                            object_classes=tuple(_values(values, ["objectClass"])),
+                        )
+                    )
+                cookie = _cookie(result)
+                if not cookie:
+                    return out
+
+        return await self._call(work)
 
     async def lookup(self, canonicals: tuple[str, ...]) -> tuple[Entry, ...]:
         spellings = [s for c in canonicals for s in self.plan.spellings(c)]
