@@ -189,6 +189,8 @@ class AgiSession:
     def eof_received(self) -> None:
         """Asterisk closed the connection (push mode)."""
         self._eof = True
+        if self._deadlines is not None:
+            self._deadlines.discard(self)
         self._wake()
 
     def _wake(self) -> None:
@@ -225,13 +227,12 @@ class AgiSession:
                     if self._reader is None:
                         deadlines = self._deadlines
                         assert deadlines is not None  # checked in __init__
+                        # The deadline stays registered after the reply (expire() then
+                        # finds the waiter done): the next command moves it, the end
+                        # of the connection (eof_received) removes it.
                         waiter = self._waiter = deadlines.loop.create_future()
                         deadlines.add(self, wait_s)
-                        try:
-                            await waiter
-                        finally:
-                            deadlines.discard(self)
-                            self._waiter = None
+                        await waiter
                     else:
                         async with asyncio.timeout(wait_s):
                             data = await self._reader.read(65536)

@@ -116,6 +116,8 @@ async def test_hook_reads_one_sets_two(agi: Harness, caplog: pytest.LogCaptureFi
     }
     assert isinstance(logged["duration_ms"], float)
     assert agi.server.active_sessions == 0
+    deadlines = agi.server._deadlines
+    assert deadlines is not None and len(deadlines) == 0  # nothing of the session kept
 
 
 async def test_unknown_script_failure_and_keeps_serving(
