@@ -40,17 +40,31 @@ class DirectoryFeature(Feature):
         rules = config.rules.get(self.name)
         if not isinstance(rules, DirectoryRules):
             return []
+        issues = []
         phones = rules.model.phones
         if phones.enabled and phones.auth is None and not phones.allow:
-            return [
+            issues.append(
                 ConfigIssue(
                     rules.file,
                     rules.lines.get("phones"),
                     "phones: the directory is open to any address and needs no password",
                     "list the phones' subnets under allow: or set auth:",
                 )
-            ]
-        return []
+            )
+        for name, settings in rules.ldap.items():
+            if not settings.attributes.search_key:
+                issues.append(
+                    ConfigIssue(
+                        rules.file,
+                        rules.lines.get("sources"),
+                        f"sources: LDAP source {name!r} has no search key: its substring filters"
+                        " miss some names (el in Anne-Élise, oneil, weiss for Weiß) and are"
+                        " slow on a large directory",
+                        "add attributes: {search_key: autocomSearchKey} and fill it"
+                        " (docs/directory.md, 'The search-key attribute')",
+                    )
+                )
+        return issues
 
     def hooks(self) -> Sequence[HookRoute]:
         from apps.directory.hooks import routes

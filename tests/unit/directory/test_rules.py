@@ -88,3 +88,19 @@ def test_check_warns_about_an_open_phonebook(tmp_path: Path) -> None:
     issues = DirectoryFeature().check(config)
     assert len(issues) == 1 and "open to any address" in issues[0].message
     assert issues[0].line == 1
+
+
+def test_check_recommends_a_search_key_for_ldap(tmp_path: Path) -> None:
+    from autocom.config.settings import Settings
+    from autocom.loader import Config
+
+    ldap = "  - {type: ldap, name: rh, servers: [ldap://h], base: dc=x}\n"
+    text = "sources:\n" + ldap + "  - {type: ldap, name: hr2, servers: [ldap://h], base: dc=y,"
+    text += " attributes: {search_key: autocomSearchKey}}\nphones: {allow: [127.0.0.0/8]}\n"
+    rules = load_rules(write(tmp_path, text), SITE)
+    config = Config(tmp_path / "autocom.yaml", Settings(), SITE, {"directory": rules})
+    issues = DirectoryFeature().check(config)
+    assert [i.line for i in issues] == [1]
+    assert "'rh' has no search key" in issues[0].message
+    assert "search_key: autocomSearchKey" in issues[0].hint
+    assert rules.ldap["hr2"].attributes.search_key == "autocomSearchKey"
