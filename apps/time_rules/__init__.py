@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from apps.time_rules.categories import EMERGENCY
 from apps.time_rules.engine import classify
+from apps.time_rules.pinlock import OwnerLocks
 from apps.time_rules.rules import TimeRules, load_rules
 from autocom.config.errors import ConfigIssue
 from autocom.feature import Commands, Feature, HookRoute
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
 
 class TimeRulesFeature(Feature):
     name = "time_rules"
+
+    def __init__(self) -> None:
+        # wrong PINs of one owner are counted one at a time on this server
+        self.pin_owners = OwnerLocks()
 
     def load_rules(self, path: Path | None, site: Site) -> TimeRules:
         return load_rules(path, site)

@@ -175,13 +175,13 @@ def cmd_pin_status(args: argparse.Namespace, cli: CliContext) -> int:
 
 
 def cmd_pin_unlock(args: argparse.Namespace, cli: CliContext) -> int:
-    rules = _rules(cli)
+    _rules(cli)  # the config must load (and name a rights file)
     owner = _owner_arg(args.extension)
 
     async def run() -> bool:
         store = await cli.open_store()
         try:
-            return await PinLocks(store).unlock(owner, cli.clock.now().timestamp(), rules.lockout)
+            return await PinLocks(store).unlock(owner, cli.clock.now().timestamp())
         finally:
             await store.close()
 

@@ -24,11 +24,12 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from apps.time_rules.engine import Purpose, RightsDecision, decide
 from apps.time_rules.lockout import decide_lock, local_iso
-from apps.time_rules.pinlock import PinLocks, valid_owner
+from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
 from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
 from apps.time_rules.rules import TimeRules
 from autocom.feature import AgiRequest, HookRoute
@@ -129,7 +130,8 @@ async def rights_pin(request: AgiRequest) -> None:
         return
     settings = rules.model.pin
     policy = rules.lockout
-    locks = PinLocks(request.ctx.store)
+    owners = getattr(request.ctx.features.get("time_rules"), "pin_owners", None)
+    locks = PinLocks(request.ctx.store, owners if isinstance(owners, OwnerLocks) else None)
     for attempt in range(1, settings.attempts + 1):
         if attempt > 1:
             await session.stream_file(PIN_RETRY)
@@ -138,7 +140,7 @@ async def rights_pin(request: AgiRequest) -> None:
         owner, _, pin = typed.rpartition("*")
         owner = owner or caller
         record: dict[str, Any] = {**base, "by": owner, "attempt": attempt}
-        now = request.now.timestamp()
+        now = request.ctx.clock.now().timestamp()  # per entry: a call lasts a while
         # Nothing typed is no guess: it neither counts nor needs the lockout state.
         counts = bool(typed) and policy is not None
         if counts and not valid_owner(owner):
@@ -147,9 +149,7 @@ async def rights_pin(request: AgiRequest) -> None:
             continue
         if counts and policy is not None:
             try:
-                lock = decide_lock(
-                    policy, await locks.history(owner, with_failures=False), now, rules.tz
-                )
+                lock = decide_lock(policy, await locks.history(owner), now, rules.tz)
             except StoreError as exc:
                 await _lockout_unavailable(request, record, exc)
                 return
@@ -194,10 +194,9 @@ async def rights_pin(request: AgiRequest) -> None:
             audit(record)
             continue
         try:
-            await locks.record_failure(owner, now, caller, policy)
-            after = decide_lock(policy, await locks.history(owner), now, rules.tz)
-            if after.start_lock:
-                await locks.start_lock(owner, after, now, policy)
+            after = await locks.record_failure(
+                owner, now, caller, policy, partial(decide_lock, policy, now=now, tz=rules.tz)
+            )
         except StoreError as exc:
             await _lockout_unavailable(request, record, exc)
             return

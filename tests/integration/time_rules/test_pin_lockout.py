@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from apps.time_rules import TimeRulesFeature
-from apps.time_rules.pinlock import NAMESPACE
+from apps.time_rules.pinlock import PinLocks
 from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
 from autocom.app import Server, running
 from autocom.cli import main
@@ -219,7 +219,10 @@ async def test_emergency_numbers_never_ask_nor_lock(server: Server) -> None:
 
 
 async def test_cli_shows_and_clears_the_lock(
-    server: Server, config: Path, capsys: pytest.CaptureFixture[str]
+    server: Server,
+    config: Path,
+    capsys: pytest.CaptureFixture[str],
+    audit_lines: Callable[[str], list[dict[str, object]]],
 ) -> None:
     assert (await pin_call(server, GUARD, "9999", "1111", "2222"))[0] == "locked"
     capsys.readouterr()
@@ -244,7 +247,7 @@ async def test_cli_shows_and_clears_the_lock(
     assert "pin lock: not locked now" in capsys.readouterr().out
     # the unlocked guard's right PIN works again, and the count starts from 0
     assert (await pin_call(server, GUARD, "9999", "1111", GUARD_PIN))[0] == "ok"
-    assert await server.ctx.store.items(NAMESPACE, f"fail:{GUARD}:") != {}
+    assert [a.get("failures") for a in audit_lines("rights-pin")[-3:]] == [1, 2, None]
 
 
 async def test_two_servers_sharing_redis_count_together(
@@ -257,7 +260,7 @@ async def test_two_servers_sharing_redis_count_together(
             await stack.enter_async_context(
                 running(
                     write_config(tmp_path / name, state),
-                    FEATURES,
+                    [TimeRulesFeature()],  # one feature object per server, as in production
                     clock=clock,
                     agi_port=0,
                     watch=False,
@@ -266,14 +269,22 @@ async def test_two_servers_sharing_redis_count_together(
             for name in ("a", "b", "c")
         ]
         await servers[0].ctx.store.set(STORE_NAMESPACE, GUARD, hash_pin(GUARD_PIN, n=2**10))
-        # wrong PINs typed on three servers at the same moment all count (one key each:
-        # no counter read then written, so none is lost): the third one locks
-        results = await asyncio.gather(*(pin_call(s, GUARD, "9999", "", "") for s in servers))
-        assert {r[0] for r in results} <= {"fail", "locked"} and "locked" in {r[0] for r in results}
-        stored = await servers[1].ctx.store.items(NAMESPACE, f"fail:{GUARD}:")
-        assert len(stored) == 3
+        # one wrong PIN on each server: the third one locks, on every server
+        assert (await pin_call(servers[0], GUARD, "9999", "", ""))[0] == "fail"
+        assert (await pin_call(servers[1], GUARD, "9999", "", ""))[0] == "fail"
+        assert (await pin_call(servers[2], GUARD, "9999", "", ""))[0] == "locked"
         for srv in servers:
             assert (await pin_call(srv, GUARD, GUARD_PIN))[0] == "locked"
+        history = await PinLocks(servers[1].ctx.store).history(GUARD)
+        assert len(history.failures) == 3 and history.locked_failures == 3
+
+
+async def test_simultaneous_calls_on_one_server_lose_no_wrong_pin(server: Server) -> None:
+    # five calls type a wrong PIN at the same moment: each is counted, one at a time
+    results = await asyncio.gather(*(pin_call(server, GUARD, "9999", "", "") for _ in range(5)))
+    assert sorted(r[0] for r in results) == ["fail", "fail", "locked", "locked", "locked"]
+    history = await PinLocks(server.ctx.store).history(GUARD)
+    assert len(history.failures) == 5 and history.locked_failures == 3
 
 
 async def test_a_dead_redis_refuses_the_pin_but_not_emergencies(
