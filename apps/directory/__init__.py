@@ -51,19 +51,6 @@ class DirectoryFeature(Feature):
                     "list the phones' subnets under allow: or set auth:",
                 )
             )
-        for name, settings in rules.ldap.items():
-            if not settings.attributes.search_key:
-                issues.append(
-                    ConfigIssue(
-                        rules.file,
-                        rules.lines.get("sources"),
-                        f"sources: LDAP source {name!r} has no search key: its substring filters"
-                        " miss some names (el in Anne-Élise, oneil, weiss for Weiß) and are"
-                        " slow on a large directory",
-                        "add attributes: {search_key: autocomSearchKey} and fill it"
-                        " (docs/directory.md, 'The search-key attribute')",
-                    )
-                )
         return issues
 
     def hooks(self) -> Sequence[HookRoute]:

@@ -15,8 +15,11 @@ source fails fast for ``retry_after`` seconds instead of piling up threads.
 Searches use the paged results control (RFC 2696): slapd's default size limit
 (500) cuts any search that does not page.  Only as many pages as the caller
 needs are read; an unfinished paged search is abandoned (page size 0).
-Filters come from :mod:`autocom.directory.ldapfilter` (RFC 4515 escaping);
-every entry slapd returns is checked again with the shared ``matches``.
+Filters come from :mod:`autocom.directory.ldapfilter` (RFC 4515 escaping):
+with a search-key attribute (``AttributeMap.search_key``), one exact initial
+substring per word; without, substring filters on the name attributes that
+return a superset.  Every entry slapd returns is checked again with the
+shared ``matches``.
 """
 
 from __future__ import annotations
@@ -163,6 +166,13 @@ class LdapSource:
     # ---- life cycle -------------------------------------------------------
 
     async def start(self) -> None:
+        if not self.settings.attributes.search_key:
+            log.warning(
+                "LDAP source %s has no search_key: substring filters miss some names"
+                " (el in Anne-Élise, oneil, weiss for Weiß) and are slow on a large"
+                " directory (docs/directory.md, 'The search-key attribute')",
+                self.name,
+            )
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
                 max_workers=self.settings.pool_size, thread_name_prefix=f"ldap-{self.name}"

@@ -8,7 +8,9 @@ before ``slapd -h ldap://127.0.0.1:PORT/`` starts.  The default size limit
 People are generated (``generate_people``): French names with accents (written
 base64 in the LDIF), several numbers each (an office number derived from the
 extension, sometimes a second office number, often a mobile), a department in
-both ``departmentNumber`` and ``ou``, a title, a mail and a room.
+both ``departmentNumber`` and ``ou``, a title, a mail and a room; and, unless
+``with_search_keys=False``, the ``autocomSearchKey`` values of
+docs/directory.md (schema ``SEARCH_KEY_SCHEMA``, indexed eq,sub).
 
 Fixtures (listed in tests/conftest.py's pytest_plugins):
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from apps.directory import DirectoryFeature
-from apps.directory.rules import load_rules
+from apps.directory.rules import DirectoryRules, load_rules
 from autocom.config import ConfigError
 from autocom.config.model import validate
 from autocom.config.yaml_source import load_yaml
@@ -90,17 +90,17 @@ def test_check_warns_about_an_open_phonebook(tmp_path: Path) -> None:
     assert issues[0].line == 1
 
 
-def test_check_recommends_a_search_key_for_ldap(tmp_path: Path) -> None:
-    from autocom.config.settings import Settings
-    from autocom.loader import Config
-
-    ldap = "  - {type: ldap, name: rh, servers: [ldap://h], base: dc=x}\n"
-    text = "sources:\n" + ldap + "  - {type: ldap, name: hr2, servers: [ldap://h], base: dc=y,"
-    text += " attributes: {search_key: autocomSearchKey}}\nphones: {allow: [127.0.0.0/8]}\n"
-    rules = load_rules(write(tmp_path, text), SITE)
-    config = Config(tmp_path / "autocom.yaml", Settings(), SITE, {"directory": rules})
-    issues = DirectoryFeature().check(config)
-    assert [i.line for i in issues] == [1]
-    assert "'rh' has no search key" in issues[0].message
-    assert "search_key: autocomSearchKey" in issues[0].hint
+def test_ldap_search_key_is_read() -> None:
+    text = "sources:\n  - {type: ldap, name: hr2, servers: [ldap://h], base: dc=y,"
+    text += " attributes: {search_key: autocomSearchKey}}\n"
+    rules = load_rules_text(text)
     assert rules.ldap["hr2"].attributes.search_key == "autocomSearchKey"
+    with pytest.raises(ConfigError, match="not an LDAP attribute name"):
+        load_rules_text(text.replace("autocomSearchKey", "'bad key)'"))
+
+
+def load_rules_text(text: str) -> DirectoryRules:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return load_rules(write(Path(tmp), text), SITE)
