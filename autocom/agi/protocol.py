@@ -51,30 +51,39 @@ _ERRORS: Final = "surrogateescape"
 # --------------------------------------------------------------------------- environment
 
 
+def _lookup(text: str, needle: str) -> str | None:
+    """The value after the first ``needle`` (``"\\nagi_<key>: "``) in ``text``, or None."""
+    at = text.find(needle)
+    if at < 0:
+        return None
+    at += len(needle)
+    return text[at : text.index("\n", at)]
+
+
 class _Line:
     """A field of ``AgiEnvironment``, read from the block when asked for: the
     value as sent, ``''`` when Asterisk did not send the line."""
 
-    __slots__ = ("key",)
+    __slots__ = ("needle",)
 
     def __init__(self, key: str) -> None:
-        self.key = key
+        self.needle = "\nagi_" + key + ": "
 
     def __get__(self, env: AgiEnvironment, owner: object = None) -> str:
-        value = env.get(self.key)
+        value = _lookup(env._text, self.needle)
         return "" if value is None else value
 
 
 class _CallerLine:
     """As ``_Line``, but ``None`` when Asterisk sent ``unknown`` (no caller ID) or nothing."""
 
-    __slots__ = ("key",)
+    __slots__ = ("needle",)
 
     def __init__(self, key: str) -> None:
-        self.key = key
+        self.needle = "\nagi_" + key + ": "
 
     def __get__(self, env: AgiEnvironment, owner: object = None) -> str | None:
-        value = env.get(self.key)
+        value = _lookup(env._text, self.needle)
         return None if value == "unknown" else value
 
 
@@ -92,7 +101,7 @@ class AgiEnvironment:
 
     def __init__(self, text: str) -> None:
         """``text``: the ``agi_<key>: <value>`` lines, each ending with LF, no blank line."""
-        self._text = text
+        self._text = "\n" + text  # every line, the first too, is then "\nagi_<key>: <value>"
         self._query: Mapping[str, str] | None = None
         self._args: tuple[str, ...] | None = None
         self._raw: Mapping[str, str] | None = None
@@ -111,9 +120,7 @@ class AgiEnvironment:
 
     def get(self, key: str) -> str | None:
         """The value of line ``agi_<key>`` as sent (the first one if sent twice), or None."""
-        text = self._text
-        found = _find_value(text, key, 0)
-        return None if found < 0 else text[found : text.index("\n", found)]
+        return _lookup(self._text, "\nagi_" + key + ": ")
 
     @property
     def query(self) -> Mapping[str, str]:
@@ -137,7 +144,8 @@ class AgiEnvironment:
             found: list[str] = []
             text = self._text
             at = 0
-            while (at := _find_value(text, f"arg_{len(found) + 1}", at)) >= 0:
+            while (at := text.find(f"\nagi_arg_{len(found) + 1}: ", at)) >= 0:
+                at = text.index(": ", at) + 2
                 found.append(text[at : text.index("\n", at)])
             args = tuple(found)
             self._args = args
@@ -154,7 +162,7 @@ class AgiEnvironment:
         raw = self._raw
         if raw is None:
             lines: dict[str, str] = {}
-            for line in self._text[:-1].split("\n"):
+            for line in self._text[1:-1].split("\n"):
                 key, sep, value = line[4:].partition(": ")
                 if line[:4] != "agi_" or not sep:
                     raise AgiProtocolError(f"not an AGI environment line: {line[:80]!r}")
@@ -200,15 +208,6 @@ class AgiEnvironment:
 
 
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
-
-
-def _find_value(text: str, key: str, start: int) -> int:
-    """Where the value of the first line ``agi_<key>: `` at or after ``start`` begins, or -1."""
-    head = "agi_" + key + ": "
-    if start == 0 and text.startswith(head):
-        return len(head)
-    found = text.find("\n" + head, start)
-    return found if found < 0 else found + len(head) + 1
 
 
 class EnvironmentParser:
