@@ -18,7 +18,6 @@ extension the dialplan passed.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import cast
 
@@ -26,6 +25,7 @@ from apps.forwards import engine, state
 from apps.forwards.rights import rights_for
 from apps.forwards.rules import ForwardsRules, ForwardType
 from autocom.feature import AgiRequest
+from autocom.logs import Event
 from autocom.site.model import Site
 from autocom.store.base import StoreError
 
@@ -60,7 +60,7 @@ def _arg(request: AgiRequest, index: int) -> str:
 
 
 def _log(event: str, **fields: object) -> None:
-    log.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
+    log.info(Event(event=event, **fields))
 
 
 async def forward_code(request: AgiRequest) -> None:

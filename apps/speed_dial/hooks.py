@@ -8,7 +8,6 @@ AGISTATUS=FAILURE or AUTOCOM_SD=refused: the dialplan plays a refusal prompt.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from apps.forwards.hooks import who
@@ -16,6 +15,7 @@ from apps.forwards.rights import rights_for
 from apps.speed_dial import engine, state
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.feature import AgiRequest
+from autocom.logs import Event
 from autocom.store.base import StoreError
 
 log = logging.getLogger("autocom.speed_dial")
@@ -57,19 +57,16 @@ async def speeddial(request: AgiRequest) -> None:
         except StoreError as exc:
             res = engine.Resolution("refused", reason=f"state store: {exc}")
     log.info(
-        json.dumps(
-            {
-                "event": "speeddial",
-                "user": user,
-                "dialed": dialed,
-                "outcome": res.outcome,
-                "number": res.number,
-                "category": res.category,
-                "bypass_rights": res.bypass,
-                "reason": res.reason,
-                "trace": list(res.trace),
-            },
-            ensure_ascii=False,
+        Event(
+            event="speeddial",
+            user=user,
+            dialed=dialed,
+            outcome=res.outcome,
+            number=res.number,
+            category=res.category,
+            bypass_rights=res.bypass,
+            reason=res.reason,
+            trace=list(res.trace),
         )
     )
     if res.outcome in ("dial", "pin") and res.label:

@@ -19,7 +19,6 @@ Every decision, every PIN attempt and every lock is one JSON line on the
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
 from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
 from apps.time_rules.rules import TimeRules
 from autocom.feature import AgiRequest, HookRoute
+from autocom.logs import Event
 from autocom.store.base import StoreError
 
 audit_log = logging.getLogger("autocom.audit.rights")
@@ -47,7 +47,7 @@ PIN_RETRY = "auth-incorrect"  # "login incorrect"
 
 
 def audit(record: dict[str, Any]) -> None:
-    audit_log.info(json.dumps(record, ensure_ascii=False, sort_keys=True))
+    audit_log.info(Event(record))
 
 
 @dataclass(frozen=True)
