@@ -9,13 +9,14 @@ Every method has a do-nothing default so a feature overrides only what it has.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autocom.config.errors import ConfigIssue
+from autocom.site.patterns import parse_pattern, pattern_matches, patterns_overlap
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -87,6 +88,68 @@ class Commands:
         return parser
 
 
+@dataclass(frozen=True)
+class CodeClaim:
+    """A dialplan extension a feature answers to in the internal contexts (a feature
+    code "*21" or a pattern "_*21."), and where it is configured."""
+
+    code: str  # as rendered in the dialplan: plain extension or "_" pattern
+    what: str  # e.g. "forward code unconditional"
+    file: str  # the rule file, or the dialplan file of a fixed code
+    line: int | None = None
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+def code_collisions(claims: Mapping[str, Sequence[CodeClaim]]) -> list[ConfigIssue]:
+    """Claims of two different features that can match the same dialed string
+    (``patterns_overlap``): one issue per pair of claims (the first dialplan
+    extension of each pair of file:lines), at the later claim, naming both
+    file:lines.  A feature checks its own codes against each other itself."""
+    issues: list[ConfigIssue] = []
+    reported: set[tuple[str, str, str, str]] = set()
+    flat = [(feature, claim) for feature, own in claims.items() for claim in own]
+    for i, (fa, a) in enumerate(flat):
+        for fb, b in flat[i + 1 :]:
+            if fa == fb or not patterns_overlap(a.code, b.code):
+                continue
+            key = (a.what, a.where(), b.what, b.where())
+            if key in reported:
+                continue
+            reported.add(key)
+            example = overlap_example(a.code, b.code)
+            both = f"both match {example}" if example is not None else "they overlap"
+            issues.append(
+                ConfigIssue(
+                    b.file,
+                    b.line,
+                    f"{fb}: {b.what} ({b.code} in the dialplan) and {fa}: {a.what} "
+                    f"({a.code} in the dialplan, {a.where()}): {both}, and Asterisk runs "
+                    "only one of them for a number",
+                    f"change one of the two codes: {b.where()} or {a.where()}",
+                )
+            )
+    return issues
+
+
+def overlap_example(a: str, b: str) -> str | None:
+    """A dialed string both patterns match (for messages), or None."""
+    try:
+        pa, pb = parse_pattern(a), parse_pattern(b)
+    except ValueError:
+        return None
+    if len(pa.positions) > len(pb.positions):
+        pa, pb = pb, pa
+    chars = [min(x & y or x) for x, y in zip(pa.positions, pb.positions, strict=False)]
+    chars += [min(y) for y in pb.positions[len(pa.positions) :]]
+    for extra in ("", "0"):  # a "." tail wants one more character
+        text = "".join(chars) + extra
+        if pattern_matches(a, text) and pattern_matches(b, text):
+            return text
+    return None
+
+
 class Feature:
     """Base class of every feature; override what the feature has."""
 
@@ -103,6 +166,12 @@ class Feature:
     def check(self, config: Config) -> list[ConfigIssue]:
         """Cross-file checks run by `autocom check` and at every (re)load."""
         return []
+
+    def codes(self, config: Config) -> Sequence[CodeClaim]:
+        """The extensions this feature puts in every internal context (feature codes),
+        each with its file:line; the loader refuses two features' codes that can
+        match the same dialed number (see ``code_collisions``)."""
+        return ()
 
     def hooks(self) -> Sequence[HookRoute]:
         return ()

@@ -13,7 +13,7 @@ from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.config.model import validate
 from autocom.config.settings import Settings
 from autocom.config.yaml_source import load_yaml
-from autocom.feature import Feature
+from autocom.feature import Feature, code_collisions
 from autocom.site.check import check_site
 from autocom.site.model import Site
 
@@ -131,6 +131,7 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
     config = Config(path, settings, site, rules, tuple(files))
     for feature in features:
         issues.extend(feature.check(config))
+    issues.extend(code_collisions({f.name: f.codes(config) for f in features}))
     if issues:
         raise ConfigError(issues)
     return config

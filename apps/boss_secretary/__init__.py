@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from apps.boss_secretary import cli, hooks
-from apps.boss_secretary.checks import check_site, check_slots, check_toggle_code
+from apps.boss_secretary.checks import check_site, check_slots, check_toggle_code, toggle_claim
 from apps.boss_secretary.lamps import LampSync
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import known_slots
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
-from autocom.feature import Commands, Feature, HookRoute
+from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.site.model import Site
 
@@ -50,6 +50,9 @@ class BossSecretaryFeature(Feature):
             *check_slots(rules, known_slots(config.rules.get("time_rules"))),
             *check_toggle_code(rules, config.site),
         ]
+
+    def codes(self, config: Config) -> Sequence[CodeClaim]:
+        return (toggle_claim(),)
 
     def hooks(self) -> Sequence[HookRoute]:
         return (

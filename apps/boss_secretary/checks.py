@@ -6,10 +6,12 @@ import re
 
 from apps.boss_secretary.rules import Destination, FilterRules
 from autocom.config.errors import ConfigIssue
+from autocom.feature import CodeClaim
 from autocom.site.model import Site
 from autocom.site.patterns import shadowed_extensions
 
 TOGGLE_PATTERN = "_*37X."  # dialplan/autocom-boss_secretary.conf
+TOGGLE_DIALPLAN = "dialplan/autocom-boss_secretary.conf"  # [autocom-boss_secretary-codes]
 
 _MAILBOX_RE = re.compile(r"^[A-Za-z0-9_.*#+-]+(@[A-Za-z0-9_.-]+)?$")
 
@@ -143,3 +145,9 @@ def check_toggle_code(rules: FilterRules, site: Site) -> list[ConfigIssue]:
             )
         )
     return issues
+
+
+def toggle_claim() -> CodeClaim:
+    """The fixed *37<boss> code: in every internal context (autocom-features includes
+    autocom-boss_secretary-codes), whether or not filters are configured."""
+    return CodeClaim(TOGGLE_PATTERN, "the filter toggle code *37<boss>", TOGGLE_DIALPLAN)

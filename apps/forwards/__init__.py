@@ -12,7 +12,7 @@ from apps.forwards.lamps import LampSync
 from apps.forwards.rules import ForwardsRules
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
-from autocom.feature import Commands, Feature, HookRoute
+from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.site.model import Site
 from autocom.site.patterns import shadow_issues
@@ -32,6 +32,7 @@ class ForwardsFeature(Feature):
         else:
             doc = load_yaml(path)
             rules = validate(ForwardsRules, doc)
+            rules.remember_code_lines(doc)
             file, lines = str(path), doc
         issues: list[ConfigIssue] = []
         for name, exten in rules.codes.extensions():
@@ -52,6 +53,14 @@ class ForwardsFeature(Feature):
                 )
             ]
         return []
+
+    def codes(self, config: Config) -> Sequence[CodeClaim]:
+        rules = config.rules.get(self.name)
+        if not isinstance(rules, ForwardsRules):
+            return ()
+        name = config.settings.rules.get(self.name)
+        file = str(config.resolve(name)) if name else "forwards.yaml (not named: the default codes)"
+        return rules.code_claims(file)
 
     def hooks(self) -> Sequence[HookRoute]:
         return (

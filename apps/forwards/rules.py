@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from autocom.config.model import RuleModel
+from autocom.config.yaml_source import Document
+from autocom.feature import CodeClaim
 
 CODE_RE = re.compile(r"^[*#0-9]{1,8}$")
 
@@ -97,6 +99,8 @@ class ForwardCodes(RuleModel):
 class ForwardsRules(RuleModel):
     """The whole forwards.yaml."""
 
+    _code_lines: dict[str, int] = PrivateAttr(default_factory=dict)  # field -> line
+
     codes: ForwardCodes = ForwardCodes()
     # Forwards followed in one call (A->B->C is 2); beyond it the call rings where it is.
     max_chain: int = Field(default=5, ge=1, le=20)
@@ -108,6 +112,29 @@ class ForwardsRules(RuleModel):
     # Seconds between two syncs of the BLF lamps from the state store, over the
     # ARI of autocom.yaml (no ari: section: lamps change only by feature codes).
     lamp_sync: float = Field(default=10.0, gt=0, le=86400)
+
+    def remember_code_lines(self, doc: Document) -> None:
+        """Keep the line of each code written in the file (for code_claims)."""
+        self._code_lines = {
+            name: doc.lines[("codes", name)]
+            for name, _ in self.codes.extensions()
+            if ("codes", name) in doc.lines
+        }
+
+    def code_claims(self, file: str) -> list[CodeClaim]:
+        """Every rendered code extension with the file:line of its code (the line of
+        ``codes:`` for a default code, none without a file)."""
+        src = self.codes.source
+        default = src.line if src is not None else None
+        return [
+            CodeClaim(
+                exten,
+                f"forward code {name} {getattr(self.codes, name)!r}",
+                file,
+                self._code_lines.get(name, default),
+            )
+            for name, exten in self.codes.extensions()
+        ]
 
     def site_dialplan(self) -> str:
         """The contexts `autocom dialplan` adds to the site dialplan: the feature codes

@@ -10,7 +10,7 @@ from apps.speed_dial.engine import check_rules
 from apps.speed_dial.numbering import classifier
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigIssue, load_yaml, validate
-from autocom.feature import Commands, Feature, HookRoute
+from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.site.model import Site
 
@@ -21,7 +21,10 @@ class SpeedDialFeature(Feature):
     def load_rules(self, path: Path | None, site: Site) -> SpeedDialRules:
         if path is None:
             return SpeedDialRules()
-        return validate(SpeedDialRules, load_yaml(path))
+        doc = load_yaml(path)
+        rules = validate(SpeedDialRules, doc)
+        rules.remember_lines(doc)
+        return rules
 
     def check(self, config: Config) -> list[ConfigIssue]:
         rules = config.rules.get(self.name)
@@ -40,6 +43,16 @@ class SpeedDialFeature(Feature):
                 )
             )
         return issues
+
+    def codes(self, config: Config) -> Sequence[CodeClaim]:
+        rules = config.rules.get(self.name)
+        if not isinstance(rules, SpeedDialRules):
+            return ()
+        name = config.settings.rules.get(self.name)
+        file = (
+            str(config.resolve(name)) if name else "speeddial.yaml (not named: the default codes)"
+        )
+        return rules.code_claims(file)
 
     def hooks(self) -> Sequence[HookRoute]:
         return (HookRoute("speeddial", hooks.speeddial),)

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from autocom.config.model import RuleModel
+from autocom.config.yaml_source import Document
+from autocom.feature import CodeClaim
 from autocom.site.model import NumberRange
 
 CODE_RE = re.compile(r"^[*#0-9]{1,20}$")
@@ -147,6 +149,8 @@ class Personal(RuleModel):
 class SpeedDialRules(RuleModel):
     """The whole speeddial.yaml."""
 
+    _lines: dict[tuple[str | int, ...], int] = PrivateAttr(default_factory=dict)
+
     collective: Collective = Collective()
     personal: Personal = Personal()
 
@@ -168,6 +172,40 @@ class SpeedDialRules(RuleModel):
             out += [f"_{col.prefix}X", f"_{col.prefix}X."]
         p = self.personal
         out += [f"_{p.store}XX.", f"_{p.delete}XX", f"_{p.hear}XX", f"_{p.dial}XX"]
+        return out
+
+    def remember_lines(self, doc: Document) -> None:
+        """Keep the lines of the file's keys (for code_claims)."""
+        self._lines = dict(doc.lines)
+
+    def _line(self, *path: str) -> int | None:
+        for end in range(len(path), 0, -1):
+            line = self._lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+    def code_claims(self, file: str) -> list[CodeClaim]:
+        """The extensions of extensions(), each with the file:line of what makes it:
+        collective.range or .prefix, personal.store / delete / hear / dial."""
+        col = self.collective
+        key = "range" if col.number_range is not None else "prefix"
+        p = self.personal
+        personal = ("store", "delete", "hear", "dial")
+        extens = self.extensions()
+        count = len(extens) - len(personal)
+        out = [
+            CodeClaim(
+                e,
+                f"speed-dial collective {key} {getattr(col, key)!r}",
+                file,
+                self._line("collective", key),
+            )
+            for e in extens[:count]
+        ]
+        for name, exten in zip(personal, extens[count:], strict=True):
+            what = f"personal speed-dial code {name} {getattr(p, name)!r}"
+            out.append(CodeClaim(exten, what, file, self._line("personal", name)))
         return out
 
     def site_dialplan(self) -> str:
