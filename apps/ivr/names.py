@@ -2,7 +2,10 @@
 
 The directory (apps/directory) does the keypad search over its sources; here
 its entries become matches the IVR can put the caller through to.  The site's
-users are searched here directly when the directory cannot answer.
+users are searched here directly when the directory cannot answer, with the
+directory's own rule (autocom.directory.query: ``keypad_query`` and ``matches``):
+the keys start any word of the family or first name, accents and separators
+ignored, so 4255 finds "Le Gall" and 663 finds "O'Neil" whichever path answers.
 """
 
 from __future__ import annotations
@@ -12,21 +15,31 @@ from collections.abc import Callable, Iterable
 
 from apps.ivr.engine import Match
 from autocom.directory import Entry
+from autocom.directory.numbers import NumberPlan
+from autocom.directory.query import keypad_query, matches
 from autocom.directory.text import keypad  # the one keypad spelling (accents folded)
 from autocom.site.model import User
 
 DIALABLE_RE = re.compile(r"^[0-9]{1,20}$")  # what the IVR may send to the dialplan
 
 
+_PLAN = NumberPlan()  # matches() reads a number plan for number terms only
+
+
 def find_users(users: Iterable[User], keys: str, limit: int) -> tuple[Match, ...]:
-    """Users whose family name (or 'first last') starts with ``keys``, sorted by name."""
-    found = [
-        u
-        for u in users
-        if keys and (keypad(u.name).startswith(keys) or keypad(u.first_name).startswith(keys))
-    ]
+    """Users whose family or first name the keypad ``keys`` spell as the directory
+    reads them (the start of any word, accents and separators ignored), sorted by name."""
+    query = keypad_query(keys)
+    if not query.words:
+        return ()
+    found = [u for u in users if matches(_name_entry(u), query, _PLAN)]
     found.sort(key=lambda u: (keypad(u.name), u.name, u.first_name, u.extension))
     return tuple(Match(u.display_name, u.extension) for u in found[:limit])
+
+
+def _name_entry(user: User) -> Entry:
+    """The user's names as a directory entry (what a keypad search compares)."""
+    return Entry(source="site", id=user.extension, name=user.name, first_name=user.first_name)
 
 
 def matches_from_entries(
