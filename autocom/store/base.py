@@ -11,7 +11,11 @@ its safe path.
 from __future__ import annotations
 
 import math
+import re
 from typing import Protocol
+
+COUNTER_RE = re.compile(r"0|-?[1-9][0-9]*")
+COUNTER_MAX = 2**63 - 1  # a counter is a signed 64-bit integer, as in Redis
 
 
 class StoreError(Exception):
@@ -55,6 +59,33 @@ def check_entry(namespace: str, key: str, value: str, ttl: float | None) -> None
     check_text("value", value)
 
 
+def next_count(namespace: str, key: str, value: str | None) -> int:
+    """What ``incr`` makes of the stored value (None: absent or expired).
+
+    Reads a counter as Redis does: ``0`` or an optional ``-`` then digits
+    without a leading zero, in the signed 64-bit range; anything else (a
+    value written by ``set``: ``"01"``, ``" 1"``, ``"1.0"``, ``"abc"``, ``""``)
+    raises StoreError, as does going past the range, so every backend answers
+    the same.
+    """
+    if value is None:
+        return 1
+    if len(value) > 20 or COUNTER_RE.fullmatch(value) is None:
+        raise StoreError(not_a_counter(namespace, key, value))
+    count = int(value)
+    if not -COUNTER_MAX - 1 <= count < COUNTER_MAX:
+        raise StoreError(not_a_counter(namespace, key, value))
+    return count + 1
+
+
+def not_a_counter(namespace: str, key: str, value: str | None) -> str:
+    shown = "" if value is None else f" holds {value[:40]!r}:"
+    return (
+        f"incr {namespace}/{key!r}:{shown} not an integer counter (or past 2**63-1);"
+        " delete it, or keep counters in keys that only incr writes"
+    )
+
+
 def check_text(what: str, text: str) -> None:
     """Refuse a key or value that is not valid Unicode (every backend stores UTF-8).
 
@@ -79,6 +110,20 @@ class StateStore(Protocol):
 
     async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
         """Store value; with ttl (seconds) it expires after that."""
+        ...
+
+    async def incr(self, namespace: str, key: str, ttl: float | None = None) -> int:
+        """Add 1 to the integer counter at key, atomically, and return the new count.
+
+        An absent (or expired) key starts at 0, so the first call returns 1 and
+        that call alone sets ``ttl``: the key expires ``ttl`` seconds after it
+        was created, whatever later calls say (a window that starts at the
+        first event).  A key written by ``set`` with a value that is not an
+        integer raises StoreError (not StoreUnavailable).  No increment is
+        lost however many callers, connections, processes or servers sharing
+        the backend call at once; a call that raised StoreUnavailable may or
+        may not have counted.
+        """
         ...
 
     async def delete(self, namespace: str, key: str) -> bool:

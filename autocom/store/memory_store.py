@@ -14,7 +14,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from autocom.store.base import StoreClosed, check_entry, check_key
+from autocom.store.base import (
+    StoreClosed,
+    check_args,
+    check_entry,
+    check_key,
+    check_text,
+    next_count,
+)
 
 
 class MemoryStore:
@@ -48,6 +55,17 @@ class MemoryStore:
         check_entry(namespace, key, value, ttl)
         self._check_open()
         self._data[(namespace, key)] = (value, None if ttl is None else self.clock() + ttl)
+
+    async def incr(self, namespace: str, key: str, ttl: float | None = None) -> int:
+        check_args(namespace, ttl)
+        check_text("key", key)
+        self._check_open()
+        current = self._live(namespace, key)
+        count = next_count(namespace, key, current)
+        created = None if ttl is None else self.clock() + ttl
+        expires_at = created if current is None else self._data[(namespace, key)][1]
+        self._data[(namespace, key)] = (str(count), expires_at)
+        return count
 
     async def delete(self, namespace: str, key: str) -> bool:
         check_key(namespace, key)

@@ -10,6 +10,9 @@
   once, so the first call after a restart works.
 - RESP3 (redis-py's default) and RESP2 (``?protocol=2`` in the URL, or
   ``protocol=2``, for old servers and proxies) both work.
+- ``incr`` is ``SET key 0 NX PX ttl`` then ``INCR key`` in one MULTI/EXEC
+  transaction: one round trip, atomic, and the ttl is set only by the call
+  that creates the key (INCR keeps a key's ttl).
 - Durability is Redis's: a write that returned is in Redis's memory; configure
   ``appendonly yes`` (and ``appendfsync always`` or ``everysec``) on the server.
 """
@@ -32,9 +35,11 @@ from autocom.store.base import (
     StoreClosed,
     StoreError,
     StoreUnavailable,
+    check_args,
     check_entry,
     check_key,
     check_text,
+    not_a_counter,
 )
 
 T = TypeVar("T")
@@ -134,6 +139,38 @@ class RedisStore:
         check_entry(namespace, key, value, ttl)
         px = None if ttl is None else max(1, math.ceil(ttl * 1000))
         await self._run("set", self._client.set(self._key(namespace, key), value, px=px))
+
+    async def incr(self, namespace: str, key: str, ttl: float | None = None) -> int:
+        """Atomic count: ``MULTI; SET key 0 NX [PX ttl]; INCR key; EXEC``, one round trip.
+
+        Not ``INCR`` + ``EXPIRE NX`` (Redis >= 7.0): that would put a ttl on a
+        permanent key written by ``set``; ``SET NX PX`` sets it only when the
+        key is created, as the other backends do, on any Redis.  Not a Lua
+        script: nothing to load or reload (NOSCRIPT) and nothing for a proxy
+        or a managed Redis that forbids EVAL to refuse.  Inside EXEC nothing
+        runs in between, so the key cannot expire between the two commands.
+        A value that is not an integer counter raises StoreError.
+        """
+        check_args(namespace, ttl)
+        check_text("key", key)
+        full = self._key(namespace, key)
+        px = None if ttl is None else max(1, math.ceil(ttl * 1000))
+
+        async def transaction() -> int:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.set(full, "0", nx=True, px=px)
+                pipe.incr(full)
+                results = await pipe.execute(raise_on_error=False)
+            count = results[1]
+            if isinstance(count, ResponseError) and (
+                "not an integer" in str(count) or "overflow" in str(count)
+            ):
+                raise StoreError(f"redis at {self.url}: {not_a_counter(namespace, key, None)}")
+            if isinstance(count, Exception):
+                raise count
+            return int(count)
+
+        return await self._run("incr", transaction())
 
     async def delete(self, namespace: str, key: str) -> bool:
         check_key(namespace, key)

@@ -1,6 +1,6 @@
 """The embedded state store: one SQLite file, durable writes, never blocking the loop.
 
-- WAL journal with ``synchronous=FULL``: a ``set``/``delete`` that returned was
+- WAL journal with ``synchronous=FULL``: a ``set``/``incr``/``delete`` that returned was
   committed and fsynced, so it survives ``kill -9`` and a power cut.
 - One table ``state(namespace, key, value, expires_at)``; ``expires_at`` is a
   Unix time (wall clock, so every process sharing the file agrees).  Expired rows
@@ -26,7 +26,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from autocom.store.base import StoreClosed, StoreUnavailable, check_entry, check_key
+from autocom.store.base import (
+    StoreClosed,
+    StoreUnavailable,
+    check_args,
+    check_entry,
+    check_key,
+    check_text,
+    next_count,
+)
 
 T = TypeVar("T")
 
@@ -156,6 +164,47 @@ class SqliteStore:
                     _purge(conn, now)
 
         await self._run("set", op)
+
+    async def incr(self, namespace: str, key: str, ttl: float | None = None) -> int:
+        """One ``BEGIN IMMEDIATE`` transaction: read, add 1, write, commit (fsynced).
+
+        IMMEDIATE takes the write lock before reading, so two processes sharing
+        the file never both read the same count (a plain BEGIN would let both
+        read, then fail one on the upgrade to a write lock).
+        """
+        check_args(namespace, ttl)
+        check_text("key", key)
+
+        def op(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                now = time.time()
+                row = conn.execute(
+                    "SELECT value, expires_at FROM state"
+                    f" WHERE namespace = ? AND key = ? AND {LIVE}",
+                    (namespace, key, now),
+                ).fetchone()
+                count = next_count(namespace, key, None if row is None else str(row[0]))
+                # the ttl counts from the creation of the key: an existing row keeps its own
+                created = None if ttl is None else now + ttl
+                expires_at = created if row is None else row[1]
+                conn.execute(
+                    "INSERT INTO state (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (namespace, key) DO UPDATE"
+                    " SET value = excluded.value, expires_at = excluded.expires_at",
+                    (namespace, key, str(count), expires_at),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                # not cut short by the deadline handler: the transaction must end here
+                conn.set_progress_handler(None, 0)
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            return count
+
+        return await self._run("incr", op)
 
     async def delete(self, namespace: str, key: str) -> bool:
         check_key(namespace, key)

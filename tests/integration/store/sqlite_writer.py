@@ -6,6 +6,8 @@ python -m tests.integration.store.sqlite_writer PATH stream
     sets stream/<i> = <i> for i = 0, 1, ... and prints i after each set returned
 python -m tests.integration.store.sqlite_writer PATH bulk TAG COUNT
     sets bulk/<TAG>-<i> = <i> for i < COUNT, prints "done"
+python -m tests.integration.store.sqlite_writer PATH count COUNT
+    incr count/shared COUNT times, prints the counts it got on one line
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ async def main(path: str, mode: str, *args: str) -> None:
             await store.set("bulk", f"{tag}-{i}", str(i))
         await store.close()
         print("done", flush=True)
+    elif mode == "count":
+        got = [await store.incr("count", "shared", ttl=600) for _ in range(int(args[0]))]
+        await store.close()
+        print(" ".join(map(str, got)), flush=True)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

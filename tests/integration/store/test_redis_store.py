@@ -35,6 +35,7 @@ async def test_stopped_redis_fails_promptly_then_recovers(redis_server: RedisSer
             lambda: store.set("forwards", "1001", "x"),
             lambda: store.delete("forwards", "1001"),
             lambda: store.items("forwards"),
+            lambda: store.incr("count", "1001", ttl=60),
         ]
         for call in calls:
             elapsed, message = await elapsed_unavailable(call())
@@ -60,6 +61,9 @@ async def test_killed_redis_then_restart_first_call_works(redis_server: RedisSer
         await store.set("ns", "k", "v")
         assert await store.get("ns", "k") == "v"
         assert await store.items("ns") == {"k": "v"}
+        redis_server.kill()
+        redis_server.start()
+        assert await store.incr("ns", "n") == 1  # the first call after a restart, too
     finally:
         await store.close()
 
@@ -69,7 +73,13 @@ async def test_hung_redis_times_out_without_hanging(redis_server: RedisServer) -
     try:
         await store.set("ns", "k", "v")
         redis_server.pause()  # accepts connections, answers nothing
-        for call in (store.get("ns", "k"), store.set("ns", "k", "w"), store.items("ns")):
+        calls = (
+            store.get("ns", "k"),
+            store.set("ns", "k", "w"),
+            store.items("ns"),
+            store.incr("ns", "n", ttl=60),
+        )
+        for call in calls:
             elapsed, message = await elapsed_unavailable(call)
             assert 0.4 < elapsed < 1.2
             assert "no answer within 0.5s" in message
@@ -154,6 +164,17 @@ async def test_key_layout_ttl_and_scan_not_keys(redis_server: RedisServer) -> No
         stats = redis_server.command("INFO", "commandstats").decode()
         assert "cmdstat_scan:" in stats
         assert "cmdstat_keys:" not in stats
+        # incr: one MULTI/EXEC, the ttl in milliseconds set by the call that created the key
+        assert await store.incr("rights_pin_lock", "count:2850", ttl=30) == 1
+        assert await store.incr("rights_pin_lock", "count:2850", ttl=3000) == 2
+        assert redis_server.command("GET", "autocom:rights_pin_lock:count:2850").strip() == b"2"
+        assert (
+            29_000
+            < int(redis_server.command("PTTL", "autocom:rights_pin_lock:count:2850"))
+            <= 30_000
+        )
+        stats = redis_server.command("INFO", "commandstats").decode()
+        assert "cmdstat_multi:calls=2" in stats and "cmdstat_exec:calls=2" in stats
     finally:
         await store.close()
 
@@ -166,6 +187,9 @@ async def test_a_foreign_key_type_is_an_error_not_an_outage(redis_server: RedisS
             await store.get("forwards", "1001")
         assert not isinstance(info.value, StoreUnavailable)
         assert await store.items("forwards") == {}  # MGET gives nil for a list
+        with pytest.raises(StoreError, match="not a string") as info:
+            await store.incr("forwards", "1001")
+        assert not isinstance(info.value, StoreUnavailable)
     finally:
         await store.close()
 

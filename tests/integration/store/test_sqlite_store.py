@@ -132,6 +132,24 @@ async def test_several_processes_share_the_file(tmp_path: Path) -> None:
         await store.close()
 
 
+async def test_several_processes_incr_one_counter_and_lose_none(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    store = await SqliteStore.open(path, op_timeout=5)
+    try:
+        await store.set("count", "warm", "0")  # the file exists before they start
+        procs = [writer(path, "count", "100") for _ in range(3)]
+        mine = [await store.incr("count", "shared", ttl=600) for _ in range(100)]
+        got = list(mine)
+        for proc in procs:
+            out, err = await asyncio.to_thread(proc.communicate, None, 60)
+            assert proc.returncode == 0, err
+            got += [int(n) for n in out.split()]
+        assert sorted(got) == list(range(1, 401))  # each count handed out once
+        assert await store.get("count", "shared") == "400"
+    finally:
+        await store.close()
+
+
 async def test_two_stores_on_one_file_see_each_other(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     one = await SqliteStore.open(path, op_timeout=2)

@@ -8,7 +8,9 @@ import random
 
 import pytest
 
-from autocom.store.base import StateStore, StoreClosed, StoreError
+from autocom.store.base import StateStore, StoreClosed, StoreError, StoreUnavailable
+
+from .conftest import Opener
 
 pytestmark = pytest.mark.integration
 
@@ -250,6 +252,85 @@ async def test_ping_and_close(store: StateStore) -> None:
         await store.delete("ns", "k")
     with pytest.raises(StoreError):
         await store.items("ns")
+
+
+async def test_incr_counts_from_one(store: StateStore) -> None:
+    assert [await store.incr("count", "2850") for _ in range(3)] == [1, 2, 3]
+    assert await store.get("count", "2850") == "3"
+    assert await store.incr("count", "2851") == 1  # keys and namespaces count apart
+    assert await store.incr("other", "2850") == 1
+    assert await store.items("count") == {"2850": "3", "2851": "1"}
+    assert await store.delete("count", "2850") is True
+    assert await store.incr("count", "2850") == 1
+    for key in ODD_KEYS + UNICODE:
+        assert await store.incr("odd", key) == 1, repr(key)
+        assert await store.incr("odd", key) == 2, repr(key)
+
+
+async def test_incr_ttl_is_set_when_the_key_is_created_only(store: StateStore) -> None:
+    assert await store.incr("window", "k", ttl=0.5) == 1
+    await asyncio.sleep(0.3)
+    # a later call neither extends nor shortens the window
+    assert await store.incr("window", "k", ttl=60) == 2
+    assert await store.incr("window", "short", ttl=60) == 1
+    await asyncio.sleep(0.3)
+    assert await store.get("window", "k") is None
+    assert await store.items("window") == {"short": "1"}
+    assert await store.incr("window", "k", ttl=0.5) == 1  # a new window
+
+
+async def test_incr_keeps_the_ttl_or_permanence_of_a_set_value(store: StateStore) -> None:
+    await store.set("ns", "permanent", "41")
+    await store.set("ns", "temporary", "-5", ttl=0.3)
+    assert await store.incr("ns", "permanent", ttl=0.1) == 42
+    assert await store.incr("ns", "temporary") == -4
+    await asyncio.sleep(0.4)
+    assert await store.get("ns", "permanent") == "42"
+    assert await store.get("ns", "temporary") is None
+    await store.set("ns", "edge", str(-(2**63)))
+    assert await store.incr("ns", "edge") == -(2**63) + 1
+
+
+@pytest.mark.parametrize(
+    "value", ["abc", "", "1.0", " 1", "1 ", "01", "+1", "-0", "1e3", "٣", str(2**63 - 1), "9" * 30]
+)
+async def test_incr_of_a_value_that_is_no_counter_is_an_error(
+    store: StateStore, value: str
+) -> None:
+    await store.set("ns", "k", value)
+    with pytest.raises(StoreError, match="not an integer counter") as info:
+        await store.incr("ns", "k")
+    assert not isinstance(info.value, StoreUnavailable)
+    assert await store.get("ns", "k") == value  # untouched
+
+
+async def test_incr_checks_its_arguments(store: StateStore) -> None:
+    with pytest.raises(ValueError, match="namespace"):
+        await store.incr("a:b", "k")
+    with pytest.raises(ValueError, match="ttl"):
+        await store.incr("ns", "k", ttl=0)
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        await store.incr("ns", "caller\udcff")
+    assert await store.items("ns") == {}
+    await store.close()
+    with pytest.raises(StoreClosed):
+        await store.incr("ns", "k")
+
+
+async def test_concurrent_incr_from_several_stores_loses_none(
+    store: StateStore, open_sibling: Opener
+) -> None:
+    """Four stores on the same data (four connections, as four servers), 50 callers each."""
+    stores = [store, *[await open_sibling() for _ in range(3)]]
+
+    async def caller(s: StateStore) -> list[int]:
+        return [await s.incr("conc", "owner", ttl=60) for _ in range(5)]
+
+    results = await asyncio.gather(*(caller(s) for s in stores for _ in range(10)))
+    counts = sorted(n for got in results for n in got)
+    assert counts == list(range(1, 201))  # each count handed out exactly once
+    for s in stores:
+        assert await s.get("conc", "owner") == "200"
 
 
 @pytest.mark.parametrize("namespace", ["", "a:b", ":"])
