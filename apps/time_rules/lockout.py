@@ -9,10 +9,13 @@ The rule (``pin: lockout:`` in rights.yaml, see docs/time_rules.md):
 
 - a wrong PIN counts against the PIN owner (the caller, or EXT in ``EXT*PIN``),
   whichever phone and whichever autocom server it was typed on;
-- ``failures`` wrong PINs within ``window`` seconds lock the owner for ``lock``
-  seconds: every PIN typed for that owner is then refused, the right one too;
-- a right PIN, the start of a lock and an admin's unlock reset the count: the
-  wrong PINs before ``reset_at`` no longer count;
+- the first wrong PIN opens a window of ``window`` seconds; the
+  ``failures``-th wrong PIN within it locks the owner for ``lock`` seconds:
+  every PIN typed for that owner is then refused, the right one too (the
+  window is the lifetime of the store's atomic counter, so no wrong PIN is
+  lost however many servers count at once);
+- a right PIN, the start of a lock and an admin's unlock reset the count (the
+  counter is deleted; the next wrong PIN opens a new window);
 - an attempt during a lock neither counts nor lengthens the lock.
 """
 
@@ -71,8 +74,9 @@ class LockoutPolicy:
 class PinHistory:
     """What the state store holds for one PIN owner (a snapshot)."""
 
-    failures: tuple[float, ...] = ()  # epoch seconds of the wrong PINs still stored
-    reset_at: float | None = None  # last right PIN, lock start or unlock
+    count: int = 0  # wrong PINs in the current window (the store's atomic counter)
+    failures: tuple[float, ...] = ()  # when the stored wrong PINs were typed (for display)
+    since: float | None = None  # first wrong PIN of the current window (None: unknown)
     locked_until: float | None = None
     locked_since: float | None = None
     locked_failures: int = 0  # how many wrong PINs started the lock
@@ -92,12 +96,17 @@ class LockDecision:
     counted: tuple[float, ...] = ()  # the wrong PINs that count (epoch seconds)
 
 
-def counted(policy: LockoutPolicy, history: PinHistory, now: float) -> tuple[float, ...]:
-    """The wrong PINs that count at ``now``: within the window, after the last reset."""
-    since = now - policy.window
-    if history.reset_at is not None:
-        since = max(since, history.reset_at)
-    return tuple(sorted(t for t in history.failures if t > since))
+def counted(history: PinHistory) -> tuple[float, ...]:
+    """The stored wrong PINs that are in the count: the newest ``count`` of the window.
+
+    The count itself is the counter's; the stored times are a best-effort
+    record for people (pin-status), so they may be fewer than the count.
+    """
+    if history.count <= 0:
+        return ()
+    since = history.since
+    window = sorted(t for t in history.failures if since is None or t >= since)
+    return tuple(window[-history.count :])
 
 
 def decide_lock(
@@ -123,33 +132,34 @@ def decide_lock(
             f"({history.locked_failures} wrong PINs)",
             tuple(trace),
         )
-    wrong = counted(policy, history, now)
-    if len(wrong) >= policy.failures:
+    wrong = counted(history)
+    count = history.count
+    since = (
+        f"since {local_iso(history.since, tz)}" if history.since is not None else "in the window"
+    )
+    if count >= policy.failures:
         until = now + policy.lock
-        trace.append(
-            f"{len(wrong)} wrong PINs since {local_iso(wrong[0], tz)}: "
-            f"locked for {format_duration(policy.lock)}"
-        )
+        trace.append(f"{count} wrong PINs {since}: locked for {format_duration(policy.lock)}")
         return LockDecision(
             True,
             True,
             until,
-            len(wrong),
+            count,
             0,
-            f"{len(wrong)} wrong PINs within {format_duration(policy.window)}: "
+            f"{count} wrong PINs within {format_duration(policy.window)}: "
             f"PIN locked until {local_iso(until, tz)}",
             tuple(trace),
             wrong,
         )
-    left = policy.failures - len(wrong)
-    trace.append(f"{len(wrong)} wrong PINs count now; {left} more lock it")
+    left = policy.failures - count
+    trace.append(f"{count} wrong PINs count now ({since}); {left} more lock it")
     return LockDecision(
         False,
         False,
         None,
-        len(wrong),
+        count,
         left,
-        f"{len(wrong)} wrong PINs in the window, a lock after {policy.failures}",
+        f"{count} wrong PINs in the window, a lock after {policy.failures}",
         tuple(trace),
         wrong,
     )

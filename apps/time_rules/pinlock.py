@@ -1,21 +1,22 @@
 """PIN lockout state in the state store (SQLite or Redis), namespace ``rights_pin_lock``.
 
-One key per PIN owner (an extension), ``state:<owner>``, a JSON object::
+Three keys per PIN owner (an extension):
 
-    {"failures": [[epoch, "caller"], ...],   # the wrong PINs, newest last (at most 100)
-     "reset_at": epoch,                      # last right PIN, lock start or unlock
-     "locked_until": epoch, "locked_since": epoch, "locked_failures": n}
+- ``count:<owner>``: the wrong PINs of the current window, an atomic counter
+  (``StateStore.incr``) whose ttl, ``window``, is set by the first wrong PIN:
+  the window starts there.  This is the count that locks; no wrong PIN is lost
+  however many calls on however many servers sharing the store type at once.
+- ``lock:<owner>``: ``{"until": epoch, "since": epoch, "failures": n}`` while a
+  lock lasts (written whole, expiring at its end).
+- ``seen:<owner>``: ``{"since": epoch, "failures": [[epoch, "caller"], ...]}``,
+  the wrong PINs of the window (or of the lock) with the phone each came from,
+  for ``autocom rights pin-status``.  A read then a write, serialised per owner
+  on one server by :class:`OwnerLocks`; across servers two writes in the same
+  gap can drop an entry of this record (never of the count, which decides).
 
-expiring when nothing in it matters any more (the window, or the end of the lock).
-Every operation is one GET, or one GET and one SET, whatever the size of the
-store: never a SCAN (``items()`` walks every key of a Redis; with a million
-keys one wrong PIN took 0.9 s, measured).
-
-Counting is a read then a write. On one server, :class:`OwnerLocks` serialises
-them per owner, so no wrong PIN is lost however many calls type at once.
-Across servers sharing a Redis, two wrong PINs for the same owner written
-within the same GET-SET gap (well under a millisecond) count as one: the
-store's interface has no atomic increment.
+A lock check is three GETs sent at once; a wrong PIN is a GET (the lock), an
+INCR, a GET and a SET (the record), plus a SET and a DELETE when it locks.
+Never a SCAN (``items()`` walks every key of a Redis).
 
 Every method raises :class:`autocom.store.base.StoreError` when the store cannot
 answer; the hook then refuses the PIN (docs/time_rules.md). The decision
@@ -78,8 +79,16 @@ class OwnerLocks:
         return len(self._locks)
 
 
-def _key(owner: str) -> str:
-    return f"state:{owner}"
+def _count_key(owner: str) -> str:
+    return f"count:{owner}"
+
+
+def _lock_key(owner: str) -> str:
+    return f"lock:{owner}"
+
+
+def _seen_key(owner: str) -> str:
+    return f"seen:{owner}"
 
 
 def _float(data: dict[str, Any], key: str) -> float | None:
@@ -87,22 +96,45 @@ def _float(data: dict[str, Any], key: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _failures(data: dict[str, Any]) -> list[Failure]:
+def _json(raw: str | None) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}  # not ours: treated as empty, overwritten by the next write
+    return data if isinstance(data, dict) else {}
+
+
+def _count(raw: str | None) -> int:
+    try:
+        return max(0, int(raw)) if raw is not None else 0
+    except ValueError:
+        return 0
+
+
+def _failures(seen: dict[str, Any]) -> list[Failure]:
     found: list[Failure] = []
-    raw = data.get("failures")
+    raw = seen.get("failures")
     for item in raw if isinstance(raw, list) else ():
-        if isinstance(item, list) and len(item) == 2 and isinstance(item[0], int | float):
+        if (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], int | float)
+            and not isinstance(item[0], bool)
+        ):
             found.append(Failure(float(item[0]), str(item[1])))
     return sorted(found, key=lambda f: f.at)
 
 
-def _history(data: dict[str, Any]) -> PinHistory:
-    locked_failures = data.get("locked_failures")
+def _history(lock: dict[str, Any], count: int, seen: dict[str, Any]) -> PinHistory:
+    locked_failures = lock.get("failures")
     return PinHistory(
-        failures=tuple(f.at for f in _failures(data)),
-        reset_at=_float(data, "reset_at"),
-        locked_until=_float(data, "locked_until"),
-        locked_since=_float(data, "locked_since"),
+        count=count,
+        failures=tuple(f.at for f in _failures(seen)),
+        since=_float(seen, "since"),
+        locked_until=_float(lock, "until"),
+        locked_since=_float(lock, "since"),
         locked_failures=locked_failures if isinstance(locked_failures, int) else 0,
     )
 
@@ -115,66 +147,70 @@ class PinLocks:
         self.owners = owners if owners is not None else OwnerLocks()
 
     async def history(self, owner: str) -> PinHistory:
-        """The owner's snapshot: one GET."""
-        return _history(await self._state(owner))
+        """The owner's snapshot: the lock, the count and the record (three GETs at once)."""
+        lock, count, seen = await asyncio.gather(
+            self.store.get(NAMESPACE, _lock_key(owner)),
+            self.store.get(NAMESPACE, _count_key(owner)),
+            self.store.get(NAMESPACE, _seen_key(owner)),
+        )
+        return _history(_json(lock), _count(count), _json(seen))
 
     async def failures(self, owner: str) -> list[Failure]:
-        """The wrong PINs still stored for the owner, oldest first (for pin-status)."""
-        return _failures(await self._state(owner))
+        """The wrong PINs recorded for the owner, oldest first (for pin-status)."""
+        return _failures(_json(await self.store.get(NAMESPACE, _seen_key(owner))))
 
     async def record_failure(
         self, owner: str, at: float, caller: str, policy: LockoutPolicy, decide: Decide
     ) -> LockDecision:
-        """Count a wrong PIN and, if ``decide`` says so, start the lock (GET, SET)."""
+        """Count a wrong PIN (atomic INCR) and, if ``decide`` says so, start the lock.
+
+        A wrong PIN that arrives when a lock has started since the hook checked
+        (a call on another server locked it) is not counted: the lock answers.
+        """
         async with self.owners.hold(owner):
-            data = await self._state(owner)
-            since = at - policy.window
-            kept = [[f.at, f.caller] for f in _failures(data) if f.at > since]
-            data["failures"] = [*kept, [at, caller]][-KEEP_FAILURES:]
-            decision = decide(_history(data))
+            lock = _json(await self.store.get(NAMESPACE, _lock_key(owner)))
+            until = _float(lock, "until")
+            if until is not None and until > at:
+                return decide(_history(lock, 0, {}))
+            count = await self.store.incr(NAMESPACE, _count_key(owner), ttl=policy.window)
+            # the first wrong PIN of a window starts a new record
+            seen = _json(await self.store.get(NAMESPACE, _seen_key(owner))) if count > 1 else {}
+            since = _float(seen, "since") if count > 1 else at
+            kept = [[f.at, f.caller] for f in _failures(seen)]
+            seen = {
+                "since": at if since is None else since,
+                "failures": [*kept, [at, caller]][-KEEP_FAILURES:],
+            }
+            decision = decide(_history({}, count, seen))
+            keep = float(policy.window)
             if decision.start_lock:
                 until = decision.until if decision.until is not None else at + policy.lock
-                data.update(
-                    reset_at=at,
-                    locked_until=until,
-                    locked_since=at,
-                    locked_failures=decision.failures,
-                )
-            await self._write(owner, data, at, policy)
+                lock = {"until": until, "since": at, "failures": decision.failures}
+                ttl = max(until - at, 1.0)
+                await self.store.set(NAMESPACE, _lock_key(owner), json.dumps(lock), ttl=ttl)
+                # the lock's wrong PINs are spent: the next one after it opens a new window
+                await self.store.delete(NAMESPACE, _count_key(owner))
+                keep = max(keep, ttl)  # pin-status shows what made the lock while it lasts
+            await self.store.set(NAMESPACE, _seen_key(owner), json.dumps(seen), ttl=keep)
             return decision
 
     async def reset(self, owner: str, now: float, policy: LockoutPolicy) -> None:
-        """A right PIN: the wrong PINs so far no longer count (one SET)."""
+        """A right PIN: the wrong PINs so far no longer count (two DELETEs; a lock stays)."""
         async with self.owners.hold(owner):
-            await self._write(owner, {"reset_at": now}, now, policy)
+            await self.store.delete(NAMESPACE, _count_key(owner))
+            await self.store.delete(NAMESPACE, _seen_key(owner))
 
     async def unlock(self, owner: str, now: float) -> bool:
         """An admin's unlock: lift the lock and forget the wrong PINs; True if it was locked.
 
-        The key is deleted, not stamped with the CLI's time: a CLI host whose
-        clock runs ahead of the servers' would otherwise hide their next failures.
+        The keys are deleted, not stamped with the CLI's time: a CLI host whose
+        clock runs ahead of the servers' cannot hide their next failures.
         """
         async with self.owners.hold(owner):
-            until = _float(await self._state(owner), "locked_until")
-            await self.store.delete(NAMESPACE, _key(owner))
+            until = _float(_json(await self.store.get(NAMESPACE, _lock_key(owner))), "until")
+            for key in (_lock_key(owner), _count_key(owner), _seen_key(owner)):
+                await self.store.delete(NAMESPACE, key)
             return until is not None and until > now
-
-    async def _write(
-        self, owner: str, data: dict[str, Any], now: float, policy: LockoutPolicy
-    ) -> None:
-        until = _float(data, "locked_until") or now
-        ttl = max(float(policy.window), until - now, 1.0)
-        await self.store.set(NAMESPACE, _key(owner), json.dumps(data), ttl=ttl)
-
-    async def _state(self, owner: str) -> dict[str, Any]:
-        raw = await self.store.get(NAMESPACE, _key(owner))
-        if raw is None:
-            return {}
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return {}  # not ours: treated as empty, overwritten by the next write
-        return data if isinstance(data, dict) else {}
 
 
 __all__ = ["NAMESPACE", "Failure", "OwnerLocks", "PinLocks", "valid_owner"]

@@ -47,12 +47,12 @@ def now_here() -> datetime:
     return datetime.now(Clock(TZ).now().tzinfo).replace(microsecond=0, tzinfo=None)
 
 
-def write_config(folder: Path, state: str) -> Path:
+def write_config(folder: Path, state: str, lockout: str = LOCKOUT) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(EXAMPLES / "site.yaml", folder / "site.yaml")
     rights = (EXAMPLES / "rights.yaml").read_text(encoding="utf-8")
     assert EXAMPLE_LOCKOUT in rights
-    rights = rights.replace(EXAMPLE_LOCKOUT, LOCKOUT)
+    rights = rights.replace(EXAMPLE_LOCKOUT, lockout)
     (folder / "rights.yaml").write_text(rights, encoding="utf-8")
     main_file = folder / "autocom.yaml"
     main_file.write_text(
@@ -187,9 +187,13 @@ async def test_a_right_pin_resets_the_count(server: Server) -> None:
     assert (await pin_call(server, GUARD, GUARD_PIN))[0] == "ok"
 
 
-async def test_the_window_forgets_old_failures(server: Server) -> None:
+async def test_the_window_is_the_counter_s_lifetime_in_the_store(server: Server) -> None:
+    # the window is the ttl of the store's counter (real time: a test clock cannot move
+    # it; tests/unit/time_rules/test_lockout.py moves a memory store's clock instead)
     assert (await pin_call(server, GUARD, "9999", "1111", ""))[0] == "fail"
-    server.ctx.clock.pin(server.ctx.clock.now().replace(tzinfo=None) + timedelta(minutes=16))
+    history = await PinLocks(server.ctx.store).history(GUARD)
+    assert history.count == 2 and len(history.failures) == 2
+    await server.ctx.store.delete("rights_pin_lock", f"count:{GUARD}")  # as at its expiry
     assert (await pin_call(server, GUARD, "9999", "1111", GUARD_PIN))[0] == "ok"
 
 
@@ -277,6 +281,8 @@ async def test_two_servers_sharing_redis_count_together(
             assert (await pin_call(srv, GUARD, GUARD_PIN))[0] == "locked"
         history = await PinLocks(servers[1].ctx.store).history(GUARD)
         assert len(history.failures) == 3 and history.locked_failures == 3
+        failures = await PinLocks(servers[0].ctx.store).failures(GUARD)
+        assert [f.caller for f in failures] == [GUARD] * 3
 
 
 async def test_simultaneous_calls_on_one_server_lose_no_wrong_pin(server: Server) -> None:
@@ -284,7 +290,9 @@ async def test_simultaneous_calls_on_one_server_lose_no_wrong_pin(server: Server
     results = await asyncio.gather(*(pin_call(server, GUARD, "9999", "", "") for _ in range(5)))
     assert sorted(r[0] for r in results) == ["fail", "fail", "locked", "locked", "locked"]
     history = await PinLocks(server.ctx.store).history(GUARD)
-    assert len(history.failures) == 5 and history.locked_failures == 3
+    # the last two came after the lock: answered by it, not counted
+    assert len(history.failures) == 3 and history.locked_failures == 3
+    assert history.count == 0  # the lock's wrong PINs are spent
 
 
 async def test_a_dead_redis_refuses_the_pin_but_not_emergencies(
@@ -311,3 +319,38 @@ async def test_a_dead_redis_refuses_the_pin_but_not_emergencies(
         assert (await pin_call(srv, "2002", "1234", dialed="112"))[0] == "ok"
         # the CLI says the store is down, with its own exit status
         assert await asyncio.to_thread(run_cli, config, "rights", "pin-status", "2002") == 2
+
+
+async def test_simultaneous_wrong_pins_on_servers_sharing_redis_all_count(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """18 calls on 3 servers type a wrong PIN at once: none is lost (atomic INCR)."""
+    state = f"{{backend: redis, url: '{redis_server.url}', prefix: race, timeout: '2'}}"
+    lockout = "  lockout:\n    failures: 20\n    window: 15m\n    lock: 1h\n"
+    clock = Clock(TZ, pinned=now_here())
+    async with AsyncExitStack() as stack:
+        servers = [
+            await stack.enter_async_context(
+                running(
+                    write_config(tmp_path / name, state, lockout),
+                    [TimeRulesFeature()],
+                    clock=clock,
+                    agi_port=0,
+                    watch=False,
+                )
+            )
+            for name in ("a", "b", "c")
+        ]
+        await servers[0].ctx.store.set(STORE_NAMESPACE, GUARD, hash_pin(GUARD_PIN, n=2**10))
+        calls = [pin_call(srv, GUARD, "9999", "", "") for srv in servers for _ in range(6)]
+        results = await asyncio.gather(*calls)
+        assert [r[0] for r in results] == ["fail"] * 18
+        # had one been lost, the 20th would not lock
+        assert (await pin_call(servers[0], GUARD, "9999", "", ""))[0] == "fail"
+        assert (await pin_call(servers[1], GUARD, "9999", "", ""))[0] == "locked"
+        for srv in servers:
+            assert (await pin_call(srv, GUARD, GUARD_PIN))[0] == "locked"
+        history = await PinLocks(servers[2].ctx.store).history(GUARD)
+        assert history.locked_failures == 20
+        # the record for pin-status is best effort across servers: at most 20, at least 1
+        assert 1 <= len(history.failures) <= 20
