@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from apps.boss_secretary import cli, hooks
+from apps.boss_secretary import cli, hooks, lamps
 from apps.boss_secretary.checks import check_site, check_slots, check_toggle_code, toggle_claim
-from apps.boss_secretary.lamps import LampSync
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import known_slots
+from autocom.ari.lamps import LampKeeper
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
@@ -36,8 +34,7 @@ class BossSecretaryFeature(Feature):
     name = "boss_secretary"
 
     def __init__(self) -> None:
-        self.lamps: LampSync | None = None  # running when autocom.yaml has ari:
-        self._task: asyncio.Task[None] | None = None
+        self.lamps: LampKeeper | None = None  # running when autocom.yaml has ari:
 
     def load_rules(self, path: Path | None, site: Site) -> FilterRules:
         return load_filter_rules(path, site)
@@ -65,26 +62,11 @@ class BossSecretaryFeature(Feature):
 
     async def start(self, ctx: AppContext) -> None:
         """Keep the lamps in step with the state store (when autocom.yaml has ari:)."""
-        config = ctx.config.current
-        if not isinstance(config.rules.get(self.name), FilterRules) or config.settings.ari is None:
-            return
-        self.lamps = LampSync(config.settings.ari)
-
-        def current() -> object:
-            return ctx.config.current.rules.get(self.name)
-
-        self._task = asyncio.create_task(
-            self.lamps.run(current, ctx.store), name="autocom-bsfilter-lamps"
-        )
+        self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
         if self.lamps is not None:
-            await self.lamps.close()
+            await self.lamps.stop()
             self.lamps = None
 
 

@@ -7,8 +7,7 @@ import asyncio
 import sys
 from datetime import datetime
 
-from apps.boss_secretary import engine, state
-from apps.boss_secretary.lamps import push_lamps
+from apps.boss_secretary import engine, lamps, state
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import slot_check
 from autocom.clock import parse_instant
@@ -96,7 +95,7 @@ def _switch(args: argparse.Namespace, cli: CliContext, on: bool) -> int:
             await state.set_state(store, args.boss, on)
         finally:
             await store.close()
-        return await push_lamps(cli.load().settings.ari, {args.boss: on})
+        return await lamps.push(cli.load().settings.ari, {args.boss: on})
 
     try:
         lamp = asyncio.run(run())

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from apps.forwards import cli, hooks
-from apps.forwards.lamps import LampSync
+from apps.forwards import cli, hooks, lamps
 from apps.forwards.rules import ForwardsRules
+from autocom.ari.lamps import LampKeeper
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
@@ -22,8 +20,7 @@ class ForwardsFeature(Feature):
     name = "forwards"
 
     def __init__(self) -> None:
-        self.lamps: LampSync | None = None  # running when autocom.yaml has ari:
-        self._task: asyncio.Task[None] | None = None
+        self.lamps: LampKeeper | None = None  # running when autocom.yaml has ari:
 
     def load_rules(self, path: Path | None, site: Site) -> ForwardsRules:
         if path is None:
@@ -74,27 +71,11 @@ class ForwardsFeature(Feature):
 
     async def start(self, ctx: AppContext) -> None:
         """Keep the lamps in step with the state store (when autocom.yaml has ari:)."""
-        config = ctx.config.current
-        if config.settings.ari is None:
-            return
-        self.lamps = LampSync(config.settings.ari)
-
-        def current() -> tuple[Site, object]:
-            now = ctx.config.current
-            return now.site, now.rules.get(self.name)
-
-        self._task = asyncio.create_task(
-            self.lamps.run(current, ctx.store), name="autocom-forwards-lamps"
-        )
+        self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
         if self.lamps is not None:
-            await self.lamps.close()
+            await self.lamps.stop()
             self.lamps = None
 
 

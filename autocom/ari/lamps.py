@@ -1,0 +1,159 @@
+"""BLF lamps kept in step with the state store: the one lamp keeper every feature uses.
+
+A feature's lamps (``Custom:`` devices, set through
+:class:`autocom.ari.device_states.DeviceStates`) are a view of what its state
+store says.  A call that changes the state sets its lamp in the dialplan;
+everything else (a CLI run that could not reach ARI, another autocom server on
+the same Redis, a script writing the store, a restarted Asterisk) reaches the
+lamps here, when autocom.yaml has an ``ari:`` section:
+
+- :class:`LampKeeper`, the server's background keeper: every lamp at start,
+  then every ``interval(config)`` seconds only the lamps whose wanted state
+  differs from what it last set.  A feature gives only what differs: a
+  function giving the wanted ``{device: state}`` from the current config and
+  the store, and the interval;
+- :func:`push`, for the CLI: set these lamps now, and say in one line what
+  was done.
+
+Store unreachable: the round is skipped (a warning), the next one tries
+again.  Asterisk unreachable (connection refused, timeout): the round stops
+and the next one sets every lamp again, since Asterisk may have restarted.
+Any other refusal of one lamp (an ARI error status, a device name ARI cannot
+take) is logged and the other lamps are still set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
+
+from autocom.ari.client import AriClient
+from autocom.ari.device_states import DeviceStates
+from autocom.ari.errors import AriConnectionError, AriError, AriTimeout
+from autocom.config.settings import AriSettings
+from autocom.store.base import StateStore, StoreError
+
+if TYPE_CHECKING:
+    from autocom.context import AppContext
+    from autocom.loader import Config
+
+log = logging.getLogger("autocom.ari.lamps")
+
+# What a feature gives the keeper: its lamps' wanted states (may raise StoreError) ...
+Wanted = Callable[["Config", StateStore], Awaitable[Mapping[str, str]]]
+# ... and the seconds between two rounds, read from the current config each round.
+Interval = Callable[["Config"], float]
+
+
+def client(settings: AriSettings) -> AriClient:
+    """An ARI client for autocom.yaml's ``ari:`` section."""
+    return AriClient(settings.url, settings.user, settings.password, timeout=settings.timeout)
+
+
+async def push(settings: AriSettings | None, states: Mapping[str, str], *, without_ari: str) -> str:
+    """Set these lamps (device -> state) now; one line for the CLI saying what was done.
+
+    ``without_ari`` says what moves the lamps when autocom.yaml has no ``ari:``
+    section (e.g. "it follows at the next *37").
+    """
+    one = len(states) == 1
+    lamps = "lamp" if one else "lamps"
+    if settings is None:
+        return f"no ari: section in autocom.yaml: {lamps} not set; {without_ari}"
+    try:
+        async with client(settings) as ari:
+            devices = DeviceStates(ari)
+            for device, value in states.items():
+                await devices.set_custom(device, value)
+    except AriError as exc:
+        them = "it" if one else "them"
+        return f"{lamps} not set ({exc}); the server's next lamp sync sets {them}"
+    return f"{lamps} set"
+
+
+class LampKeeper:
+    """The server's keeper of one feature's lamps: all at start, then the changed ones.
+
+    Build it with :meth:`start` (which runs it as a task) and end it with
+    :meth:`stop`; :meth:`sync_once` is one round.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        ari: AriClient,
+        config_of: Callable[[], Config],
+        store: StateStore,
+        wanted: Wanted,
+        interval: Interval,
+    ) -> None:
+        self.name = name
+        self.pushed: dict[str, str] = {}  # device -> state last set by this keeper
+        self.syncs = 0  # rounds done (a round skipped for the store is not counted)
+        self._ari = ari
+        self._config_of = config_of
+        self._store = store
+        self._wanted = wanted
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def start(
+        cls, ctx: AppContext, name: str, wanted: Wanted, interval: Interval
+    ) -> LampKeeper | None:
+        """Keep ``name``'s lamps from the server's store; None when autocom.yaml has no ari:."""
+        settings = ctx.config.current.settings.ari
+        if settings is None:
+            return None
+        keeper = cls(
+            name, client(settings), lambda: ctx.config.current, ctx.store, wanted, interval
+        )
+        keeper._task = asyncio.create_task(keeper.run(), name=f"autocom-{name}-lamps")
+        return keeper
+
+    async def sync_once(self) -> int:
+        """Set every lamp whose wanted state differs from what was last set; the count."""
+        try:
+            wanted = await self._wanted(self._config_of(), self._store)
+        except StoreError as exc:
+            log.warning("%s lamp sync: state store: %s; trying again later", self.name, exc)
+            return 0
+        devices = DeviceStates(self._ari)
+        count = 0
+        for device, value in wanted.items():
+            if self.pushed.get(device) == value:
+                continue
+            try:
+                await devices.set_custom(device, value)
+            except (AriConnectionError, AriTimeout) as exc:
+                # Asterisk may be restarting: set every lamp again once it answers
+                log.warning(
+                    "%s lamp sync: Asterisk unreachable (%s); trying again later", self.name, exc
+                )
+                self.pushed.clear()
+                break
+            except (AriError, ValueError) as exc:
+                log.warning("%s lamp sync: %s not set: %s", self.name, device, exc)
+                continue
+            self.pushed[device] = value
+            count += 1
+        self.syncs += 1
+        return count
+
+    async def run(self) -> None:
+        """Sync, sleep the current interval, again, until cancelled."""
+        while True:
+            await self.sync_once()
+            await asyncio.sleep(self._interval(self._config_of()))
+
+    async def stop(self) -> None:
+        """Cancel the task (if :meth:`start` made one) and close the ARI client."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._ari.close()
