@@ -3,12 +3,13 @@
 An event is logged as an ``Event`` (a dict): ``log.info(Event(event="rights",
 caller=...))``.  Its text (``record.getMessage()``, what any handler prints) is
 the JSON object; ``EventFormatter`` prints it with the time, level and logger
-added, in one ``json.dumps``.  Any other message is printed as ``time level logger
+added, in one JSON dump.  Any other message is printed as ``time level logger
 message`` text.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -20,7 +21,10 @@ __all__ = ["Event", "EventFormatter", "setup_logging"]
 
 def _json(value: dict[str, object]) -> str:
     """One line of JSON (UTF-8 text, control characters escaped); str() for the rest."""
-    return orjson.dumps(value, default=str).decode()
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except TypeError:  # what orjson refuses (an int over 64 bits, a key not a str)
+        return json.dumps(value, ensure_ascii=False, default=str)
 
 
 class Event(dict[str, object]):

@@ -32,3 +32,9 @@ def test_text_messages_keep_the_text_format() -> None:
         .format(record('{"looks": "like json"}'))
         .endswith('INFO autocom.agi.session {"looks": "like json"}')
     )
+
+
+def test_what_orjson_refuses_is_still_logged() -> None:
+    event = Event(big=2**70, keys={1: "one"})
+    assert json.loads(EventFormatter().format(record(event)))["big"] == 2**70
+    assert json.loads(str(event)) == {"big": 2**70, "keys": {"1": "one"}}
