@@ -147,6 +147,27 @@ def test_replies_never_shifted(
     assert parser.feed_eof() is False
 
 
+@settings(max_examples=500, deadline=None)
+@given(replies(), st.integers(1, 200))
+def test_a_whole_line_parses_as_in_pieces(reply: tuple[bytes, object], cut: int) -> None:
+    """The one-match path for a whole "200 result=..." chunk gives the very Reply
+    the general path gives for the same line fed in two pieces."""
+    data, _ = reply
+    whole = ReplyParser().feed(data)
+    parser = ReplyParser()
+    cut = min(cut, len(data) - 1)
+    pieces = parser.feed(data[:cut]) + parser.feed(data[cut:])
+    assert whole == pieces
+
+
+@settings(deadline=None)
+@given(_value_text, st.sampled_from(["", " endpos=3", ") x", " (y)"]))
+def test_a_value_runs_to_the_last_parenthesis_on_both_paths(value: str, tail: str) -> None:
+    data = f"200 result=1 ({value}){tail}\n".encode()
+    parser = ReplyParser()
+    assert ReplyParser().feed(data) == parser.feed(data[:5]) + parser.feed(data[5:])
+
+
 # ---------------------------------------------------------------- quoting round trip
 
 
