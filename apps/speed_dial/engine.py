@@ -123,21 +123,12 @@ def _refused(reason: str, trace: Sequence[str] = (), category: str | None = None
 
 
 def outgoing_trunks(site: Site, context: str) -> tuple[str, ...]:
-    """The trunks of the first outgoing context reachable from ``context`` (includes)."""
-    seen: set[str] = set()
-    stack = [context]
-    while stack:
-        name = stack.pop(0)
-        if name in seen:
-            continue
-        seen.add(name)
-        ctx = site.context(name)
-        if ctx is None:
-            continue
-        if ctx.kind == "outgoing" and ctx.trunks:
-            return ctx.trunks
-        stack.extend(ctx.include)
-    return ()
+    """The trunks of the first outgoing context reachable from ``context`` (itself, then
+    its includes in Asterisk's search order: :meth:`Site.reachable_outgoing`)."""
+    start = site.context(context)
+    reached = [start] if start is not None and start.kind == "outgoing" else []
+    reached.extend(site.reachable_outgoing(context))
+    return next((ctx.trunks for ctx in reached if ctx.trunks), ())
 
 
 def _dial(

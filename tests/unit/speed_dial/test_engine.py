@@ -11,7 +11,7 @@ from apps.speed_dial.engine import PersonalEntry, Request
 from apps.speed_dial.numbering import classifier_of
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigError, parse_yaml, validate
-from tests.unit.forwards.rights_data import DAY, NIGHT, RULES, SITE, rights
+from tests.unit.forwards.rights_data import DAY, NIGHT, RULES, SITE, rights, site
 
 TEXT = """\
 collective:
@@ -235,6 +235,24 @@ def test_model_errors_name_the_line(text: str, message: str) -> None:
 def test_trunks_of_the_callers_outgoing_context() -> None:
     assert engine.outgoing_trunks(SITE, "lab") == ("trunk-a", "trunk-b")
     assert engine.outgoing_trunks(SITE, "nowhere") == ()
+    assert engine.outgoing_trunks(SITE, "out") == ("trunk-a", "trunk-b")  # itself outgoing
+
+
+def test_trunks_follow_asterisks_include_order() -> None:
+    # Asterisk searches includes depth first: desk -> mid -> far before desk -> near.
+    the_site = site(
+        """
+contexts:
+  - {name: desk, users: ["2001-2049"], include: [mid, near]}
+  - {name: mid, include: [far]}
+  - {name: far, kind: outgoing, trunks: [trunk-far]}
+  - {name: near, kind: outgoing, trunks: [trunk-near]}
+  - {name: bare, include: [empty, near]}
+  - {name: empty, kind: outgoing}
+"""
+    )
+    assert engine.outgoing_trunks(the_site, "desk") == ("trunk-far",)
+    assert engine.outgoing_trunks(the_site, "bare") == ("trunk-near",)  # skips no trunks
     req = Request("collective", code="8001")
     r = engine.resolve(SD, SITE, "2002", req, {}, rights(DAY, "call"), context="nowhere")
     assert r.outcome == "refused" and "no outgoing context" in r.reason
