@@ -47,6 +47,16 @@ def _arg(request: AgiRequest, index: int) -> str:
     return args[index].strip() if len(args) > index else ""
 
 
+async def _stored_state(request: AgiRequest, boss: str) -> bool | None:
+    """The boss's stored filter state; None (the filter's default) when unset or unreachable."""
+    try:
+        return await state.get_state(request.ctx.store, boss)
+    except StoreUnavailable:
+        # the filter's default applies; the call goes on
+        log.warning("state store unavailable, filter of %s at its default", boss)
+        return None
+
+
 async def bsfilter(request: AgiRequest) -> None:
     """A call to a boss: set AUTOCOM_BS_PLAN (and AUTOCOM_BS_CNAME when filtered)."""
     config = request.config
@@ -57,12 +67,8 @@ async def bsfilter(request: AgiRequest) -> None:
         await request.session.set_variable(*DIRECT)
         return
     stored: dict[str, bool] = {}
-    try:
-        value = await state.get_state(request.ctx.store, boss)
-    except StoreUnavailable:
-        # the filter's default applies; the call goes on
-        log.warning("state store unavailable, filter of %s at its default", boss)
-        value = None
+    # the "user" hook point runs for every call to a user: only a boss's call reads the store
+    value = await _stored_state(request, boss) if rules.filter_of(boss) is not None else None
     if value is not None:
         stored[boss] = value
     caller = engine.Caller(

@@ -218,7 +218,7 @@ async def test_two_servers_share_the_state_through_redis(
 
 
 async def test_store_down_the_filter_takes_its_default(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = write_config(tmp_path / "a", redis_state(redis_server))
     async with running(
@@ -226,9 +226,15 @@ async def test_store_down_the_filter_takes_its_default(
     ) as srv:
         await state.set_state(srv.ctx.store, "2001", False)
         redis_server.stop()
+        # a call to a user who is no boss never reads the store (the hook runs for every user)
+        result, got = await agi(srv, "bsfilter", "2003", "", "")
+        assert result.status == "SUCCESS"
+        assert got == {"_AUTOCOM_BS_PLAN": "direct"}
+        assert "state store unavailable" not in caplog.text
         result, got = await agi(srv, "bsfilter", "2001", "", "")
         assert result.status == "SUCCESS"
         assert got["_AUTOCOM_BS_PLAN"].startswith("filter|")  # default: on
+        assert "state store unavailable, filter of 2001 at its default" in caplog.text
         # a toggle cannot be stored: the AGI fails, the dialplan says so
         result, _ = await agi(srv, "bsfilter-toggle", "2001", callerid="2002")
         assert result.status == "FAILURE"
