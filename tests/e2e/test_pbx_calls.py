@@ -272,6 +272,13 @@ def ringall_with(ring_time: str, overflow: str) -> str:
     )
 
 
+def linear_with(ring_time: str, overflow: str) -> str:
+    """The example's group 2901 with another ring time and an overflow."""
+    return LINEAR_GROUP.replace("ring_time: 10", f"ring_time: {ring_time}") + (
+        f", overflow: {{{overflow}}}"
+    )
+
+
 def example_site_with(old: str, new: str) -> str:
     text = EXAMPLE_SITE.read_text()
     assert old in text
@@ -297,9 +304,7 @@ async def test_group_nobody_answers_in_time_overflow_rings_the_extension(pbx: Pb
 
 
 async def test_linear_group_all_busy_overflow_to_a_mailbox(pbx: Pbx) -> None:
-    await pbx.load_site(
-        example_site_with(LINEAR_GROUP, LINEAR_GROUP + ', overflow: {voicemail: "2101"}')
-    )
+    await pbx.load_site(example_site_with(LINEAR_GROUP, linear_with("10", 'voicemail: "2101"')))
     await pbx.driver.sink("simon-desk", "busy")
     await pbx.driver.sink("laurent-desk", "busy")
     result = await pbx.driver.call("2901", "personnel", caller="2004", hangup_after=1)
@@ -319,13 +324,7 @@ exten => s,1,Set(TEST_OUTGOING=${ARG1}|${ARG2}|${ARG3}|${ARG4}|${ARG5})
  same => n,Return()
 """
     )
-    await pbx.load_site(
-        example_site_with(
-            LINEAR_GROUP,
-            LINEAR_GROUP.replace("ring_time: 10", "ring_time: 1")
-            + ', overflow: {number: "00612345678"}',
-        )
-    )
+    await pbx.load_site(example_site_with(LINEAR_GROUP, linear_with("1", 'number: "00612345678"')))
     await pbx.driver.sink("simon-desk", "noanswer")
     await pbx.driver.sink("laurent-desk", "unavailable")
     result = await pbx.driver.call("0389336190", "entrant", caller="0388000000")
@@ -344,13 +343,7 @@ exten => s,1,Set(AUTOCOM_ACTION=deny)
  same => n,Return()
 """
     )
-    await pbx.load_site(
-        example_site_with(
-            LINEAR_GROUP,
-            LINEAR_GROUP.replace("ring_time: 10", "ring_time: 1")
-            + ', overflow: {number: "00612345678"}',
-        )
-    )
+    await pbx.load_site(example_site_with(LINEAR_GROUP, linear_with("1", 'number: "00612345678"')))
     await pbx.driver.sink("simon-desk", "busy")
     await pbx.driver.sink("laurent-desk", "busy")
     result = await pbx.driver.call("2901", "personnel", caller="2004")
@@ -361,7 +354,7 @@ exten => s,1,Set(AUTOCOM_ACTION=deny)
 async def test_group_overflow_to_another_group_then_its_own_overflow(pbx: Pbx) -> None:
     site = example_site_with(
         LINEAR_GROUP,
-        LINEAR_GROUP.replace("ring_time: 10", "ring_time: 1") + ', overflow: {extension: "2900"}',
+        linear_with("1", 'extension: "2900"'),
     ).replace(
         RINGALL_GROUP,
         ringall_with(ring_time="1", overflow='extension: "2101"'),
