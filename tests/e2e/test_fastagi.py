@@ -31,6 +31,7 @@ async def run_agi(
     """Run one scenario as the AGI script of one call; returns (what it saw, the call)."""
     seen: dict[str, Any] = {}
     errors: list[BaseException] = []
+    returned = asyncio.Event()
 
     async def handler(session: AgiSession) -> None:
         seen["env"] = session.env
@@ -39,6 +40,8 @@ async def run_agi(
         except BaseException as exc:  # reported to the test below
             errors.append(exc)
             raise
+        finally:
+            returned.set()
 
     async with pbx.agi(handler) as server:
         seen["port"] = server.port
@@ -51,12 +54,15 @@ async def run_agi(
             max_wait=30,
             **call,
         )
-        for _ in range(50):  # the handler may still be finishing its last command
-            if "done" in seen or errors:
-                break
-            await asyncio.sleep(0.05)
+        try:  # the handler may still be finishing its last command
+            await asyncio.wait_for(returned.wait(), 5)
+        except TimeoutError:
+            raise AssertionError(
+                "the AGI handler never ran or never returned:\n" + result.summary()
+            ) from None
     if errors:
         raise errors[0]
+    assert seen.get("done"), "the scenario stopped before its end:\n" + result.summary()
     return seen, result
 
 
