@@ -87,18 +87,20 @@ class FileSourceRule(RuleModel):
     path: str  # .csv, .yaml or .yml, relative to directory.yaml's folder
 
 
+_ATTRIBUTES = AttributeMap()  # the defaults: inetOrgPerson
+
+
 class AttributesRule(RuleModel):
-    name: tuple[str, ...] = ("sn",)
-    first_name: tuple[str, ...] = ("givenName",)
-    department: tuple[str, ...] = ("departmentNumber", "ou")
-    title: tuple[str, ...] = ("title",)
-    email: tuple[str, ...] = ("mail",)
-    room: tuple[str, ...] = ("roomNumber",)
-    display_name: tuple[str, ...] = ("cn",)
-    numbers: dict[NumberKind, tuple[str, ...]] = {
-        "office": ("telephoneNumber",),
-        "mobile": ("mobile",),
-    }
+    """``attributes:`` of an LDAP source: the fields of :class:`AttributeMap`, same defaults."""
+
+    name: tuple[str, ...] = _ATTRIBUTES.name
+    first_name: tuple[str, ...] = _ATTRIBUTES.first_name
+    department: tuple[str, ...] = _ATTRIBUTES.department
+    title: tuple[str, ...] = _ATTRIBUTES.title
+    email: tuple[str, ...] = _ATTRIBUTES.email
+    room: tuple[str, ...] = _ATTRIBUTES.room
+    display_name: tuple[str, ...] = _ATTRIBUTES.display_name
+    numbers: dict[NumberKind, tuple[str, ...]] = dict(_ATTRIBUTES.numbers)
     search_key: str = ""  # e.g. autocomSearchKey: folded word starts, indexed eq,sub
 
     @field_validator(
@@ -392,7 +394,6 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
                 password = _read_secret(
                     base, source.password_file, doc, (*where, "password_file"), issues
                 )
-            a = source.attributes
             ldap[source.name] = LdapSettings(
                 name=source.name,
                 urls=source.servers,
@@ -400,17 +401,7 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
                 bind_dn=source.bind_dn,
                 password=password,
                 filter=source.filter,
-                attributes=AttributeMap(
-                    name=a.name,
-                    first_name=a.first_name,
-                    department=a.department,
-                    title=a.title,
-                    email=a.email,
-                    room=a.room,
-                    display_name=a.display_name,
-                    numbers=dict(a.numbers),
-                    search_key=a.search_key,
-                ),
+                attributes=AttributeMap(**source.attributes.model_dump()),
                 pool_size=source.pool_size,
                 connect_timeout=source.connect_timeout,
                 timeout=source.timeout,
