@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autocom.config.errors import ConfigIssue
-from autocom.site.patterns import parse_pattern, pattern_matches, patterns_overlap
+from autocom.site.patterns import PatternError, parse_pattern, pattern_matches
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -104,7 +104,7 @@ class CodeClaim:
 
 def code_collisions(claims: Mapping[str, Sequence[CodeClaim]]) -> list[ConfigIssue]:
     """Claims of two different features that can match the same dialed string
-    (``patterns_overlap``): one issue per pair of claims (the first dialplan
+    (``overlap_example``): one issue per pair of claims (the first dialplan
     extension of each pair of file:lines), at the later claim, naming both
     file:lines.  A feature checks its own codes against each other itself."""
     issues: list[ConfigIssue] = []
@@ -112,21 +112,22 @@ def code_collisions(claims: Mapping[str, Sequence[CodeClaim]]) -> list[ConfigIss
     flat = [(feature, claim) for feature, own in claims.items() for claim in own]
     for i, (fa, a) in enumerate(flat):
         for fb, b in flat[i + 1 :]:
-            if fa == fb or not patterns_overlap(a.code, b.code):
+            if fa == fb:
                 continue
             key = (a.what, a.where(), b.what, b.where())
             if key in reported:
                 continue
-            reported.add(key)
             example = overlap_example(a.code, b.code)
-            both = f"both match {example}" if example is not None else "they overlap"
+            if example is None:
+                continue
+            reported.add(key)
             issues.append(
                 ConfigIssue(
                     b.file,
                     b.line,
                     f"{fb}: {b.what} ({b.code} in the dialplan) and {fa}: {a.what} "
-                    f"({a.code} in the dialplan, {a.where()}): {both}, and Asterisk runs "
-                    "only one of them for a number",
+                    f"({a.code} in the dialplan, {a.where()}): both match {example}, and "
+                    "Asterisk runs only one of them for a number",
                     f"change one of the two codes: {b.where()} or {a.where()}",
                 )
             )
@@ -134,10 +135,11 @@ def code_collisions(claims: Mapping[str, Sequence[CodeClaim]]) -> list[ConfigIss
 
 
 def overlap_example(a: str, b: str) -> str | None:
-    """A dialed string both patterns match (for messages), or None."""
+    """A dialed string both patterns match, or None when there is none (exactly
+    when ``patterns_overlap`` says False) or a pattern is not valid."""
     try:
         pa, pb = parse_pattern(a), parse_pattern(b)
-    except ValueError:
+    except PatternError:
         return None
     if len(pa.positions) > len(pb.positions):
         pa, pb = pb, pa

@@ -15,6 +15,7 @@ from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigError, ConfigIssue
 from autocom.feature import CodeClaim, code_collisions, overlap_example
 from autocom.loader import Config, load_config
+from autocom.site.patterns import pattern_matches, patterns_overlap
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
@@ -194,3 +195,20 @@ def test_no_overlap_no_issue() -> None:
 )
 def test_overlap_example(a: str, b: str, example: str | None) -> None:
     assert overlap_example(a, b) == example
+
+
+CODES = [
+    "*21", "*210", "*2", "_*2X", "_*2X.", "_*21.", "_*21!", "_*2[2-9]X", "_X!", "_*.",
+    "_8XXX", "_8[0-4]X!", "_8XX.", "_*37X.", "_*37XX", "_*!", "_N.", "_Z!", "2001",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("a", CODES)
+def test_overlap_example_is_exactly_patterns_overlap(a: str) -> None:
+    """code_collisions decides on overlap_example alone: it must find an example
+    for every pair patterns_overlap (the shared parser's answer) says overlaps."""
+    for b in CODES:
+        example = overlap_example(a, b)
+        assert (example is not None) == patterns_overlap(a, b), (a, b, example)
+        if example is not None:
+            assert pattern_matches(a, example) and pattern_matches(b, example)
