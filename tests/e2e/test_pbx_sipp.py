@@ -9,9 +9,33 @@ import pytest
 
 from tests.e2e.asterisk import SipEndpoint
 from tests.e2e.conftest import ConfigDir, Pbx
+from tests.e2e.driver import CallResult
 from tests.e2e.sipp import ANSWER, BUSY, CALL, MOVED, REGISTER
 
 pytestmark = pytest.mark.e2e
+
+
+async def phone_calls_2002(pbx: Pbx, config: ConfigDir, phone: str, caller_name: str) -> CallResult:
+    """``phone`` registers, then calls 2002 with ``caller_name`` as its SIP display
+    name while autocom serves ``config``; the call's result once it is over."""
+    sipp = pbx.sipp()
+    reg = await sipp.run(REGISTER, service=phone, user=phone, password="secret")
+    assert reg.ok, reg.explain()
+    async with pbx.autocom(config.path):
+        mark = pbx.driver.mark()
+        run = await sipp.start(
+            CALL,
+            service="2002",
+            user=phone,
+            password="secret",
+            port=reg.port,
+            variables={"caller_name": caller_name},
+        )
+        call = await pbx.driver.call_from(f"PJSIP/{phone}-", mark)
+        result = await call.finished(20)
+        await run.wait()
+    assert run.ok, run.explain()
+    return result
 
 
 async def test_phone_registers_with_digest_auth(pbx: Pbx) -> None:
@@ -27,23 +51,7 @@ async def test_phone_registers_with_digest_auth(pbx: Pbx) -> None:
 async def test_registered_phone_calls_a_user_through_autocom_hooks(
     pbx: Pbx, autocom_config: ConfigDir
 ) -> None:
-    sipp = pbx.sipp()
-    reg = await sipp.run(REGISTER, service="phone-a", user="phone-a", password="secret")
-    assert reg.ok, reg.explain()
-    async with pbx.autocom(autocom_config.path):
-        mark = pbx.driver.mark()
-        run = await sipp.start(
-            CALL,
-            service="2002",
-            user="phone-a",
-            password="secret",
-            port=reg.port,
-            variables={"caller_name": "Durand Marc"},
-        )
-        call = await pbx.driver.call_from("PJSIP/phone-a-", mark)
-        result = await call.finished(20)
-        await run.wait()
-    assert run.ok, run.explain()
+    result = await phone_calls_2002(pbx, autocom_config, "phone-a", "Durand Marc")
     assert result.rang == ["bernard-desk"]
     assert result.agistatus and set(result.agistatus) == {"SUCCESS"}
     assert result.sink_caller("bernard-desk")[0] == "2004"  # the endpoint's caller id
@@ -150,23 +158,7 @@ async def test_hostile_caller_name_stays_data_through_every_hook(
     name = f'Evil\\" ${{SHELL(touch {marker})}},x&y'
     # an endpoint without a callerid= of its own: the phone's display name is used
     await pbx.add_endpoint(SipEndpoint("phone-evil", context="personnel"))
-    sipp = pbx.sipp()
-    reg = await sipp.run(REGISTER, service="phone-evil", user="phone-evil", password="secret")
-    assert reg.ok, reg.explain()
-    async with pbx.autocom(autocom_config.path):
-        mark = pbx.driver.mark()
-        run = await sipp.start(
-            CALL,
-            service="2002",
-            user="phone-evil",
-            password="secret",
-            port=reg.port,
-            variables={"caller_name": name},
-        )
-        call = await pbx.driver.call_from("PJSIP/phone-evil-", mark)
-        result = await call.finished(20)
-        await run.wait()
-    assert run.ok, run.explain()
+    result = await phone_calls_2002(pbx, autocom_config, "phone-evil", name)
     assert result.rang == ["bernard-desk"]
     received = [
         e.get("CallerIDName", "")
