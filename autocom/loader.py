@@ -34,8 +34,12 @@ class Config:
 
     def resolve(self, relative: str) -> Path:
         """A path from autocom.yaml, relative to its folder."""
-        p = Path(relative)
-        return p if p.is_absolute() else self.base / p
+        return _resolve(self.base, relative)
+
+
+def _resolve(base: Path, name: str) -> Path:
+    p = Path(name)
+    return p if p.is_absolute() else base / p
 
 
 # Above this total size of the site and rule files, loading pauses the cyclic collector.
@@ -47,7 +51,7 @@ def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
     path = Path(path).absolute()
     settings = validate(Settings, load_yaml(path))
     named = [settings.site, *settings.rules.values()]
-    size = sum(_size(path.parent / name) for name in named)
+    size = sum(_size(_resolve(path.parent, name)) for name in named)
     with collector_paused(size > LARGE_CONFIG_BYTES):
         return _load(path, settings, features)
 
@@ -89,12 +93,7 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
     issues: list[ConfigIssue] = []
     files = [path]
     base = path.parent
-
-    def rel(name: str) -> Path:
-        p = Path(name)
-        return p if p.is_absolute() else base / p
-
-    site_path = rel(settings.site)
+    site_path = _resolve(base, settings.site)
     files.append(site_path)
     try:
         site = validate(Site, load_yaml(site_path))
@@ -118,7 +117,7 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
     rules: dict[str, Any] = {}
     for feature in features:
         rule_file = settings.rules.get(feature.name)
-        rule_path = rel(rule_file) if rule_file else None
+        rule_path = _resolve(base, rule_file) if rule_file else None
         if rule_path is not None:
             files.append(rule_path)
         try:

@@ -47,9 +47,6 @@ class Metrics:
         if outcome != "ok" and outcome != "hangup":
             self.errors[outcome.split(":", 1)[0]] += 1
 
-    def error(self, kind: str) -> None:
-        self.errors[kind] += 1
-
     def render(self) -> str:
         out = [
             "# HELP autocom_agi_sessions_total FastAGI sessions by script and outcome.",
