@@ -263,19 +263,11 @@ def _site_numbers(site: Site) -> dict[str, str]:
 
 
 def shadowed(code: str, site: Site) -> str | None:
-    """What site number ``code`` takes the place of, if any."""
-    numbers = _site_numbers(site)
-    if code in numbers:
-        return numbers[code]
-    for ctx in site.contexts:
-        for kind, ranges in (
-            ("users", ctx.users),
-            ("groups", ctx.groups),
-            ("conferences", ctx.conferences),
-        ):
-            for rng in ranges:
-                if code in rng:
-                    return f"{kind} range {rng} of context {ctx.name}"
+    """What of the site (user, group, emergency number, numbering range) the collective
+    code ``code`` takes the place of, with where it is declared; None if nothing."""
+    for hit in shadowed_extensions(site, code):
+        if hit.kind != "outgoing":  # a dialplan exact code beats the outside-call pattern
+            return f"{hit.what} ({hit.where()})"
     return None
 
 
@@ -290,11 +282,7 @@ def check_rules(
     rng = col.number_range
     if rng is not None:
         for ctx in site.contexts:
-            for kind, ranges in (
-                ("users", ctx.users),
-                ("groups", ctx.groups),
-                ("conferences", ctx.conferences),
-            ):
+            for kind, ranges in ctx.ranges().items():
                 for other in ranges:
                     if rng.overlaps(other):
                         issues.append(

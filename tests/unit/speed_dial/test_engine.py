@@ -188,8 +188,15 @@ def test_check_refuses_a_code_shadowing_an_extension() -> None:
         'collective:\n  range: "2000-2999"\n  entries:\n    - {code: "2002", number: "2003"}\n'
     )
     assert any("range 2000-2999 overlaps the users range 2001-2049" in i for i in found)
-    assert any("code 2002 shadows user 2002" in i for i in found)
+    assert any("code 2002 shadows user 2002 Staff (site.yaml:" in i for i in found)
     assert not any("is outside" in i for i in found)
+
+
+def test_check_refuses_a_code_hiding_an_emergency_number() -> None:
+    found = issues(
+        'collective:\n  range: "100-199"\n  entries:\n    - {code: "112", number: "2003"}\n'
+    )
+    assert any("code 112 shadows emergency number 112 of context out" in i for i in found), found
 
 
 def test_check_prefix_and_personal_codes() -> None:
