@@ -32,7 +32,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -147,6 +147,8 @@ class LdapSource:
         self._all_connections: set[ldap3.Connection] = set()
         self._in_flight: dict[tuple[Query, int], asyncio.Future[SourceResult]] = {}
         self.coalesced = 0  # searches answered by one already in flight
+        # receive timeout and server time limit: ldap3 packs them as whole seconds
+        self._seconds = max(1, math.ceil(settings.timeout))
         # ldap3 sleeps POOLING_LOOP_TIMEOUT (10 s) after each failed cycle of the
         # server pool, even the last one: a caller would wait 10 s to learn that
         # every server is down.  Our own retry_after does the waiting instead.
@@ -219,7 +221,7 @@ class LdapSource:
             read_only=True,
             auto_referrals=False,
             raise_exceptions=False,
-            receive_timeout=max(1, math.ceil(s.timeout)),  # ldap3 packs it as whole seconds
+            receive_timeout=self._seconds,
             return_empty_attributes=False,
         )
         conn.open()
@@ -385,19 +387,12 @@ class LdapSource:
         want: int,
     ) -> SourceResult:
         s = self.settings
-        time_limit = max(1, int(s.timeout + 0.999))
         if want + 1 <= s.page_size and self._exact(query):
             # The server returns what matches: one plain search cut at want+1
             # entries tells whether there is more, in one round trip, with no
             # paged search left open on the server to abandon.
-            result, response = _search(
-                conn,
-                s.base,
-                search_filter,
-                ldap3.SUBTREE,
-                attributes=list(attributes),
-                size_limit=want + 1,
-                time_limit=time_limit,
+            result, response = self._search_in(
+                conn, search_filter, attributes, size_limit=want + 1, time_limit=self._seconds
             )
             code = result.get("result")
             if code not in (0, SIZE_LIMIT_EXCEEDED, TIME_LIMIT_EXCEEDED):
@@ -418,20 +413,15 @@ class LdapSource:
         # enough matched.
         page = min(s.page_size, want + 1)
         while True:
-            result, response = _search(
+            result, response = self._search_in(
                 conn,
-                s.base,
                 search_filter,
-                ldap3.SUBTREE,
-                attributes=list(attributes),
+                attributes,
                 paged_size=page,
                 paged_cookie=cookie,
-                time_limit=time_limit,
+                time_limit=self._seconds,
             )
-            for item in response or ():
-                if item.get("type") != "searchResEntry":
-                    continue
-                entry = self.to_entry(item["dn"], item.get("attributes") or {})
+            for _, entry in self._entries(response):
                 if not matches(entry, query, self.plan):
                     continue
                 if len(found) == want:
@@ -458,13 +448,25 @@ class LdapSource:
         return bool(self.settings.attributes.search_key)
 
     def _matching(self, response: Iterable[Mapping[str, Any]], query: Query) -> list[Entry]:
-        out = []
+        return [e for _, e in self._entries(response) if matches(e, query, self.plan)]
+
+    def _entries(
+        self, response: Iterable[Mapping[str, Any]]
+    ) -> Iterator[tuple[Mapping[str, Any], Entry]]:
+        """(the raw attributes, the entry) of each entry in a search response."""
         for item in response:
             if item.get("type") == "searchResEntry":
-                entry = self.to_entry(item["dn"], item.get("attributes") or {})
-                if matches(entry, query, self.plan):
-                    out.append(entry)
-        return out
+                values = item.get("attributes") or {}
+                yield values, self.to_entry(item["dn"], values)
+
+    def _search_in(
+        self, conn: ldap3.Connection, search_filter: str, attributes: Sequence[str], **kwargs: Any
+    ) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
+        """A subtree search under the base: (the result, the response items)."""
+        conn.search(
+            self.settings.base, search_filter, ldap3.SUBTREE, attributes=list(attributes), **kwargs
+        )
+        return conn.result or {}, list(conn.response or ())
 
     def _abandon(
         self, conn: ldap3.Connection, search_filter: str, result: Mapping[str, Any]
@@ -472,10 +474,9 @@ class LdapSource:
         """Tell the server we read enough (RFC 2696: a page size of 0 with the cookie)."""
         cookie = _cookie(result)
         if cookie:
-            conn.search(
-                self.settings.base, search_filter, ldap3.SUBTREE,
-                attributes=[ldap3.NO_ATTRIBUTES], paged_size=0, paged_cookie=cookie,
-            )  # fmt: skip
+            self._search_in(
+                conn, search_filter, [ldap3.NO_ATTRIBUTES], paged_size=0, paged_cookie=cookie
+            )
 
     async def read_keys(self) -> list[KeyedEntry]:
         """Every entry of the source (paged), with its search keys and object classes.
@@ -493,20 +494,15 @@ class LdapSource:
             out: list[KeyedEntry] = []
             cookie: bytes | None = None
             while True:
-                result, response = _search(
-                    conn, s.base, s.filter, ldap3.SUBTREE, attributes=wanted,
-                    paged_size=s.page_size, paged_cookie=cookie,
-                )  # fmt: skip
+                result, response = self._search_in(
+                    conn, s.filter, wanted, paged_size=s.page_size, paged_cookie=cookie
+                )
                 if result.get("result") != 0:
                     raise SourceUnavailable(self.name, f"read failed: {result.get('description')}")
-                for item in response:
-                    if item.get("type") != "searchResEntry":
-                        continue
-                    values = item.get("attributes") or {}
-                    entry = self.to_entry(item["dn"], values)
+                for values, entry in self._entries(response):
                     out.append(
                         KeyedEntry(
-                            dn=item["dn"],
+                            dn=entry.id,
                             name=entry.name,
                             first_name=entry.first_name,
                             department=entry.department,
@@ -532,36 +528,23 @@ class LdapSource:
         attributes = attrs.all_attributes()
 
         def work(conn: ldap3.Connection) -> tuple[Entry, ...]:
-            result, response = _search(
+            result, response = self._search_in(
                 conn,
-                self.settings.base,
                 search_filter,
-                ldap3.SUBTREE,
-                attributes=attributes,
+                attributes,
                 size_limit=MAX_LOOKUP_ENTRIES,
-                time_limit=max(1, int(self.settings.timeout + 0.999)),
+                time_limit=self._seconds,
             )
             code = result.get("result")
             if code not in (0, SIZE_LIMIT_EXCEEDED):
                 raise SourceUnavailable(self.name, f"lookup failed: {result.get('description')}")
-            out = []
-            for item in response or ():
-                if item.get("type") != "searchResEntry":
-                    continue
-                entry = self.to_entry(item["dn"], item.get("attributes") or {})
-                if any(n.canonical in wanted for n in entry.numbers):
-                    out.append(entry)
-            return tuple(out)
+            return tuple(
+                entry
+                for _, entry in self._entries(response)
+                if any(n.canonical in wanted for n in entry.numbers)
+            )
 
         return await self._call(work)
-
-
-def _search(
-    conn: ldap3.Connection, *args: Any, **kwargs: Any
-) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
-    """conn.search on a SYNC connection: (the result, the response items)."""
-    conn.search(*args, **kwargs)
-    return conn.result or {}, list(conn.response or ())
 
 
 def _cookie(result: Mapping[str, Any]) -> bytes | None:
