@@ -112,7 +112,7 @@ class IvrFeature(Feature):
         rules: IvrRules = config.rules.get("ivr") or IvrRules()
         if ari is None:
             return
-        self.client = AriClient(ari.url, ari.user, ari.password, timeout=ari.timeout)
+        self.client = AriClient.from_settings(ari)
         self.app = IvrApp(self.client, rules.app, self._facts)
         self.link = AriEventLink(
             self.client, rules.app, self.app.on_event, on_connect=self.app.resync

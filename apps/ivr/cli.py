@@ -81,7 +81,7 @@ def cmd_blf(args: argparse.Namespace, cli: CliContext) -> int:
         return 1
 
     async def run() -> None:
-        async with AriClient(ari.url, ari.user, ari.password, timeout=ari.timeout) as client:
+        async with AriClient.from_settings(ari) as client:
             await DeviceStates(client).set_custom(args.name, args.state)
 
     try:

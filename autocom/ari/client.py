@@ -19,7 +19,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
@@ -32,6 +32,9 @@ from autocom.ari.errors import (
     http_error,
 )
 from autocom.ari.events import Channel, DeviceState, Event, Playback, parse_event
+
+if TYPE_CHECKING:
+    from autocom.config.settings import AriSettings
 
 log = logging.getLogger("autocom.ari")
 
@@ -79,6 +82,11 @@ class AriClient:
         self.timeout = timeout
         self._session = session
         self._own_session = session is None
+
+    @classmethod
+    def from_settings(cls, settings: AriSettings) -> AriClient:
+        """A client for autocom.yaml's ``ari:`` section."""
+        return cls(settings.url, settings.user, settings.password, timeout=settings.timeout)
 
     @property
     def session(self) -> aiohttp.ClientSession:

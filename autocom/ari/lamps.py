@@ -48,11 +48,6 @@ Wanted = Callable[["Config", StateStore], Awaitable[Mapping[str, str]]]
 Interval = Callable[["Config"], float]
 
 
-def client(settings: AriSettings) -> AriClient:
-    """An ARI client for autocom.yaml's ``ari:`` section."""
-    return AriClient(settings.url, settings.user, settings.password, timeout=settings.timeout)
-
-
 async def push(settings: AriSettings | None, states: Mapping[str, str], *, without_ari: str) -> str:
     """Set these lamps (device -> state) now; one line for the CLI saying what was done.
 
@@ -64,7 +59,7 @@ async def push(settings: AriSettings | None, states: Mapping[str, str], *, witho
     if settings is None:
         return f"no ari: section in autocom.yaml: {lamps} not set; {without_ari}"
     try:
-        async with client(settings) as ari:
+        async with AriClient.from_settings(settings) as ari:
             devices = DeviceStates(ari)
             for device, value in states.items():
                 await devices.set_custom(device, value)
@@ -109,7 +104,12 @@ class LampKeeper:
         if settings is None:
             return None
         keeper = cls(
-            name, client(settings), lambda: ctx.config.current, ctx.store, wanted, interval
+            name,
+            AriClient.from_settings(settings),
+            lambda: ctx.config.current,
+            ctx.store,
+            wanted,
+            interval,
         )
         keeper._task = asyncio.create_task(keeper.run(), name=f"autocom-{name}-lamps")
         return keeper

@@ -25,7 +25,8 @@ from apps.boss_secretary import state as filter_state
 from apps.forwards import ForwardsFeature, state
 from apps.forwards import lamps as forward_lamps
 from apps.forwards.engine import Forward
-from autocom.ari.lamps import LampKeeper, client, push
+from autocom.ari.client import AriClient
+from autocom.ari.lamps import LampKeeper, push
 from autocom.clock import Clock
 from autocom.context import AppContext
 from autocom.loader import Config, load_config
@@ -74,7 +75,7 @@ def keeper(config: Config, store: StateStore) -> LampKeeper:
     assert config.settings.ari is not None
     return LampKeeper(
         "forwards",
-        client(config.settings.ari),
+        AriClient.from_settings(config.settings.ari),
         lambda: config,
         store,
         forward_lamps.wanted,
@@ -164,7 +165,12 @@ async def test_store_unavailable_skips_the_round(config: Config, fake: FakeAri) 
     assert config.settings.ari is not None
     store = await open_store(config)
     sync = LampKeeper(
-        "test", client(config.settings.ari), lambda: config, store, wanted, lambda c: 1.0
+        "test",
+        AriClient.from_settings(config.settings.ari),
+        lambda: config,
+        store,
+        wanted,
+        lambda c: 1.0,
     )
     try:
         assert await sync.sync_once() == 0
