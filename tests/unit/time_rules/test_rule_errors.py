@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -103,7 +104,7 @@ CASES = [
         BASE + 'pins:\n  "2001": "1234"\n',
         "rights.yaml:9: pins.2001: not a PIN hash; never write the PIN itself",
     ),
-    (BASE + "assign2:\n", "unknown key"),
+    (BASE + "assign2:\n", "rights.yaml:8: unknown key 'assign2'"),
     (
         BASE.replace(
             "  default: staff",
@@ -144,7 +145,10 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_error(text: str, expected: str) -> None:
     found = errors(text)
-    assert any(expected in e for e in found), found
+    hits = [e for e in found if expected in e]
+    assert hits, found
+    # and it names the line to fix, even where the case lists only the message
+    assert all(re.match(r"rights\.yaml:\d+: ", e) for e in hits), hits
 
 
 def test_alsace_moselle_hint() -> None:
