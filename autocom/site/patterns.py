@@ -221,10 +221,8 @@ def shadowed_extensions(site: Site, code_or_pattern: str) -> list[Shadowed]:
                             ctx.source,
                         )
                     )
-            outside = ctx.outside_pattern
-            if patterns_overlap(code_or_pattern, outside) and not code_or_pattern.startswith(
-                ("*", "_*", "#", "_#")
-            ):
+            outside = ctx.outside_pattern  # digits only: a * or # code never overlaps it
+            if patterns_overlap(code_or_pattern, outside):
                 out.append(
                     Shadowed(
                         "outgoing",

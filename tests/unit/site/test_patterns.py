@@ -132,6 +132,11 @@ def test_shadowed_outgoing_prefix_and_nothing_for_star_codes() -> None:
     }  # fmt: skip
     assert shadowed_extensions(site, "_*21X.") == []
     assert shadowed_extensions(site, "*21") == []
+    # without a line prefix every digit string is an outside call, still no * or # code
+    no_prefix = site_from(BASE.replace('    line_prefix: "0"\n', ""))
+    assert [s.kind for s in shadowed_extensions(no_prefix, "_9XX.")] == ["outgoing"]
+    for code in ("*21", "_*21X.", "#5", "_#."):
+        assert shadowed_extensions(no_prefix, code) == [], code
 
 
 def test_shadow_issues_name_both_file_lines() -> None:
