@@ -1,9 +1,9 @@
 """Assemble and run the server: the one lifespan that builds every dependency.
 
-``running(...)`` loads the config, opens the state store, starts the features,
-the FastAGI server and the HTTP server, and tears all of it down in reverse
-order.  ``serve(...)`` runs it until a shutdown trigger fires (SIGINT/SIGTERM by
-default) and reloads the config on SIGHUP.
+``running(...)`` loads the config (unless given one already loaded), opens the
+state store, starts the features, the FastAGI server and the HTTP server, and
+tears all of it down in reverse order.  ``serve(...)`` runs it until a shutdown
+trigger fires (SIGINT/SIGTERM by default) and reloads the config on SIGHUP.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from autocom.clock import Clock
 from autocom.context import AppContext
 from autocom.feature import AgiRequest, Feature, Hook
 from autocom.http.server import build_app
-from autocom.loader import load_config
+from autocom.loader import Config, load_config
 from autocom.metrics import Metrics
 from autocom.reload import ConfigHolder
 from autocom.store.factory import open_store
@@ -68,7 +68,7 @@ def build_router(features: Sequence[Feature], ctx: AppContext) -> AgiRouter:
 
 @contextlib.asynccontextmanager
 async def running(
-    config_path: Path | str,
+    config: Config | Path | str,
     features: Sequence[Feature],
     *,
     clock: Clock | None = None,
@@ -77,8 +77,12 @@ async def running(
     http_port: int | None = None,
     watch: bool = True,
 ) -> AsyncIterator[Server]:
-    """Run autocom inside an ``async with``; ports 0 pick free ports."""
-    config = await asyncio.to_thread(load_config, config_path, features)
+    """Run autocom inside an ``async with``; ports 0 pick free ports.
+
+    ``config`` is autocom.yaml's path, or a Config loaded from it with ``features``
+    (`autocom serve` has loaded it to report errors before starting)."""
+    if not isinstance(config, Config):
+        config = await asyncio.to_thread(load_config, config, features)
     settings = config.settings
     holder = ConfigHolder(config, features)
     clock = clock or Clock(settings.timezone)
@@ -149,14 +153,14 @@ async def wait_for_signal() -> None:
 
 
 async def serve(
-    config_path: Path | str,
+    config: Config | Path | str,
     features: Sequence[Feature],
     *,
     clock: Clock | None = None,
     shutdown_trigger: Callable[[], Awaitable[None]] = wait_for_signal,
 ) -> None:
     """Serve until the shutdown trigger returns; SIGHUP reloads the config."""
-    async with running(config_path, features, clock=clock) as server:
+    async with running(config, features, clock=clock) as server:
         loop = asyncio.get_running_loop()
         holder = server.ctx.config
         reloads: set[asyncio.Task[bool]] = set()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autocom import __version__
-from autocom.clock import Clock, parse_instant
+from autocom.clock import parse_instant
 from autocom.config.errors import ConfigError
 from autocom.context import CliContext
 from autocom.feature import Commands, Feature
@@ -102,8 +102,8 @@ def cmd_dialplan(args: argparse.Namespace, cli: CliContext) -> int:
 
 def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
     setup_logging(args.verbose)
-    config = cli.load()
-    clock = Clock(config.settings.timezone)
+    config = cli.load()  # every issue printed, exit 1: before any socket is opened
+    clock = cli.clock
     if args.now:
         try:
             clock.pin(parse_instant(args.now, config.settings.timezone))
@@ -116,7 +116,7 @@ def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
     try:
         # uvloop when installed: about half the CPU per FastAGI session (bench/agi_compare.py)
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
-            runner.run(serve(cli.config_path, cli.features, clock=clock))
+            runner.run(serve(config, cli.features, clock=clock))
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
