@@ -42,29 +42,27 @@ def _networks(
     return tuple(ipaddress.ip_network(n, strict=False) for n in allow)
 
 
-def check_access(request: web.Request, rules: DirectoryRules) -> web.Response | None:
-    """None when the phone may read the directory, else the refusal to send."""
+def check_access(request: web.Request, rules: DirectoryRules) -> None:
+    """Return when the phone may read the directory, else raise the refusal (403, 401)."""
     phones = rules.model.phones
     if phones.allow:
         try:
             address = ipaddress.ip_address(request.remote or "")
         except ValueError:
-            return web.Response(status=403, text="forbidden\n")
+            raise web.HTTPForbidden(text="forbidden\n") from None
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         if not any(address in net for net in _networks(phones.allow)):
             log.info("directory: refused %s (not in phones.allow)", address)
-            return web.Response(status=403, text="forbidden\n")
+            raise web.HTTPForbidden(text="forbidden\n")
     auth = phones.auth
     if auth is not None and not _basic_ok(
         request.headers.get("Authorization", ""), auth.username, rules.phone_password
     ):
-        return web.Response(
-            status=401,
+        raise web.HTTPUnauthorized(
             text="authentication required\n",
             headers={"WWW-Authenticate": 'Basic realm="autocom directory", charset="UTF-8"'},
         )
-    return None
 
 
 def _basic_ok(header: str, username: str, password: str) -> bool:
@@ -120,19 +118,18 @@ def _params(vendor: str, request: web.Request, rules: DirectoryRules) -> tuple[s
 
 
 def routes(feature: DirectoryFeature, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
-    def rules_for(vendor: str) -> DirectoryRules:
+    def rules_for(request: web.Request, vendor: str) -> DirectoryRules:
+        """The rules, once the vendor is served and the phone allowed (else an HTTP error)."""
         rules: DirectoryRules = ctx.config.current.rules["directory"]
         phones = rules.model.phones
         if not phones.enabled or vendor not in phones.vendors:
             raise web.HTTPNotFound(text="no such directory\n")
+        check_access(request, rules)
         return rules
 
     async def results(request: web.Request) -> web.StreamResponse:
         vendor = request.match_info["vendor"]
-        rules = rules_for(vendor)
-        refused = check_access(request, rules)
-        if refused is not None:
-            return refused
+        rules = rules_for(request, vendor)
         term, keypad, offset, limit = _params(vendor, request, rules)
         service = await feature.service_for(ctx.config.current)
         try:
@@ -154,10 +151,7 @@ def routes(feature: DirectoryFeature, ctx: AppContext) -> Sequence[web.AbstractR
 
     async def input_screen(request: web.Request) -> web.StreamResponse:
         vendor = request.match_info["vendor"]
-        rules = rules_for(vendor)
-        refused = check_access(request, rules)
-        if refused is not None:
-            return refused
+        rules = rules_for(request, vendor)
         base = str(request.url.with_query(None))
         base = base.removesuffix("/input")
         view = View(base, "", rules.model.phones.title, rules.plan)

@@ -154,8 +154,12 @@ async def test_basic_auth(tmp_path: Path, slapd: Slapd) -> None:
         tmp_path, slapd, "phones: {allow: [], auth: {username: tel, password_file: phones.secret}}"
     )
     async with running(config, [DirectoryFeature()], agi_port=0, http_port=0, watch=False) as s:
-        status, _, _ = await get(s, "/directory/yealink?term=lef")
-        assert status == 401
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(url(s, "/directory/yealink?term=lef")) as resp,
+        ):
+            assert resp.status == 401  # with the challenge a phone answers with credentials
+            assert resp.headers["WWW-Authenticate"].startswith('Basic realm="autocom directory"')
         wrong = {"Authorization": "Basic " + base64.b64encode(b"tel:nope").decode()}
         assert (await get(s, "/directory/yealink?term=lef", headers=wrong))[0] == 401
         garbage = {"Authorization": "Basic !!!"}
