@@ -21,6 +21,7 @@ from autocom.clock import Clock
 from autocom.config import RuleModel, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import AgiRequest, Feature, HookRoute
+from autocom.loader import load_config
 from autocom.site.model import Site
 from tests.integration.agi.fake_asterisk import asterisk_answer, fake_call
 
@@ -105,6 +106,18 @@ async def test_hook_gets_config_and_pinned_clock(tmp_path: Path) -> None:
         assert 'autocom_agi_sessions_total{script="greet",outcome="ok"} 1' in text
         assert 'script="crash",outcome="failure' in text
         assert "autocom_agi_active_sessions 0" in text
+
+
+async def test_running_serves_a_config_already_loaded(tmp_path: Path) -> None:
+    """`autocom serve` loads the config to report errors first: running() serves
+    that very snapshot instead of reading every file again."""
+    feature = GreetFeature()
+    config = load_config(make_config(tmp_path, "salut"), [feature])
+    async with running(config, [feature], clock=pinned(), agi_port=0, http_port=0) as srv:
+        assert srv.ctx.config.current is config
+        answer = asterisk_answer()
+        assert (await fake_call(srv.agi_port, "greet", answer)).status == "SUCCESS"
+        assert answer.store["AUTOCOM_GREETING"] == "salut@10:00"  # type: ignore[attr-defined]
 
 
 async def test_metrics_and_healthz_count_calls_in_progress(tmp_path: Path) -> None:
