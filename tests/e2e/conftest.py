@@ -6,8 +6,8 @@
   (``SIP_PHONES``).  ``asterisk.ari_url``-style facts: ``host``, ``http_port``,
   ``ari_user``, ``ari_password``, ``ami_port``, ``sip_port``.
 - ``ari`` (session): ``AriAccess(url, user, password, app)`` for the IVR tests.
-- ``ami`` / ``driver``: a logged-in ``AmiClient`` and a ``CallDriver`` (on a login
-  of its own, so a module may name its own fixture ``ami``) per test.
+- ``driver``: a ``CallDriver`` (its own AMI login, ``driver.ami``) per test.
+- ``ami``: the ``pbx``'s ``CallDriver`` (the feature modules' name for it).
 - ``pbx``: ``Pbx`` per test: ``driver``, ``asterisk``, and ways to change the
   config for this test only (restored after it): ``await pbx.load_site(...)``,
   ``await pbx.add_dialplan(...)``, ``await pbx.set_globals(...)``,
@@ -165,17 +165,7 @@ def ari(asterisk: AsteriskInstance) -> AriAccess:
 
 
 @pytest.fixture
-async def ami(asterisk: AsteriskInstance) -> AsyncIterator[AmiClient]:
-    client = await AmiClient.connect(
-        asterisk.host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
-    )
-    yield client
-    await client.close()
-
-
-@pytest.fixture
 async def driver(asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
-    # its own AMI login (not the ``ami`` fixture): a module may name a fixture ``ami``
     async with call_driver(asterisk) as drv:
         yield drv
 
@@ -348,6 +338,29 @@ async def pbx(asterisk: AsteriskInstance, driver: CallDriver) -> AsyncIterator[P
     p = Pbx(asterisk, driver)
     yield p
     await p.restore()
+
+
+@pytest.fixture
+def ami(pbx: Pbx) -> CallDriver:
+    """The ``pbx``'s call driver (the session Asterisk, restored after the test)."""
+    return pbx.driver
+
+
+def write_autocom_yaml(
+    folder: Path, asterisk: AsteriskInstance, rules: Mapping[str, str], *, timezone: str
+) -> Path:
+    """``folder``/autocom.yaml: site.yaml, a SQLite state in ``folder``, the ARI of
+    ``asterisk`` and the ``rules`` files (feature -> file name in ``folder``)."""
+    rule_files = ", ".join(f"{feature}: {name}" for feature, name in rules.items())
+    main = folder / "autocom.yaml"
+    main.write_text(
+        f"timezone: {timezone}\nsite: site.yaml\n"
+        f"state: {{backend: sqlite, path: {folder / 'state.sqlite'}}}\n"
+        f"ari: {{url: 'http://{asterisk.host}:{asterisk.http_port}', user: {asterisk.ari_user},"
+        f" password: '{asterisk.ari_password}', timeout: '2'}}\n"
+        f"rules: {{{rule_files}}}\n"
+    )
+    return main
 
 
 @dataclass

@@ -21,7 +21,7 @@ from apps.boss_secretary import BossSecretaryFeature, state
 from autocom.app import Server, running
 from autocom.clock import Clock
 from tests.e2e.asterisk import AsteriskInstance
-from tests.e2e.conftest import Pbx
+from tests.e2e.conftest import Pbx, write_autocom_yaml
 from tests.e2e.driver import CallDriver, CallResult
 from tests.unit.boss_secretary.sample import site as site_from
 
@@ -88,24 +88,16 @@ slots:
 """
 
 
-@pytest.fixture
-def ami(pbx: Pbx) -> CallDriver:
-    return pbx.driver
-
-
 def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
     (folder / "site.yaml").write_text(textwrap.dedent(SITE))
     (folder / "rights.yaml").write_text(textwrap.dedent(RIGHTS))
     (folder / "filters.yaml").write_text(textwrap.dedent(FILTERS))
-    main = folder / "autocom.yaml"
-    main.write_text(
-        f"timezone: {TZ}\nsite: site.yaml\n"
-        f"state: {{backend: sqlite, path: {folder / 'state.sqlite'}}}\n"
-        f"ari: {{url: 'http://{asterisk.host}:{asterisk.http_port}', user: {asterisk.ari_user},"
-        f" password: '{asterisk.ari_password}', timeout: '2'}}\n"
-        "rules: {time_rules: rights.yaml, boss_secretary: filters.yaml}\n"
+    return write_autocom_yaml(
+        folder,
+        asterisk,
+        {"time_rules": "rights.yaml", "boss_secretary": "filters.yaml"},
+        timezone=TZ,
     )
-    return main
 
 
 @pytest.fixture

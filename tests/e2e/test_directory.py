@@ -39,11 +39,6 @@ Labo",03 87 00 00 01
 """
 
 
-@pytest.fixture
-def ami(pbx: Pbx) -> CallDriver:
-    return pbx.driver
-
-
 def write_config(folder: Path, slapd: Slapd) -> Path:
     (folder / "site.yaml").write_text(textwrap.dedent(SITE), encoding="utf-8")
     (folder / "people.csv").write_text(PEOPLE, encoding="utf-8")

@@ -23,7 +23,7 @@ from apps.ivr import IvrFeature
 from autocom.app import Server, running
 from autocom.clock import Clock
 from tests.e2e.asterisk import AsteriskInstance
-from tests.e2e.conftest import Pbx, call_driver, private_asterisk
+from tests.e2e.conftest import Pbx, call_driver, private_asterisk, write_autocom_yaml
 from tests.e2e.driver import CallDriver
 
 pytestmark = pytest.mark.e2e
@@ -114,26 +114,18 @@ IVR_GLOBALS = {
 QUEUE_MEMBER = "Local/q2010@autocom-test-device-sink/n"
 
 
-@pytest.fixture
-def ami(pbx: Pbx) -> CallDriver:
-    return pbx.driver
-
-
 def write_config(folder: Path, asterisk: AsteriskInstance) -> Path:
     (folder / "site.yaml").write_text(textwrap.dedent(SITE))
     (folder / "rights.yaml").write_text(textwrap.dedent(RIGHTS))
     (folder / "ivr.yaml").write_text(textwrap.dedent(IVR))
     (folder / "people.csv").write_text(PEOPLE, encoding="utf-8")
     (folder / "directory.yaml").write_text(textwrap.dedent(DIRECTORY))
-    main = folder / "autocom.yaml"
-    main.write_text(
-        f"timezone: {TZ}\nsite: site.yaml\n"
-        f"state: {{backend: sqlite, path: {folder / 'state.sqlite'}}}\n"
-        f"ari: {{url: 'http://{asterisk.host}:{asterisk.http_port}', user: {asterisk.ari_user},"
-        f" password: '{asterisk.ari_password}', timeout: '2'}}\n"
-        "rules: {time_rules: rights.yaml, ivr: ivr.yaml, directory: directory.yaml}\n"
+    return write_autocom_yaml(
+        folder,
+        asterisk,
+        {"time_rules": "rights.yaml", "ivr": "ivr.yaml", "directory": "directory.yaml"},
+        timezone=TZ,
     )
-    return main
 
 
 @contextlib.asynccontextmanager
