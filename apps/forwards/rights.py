@@ -13,6 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from apps.time_rules import engine as tr_engine
+from apps.time_rules.categories import EMERGENCY as EMERGENCY  # re-exported: the engines'
+from apps.time_rules.categories import INTERNAL as INTERNAL  # category names come from
+from apps.time_rules.categories import OTHER as OTHER  # time_rules, never spelled again
 from apps.time_rules.rules import TimeRules
 
 if TYPE_CHECKING:
@@ -42,15 +45,10 @@ class RightsView(Protocol):
 # (user extension, dialed number) -> that user's rights for that number, now.
 RightsCheck = Callable[[str, str], RightsView]
 
-INTERNAL = "internal"
-EMERGENCY = "emergency"
-# Categories time_rules gives a number no pattern knows ("other")...
-UNKNOWN = frozenset({"", "other", "unknown", "unclassified", "none"})
-
 
 def is_unclassified(decision: RightsView) -> bool:
-    cat = decision.category
-    return cat is None or cat.lower() in UNKNOWN
+    """No pattern of the numbering plan knows the number (time_rules' ``other``)."""
+    return not decision.category or decision.category == OTHER
 
 
 def rights_for(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.forwards.rights import UNKNOWN
+from apps.forwards.rights import OTHER
 from apps.speed_dial.engine import Classify
 from apps.time_rules.engine import classify as tr_classify
 from apps.time_rules.rules import TimeRules
@@ -20,6 +20,6 @@ def classifier(config: Config) -> Classify | None:
 def classifier_of(rules: TimeRules) -> Classify:
     def classify(number: str) -> str | None:
         category = tr_classify(rules, number).category
-        return None if category.lower() in UNKNOWN else category
+        return None if category == OTHER else category
 
     return classify

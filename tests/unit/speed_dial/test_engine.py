@@ -11,7 +11,16 @@ from apps.speed_dial.engine import PersonalEntry, Request
 from apps.speed_dial.numbering import classifier_of
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigError, parse_yaml, validate
-from tests.unit.forwards.rights_data import DAY, NIGHT, RULES, SITE, rights, site
+from tests.unit.forwards.rights_data import (
+    DAY,
+    NIGHT,
+    RIGHTS_YAML,
+    RULES,
+    SITE,
+    rights,
+    site,
+    time_rules,
+)
 
 TEXT = """\
 collective:
@@ -263,3 +272,13 @@ contexts:
     req = Request("collective", code="8001")
     r = engine.resolve(SD, SITE, "2002", req, {}, rights(DAY, "call"), context="nowhere")
     assert r.outcome == "refused" and "no outgoing context" in r.reason
+
+
+def test_a_category_named_like_unknown_is_still_a_category() -> None:
+    # only time_rules' own "other" means "no pattern knows the number"
+    text = RIGHTS_YAML + 'categories:\n  unknown: ["_0899XXXXXX"]\n  none: ["_07XX"]\n'
+    classify = classifier_of(time_rules(SITE, text))
+    assert classify("0899123456") == "unknown"
+    assert classify("0712") == "none"
+    assert classify("0612345678") == "mobile"
+    assert classify("99") is None
