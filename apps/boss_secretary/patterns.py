@@ -1,19 +1,22 @@
-"""Asterisk extension patterns for VIP lists, matched in pure Python.
+"""VIP entries: a number, an extension or an Asterisk pattern (autocom.site.patterns).
 
 A VIP entry is a number or extension written as is (``0145678900``, ``2010``),
 or an Asterisk pattern starting with ``_``: ``X`` is any digit, ``Z`` 1-9,
-``N`` 2-9, ``[1-5a]`` one character of the set, ``.`` one or more characters,
+``N`` 2-9, ``[1-5]`` one character of the set, ``.`` one or more characters,
 ``!`` zero or more; any other character stands for itself.  Matching is on
-the whole number, as Asterisk matches an extension.
+the whole number, as Asterisk matches an extension.  The patterns are read by
+the site's one pattern parser, :func:`autocom.site.patterns.parse_pattern`;
+this module only says which entries a VIP list takes.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-_CLASSES = {"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]"}
+from autocom.site.patterns import PatternError, parse_pattern
+
 _ENTRY_RE = re.compile(r"^(?:_[0-9*#+XZNxzn.!\[\]\-]{1,40}|\+?[0-9*#]{1,30})$")
+_SET_RE = re.compile(r"\[[^\]]*\]")
 
 
 def check_entry(entry: str) -> str:
@@ -24,43 +27,13 @@ def check_entry(entry: str) -> str:
             "or an Asterisk pattern such as _06XXXXXXXX"
         )
     if entry.startswith("_"):
-        _compile(entry)
+        if "]" in _SET_RE.sub("", entry):
+            raise ValueError(f"VIP entry {entry!r}: ']' without '['; write a set as [67]")
+        try:
+            parse_pattern(entry)
+        except PatternError as exc:
+            raise ValueError(f"VIP entry: {exc}") from exc
     return entry
-
-
-@lru_cache(maxsize=4096)
-def _compile(pattern: str) -> re.Pattern[str]:
-    body = pattern[1:]
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        upper = ch.upper()
-        if upper in _CLASSES:
-            out.append(_CLASSES[upper])
-        elif ch == ".":
-            if i != len(body) - 1:
-                raise ValueError(f"pattern {pattern!r}: '.' must be the last character")
-            out.append(".+")
-        elif ch == "!":
-            if i != len(body) - 1:
-                raise ValueError(f"pattern {pattern!r}: '!' must be the last character")
-            out.append(".*")
-        elif ch == "[":
-            end = body.find("]", i)
-            if end <= i + 1:
-                raise ValueError(f"pattern {pattern!r}: '[' without a closing ']' or empty set")
-            content = body[i + 1 : end]
-            if not re.fullmatch(r"[0-9*#+]([0-9*#+]|-[0-9])*", content):
-                raise ValueError(f"pattern {pattern!r}: a set holds digits and ranges like [1-5]")
-            out.append("[" + re.escape(content).replace("\\-", "-") + "]")
-            i = end
-        elif ch == "]":
-            raise ValueError(f"pattern {pattern!r}: ']' without '['")
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out))
 
 
 def matches(entry: str, number: str) -> bool:
@@ -68,5 +41,5 @@ def matches(entry: str, number: str) -> bool:
     if not number:
         return False
     if entry.startswith("_"):
-        return _compile(entry).fullmatch(number) is not None
+        return parse_pattern(entry).matches(number)
     return entry == number

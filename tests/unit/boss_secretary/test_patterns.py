@@ -25,6 +25,8 @@ CASES = [
     ("_+33.", "+33145678900", True),
     ("_x2", "12", True),  # lower case class letters work as in Asterisk
     ("2010", "", False),
+    ("_06-XX-XX", "061234", True),  # '-' is ignored, as Asterisk ignores it
+    ("_06-XX-XX", "06-12-34", False),
 ]
 
 
