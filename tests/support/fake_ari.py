@@ -3,8 +3,8 @@
 It is a FAKE, used for what the real Asterisk cannot show on demand: a 500, a
 reply that is not JSON, a slow reply, a garbage event, a websocket that drops
 and comes back on the same port.  The behaviour the client relies on in normal
-operation is checked against the real Asterisk in tests/integration/ari and
-tests/e2e.  It serves the real api-docs JSON (tests/unit/ari/api-docs) under
+operation is checked against the real Asterisk in tests/e2e (test_ari.py,
+test_ivr.py, the lamp tests).  It serves the real api-docs JSON (tests/unit/ari/api-docs) under
 /ari/api-docs/, checks the Basic auth header, keeps a channel table, registers
 the Stasis app when a websocket opens, and records every request.
 """
