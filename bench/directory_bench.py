@@ -63,7 +63,7 @@ async def timed(fn: Callable[[], Awaitable[object]]) -> float:
 
 
 def write_config(folder: Path, slapd: Slapd, search_key: bool) -> Path:
-    key = f"\n    attributes: {{search_key: {SEARCH_KEY}}}" if search_key else ""
+    attributes = {"search_key": SEARCH_KEY} if search_key else {}  # {}: inetOrgPerson
     (folder / "site.yaml").write_text(SITE, encoding="utf-8")
     (folder / "directory.yaml").write_text(
         f"""
@@ -71,13 +71,7 @@ numbers:
   extension_dids: [{{prefix: "+33388", length: 6}}]
 sources:
   - type: site
-  - type: ldap
-    name: rh
-    servers: ["{slapd.url}"]
-    base: "{slapd.base}"
-    bind_dn: "{slapd.bind_dn}"
-    password: "{slapd.password}"
-    timeout: 5{key}
+  - {slapd.source_yaml(timeout=5, attributes=attributes)}
 phones: {{allow: [127.0.0.0/8], page_size: 16, timeout: 10}}
 """,
         encoding="utf-8",

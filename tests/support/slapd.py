@@ -26,6 +26,7 @@ Fixtures (listed in tests/conftest.py's pytest_plugins):
 from __future__ import annotations
 
 import base64
+import json
 import random
 import shutil
 import signal
@@ -259,6 +260,21 @@ class Slapd:
     @property
     def url(self) -> str:
         return f"ldap://{self.host}:{self.port}/"
+
+    def source_yaml(self, name: str = "rh", **settings: object) -> str:
+        """This server as an LDAP source of directory.yaml: one flow mapping (JSON is YAML)."""
+        return json.dumps(
+            {
+                "type": "ldap",
+                "name": name,
+                "servers": [self.url],
+                "base": self.base,
+                "bind_dn": self.bind_dn,
+                "password": self.password,
+                **settings,
+            },
+            ensure_ascii=False,
+        )
 
     @property
     def conf(self) -> Path:

@@ -53,10 +53,7 @@ def test_search_and_lookup_on_the_examples(
 def test_ldap_down_exits_2(
     tmp_path: Path, slapd: Slapd, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ldap = (
-        f"  - {{type: ldap, name: rh, servers: ['{slapd.url}'], base: '{slapd.base}',"
-        f" bind_dn: '{slapd.bind_dn}', password: '{slapd.password}', timeout: 1}}\n"
-    )
+    ldap = f"  - {slapd.source_yaml(timeout=1)}\n"
     path = config(tmp_path, ldap)
     assert run(path, "lookup", "0388400005") == 0
     assert "Élie Jean" in capsys.readouterr().out

@@ -42,15 +42,7 @@ numbers:
 sources:
   - type: site
   - {{type: file, name: annuaire, path: directory.csv}}
-  - type: ldap
-    name: rh
-    servers: ["{slapd.url}"]
-    base: "{slapd.base}"
-    bind_dn: "{slapd.bind_dn}"
-    password: "{slapd.password}"
-    timeout: 1
-    connect_timeout: 0.5
-    retry_after: 1
+  - {slapd.source_yaml(timeout=1, connect_timeout=0.5, retry_after=1)}
 cache: {{ttl: 600, search_ttl: 60}}
 {phones}
 """,
