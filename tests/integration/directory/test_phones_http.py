@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from apps.directory import DirectoryFeature
+from apps.directory import DirectoryFeature, DirectoryService
 from autocom.app import Server, running
 from tests.support.slapd import Slapd
 
@@ -68,6 +68,13 @@ async def get(server: Server, path: str, **kwargs: object) -> tuple[int, bytes, 
         session.get(url(server, path), **kwargs) as resp,  # type: ignore[arg-type]
     ):
         return resp.status, await resp.read(), resp.headers.get("Content-Type", "")
+
+
+async def service_of(server: Server) -> DirectoryService:
+    """The DirectoryService the running server's phones and hooks use."""
+    feature = server.ctx.features["directory"]
+    assert isinstance(feature, DirectoryFeature)
+    return await feature.service_for(server.ctx.config.current)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -183,9 +190,7 @@ async def test_fifty_phones_at_once(server: Server) -> None:
 async def test_cache_serves_searches_and_lookups_while_ldap_is_down(
     server: Server, slapd: Slapd
 ) -> None:
-    feature = server.ctx.features["directory"]
-    assert isinstance(feature, DirectoryFeature)
-    service = await feature.service_for(server.ctx.config.current)
+    service = await service_of(server)
     first = await service.lookup("+33 3 88 40 00 05")
     assert first.origin == "source" and first.entries[0].name == "Élie"
     status, before, _ = await get(server, "/directory/yealink?term=elie")
@@ -205,9 +210,7 @@ async def test_cache_serves_searches_and_lookups_while_ldap_is_down(
 
 
 async def test_lookup_within_budget_when_ldap_hangs(server: Server, slapd: Slapd) -> None:
-    feature = server.ctx.features["directory"]
-    assert isinstance(feature, DirectoryFeature)
-    service = await feature.service_for(server.ctx.config.current)
+    service = await service_of(server)
     slapd.pause()
     try:
         started = time.monotonic()
@@ -221,9 +224,7 @@ async def test_lookup_within_budget_when_ldap_hangs(server: Server, slapd: Slapd
 async def test_lookup_within_serves_the_stale_cache_when_ldap_hangs(
     server: Server, slapd: Slapd
 ) -> None:
-    feature = server.ctx.features["directory"]
-    assert isinstance(feature, DirectoryFeature)
-    service = await feature.service_for(server.ctx.config.current)
+    service = await service_of(server)
     assert (await service.lookup("0388400005")).origin == "source"
     service.now = lambda: time.time() + 3600  # the cached answer is stale now
     slapd.pause()
