@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 
 from apps.directory.engine import LookupFacts, decide
 from apps.directory.phones import dialables
@@ -58,6 +60,23 @@ def _rules(cli: CliContext) -> DirectoryRules:
     return rules
 
 
+@contextlib.asynccontextmanager
+async def _service(rules: DirectoryRules) -> AsyncIterator[DirectoryService]:
+    """A service straight on the sources (no state store), closed on the way out."""
+    service = DirectoryService(rules, None)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.close()
+
+
+def _degraded(sources: tuple[str, ...]) -> int:
+    """Exit status 2 after naming the sources that did not answer."""
+    print(f"-- sources that did not answer: {', '.join(sources)}", file=sys.stderr)
+    return 2
+
+
 def describe(entry: Entry, rules: DirectoryRules) -> str:
     numbers = ", ".join(f"{d.number} ({d.kind})" for d in dialables(entry, rules.plan))
     parts = [entry.display_name]
@@ -71,21 +90,16 @@ def cmd_search(args: argparse.Namespace, cli: CliContext) -> int:
     rules = _rules(cli)
 
     async def run() -> int:
-        service = DirectoryService(rules, None)
-        await service.start()
-        try:
-            query = keypad_query(args.term) if args.keypad else parse_term(args.term)
+        query = keypad_query(args.term) if args.keypad else parse_term(args.term)
+        async with _service(rules) as service:
             page = await service.search_query(query, args.limit, args.offset, use_cache=False)
-        finally:
-            await service.close()
         for entry in page.entries:
             print(describe(entry, rules))
         end = page.offset + len(page.entries)
         more = f" (more: --offset {end})" if page.more else ""
         print(f"-- {len(page.entries)} entries, {page.offset + 1}-{end}{more}", file=sys.stderr)
         if page.degraded:
-            print(f"-- sources that did not answer: {', '.join(page.degraded)}", file=sys.stderr)
-            return 2
+            return _degraded(page.degraded)
         return 0 if page.entries else 1
 
     return asyncio.run(run())
@@ -95,12 +109,8 @@ def cmd_lookup(args: argparse.Namespace, cli: CliContext) -> int:
     rules = _rules(cli)
 
     async def run() -> int:
-        service = DirectoryService(rules, None)
-        await service.start()
-        try:
+        async with _service(rules) as service:
             result = await service.lookup(args.number, use_cache=False)
-        finally:
-            await service.close()
         candidates = rules.plan.candidates(args.number)
         print(f"number {args.number!r} reads as {', '.join(candidates) or 'no number'}")
         for entry in result.entries:
@@ -124,8 +134,7 @@ def cmd_lookup(args: argparse.Namespace, cli: CliContext) -> int:
         for line in decision.trace:
             print(f"  {line}")
         if result.degraded:
-            print(f"-- sources that did not answer: {', '.join(result.degraded)}", file=sys.stderr)
-            return 2
+            return _degraded(result.degraded)
         return 0 if result.entries else 1
 
     return asyncio.run(run())
