@@ -2,8 +2,10 @@
 
 ``ServerProcess`` starts a server, waits until it answers, pauses it (SIGSTOP:
 the kernel still accepts connections, nothing answers), resumes it and ends it
-(SIGTERM as an admin would, or SIGKILL).  ``free_port`` finds a port on
-127.0.0.1 for it.  Each fixture keeps its own ``ready`` probe and arguments.
+(SIGTERM as an admin would, or SIGKILL).  ``ManagedServer`` is the base of a
+fixture's server class: ``stop``/``kill``/``pause``/``resume``/``running`` and
+``with server:`` on its ``ServerProcess``; the subclass writes ``start`` (its
+arguments and ``ready`` probe).  ``free_port`` finds a port on 127.0.0.1 for it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -104,6 +108,47 @@ class ServerProcess:
         if self.popen is not None and self.paused:
             os.kill(self.popen.pid, signal.SIGCONT)
             self.paused = False
+
+
+class ManagedServer:
+    """A test server on one ``ServerProcess``; subclasses set ``_process`` and ``start``."""
+
+    _process: ServerProcess
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def running(self) -> bool:
+        return self._process.running
+
+    def stop(self) -> None:
+        """Stop the server as an admin would (SIGTERM) and wait for it to exit."""
+        self._process.end(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Kill the server (SIGKILL): no shutdown, no save."""
+        self._process.end(signal.SIGKILL)
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted, nothing answers."""
+        self._process.pause()
+
+    def resume(self) -> None:
+        """Thaw a paused server (SIGCONT)."""
+        self._process.resume()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 def _tail(log: Path) -> str:

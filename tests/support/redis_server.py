@@ -17,22 +17,20 @@ e.g. by bench/ scripts.
 from __future__ import annotations
 
 import shutil
-import signal
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 
-from tests.support.process import ServerProcess, free_port
+from tests.support.process import ManagedServer, ServerProcess, free_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 START_TIMEOUT = 10.0  # seconds for redis-server to answer PING
 
 
-class RedisServer:
+class RedisServer(ManagedServer):
     """One redis-server process bound to 127.0.0.1 with its files in ``folder``."""
 
     def __init__(self, folder: Path, *, port: int | None = None, appendonly: bool = False) -> None:
@@ -49,10 +47,6 @@ class RedisServer:
     @property
     def log_file(self) -> Path:
         return self.folder / "redis.log"
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
 
     def start(self) -> None:
         """Start the server (again, on the same port) and wait until it answers PING."""
@@ -88,34 +82,6 @@ class RedisServer:
             capture_output=True,
             timeout=5,
         ).stdout
-
-    def stop(self) -> None:
-        """Stop the server as an admin would (SIGTERM) and wait for it to exit."""
-        self._process.end(signal.SIGTERM)
-
-    def kill(self) -> None:
-        """Kill the server (SIGKILL): no shutdown, no save."""
-        self._process.end(signal.SIGKILL)
-
-    def pause(self) -> None:
-        """Freeze the server (SIGSTOP): connections are accepted, nothing answers."""
-        self._process.pause()
-
-    def resume(self) -> None:
-        """Thaw a paused server (SIGCONT)."""
-        self._process.resume()
-
-    def __enter__(self) -> RedisServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.kill()
 
 
 def start_redis(folder: Path, *, appendonly: bool = False, attempts: int = 5) -> RedisServer:
