@@ -11,6 +11,7 @@ from apps.directory.rules import DirectoryRules, load_rules
 from autocom.config import ConfigError
 from autocom.config.model import validate
 from autocom.config.yaml_source import load_yaml
+from autocom.directory import AttributeMap
 from autocom.site.model import Site
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
@@ -97,6 +98,18 @@ def test_ldap_search_key_is_read() -> None:
     assert rules.ldap["hr2"].attributes.search_key == "autocomSearchKey"
     with pytest.raises(ConfigError, match="not an LDAP attribute name"):
         load_rules_text(text.replace("autocomSearchKey", "'bad key)'"))
+
+
+def test_ldap_attributes_reach_the_source() -> None:
+    text = "sources:\n  - {type: ldap, name: hr3, servers: [ldap://h], base: dc=y,"
+    text += " attributes: {name: surname, numbers: {office: ipPhone, mobile: [mobile, pager]}}}\n"
+    attributes = load_rules_text(text).ldap["hr3"].attributes
+    assert attributes.name == ("surname",)  # one name or a list
+    assert attributes.numbers == {"office": ("ipPhone",), "mobile": ("mobile", "pager")}
+    assert attributes.first_name == ("givenName",)  # the inetOrgPerson default
+    assert attributes == AttributeMap(
+        name=("surname",), numbers={"office": ("ipPhone",), "mobile": ("mobile", "pager")}
+    )
 
 
 def load_rules_text(text: str) -> DirectoryRules:
