@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autocom.config.errors import ConfigIssue
-from autocom.site.patterns import PatternError, parse_pattern, pattern_matches
+from autocom.site.patterns import overlap_example
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -132,24 +132,6 @@ def code_collisions(claims: Mapping[str, Sequence[CodeClaim]]) -> list[ConfigIss
                 )
             )
     return issues
-
-
-def overlap_example(a: str, b: str) -> str | None:
-    """A dialed string both patterns match, or None when there is none (exactly
-    when ``patterns_overlap`` says False) or a pattern is not valid."""
-    try:
-        pa, pb = parse_pattern(a), parse_pattern(b)
-    except PatternError:
-        return None
-    if len(pa.positions) > len(pb.positions):
-        pa, pb = pb, pa
-    chars = [min(x & y or x) for x, y in zip(pa.positions, pb.positions, strict=False)]
-    chars += [min(y) for y in pb.positions[len(pa.positions) :]]
-    for extra in ("", "0"):  # a "." tail wants one more character
-        text = "".join(chars) + extra
-        if pattern_matches(a, text) and pattern_matches(b, text):
-            return text
-    return None
 
 
 class Feature:

@@ -135,23 +135,27 @@ def pattern_matches(pattern: str, number: str) -> bool:
         return False
 
 
-def patterns_overlap(a: str, b: str) -> bool:
-    """Is there a number both patterns match?"""
+def overlap_example(a: str, b: str) -> str | None:
+    """A dialed string both patterns match, or None when there is none or a
+    pattern is not valid."""
     try:
         pa, pb = parse_pattern(a), parse_pattern(b)
     except PatternError:
-        return False
+        return None
     if len(pa.positions) > len(pb.positions):
         pa, pb = pb, pa
-    m, n = len(pa.positions), len(pb.positions)
-    for x, y in zip(pa.positions, pb.positions, strict=False):
-        if not x & y:
-            return False
-    if m == n:
-        # both may stop here, or both may go on
-        return (pa.tail != "." and pb.tail != ".") or (pa.tail != "" and pb.tail != "")
-    # pa is shorter: its tail must absorb pb's extra positions (and pb's tail after)
-    return pa.tail != ""
+    chars = [min(x & y or x) for x, y in zip(pa.positions, pb.positions, strict=False)]
+    chars += [min(y) for y in pb.positions[len(pa.positions) :]]
+    for extra in ("", "0"):  # a "." tail wants one more character
+        text = "".join(chars) + extra
+        if pattern_matches(a, text) and pattern_matches(b, text):
+            return text
+    return None
+
+
+def patterns_overlap(a: str, b: str) -> bool:
+    """Is there a number both patterns match?"""
+    return overlap_example(a, b) is not None
 
 
 def range_matches(pattern: str, start: str, end: str) -> str | None:
