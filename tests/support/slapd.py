@@ -29,18 +29,16 @@ import base64
 import json
 import random
 import shutil
-import signal
 import socket
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 
 from autocom.directory.text import search_keys
-from tests.support.process import ServerProcess, free_port
+from tests.support.process import ManagedServer, ServerProcess, free_port
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"
@@ -235,7 +233,7 @@ access to *
 """
 
 
-class Slapd:
+class Slapd(ManagedServer):
     """One slapd process on 127.0.0.1 with its database in ``folder``."""
 
     def __init__(
@@ -280,10 +278,6 @@ class Slapd:
     def conf(self) -> Path:
         return self.folder / "slapd.conf"
 
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
     def load(self) -> None:
         """Write slapd.conf and load the people with slapadd (once)."""
         if self._loaded:
@@ -327,29 +321,6 @@ class Slapd:
                 return sock.recv(64)[:1] == b"\x30"
         except OSError:
             return False
-
-    def stop(self) -> None:
-        """Stop slapd as an admin would (SIGTERM) and wait for it to exit."""
-        self._process.end(signal.SIGTERM)
-
-    def pause(self) -> None:
-        """SIGSTOP: the port still accepts connections, nothing answers (a hung LDAP)."""
-        self._process.pause()
-
-    def resume(self) -> None:
-        self._process.resume()
-
-    def __enter__(self) -> Slapd:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @pytest.fixture(scope="session")
