@@ -42,6 +42,12 @@ class AgiRequest:
         """Script, args, query, caller id, channel, uniqueid... (the session's environment)."""
         return self.session.env
 
+    def arg(self, index: int) -> str:
+        """The dialplan's argument ``index`` (0 = ``agi_arg_1``), blanks stripped;
+        ``''`` when it was not passed."""
+        args = self.session.env.args
+        return args[index].strip() if len(args) > index else ""
+
 
 Hook = Callable[[AgiRequest], Awaitable[None]]
 

@@ -42,11 +42,6 @@ def device_of(channel: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _arg(request: AgiRequest, index: int) -> str:
-    args = request.env.args
-    return args[index].strip() if len(args) > index else ""
-
-
 async def _stored_state(request: AgiRequest, boss: str) -> bool | None:
     """The boss's stored filter state; None (the filter's default) when unset or unreachable."""
     try:
@@ -61,7 +56,7 @@ async def bsfilter(request: AgiRequest) -> None:
     """A call to a boss: set AUTOCOM_BS_PLAN (and AUTOCOM_BS_CNAME when filtered)."""
     config = request.config
     rules: FilterRules | None = config.rules.get("boss_secretary")
-    boss = _arg(request, 0)
+    boss = request.arg(0)
     env = request.env
     if rules is None or not EXTENSION_RE.match(boss):
         await request.session.set_variable(*DIRECT)
@@ -75,8 +70,8 @@ async def bsfilter(request: AgiRequest) -> None:
         number=env.callerid or "",
         name=env.calleridname or "",
         device=device_of(env.channel),
-        transferred_by=device_of(_arg(request, 1)),
-        filtered_for=_arg(request, 2) or None,
+        transferred_by=device_of(request.arg(1)),
+        filtered_for=request.arg(2) or None,
     )
     plan = engine.decide(
         rules,
@@ -107,7 +102,7 @@ async def bsfilter_toggle(request: AgiRequest) -> None:
     """*37<boss>: the boss or a secretary switches the filter; the lamp follows."""
     config = request.config
     rules: FilterRules | None = config.rules.get("boss_secretary")
-    boss = _arg(request, 0)
+    boss = request.arg(0)
     env = request.env
     if rules is None or not EXTENSION_RE.match(boss) or rules.filter_of(boss) is None:
         await request.session.set_variable(TOGGLE_VAR, "unknown")

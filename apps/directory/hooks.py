@@ -30,7 +30,7 @@ def routes(feature: DirectoryFeature) -> Sequence[HookRoute]:
         rules: DirectoryRules = request.config.rules["directory"]
         rule = rules.model.caller_name
         env = request.env
-        number = env.args[0] if env.args and env.args[0] else (env.callerid or "")
+        number = request.arg(0) or env.callerid or ""
         facts = LookupFacts("unknown")
         if rule.enabled and rules.plan.canonical(number):
             service = await feature.service_for(request.config)

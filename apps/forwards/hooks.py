@@ -54,11 +54,6 @@ def _rules(request: AgiRequest) -> ForwardsRules:
     return rules if isinstance(rules, ForwardsRules) else ForwardsRules()
 
 
-def _arg(request: AgiRequest, index: int) -> str:
-    args = request.env.args
-    return args[index].strip() if len(args) > index else ""
-
-
 def _log(event: str, **fields: object) -> None:
     log.info(Event(event=event, **fields))
 
@@ -68,8 +63,8 @@ async def forward_code(request: AgiRequest) -> None:
     session = request.session
     site = request.config.site
     rules = _rules(request)
-    user = who(site, request.env.channel, _arg(request, 0))
-    dialed = _arg(request, 1)
+    user = who(site, request.env.channel, request.arg(0))
+    dialed = request.arg(1)
     code = engine.parse_code(rules, dialed)
     if code is None:
         _log("forward-code", user=user, dialed=dialed, outcome="refused", reason="not a code")
@@ -124,9 +119,9 @@ async def _apply_ring(request: AgiRequest, decision: engine.RingDecision, **fact
 async def forward_ring(request: AgiRequest) -> None:
     """Does the call to a user follow one of the user's forwards now?"""
     site = request.config.site
-    user = _arg(request, 0)
-    phase = _arg(request, 1)
-    chain = engine.parse_chain(_arg(request, 2))
+    user = request.arg(0)
+    phase = request.arg(1)
+    chain = engine.parse_chain(request.arg(2))
     if phase not in PHASES:
         decision = engine.RingDecision("ring", reason=f"unknown phase {phase!r}")
         await _apply_ring(request, decision, user=user, phase=phase)
@@ -153,10 +148,10 @@ async def forward_ring(request: AgiRequest) -> None:
 async def forward_phone(request: AgiRequest) -> None:
     """A phone answered 302: may its owner forward this call there now?"""
     site = request.config.site
-    forwarder = _arg(request, 0)
-    target = _arg(request, 1)
-    chain = engine.parse_chain(_arg(request, 2))
-    user = who(site, forwarder, _arg(request, 3))
+    forwarder = request.arg(0)
+    target = request.arg(1)
+    chain = engine.parse_chain(request.arg(2))
+    user = who(site, forwarder, request.arg(3))
     decision = engine.decide_ring(
         _rules(request),
         site,

@@ -21,20 +21,15 @@ from autocom.store.base import StoreError
 log = logging.getLogger("autocom.speed_dial")
 
 
-def _arg(request: AgiRequest, index: int) -> str:
-    args = request.env.args
-    return args[index].strip() if len(args) > index else ""
-
-
 async def speeddial(request: AgiRequest) -> None:
     session = request.session
     config = request.config
     rules = config.rules.get("speed_dial")
     if not isinstance(rules, SpeedDialRules):
         rules = SpeedDialRules()
-    user = who(config.site, request.env.channel, _arg(request, 0))
-    dialed = _arg(request, 1)
-    context = _arg(request, 2)
+    user = who(config.site, request.env.channel, request.arg(0))
+    dialed = request.arg(1)
+    context = request.arg(2)
     parsed = engine.parse(rules, dialed)
     if parsed is None:
         res = engine.Resolution("refused", reason=f"{dialed!r} is not a speed-dial code")

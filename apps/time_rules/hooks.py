@@ -62,11 +62,10 @@ class Facts:
 
 def _facts(request: AgiRequest) -> Facts:
     env = request.env
-    args = env.args
-    caller = args[0] if len(args) > 0 and args[0] else (env.callerid or "")
-    dialed = args[1] if len(args) > 1 and args[1] else env.extension
-    context = args[2] if len(args) > 2 and args[2] else None
-    purpose: Purpose = "forward" if len(args) > 3 and args[3] == "forward" else "call"
+    caller = request.arg(0) or env.callerid or ""
+    dialed = request.arg(1) or env.extension
+    context = request.arg(2) or None
+    purpose: Purpose = "forward" if request.arg(3) == "forward" else "call"
     return Facts(caller, dialed, context, purpose)
 
 
