@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.process import free_port
+from tests.support.process import ServerProcess, free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 ROOT_SCRIPT = PROJECT / "scripts" / "asterisk-root.sh"
@@ -303,7 +303,7 @@ class AsteriskInstance:
         self.ami_port = free_port()
         self.http_port = free_port()
         self.sip_port = free_port(socket.SOCK_DGRAM)
-        self.process: subprocess.Popen[bytes] | None = None
+        self._process = ServerProcess("Asterisk")
         self.endpoints: dict[str, SipEndpoint] = {}
         self.site_dialplan = ""
         self.extra_dialplan = ""
@@ -486,45 +486,29 @@ writetimeout = 5000
     # -- process --------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self._process.running
 
     def start(self) -> None:
         """Write the config, start Asterisk and wait until it is fully booted."""
         self.write_config()
         self.log_file.unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            [
-                "chroot",
-                str(self.root),
-                "/usr/sbin/asterisk",
-                "-f",
-                "-n",
-                "-C",
-                str(self.inner / "etc" / "asterisk.conf"),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.folder / "stderr.log", "wb"),  # noqa: SIM115
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AsteriskError(
-                    f"Asterisk exited with {self.process.returncode} while booting:\n"
-                    f"{self.log_tail()}"
-                )
-            if self._fully_booted():
-                failed = [
-                    line for line in self.log_text().splitlines() if "Error loading module" in line
-                ]
-                if failed:
-                    self.stop()
-                    raise AsteriskError("Asterisk could not load modules:\n" + "\n".join(failed))
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise AsteriskError(f"Asterisk did not boot in {BOOT_TIMEOUT} s:\n{self.log_tail()}")
+        args = ["chroot", str(self.root), "/usr/sbin/asterisk", "-f", "-n"]
+        args += ["-C", str(self.inner / "etc" / "asterisk.conf")]
+        try:
+            self._process.start(
+                args,
+                self._fully_booted,
+                timeout=BOOT_TIMEOUT,
+                interval=0.1,
+                stderr_file=self.folder / "stderr.log",
+                new_session=True,
+            )
+        except RuntimeError as exc:
+            raise AsteriskError(f"{exc} while booting:\n{self.log_tail()}") from None
+        failed = [line for line in self.log_text().splitlines() if "Error loading module" in line]
+        if failed:
+            self.stop()
+            raise AsteriskError("Asterisk could not load modules:\n" + "\n".join(failed))
 
     def _fully_booted(self) -> bool:
         try:
@@ -601,26 +585,12 @@ writetimeout = 5000
             raise AsteriskError(f"dialplan reload failed: {out}\n{self.log_tail()}")
 
     def stop(self) -> None:
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        self.process = None
+        self._process.end(signal.SIGTERM)
 
     def cleanup(self) -> None:
         """End Asterisk and delete its folder.  SIGKILL, not ``stop()``: nothing of it is
         kept, and its orderly shutdown takes most of a second (a boot takes a quarter)."""
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        self.process = None
+        self._process.end(signal.SIGKILL)
         if os.environ.get("AUTOCOM_KEEP_ASTERISK") != "1":
             shutil.rmtree(self.folder, ignore_errors=True)
 

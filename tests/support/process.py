@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -50,20 +50,31 @@ class ServerProcess:
         timeout: float,
         interval: float = 0.01,
         log: Path | None = None,
+        stderr_file: Path | None = None,
+        new_session: bool = False,
     ) -> None:
         """Run ``args`` and wait until ``ready()``; RuntimeError if it exits or is too slow.
 
-        The reason of an early exit is the tail of ``log`` if given, else of stderr.
-        A server that is not ready in time is killed.
+        stderr goes to ``stderr_file`` if given, else nowhere if ``log`` is given, else
+        to a pipe.  The reason of an early exit is the tail of ``log`` if given, else of
+        stderr.  ``new_session``: the server does not get the terminal's signals.  A
+        server that is not ready in time is killed.
         """
         if self.running:
             return
-        popen = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL if log is not None else subprocess.PIPE,
-        )
+        with contextlib.ExitStack() as files:
+            if stderr_file is not None:
+                stderr: Any = files.enter_context(stderr_file.open("wb"))
+            else:
+                stderr = subprocess.DEVNULL if log is not None else subprocess.PIPE
+            popen = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=new_session,
+            )
+        log = log or stderr_file
         self.popen = popen
         self.paused = False
         deadline = time.monotonic() + timeout
