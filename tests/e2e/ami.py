@@ -1,8 +1,7 @@
 """A small asyncio AMI client for the tests: actions with replies, and every event kept.
 
 ``AmiClient.connect(host, port, user, secret)`` logs in; ``action(name, **fields)``
-sends one action and returns its response (for list actions, the response and the
-events up to ``EventList: Complete``); ``events`` is the list of every event seen
+sends one action and returns its response; ``events`` is the list of every event seen
 since login, in order, and ``wait_for(predicate, max_wait)`` waits for the next
 matching one.  Messages are ``AmiMessage`` (a dict of the first value of each key,
 with ``all(key)`` for repeated keys such as ``Output``).
@@ -57,9 +56,7 @@ class AmiClient:
         self._reader = reader
         self._writer = writer
         self._ids = itertools.count(1)
-        self._pending: dict[str, asyncio.Future[list[AmiMessage]]] = {}
-        self._lists: dict[str, list[AmiMessage]] = {}
-        self._expect_list: set[str] = set()
+        self._pending: dict[str, asyncio.Future[AmiMessage]] = {}
         self.events: list[AmiMessage] = []
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
@@ -96,12 +93,6 @@ class AmiClient:
             await self._writer.wait_closed()
         self.closed = True
 
-    async def __aenter__(self) -> AmiClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     async def _read_loop(self) -> None:
         try:
             while True:
@@ -119,27 +110,14 @@ class AmiClient:
                 self._changed.notify_all()
 
     async def _dispatch(self, msg: AmiMessage) -> None:
-        action_id = msg.get("ActionID", "")
-        fut = self._pending.get(action_id)
         if msg.is_event:
-            if fut is not None and action_id in self._expect_list:
-                self._lists[action_id].append(msg)
-                if msg.get("EventList") == "Complete":
-                    self._pending.pop(action_id)
-                    fut.set_result(self._lists.pop(action_id))
-                return
             self.events.append(msg)
             async with self._changed:
                 self._changed.notify_all()
             return
-        if fut is None:
-            return
-        if action_id in self._expect_list and msg.get("EventList") == "start":
-            self._lists[action_id] = [msg]
-            return
-        self._pending.pop(action_id)
-        self._expect_list.discard(action_id)
-        fut.set_result([msg])
+        fut = self._pending.pop(msg.get("ActionID", ""), None)
+        if fut is not None:
+            fut.set_result(msg)
 
     async def action(
         self,
@@ -151,10 +129,9 @@ class AmiClient:
         **fields: str,
     ) -> AmiMessage:
         """Send one action, return its response (raise AmiError on Response: Error)."""
-        msgs = await self._send(
-            name, max_wait, variables, fields, as_list=False, action_id=action_id
+        return await self.send_action(
+            name, fields, variables=variables, action_id=action_id, max_wait=max_wait
         )
-        return msgs[0]
 
     async def send_action(
         self,
@@ -166,27 +143,6 @@ class AmiClient:
         max_wait: float = 10,
     ) -> AmiMessage:
         """``action`` with the fields as a dict (for field names that are not identifiers)."""
-        msgs = await self._send(
-            name, max_wait, variables, fields, as_list=False, action_id=action_id
-        )
-        return msgs[0]
-
-    async def action_list(
-        self, name: str, *, max_wait: float = 10, **fields: str
-    ) -> list[AmiMessage]:
-        """An action answered by an event list: the response, then each event."""
-        return await self._send(name, max_wait, None, fields, as_list=True)
-
-    async def _send(
-        self,
-        name: str,
-        max_wait: float,
-        variables: dict[str, str] | None,
-        fields: dict[str, str],
-        *,
-        as_list: bool,
-        action_id: str | None = None,
-    ) -> list[AmiMessage]:
         if self.closed:
             raise AmiError("AMI connection closed")
         action_id = action_id or f"ami-{next(self._ids)}"
@@ -195,20 +151,18 @@ class AmiClient:
             lines.append(f"{key}: {_clean(value)}")
         for key, value in (variables or {}).items():
             lines.append(f"Variable: {key}={_clean(value)}")
-        fut: asyncio.Future[list[AmiMessage]] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[AmiMessage] = asyncio.get_running_loop().create_future()
         self._pending[action_id] = fut
-        if as_list:
-            self._expect_list.add(action_id)
         self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         await self._writer.drain()
         try:
-            msgs = await asyncio.wait_for(fut, max_wait)
+            reply = await asyncio.wait_for(fut, max_wait)
         except TimeoutError:
             self._pending.pop(action_id, None)
             raise AmiError(f"no reply to AMI action {name} in {max_wait} s") from None
-        if msgs[0].get("Response") == "Error":
-            raise AmiError(f"AMI {name} failed: {msgs[0].get('Message')}")
-        return msgs
+        if reply.get("Response") == "Error":
+            raise AmiError(f"AMI {name} failed: {reply.get('Message')}")
+        return reply
 
     async def command(self, cli: str, max_wait: float = 10) -> str:
         """Run a CLI command, return its output."""

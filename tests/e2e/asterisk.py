@@ -551,10 +551,6 @@ writetimeout = 5000
         self.write_dialplan()
         return self.cli("dialplan reload")
 
-    def reload_pjsip(self) -> str:
-        self.write_pjsip()
-        return self.cli("module reload res_pjsip.so")
-
     def reconfigure(
         self,
         *,
