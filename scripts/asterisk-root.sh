@@ -57,8 +57,14 @@ command -v debootstrap >/dev/null 2>&1 ||
 PARENT="$(dirname "$ROOT")"
 mkdir -p "$PARENT" || fail "cannot create the cache folder $PARENT"
 TMP="$(mktemp -d "$PARENT/.asterisk-root.XXXXXX")" || fail "cannot create a temporary folder in $PARENT"
-cleanup() { [ -n "${TMP:-}" ] && [ -d "$TMP" ] && rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
+# Always returns 0: in dash an EXIT trap's last status becomes the script's exit
+# status, and a successful build (TMP emptied) must still exit 0.
+cleanup() {
+    if [ -n "${TMP:-}" ] && [ -d "$TMP" ]; then rm -rf "$TMP"; fi
+    return 0
+}
+trap cleanup EXIT
+trap "exit 130" INT TERM
 
 say "building $ROOT with debootstrap ($SUITE from $MIRROR, about a minute)"
 LOG="$TMP.log"
