@@ -1,9 +1,18 @@
-"""scripts/asterisk-root.sh: reuses a working root, and says why when it cannot build one."""
+"""scripts/asterisk-root.sh: reuses a working root, builds one (exit 0, its path last on
+stdout), and says why when it cannot build one.
+
+The building path runs with a stand-in ``debootstrap`` first on PATH (named as such: the
+real one needs a minute and the Debian mirror) that hard-link copies the cached root, so
+the script's own ``chroot <root> /usr/sbin/asterisk -V`` check runs on the new root.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,3 +78,100 @@ def test_without_root_privileges(tmp_path: Path) -> None:
     proc = run({"AUTOCOM_ASTERISK_ROOT": str(tmp_path / "r")}, user=user)
     assert proc.returncode == 1
     assert "needs root privileges" in proc.stderr
+
+
+# --- the building path, with a stand-in for debootstrap ---------------------------------
+
+STAND_IN = """#!/bin/sh
+# Stand-in for debootstrap (the real one needs a minute and the Debian mirror): takes
+# debootstrap's arguments (options, then SUITE TARGET MIRROR), records them, and
+# {action}
+set -eu
+while [ "${{1#--}}" != "$1" ]; do echo "$1" >>"{calls}"; shift; done
+echo "suite=$1 target=$2 mirror=$3" >>"{calls}"
+TARGET="$2"
+{body}
+"""
+
+COPY = 'cp -al "{source}/." "$TARGET/"'
+FAIL = 'echo "E: Couldn\'t find these debs: asterisk"; exit 1'
+HOLLOW = 'mkdir -p "$TARGET/usr/sbin"; printf "#!/bin/sh\\nexit 1\\n" >"$TARGET/usr/sbin/asterisk"'
+HOLLOW += '; chmod +x "$TARGET/usr/sbin/asterisk"'
+
+
+@pytest.fixture
+def cache(asterisk_root: Path) -> Iterator[Path]:
+    """A temporary cache folder beside the cached root, so cp -al can hard-link from it."""
+    folder = Path(tempfile.mkdtemp(prefix=".test-root-", dir=asterisk_root.parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def build_with(
+    cache: Path, action: str, body: str, target: Path
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    bin_dir = cache / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    calls = cache / "calls"
+    script = bin_dir / "debootstrap"
+    script.write_text(STAND_IN.format(action=action, calls=calls, body=body))
+    script.chmod(0o755)
+    proc = run(
+        {
+            "AUTOCOM_ASTERISK_ROOT": str(target),
+            "AUTOCOM_DEBIAN_MIRROR": "http://mirror.invalid/debian",
+            "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        }
+    )
+    return proc, calls.read_text() if calls.exists() else ""
+
+
+def test_a_fresh_build_exits_0_and_prints_the_root(cache: Path, asterisk_root: Path) -> None:
+    target = cache / "asterisk-sid"
+    action = "hard-link copies the cached root into the target."
+    proc, calls = build_with(cache, action, COPY.format(source=asterisk_root), target)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == str(target)
+    assert "building" in proc.stderr and f"built {target} (Asterisk 22" in proc.stderr
+    assert "--variant=minbase" in calls and "--include=asterisk," in calls
+    assert "suite=sid" in calls and "mirror=http://mirror.invalid/debian" in calls
+    # the real check ran in the new root, and nothing of the build is left beside it
+    assert (target / "usr" / "sbin" / "asterisk").exists()
+    assert sorted(p.name for p in cache.iterdir()) == ["asterisk-sid", "bin", "calls"]
+
+
+def test_a_fresh_build_replaces_a_broken_root(cache: Path, asterisk_root: Path) -> None:
+    target = cache / "asterisk-sid"
+    (target / "usr" / "sbin").mkdir(parents=True)
+    (target / "marker").write_text("old")
+    action = "hard-link copies the cached root into the target."
+    proc, _ = build_with(cache, action, COPY.format(source=asterisk_root), target)
+    assert proc.returncode == 0, proc.stderr
+    assert "fails: rebuilding it" in proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == str(target)
+    assert not (target / "marker").exists()
+    assert not [p for p in cache.iterdir() if ".old." in p.name or p.name.startswith(".")]
+
+
+def test_a_failing_debootstrap_exits_1_and_keeps_its_log(cache: Path) -> None:
+    target = cache / "asterisk-sid"
+    action = "fails as debootstrap does when a package is missing."
+    proc, _ = build_with(cache, action, FAIL, target)
+    assert proc.returncode == 1
+    assert "Couldn't find these debs: asterisk" in proc.stderr
+    assert "ERROR: debootstrap failed (log: " in proc.stderr
+    assert proc.stdout == ""
+    assert not target.exists()
+    assert not [p for p in cache.iterdir() if p.is_dir() and p.name.startswith(".")]
+    assert [p.name for p in cache.iterdir() if p.name.endswith(".log")]  # the log named
+
+
+def test_a_root_where_asterisk_does_not_run_is_refused(cache: Path) -> None:
+    target = cache / "asterisk-sid"
+    action = "leaves an asterisk that does not run."
+    proc, _ = build_with(cache, action, HOLLOW, target)
+    assert proc.returncode == 1
+    assert "debootstrap finished but 'chroot <root> /usr/sbin/asterisk -V' fails" in proc.stderr
+    assert not target.exists()
