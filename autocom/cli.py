@@ -59,6 +59,10 @@ def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
     dialplan.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
     dialplan.set_defaults(run=cmd_dialplan)
 
+    from autocom.site.sync.cli import add_site_commands
+
+    add_site_commands(top)
+
     explain = top.add_parser("explain", help="print a decision with the rules that made it")
     explain_sub = explain.add_subparsers(dest="explain_command", required=True, metavar="WHAT")
 

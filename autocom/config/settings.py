@@ -65,6 +65,7 @@ class Settings(RuleModel):
 
     timezone: str = "Europe/Paris"
     site: str = "site.yaml"
+    sync: str | None = None  # sync.yaml: build the site file from Wazo, LDAP, CSV
     agi: AgiSettings = AgiSettings()
     http: HttpSettings = HttpSettings()
     state: StateSettings = StateSettings()

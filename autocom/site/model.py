@@ -103,6 +103,8 @@ class User(RuleModel):
     department: str = ""
     email: str = ""
     mobile: str = ""
+    title: str = ""  # job title (directory)
+    manager: str = ""  # the manager's extension (filled by `autocom site sync` from LDAP)
     language: str = "fr"
 
     @field_validator("extension")

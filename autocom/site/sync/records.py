@@ -1,0 +1,95 @@
+"""What a site source returns: people, groups, contexts and DIDs as plain records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Fields of a user that a source may give and a later source may complete.
+USER_FIELDS = (
+    "name",
+    "first_name",
+    "context",
+    "devices",
+    "department",
+    "email",
+    "mobile",
+    "title",
+    "manager",
+    "language",
+)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """One person with an extension, as one source knows them.
+
+    ``context`` empty: the source only completes a user another source gives
+    (an HR directory knows names and departments, not phones).  ``manager`` is
+    the manager's ``uid`` in the same source (an LDAP DN, a confd UUID) or an
+    extension; the merge turns it into the manager's extension.
+    """
+
+    extension: str
+    origin: str  # where it was read: 'users.csv:12', 'wazo:/users/42', an LDAP DN
+    uid: str = ""
+    name: str = ""
+    first_name: str = ""
+    context: str = ""
+    devices: tuple[str, ...] = ()
+    department: str = ""
+    email: str = ""
+    mobile: str = ""
+    title: str = ""
+    manager: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    extension: str
+    origin: str
+    name: str
+    context: str
+    members: tuple[str, ...] = ()  # user extensions, in ring order
+    strategy: str = "ringall"  # ringall | linear
+    ring_time: int = 20
+
+
+@dataclass(frozen=True)
+class ContextRecord:
+    name: str
+    kind: str = "internal"  # internal | incoming | outgoing
+    users: tuple[str, ...] = ()  # ranges as site.yaml writes them: '2001-2899'
+    groups: tuple[str, ...] = ()
+    conferences: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DidRecord:
+    number: str
+    destination: str  # a user or group extension
+    context: str  # the incoming context
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """Everything one source read, in its own order."""
+
+    source: str
+    users: tuple[UserRecord, ...] = ()
+    groups: tuple[GroupRecord, ...] = ()
+    contexts: tuple[ContextRecord, ...] = ()
+    dids: tuple[DidRecord, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # what was skipped, and why
+
+
+class SourceFailed(Exception):
+    """A source could not be read whole (down, refused, a partial page, bad data).
+
+    The sync then writes nothing: the last good site keeps serving."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
