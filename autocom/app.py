@@ -107,6 +107,8 @@ async def running(
             reply_timeout=settings.agi.reply_timeout,
             grace_period=settings.agi.grace_period,
             on_session_end=on_session_end,
+            max_sessions_per_peer=settings.agi.max_sessions_per_peer,
+            first_reply_timeout=settings.agi.first_reply_timeout,
         )
         metrics.in_progress = lambda: agi.active_sessions
         await agi.start()

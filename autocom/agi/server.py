@@ -17,7 +17,13 @@ One JSON log line per session on the logger ``autocom.agi.session``: script,
 uniqueid, channel, duration_ms, commands, outcome.  Outcomes: ``ok``, ``hangup``,
 ``failure:unknown_script``, ``failure:<ExceptionType>``, ``timeout``,
 ``protocol_error``, ``closed`` (the peer closed early), ``overload`` (refused at
-the session cap), ``cancelled`` (shutdown grace period over).
+the session cap or the peer's cap), ``cancelled`` (shutdown grace period over).
+
+Two guards keep one peer from taking every slot: at most ``max_sessions_per_peer``
+sessions per peer address (more are refused with ``FAILURE`` at once), and the
+first command's reply must come within ``first_reply_timeout`` (a peer that sends
+its environment and then nothing is dropped after that, not after the
+``reply_timeout`` meant for playbacks and prompts).
 """
 
 from __future__ import annotations
@@ -95,6 +101,9 @@ class FastAgiServer:
         reply_timeout: float = 60.0,
         grace_period: float = 30.0,
         on_session_end: Callable[[SessionReport], None] | None = None,
+        *,
+        max_sessions_per_peer: int | None = None,
+        first_reply_timeout: float | None = None,
     ) -> None:
         self.router = router
         self.host = host
@@ -102,9 +111,13 @@ class FastAgiServer:
         self.max_sessions = max_sessions
         self.env_timeout = env_timeout
         self.reply_timeout = reply_timeout
+        # None: no cap of its own / the same wait as any reply
+        self.max_sessions_per_peer = max_sessions_per_peer or max_sessions
+        self.first_reply_timeout = min(first_reply_timeout or reply_timeout, reply_timeout)
         self.grace_period = grace_period
         self.on_session_end = on_session_end
         self.active_sessions = 0
+        self.peer_sessions: dict[str, int] = {}  # peer address -> sessions open
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines: Deadlines | None = None
@@ -121,7 +134,7 @@ class FastAgiServer:
         loop = asyncio.get_running_loop()
         self._loop = loop
         # Timeouts fire at most a quarter of the shortest timeout late (1 s at most).
-        tick = max(0.005, min(1.0, self.env_timeout / 4, self.reply_timeout / 4))
+        tick = max(0.005, min(1.0, self.env_timeout / 4, self.first_reply_timeout / 4))
         self._deadlines = Deadlines(loop, tick)
         self._server = await loop.create_server(
             lambda: _Connection(self, loop), self.host, self._port, backlog=1024
@@ -174,6 +187,16 @@ class FastAgiServer:
             except Exception:
                 log.exception("on_session_end callback failed")
 
+    def _refusal(self, peer: str) -> str | None:
+        """Why a new connection from ``peer`` is refused, or None to serve it."""
+        if self._closing:
+            return "shutting down"
+        if self.active_sessions >= self.max_sessions:
+            return f"{self.max_sessions} sessions running"
+        if self.peer_sessions.get(peer, 0) >= self.max_sessions_per_peer:
+            return f"{self.max_sessions_per_peer} sessions running for this peer"
+        return None
+
     def _spawn(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> AgiSession:
         """The environment is complete: attach a session (push mode), run the handler."""
         assert self._loop is not None
@@ -181,8 +204,10 @@ class FastAgiServer:
         # connection_lost) before each command, so it never writes to a closed one.
         writer: WriterLike | None = conn._transport
         assert writer is not None  # set by connection_made, before any data
+        # The first reply gets the short wait; the first bytes from the peer
+        # (_Connection.data_received) give the session the full reply_timeout.
         session = AgiSession(
-            None, writer, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
+            None, writer, env, self.first_reply_timeout, pending=pending, deadlines=self._deadlines
         )
         task = self._loop.create_task(self._serve(conn, session))
         conn.task = task  # set before the task's first step: _serve discards it at the end
@@ -267,12 +292,14 @@ class _Connection(asyncio.Protocol):
     """One FastAGI connection: environment in callbacks, then the reader of a session."""
 
     __slots__ = (
+        "_answered",
         "_closed",
         "_loop",
         "_parser",
         "_server",
         "_session",
         "_transport",
+        "peer",
         "started",
         "task",
     )
@@ -284,6 +311,8 @@ class _Connection(asyncio.Protocol):
         self._parser: EnvironmentParser | None = None
         self._session: AgiSession | None = None
         self._closed = False
+        self._answered = False  # any bytes from the peer since its session started
+        self.peer = ""
         self.started = 0.0
         self.task: asyncio.Task[None] | None = None
 
@@ -293,17 +322,18 @@ class _Connection(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         server = self._server
         self.started = self._loop.time()
-        if server._closing or server.active_sessions >= server.max_sessions:
+        peer = transport.get_extra_info("peername")
+        self.peer = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        refusal = server._refusal(self.peer)
+        if refusal is not None:
             self._closed = True
             self._transport.write(_FAILURE)
             self._transport.close()
-            log.warning(
-                "refusing a FastAGI connection: %s",
-                "shutting down" if server._closing else f"{server.max_sessions} sessions running",
-            )
+            log.warning("refusing a FastAGI connection from %s: %s", self.peer, refusal)
             server._report(SessionReport("", "", "", 0.0, 0, "overload"))
             return
         server.active_sessions += 1
+        server.peer_sessions[self.peer] = server.peer_sessions.get(self.peer, 0) + 1
         self._parser = EnvironmentParser()
         server._waiting_env.add(self)
         assert server._deadlines is not None
@@ -312,6 +342,9 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         session = self._session
         if session is not None:
+            if not self._answered:  # the peer answers: every later reply gets the long wait
+                self._answered = True
+                session.reply_timeout = self._server.reply_timeout
             session.data_received(data)
             return
         parser = self._parser
@@ -346,7 +379,7 @@ class _Connection(asyncio.Protocol):
             self.abort_env("closed", write=False)
         elif not self._closed:
             self._closed = True
-            self._server.active_sessions -= 1
+            self._release()
 
     # -- environment phase
 
@@ -370,13 +403,23 @@ class _Connection(asyncio.Protocol):
             server._deadlines.discard(self)
         if not self._closed:
             self._closed = True
-            server.active_sessions -= 1
+            self._release()
             transport = self._transport
             if transport is not None:
                 if write and not transport.is_closing():
                     transport.write(_FAILURE)
                 transport.close()
         server._report(SessionReport("", "", "", self._loop.time() - self.started, 0, outcome))
+
+    def _release(self) -> None:
+        """Give back this connection's slot (in the server's count and its peer's)."""
+        server = self._server
+        server.active_sessions -= 1
+        left = server.peer_sessions.get(self.peer, 1) - 1
+        if left > 0:
+            server.peer_sessions[self.peer] = left
+        else:
+            server.peer_sessions.pop(self.peer, None)
 
     def close(self, fail: bool = False) -> None:
         if self._closed:
@@ -386,7 +429,7 @@ class _Connection(asyncio.Protocol):
         if session is not None:  # a command sent after this raises AgiConnectionClosed
             self._session = None
             session.eof_received()
-        self._server.active_sessions -= 1
+        self._release()
         transport = self._transport
         if transport is not None and not transport.is_closing():
             if fail:

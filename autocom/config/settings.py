@@ -25,7 +25,10 @@ class AgiSettings(RuleModel):
     host: str = "127.0.0.1"
     port: int = Field(default=4573, ge=0, le=65535)  # 0 picks a free port (tests)
     max_sessions: int = Field(default=1000, ge=1)
+    # sessions one peer address may hold at once (an Asterisk server is one peer)
+    max_sessions_per_peer: int = Field(default=250, ge=1)
     env_timeout: float = Field(default=5.0, gt=0)  # seconds to receive the environment block
+    first_reply_timeout: float = Field(default=5.0, gt=0)  # seconds for the first reply
     reply_timeout: float = Field(default=60.0, gt=0)  # seconds to wait for any command's reply
     grace_period: float = Field(default=30.0, ge=0)  # seconds for running sessions at shutdown
 

@@ -1,0 +1,82 @@
+"""One peer address cannot take every FastAGI slot (issue 14, item 3).
+
+Silent peers (the environment block sent, then nothing) from 127.0.0.2 while
+calls from 127.0.0.1 go on: the per-peer cap refuses the surplus at once and the
+short first-reply wait frees the slots the silent ones hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+
+import pytest
+
+from autocom.agi.router import AgiRoute, AgiRouter
+from autocom.agi.server import FastAgiServer, SessionReport
+from tests.integration.agi.fake_asterisk import asterisk_answer, fake_call
+from tests.integration.agi.test_server import rights
+from tests.unit.agi.samples import env_with
+
+SILENT = 1200
+PEER_CAP = 200
+CALLS = 150  # at once from 127.0.0.1, under its own cap
+
+
+@pytest.fixture
+def file_limit() -> None:
+    """Room for the 1,200 client sockets and the server's own in this one process."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4 * SILENT
+    if soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.fail(f"this test needs a file limit of {wanted}; the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+async def silent_peer(port: int, held: list[asyncio.StreamWriter]) -> str:
+    """Connect from 127.0.0.2, send the environment, never answer; what the server did."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.2", 0))
+    held.append(writer)
+    writer.write(env_with(network_script="rights"))
+    line = await asyncio.wait_for(reader.readline(), 10)
+    if line.startswith(b"GET VARIABLE"):  # admitted: stay silent until the server hangs up
+        rest = await asyncio.wait_for(reader.read(), 10)
+        return "dropped" if b"FAILURE" in rest or rest == b"" else rest.decode()
+    return line.decode().strip()
+
+
+@pytest.mark.usefixtures("file_limit")
+async def test_silent_peer_cannot_starve_other_peers() -> None:
+    reports: list[SessionReport] = []
+    server = FastAgiServer(
+        AgiRouter([AgiRoute("rights", rights)]),
+        port=0,
+        max_sessions=1000,
+        max_sessions_per_peer=PEER_CAP,
+        first_reply_timeout=1.0,
+        on_session_end=reports.append,
+    )
+    await server.start()
+    held: list[asyncio.StreamWriter] = []
+    try:
+        silent = [asyncio.create_task(silent_peer(server.port, held)) for _ in range(SILENT)]
+        while len(held) < SILENT:  # every silent peer connected before the calls start
+            await asyncio.sleep(0.01)
+        assert server.peer_sessions.get("127.0.0.2", 0) <= PEER_CAP
+        answer = asterisk_answer({"CALLERID(num)": "1001"})
+        calls = await asyncio.gather(*(fake_call(server.port, "rights", answer) for _ in range(CALLS)))
+        assert [c.status for c in calls] == ["SUCCESS"] * CALLS
+        outcomes = await asyncio.gather(*silent)
+        assert outcomes.count("FAILURE") == SILENT - PEER_CAP  # refused at once by the peer cap
+        assert outcomes.count("dropped") == PEER_CAP  # admitted, then dropped after 1 s of silence
+        timeouts = [r for r in reports if r.outcome == "timeout"]
+        assert len(timeouts) == PEER_CAP and all(r.duration < 3 for r in timeouts)
+        assert server.active_sessions == 0 and server.peer_sessions == {}
+    finally:
+        for writer in held:
+            writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*(w.wait_closed() for w in held), return_exceptions=True)
+        await server.close()
