@@ -35,10 +35,12 @@ def file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-async def silent_peer(port: int, held: list[asyncio.StreamWriter]) -> str:
+async def silent_peer(port: int, held: list[asyncio.StreamWriter], all_in: asyncio.Event) -> str:
     """Connect from 127.0.0.2, send the environment, never answer; what the server did."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.2", 0))
     held.append(writer)
+    if len(held) == SILENT:
+        all_in.set()
     writer.write(env_with(network_script="rights"))
     line = await asyncio.wait_for(reader.readline(), 10)
     if line.startswith(b"GET VARIABLE"):  # admitted: stay silent until the server hangs up
@@ -61,12 +63,16 @@ async def test_silent_peer_cannot_starve_other_peers() -> None:
     await server.start()
     held: list[asyncio.StreamWriter] = []
     try:
-        silent = [asyncio.create_task(silent_peer(server.port, held)) for _ in range(SILENT)]
-        while len(held) < SILENT:  # every silent peer connected before the calls start
-            await asyncio.sleep(0.01)
+        all_in = asyncio.Event()  # every silent peer connected before the calls start
+        silent = [
+            asyncio.create_task(silent_peer(server.port, held, all_in)) for _ in range(SILENT)
+        ]
+        await asyncio.wait_for(all_in.wait(), 20)
         assert server.peer_sessions.get("127.0.0.2", 0) <= PEER_CAP
         answer = asterisk_answer({"CALLERID(num)": "1001"})
-        calls = await asyncio.gather(*(fake_call(server.port, "rights", answer) for _ in range(CALLS)))
+        calls = await asyncio.gather(
+            *(fake_call(server.port, "rights", answer) for _ in range(CALLS))
+        )
         assert [c.status for c in calls] == ["SUCCESS"] * CALLS
         outcomes = await asyncio.gather(*silent)
         assert outcomes.count("FAILURE") == SILENT - PEER_CAP  # refused at once by the peer cap
