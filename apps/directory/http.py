@@ -17,9 +17,11 @@ import binascii
 import hmac
 import ipaddress
 import logging
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("autocom.directory.http")
 MAX_OFFSET = 10_000
+# C0 and C1 controls (NUL, CR, LF, tab...) and lone surrogates: no phone types them
+_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @lru_cache(maxsize=64)
@@ -87,8 +91,22 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
     return max(low, min(int(value), high))
 
 
+def check_query(raw_query: str) -> None:
+    """Raise 400 for a query string that is not UTF-8 (an encoded lone surrogate
+    such as %ED%A0%80 is not) or holds a control character (%00, CR, LF...)."""
+    try:
+        pairs = parse_qsl(raw_query, keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise web.HTTPBadRequest(text="the query string is not UTF-8\n") from None
+    for key, value in pairs:
+        bad = _REFUSED.search(key) or _REFUSED.search(value)
+        if bad is not None:
+            raise web.HTTPBadRequest(text=f"{key}: control character U+{ord(bad[0]):04X} refused\n")
+
+
 def _params(vendor: str, request: web.Request, rules: DirectoryRules) -> tuple[str, str, int, int]:
     """(term, keypad digits, offset, limit) from the vendor's query string."""
+    check_query(request.rel_url.raw_query_string)
     q = request.query
     phones = rules.model.phones
     default_limit = min(phones.page_size, PAGE_LIMITS.get(vendor, phones.page_size))

@@ -9,10 +9,12 @@ checks each entry again with :func:`autocom.directory.query.matches`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from autocom.directory.text import ACCENTED, compact, fold, keypad_letters
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPES = {"\\": r"\5c", "*": r"\2a", "(": r"\28", ")": r"\29", "\x00": r"\00"}
 NOTHING = "(!(objectClass=*))"
 # slapd indexes initial substrings from 2 characters (olcIndexSubstrIfMinLen):
@@ -29,7 +31,13 @@ INNER_SEPARATORS = (" ", "-", "'")  # the typographic apostrophe only in ``match
 
 
 def escape(value: str) -> str:
-    """Escape an assertion value (RFC 4515 section 3)."""
+    """Escape an assertion value (RFC 4515 section 3).
+
+    A lone surrogate (half of a UTF-16 pair, what ``surrogateescape`` makes of a
+    byte that is not UTF-8) has no UTF-8 form for the filter: ValueError."""
+    lone = _SURROGATE.search(value)
+    if lone is not None:
+        raise ValueError(f"unpaired surrogate U+{ord(lone[0]):04X} in an LDAP filter value")
     return "".join(_ESCAPES.get(ch, ch) for ch in value)
 
 

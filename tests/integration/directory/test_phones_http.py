@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from apps.directory import DirectoryFeature, DirectoryService
 from autocom.app import Server, running
@@ -134,10 +135,33 @@ async def test_input_screens(server: Server) -> None:
 async def test_bad_parameters_and_hostile_terms(server: Server) -> None:
     assert (await get(server, "/directory/cisco?offset=-1"))[0] == 400
     assert (await get(server, "/directory/cisco?offset=1e9"))[0] == 400
-    for term in ("*)(uid=*", "<script>&amp;", "x" * 5000, "%00\r\n"):
+    for term in ("*)(uid=*", "<script>&amp;", "x" * 5000, "%00"):
         status, body, _ = await get(server, "/directory/yealink", params={"term": term})
         assert status == 200
         assert ET.fromstring(body).findall("DirectoryEntry") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "term=%00",  # a NUL once matched every entry: the whole book
+        "term=a%00b",
+        "term=%0D%0Aab",
+        "term=ab%09",
+        "term=%C2%85ab",  # U+0085, a C1 control
+        "term=%ED%A0%80",  # U+D800 encoded alone: an unpaired surrogate
+        "term=ab%ED%BF%BF",  # U+DFFF
+        "keypad=5%00",
+        "ln=%00&fn=",  # gigaset's fields too
+    ],
+)
+async def test_control_characters_and_lone_surrogates_get_400(server: Server, query: str) -> None:
+    vendor = "gigaset" if query.startswith("ln=") else "yealink"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(URL(url(server, f"/directory/{vendor}?{query}"), encoded=True)) as resp,
+    ):
+        assert resp.status == 400, await resp.text()
 
 
 async def test_subnet_allow_list(tmp_path: Path, slapd: Slapd) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,13 @@ def test_reserved_characters_are_escaped() -> None:
     assert escape("\x00") == r"\00"
     assert escape("*)(uid=*") == r"\2a\29\28uid=\2a"
     assert escape("Lefèvre") == "Lefèvre"  # UTF-8 stays as is (RFC 4515 allows it)
+
+
+@pytest.mark.parametrize("value", ["\udc80", "ab\ud800", "\udfffcd", "x\udcff*"])
+def test_lone_surrogates_are_refused(value: str) -> None:
+    """A lone surrogate has no UTF-8 form: it never reaches a filter (ValueError)."""
+    with pytest.raises(ValueError, match="unpaired surrogate"):
+        escape(value)
 
 
 @given(st.text())
