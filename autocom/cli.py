@@ -17,16 +17,20 @@ from autocom.feature import Commands, Feature
 from autocom.loader import load_config
 from autocom.logs import setup_logging
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "autocom.yaml"
+SYSTEM_CONFIG = Path("/etc/autocom/autocom.yaml")
 
 
-def default_config_path() -> Path:
-    """$AUTOCOM_CONFIG, else ./autocom.yaml, else the examples shipped with the source."""
+def default_config_path() -> Path | None:
+    """$AUTOCOM_CONFIG, else ./autocom.yaml, else /etc/autocom/autocom.yaml; None when
+    none of them exists (never the examples shipped with the source: checking those
+    and saying OK would hide that the site's own files were not read)."""
     env = os.environ.get("AUTOCOM_CONFIG")
     if env:
         return Path(env)
-    local = Path("autocom.yaml")
-    return local if local.exists() else EXAMPLES
+    for candidate in (Path("autocom.yaml"), SYSTEM_CONFIG):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
@@ -40,7 +44,7 @@ def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
         "--config",
         type=Path,
         default=None,
-        help="autocom.yaml (default: $AUTOCOM_CONFIG, ./autocom.yaml, then examples/)",
+        help=f"autocom.yaml (default: $AUTOCOM_CONFIG, ./autocom.yaml, then {SYSTEM_CONFIG})",
     )
     top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -139,6 +143,15 @@ def main(argv: Sequence[str] | None = None, features: Sequence[Feature] | None =
     parser = build_parser(features)
     args = parser.parse_args(argv)
     config_path = args.config or default_config_path()
+    if config_path is None:
+        if args.run is not cmd_version:
+            print(
+                f"autocom: no config found: neither ./autocom.yaml nor {SYSTEM_CONFIG} exists "
+                "(give one with -c FILE or $AUTOCOM_CONFIG)",
+                file=sys.stderr,
+            )
+            return 2
+        config_path = SYSTEM_CONFIG
     cli = CliContext(config_path, tuple(features))
     status: int = args.run(args, cli)
     return status

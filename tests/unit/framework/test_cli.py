@@ -59,3 +59,45 @@ def test_cli_clock_is_in_the_site_zone(tmp_path: Path) -> None:
     assert cli.clock.tz.key == "America/Cayenne"
     assert cli.clock.now().utcoffset() is not None
     assert cli.clock.now().utcoffset().total_seconds() == -3 * 3600  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("command", [["check"], ["serve"], ["dialplan"]])
+def test_no_config_found_is_an_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """Outside a config folder, with no system config: say so, exit non-zero; never
+    check the packaged examples and say OK."""
+    import autocom.cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AUTOCOM_CONFIG", raising=False)
+    monkeypatch.setattr(autocom.cli, "SYSTEM_CONFIG", tmp_path / "etc" / "autocom.yaml")
+    assert main(command, features=[]) == 2
+    captured = capsys.readouterr()
+    assert "no config found" in captured.err and "./autocom.yaml" in captured.err
+    assert "OK" not in captured.out and "examples" not in captured.out + captured.err
+
+
+def test_config_found_here_then_in_etc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import autocom.cli
+
+    system = tmp_path / "etc" / "autocom.yaml"
+    system.parent.mkdir()
+    system.write_text("site: site.yaml\n")
+    (system.parent / "site.yaml").write_text(SITE)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.delenv("AUTOCOM_CONFIG", raising=False)
+    monkeypatch.setattr(autocom.cli, "SYSTEM_CONFIG", system)
+    assert main(["check"], features=[]) == 0
+    assert f"OK: {system}" in capsys.readouterr().out
+    (here / "autocom.yaml").write_text("site: site.yaml\n")
+    (here / "site.yaml").write_text(SITE)
+    assert main(["check"], features=[]) == 0
+    assert f"OK: {here / 'autocom.yaml'}" in capsys.readouterr().out
