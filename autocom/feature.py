@@ -144,6 +144,9 @@ class Feature:
     """Base class of every feature; override what the feature has."""
 
     name: str = ""  # key under `rules:` in autocom.yaml, e.g. "time_rules"
+    # What an admin writes in the rule file to say "none" (an empty file is refused,
+    # as a save cut short looks the same), e.g. "filters: []"
+    none_example: str = "a key of the file with an empty value, e.g. `key: []`"
 
     def load_rules(self, path: Path | None, site: Site) -> Any:
         """Read and validate this feature's rule file (None: no file named).

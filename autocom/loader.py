@@ -12,7 +12,7 @@ from typing import Any
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.config.model import validate
 from autocom.config.settings import Settings
-from autocom.config.yaml_source import load_yaml
+from autocom.config.yaml_source import load_yaml, read_config_text
 from autocom.feature import Feature, code_collisions
 from autocom.site.check import check_site
 from autocom.site.model import Site
@@ -89,6 +89,30 @@ def collector_paused(active: bool) -> Iterator[None]:
             gc.enable()
 
 
+_NOT_CONTENT = ("", "---", "...", "~", "null", "Null", "NULL")
+
+
+def empty_rule_file(path: Path, feature: Feature) -> ConfigIssue | None:
+    """An issue when a named rule file holds nothing (only blanks, comments, ``---``).
+
+    An empty file would load as "no rules at all", and an editor that truncates
+    before it writes shows exactly that for a moment: "none" must be written."""
+    try:
+        text = read_config_text(path)
+    except ConfigError:
+        return None  # the feature's own load reports it
+    for line in text.splitlines():
+        word = line.strip()
+        if word not in _NOT_CONTENT and not word.startswith("#"):
+            return None
+    return ConfigIssue(
+        str(path),
+        1,
+        f"{feature.name}: the rule file is empty (a save cut short looks the same)",
+        f"to have none, say so: write {feature.none_example}",
+    )
+
+
 def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config:
     issues: list[ConfigIssue] = []
     files = [path]
@@ -120,6 +144,10 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
         rule_path = _resolve(base, rule_file) if rule_file else None
         if rule_path is not None:
             files.append(rule_path)
+            empty = empty_rule_file(rule_path, feature)
+            if empty is not None:
+                issues.append(empty)
+                continue
         try:
             rules[feature.name] = feature.load_rules(rule_path, site)
         except ConfigError as exc:

@@ -70,9 +70,16 @@ class ConfigHolder:
     def changed(self) -> bool:
         return _stamp(self.current.files) != self._stamp
 
-    async def watch(self, interval: float | None = None) -> None:
-        """Reload whenever a file changes; runs until cancelled."""
+    async def watch(self, interval: float | None = None, settle: float | None = None) -> None:
+        """Reload whenever a file changes and has then stayed the same (size and
+        mtime) for ``settle`` seconds: an editor's truncate-then-write or a copy in
+        progress is never read half-way.  Runs until cancelled."""
         while True:
             await asyncio.sleep(interval or self.current.settings.reload_interval)
-            if self.changed():
+            if not self.changed():
+                continue
+            seen = _stamp(self.current.files)
+            await asyncio.sleep(self.current.settings.reload_settle if settle is None else settle)
+            if _stamp(self.current.files) == seen:
                 await asyncio.to_thread(self.reload)
+            # else: still being written; the next round looks again

@@ -32,6 +32,7 @@ def load_filter_rules(path: Path | None, site: Site) -> FilterRules:
 
 class BossSecretaryFeature(Feature):
     name = "boss_secretary"
+    none_example = "`filters: []`"
 
     def __init__(self) -> None:
         self.lamps: LampKeeper | None = None  # running when autocom.yaml has ari:

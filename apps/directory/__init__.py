@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 class DirectoryFeature(Feature):
     name = "directory"
+    none_example = "`sources: [{type: site}]` (the site's users only)"
 
     def __init__(self) -> None:
         self._ctx: AppContext | None = None

@@ -18,6 +18,7 @@ from autocom.site.patterns import shadow_issues
 
 class ForwardsFeature(Feature):
     name = "forwards"
+    none_example = "`codes: {}` (the default codes)"
 
     def __init__(self) -> None:
         self.lamps: LampKeeper | None = None  # running when autocom.yaml has ari:

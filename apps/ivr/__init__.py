@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 class IvrFeature(Feature):
     name = "ivr"
+    none_example = "`menus: {}`"
 
     def __init__(self) -> None:
         self.client: AriClient | None = None

@@ -17,6 +17,7 @@ from autocom.site.model import Site
 
 class SpeedDialFeature(Feature):
     name = "speed_dial"
+    none_example = "`collective: {entries: []}`"
 
     def load_rules(self, path: Path | None, site: Site) -> SpeedDialRules:
         if path is None:

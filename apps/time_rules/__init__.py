@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 class TimeRulesFeature(Feature):
     name = "time_rules"
+    none_example = "`classes: {}`"
 
     def __init__(self) -> None:
         # wrong PINs of one owner are counted one at a time on this server

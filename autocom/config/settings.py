@@ -76,6 +76,8 @@ class Settings(RuleModel):
     # feature name -> rule file, relative to autocom.yaml's folder
     rules: dict[str, str] = {}
     reload_interval: float = Field(default=2.0, gt=0)  # seconds between file checks
+    # seconds a changed file must stay the same (size, mtime) before it is reloaded
+    reload_settle: float = Field(default=0.5, ge=0)
 
     @field_validator("timezone")
     @classmethod
