@@ -14,7 +14,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -23,9 +23,11 @@ from autocom.agi.router import AgiRoute, AgiRouter
 from autocom.agi.server import FastAgiServer, SessionReport
 from autocom.agi.session import AgiSession
 from autocom.clock import Clock
+from autocom.config.settings import HttpSettings
 from autocom.context import AppContext
 from autocom.feature import AgiRequest, Feature, Hook
-from autocom.http.server import build_app
+from autocom.http.guard import FileBudget, Guard, GuardedProtocol, Limits, file_budget
+from autocom.http.server import build_admin_app, build_app
 from autocom.loader import Config, load_config
 from autocom.metrics import Metrics
 from autocom.reload import ConfigHolder
@@ -40,6 +42,8 @@ class Server:
     agi: FastAgiServer
     agi_port: int
     http_port: int | None
+    admin_port: int | None = None
+    guards: dict[str, Guard] = field(default_factory=dict)  # "http", "admin"
 
 
 def _adapt(hook: Hook, ctx: AppContext) -> Callable[[AgiSession], Awaitable[None]]:
@@ -75,9 +79,11 @@ async def running(
     agi_host: str | None = None,
     agi_port: int | None = None,
     http_port: int | None = None,
+    admin_port: int | None = None,
     watch: bool = True,
 ) -> AsyncIterator[Server]:
-    """Run autocom inside an ``async with``; ports 0 pick free ports.
+    """Run autocom inside an ``async with``; ports 0 pick free ports, and with
+    ``agi_port=0`` (tests) the admin listener picks a free port too unless given one.
 
     ``config`` is autocom.yaml's path, or a Config loaded from it with ``features``
     (`autocom serve` has loaded it to report errors before starting)."""
@@ -87,58 +93,127 @@ async def running(
     holder = ConfigHolder(config, features)
     clock = clock or Clock(settings.timezone)
     store = await open_store(config)
-    metrics = Metrics()
+    metrics = Metrics(script for f in features for script in (r.script for r in f.hooks()))
+    metrics.reload_counts = lambda: (holder.reloads, holder.failed_reloads)
     ctx = AppContext(holder, store, clock, metrics, {f.name: f for f in features})
+    budget = file_budget(
+        settings.agi.max_sessions,
+        settings.http.max_connections if settings.http.enabled else 0,
+        ADMIN_LIMITS.max_connections if settings.admin.enabled else 0,
+    )
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(store.close)
         for feature in features:
             await feature.start(ctx)
             stack.push_async_callback(feature.stop)
 
-        def on_session_end(report: SessionReport) -> None:
-            metrics.session_ended(report.script, report.outcome, report.duration)
-
-        agi = FastAgiServer(
-            build_router(features, ctx),
-            host=agi_host or settings.agi.host,
-            port=settings.agi.port if agi_port is None else agi_port,
-            max_sessions=settings.agi.max_sessions,
-            env_timeout=settings.agi.env_timeout,
-            reply_timeout=settings.agi.reply_timeout,
-            grace_period=settings.agi.grace_period,
-            on_session_end=on_session_end,
-            max_sessions_per_peer=settings.agi.max_sessions_per_peer,
-            first_reply_timeout=settings.agi.first_reply_timeout,
-        )
+        agi = _agi_server(features, ctx, budget.agi_sessions, agi_host, agi_port)
         metrics.in_progress = lambda: agi.active_sessions
         await agi.start()
         stack.push_async_callback(agi.close)
 
-        bound_http: int | None = None
-        if settings.http.enabled:
-            runner = web.AppRunner(build_app(ctx), access_log=None)
-            await runner.setup()
-            stack.push_async_callback(runner.cleanup)
-            site = web.TCPSite(
-                runner,
-                settings.http.host,
-                settings.http.port if http_port is None else http_port,
-            )
-            await site.start()
-            bound_http = int(runner.addresses[0][1]) if runner.addresses else None
-
+        if admin_port is None and agi_port == 0:
+            admin_port = 0
+        guards: dict[str, Guard] = {}
+        bound_http, bound_admin = await _start_listeners(
+            stack, ctx, budget, (http_port, admin_port), guards
+        )
         if watch:
             watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")
             stack.callback(watcher.cancel)
 
         log.info(
-            "autocom serving FastAGI on %s:%s, HTTP on %s, config %s",
+            "autocom serving FastAGI on %s:%s, phones' HTTP on %s, admin on %s, config %s",
             agi_host or settings.agi.host,
             agi.port,
             bound_http,
+            bound_admin,
             config.path,
         )
-        yield Server(ctx, agi, agi.port, bound_http)
+        yield Server(ctx, agi, agi.port, bound_http, bound_admin, guards)
+
+
+def _agi_server(
+    features: Sequence[Feature],
+    ctx: AppContext,
+    max_sessions: int,
+    agi_host: str | None,
+    agi_port: int | None,
+) -> FastAgiServer:
+    settings = ctx.config.current.settings.agi
+    metrics = ctx.metrics
+
+    def on_session_end(report: SessionReport) -> None:
+        metrics.session_ended(report.script, report.outcome, report.duration)
+
+    return FastAgiServer(
+        build_router(features, ctx),
+        host=agi_host or settings.host,
+        port=settings.port if agi_port is None else agi_port,
+        max_sessions=max_sessions,
+        env_timeout=settings.env_timeout,
+        reply_timeout=settings.reply_timeout,
+        grace_period=settings.grace_period,
+        on_session_end=on_session_end,
+        max_sessions_per_peer=settings.max_sessions_per_peer,
+        first_reply_timeout=settings.first_reply_timeout,
+    )
+
+
+async def _start_listeners(
+    stack: contextlib.AsyncExitStack,
+    ctx: AppContext,
+    budget: FileBudget,
+    ports: tuple[int | None, int | None],
+    guards: dict[str, Guard],
+) -> tuple[int | None, int | None]:
+    """The phones' and the admin listeners (when enabled, each in ``guards``); their
+    bound ports.  ``ports``: (http, admin), None for the config's."""
+    http_port, admin_port = ports
+    settings = ctx.config.current.settings
+    http, admin = settings.http, settings.admin
+    bound_http: int | None = None
+    if http.enabled:
+        limits = Limits(
+            budget.http_connections, http.max_per_address, http.header_timeout, http.body_timeout
+        )
+        port = http.port if http_port is None else http_port
+        guard = guards["http"] = Guard(limits, "phone HTTP")
+        bound_http = await _listen(stack, build_app(ctx), guard, http.host, port, http)
+    bound_admin: int | None = None
+    if admin.enabled:
+        port = admin.port if admin_port is None else admin_port
+        app = build_admin_app(ctx, admin)
+        guard = guards["admin"] = Guard(ADMIN_LIMITS, "admin HTTP")
+        bound_admin = await _listen(stack, app, guard, admin.host, port, http)
+    return bound_http, bound_admin
+
+
+# The admin listener serves a few monitors and admins: a small fixed share.
+ADMIN_LIMITS = Limits(max_connections=32, max_per_address=16, header_timeout=5, body_timeout=10)
+
+
+async def _listen(
+    stack: contextlib.AsyncExitStack,
+    app: web.Application,
+    guard: Guard,
+    host: str,
+    port: int,
+    http: HttpSettings,
+) -> int:
+    """Serve ``app`` on host:port behind ``guard``; the bound port."""
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=http.keepalive_timeout)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    handler = runner.server
+    assert handler is not None  # set by setup()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: GuardedProtocol(handler, guard, loop), host, port, backlog=1024
+    )
+    stack.push_async_callback(server.wait_closed)
+    stack.callback(server.close)
+    return int(server.sockets[0].getsockname()[1])
 
 
 async def wait_for_signal() -> None:

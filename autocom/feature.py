@@ -170,6 +170,11 @@ class Feature:
         return ()
 
     def http_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
+        """Routes the phones call, on the phone listener (``http:``)."""
+        return ()
+
+    def admin_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
+        """Routes for admins and monitors, on the admin listener (``admin:``)."""
         return ()
 
     def add_commands(self, commands: Commands) -> None:

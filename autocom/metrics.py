@@ -1,82 +1,120 @@
-"""Counters and latency histograms, served as Prometheus text on /metrics."""
+"""Counters and latency histograms, served as Prometheus text on the admin /metrics.
+
+Built on prometheus_client with one registry per server (no global registry).
+Every label value comes from a fixed set, so no caller can grow the output: a
+script name the router does not serve is counted under ``script="unknown"``,
+and a hook's exception type under ``outcome="failure:hook_error"``.
+"""
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 # seconds; a hook on the call path should answer in a few milliseconds
 BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+UNKNOWN_SCRIPT = "unknown"
+# the FastAGI server's outcomes (autocom.agi.server), "failure:<Exception>" folded
+OUTCOMES = frozenset(
+    {
+        "ok",
+        "hangup",
+        "timeout",
+        "protocol_error",
+        "closed",
+        "overload",
+        "cancelled",
+        "failure:unknown_script",
+        "failure:hook_error",
+    }
+)
+DEGRADED_REASONS = frozenset({"store"})
 
 
-@dataclass
-class Histogram:
-    counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
-    total: float = 0.0
-    n: int = 0
-
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect.bisect_left(BUCKETS, seconds)] += 1
-        self.total += seconds
-        self.n += 1
+def outcome_label(outcome: str) -> str:
+    """The outcome as one of OUTCOMES (a hook's exception type becomes hook_error)."""
+    if outcome in OUTCOMES:
+        return outcome
+    return "failure:hook_error"
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+class _Reloads(Collector):
+    """autocom_config_reloads_total, read from the config holder when scraped."""
+
+    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterable[Metric]:
+        ok, refused = self.counts()
+        family = CounterMetricFamily(
+            "autocom_config_reloads", "Config reloads, by result.", labels=["result"]
+        )
+        family.add_metric(["ok"], ok)
+        family.add_metric(["refused"], refused)
+        yield family
 
 
 class Metrics:
-    """In-process metrics; no global registry, one instance per server."""
+    """In-process metrics; one registry per server."""
 
-    def __init__(self) -> None:
-        self.sessions: dict[tuple[str, str], int] = defaultdict(int)  # (script, outcome)
-        self.latency: dict[str, Histogram] = defaultdict(Histogram)  # script -> histogram
-        self.errors: dict[str, int] = defaultdict(int)  # kind -> count
+    def __init__(self, scripts: Iterable[str] = ()) -> None:
+        self.scripts = frozenset(scripts)
+        self.registry = CollectorRegistry(auto_describe=True)
         # read from the FastAGI server when it runs (autocom.app wires it)
         self.in_progress: Callable[[], int] = lambda: 0
+        self.reload_counts: Callable[[], tuple[int, int]] = lambda: (0, 0)
+        r = self.registry
+        self._sessions = Counter(
+            "autocom_agi_sessions",
+            "FastAGI sessions by script and outcome.",
+            ["script", "outcome"],
+            registry=r,
+        )
+        active = Gauge("autocom_agi_active_sessions", "FastAGI sessions in progress.", registry=r)
+        active.set_function(lambda: self.active_sessions)
+        self._latency = Histogram(
+            "autocom_hook_seconds",
+            "Time from connection to end of a hook.",
+            ["script"],
+            buckets=BUCKETS,
+            registry=r,
+        )
+        self._errors = Counter("autocom_errors", "Errors by kind.", ["kind"], registry=r)
+        self._degraded = Counter(
+            "autocom_degraded_decisions",
+            "Decisions taken without a part they need (AUTOCOM_DEGRADED), by feature and part.",
+            ["feature", "reason"],
+            registry=r,
+        )
+        r.register(_Reloads(lambda: self.reload_counts()))
 
     @property
     def active_sessions(self) -> int:
         return self.in_progress()
 
+    def script_label(self, script: str) -> str:
+        return script if script in self.scripts else UNKNOWN_SCRIPT
+
     def session_ended(self, script: str, outcome: str, seconds: float) -> None:
-        self.sessions[(script, outcome)] += 1
-        self.latency[script].observe(seconds)
+        label = self.script_label(script)
+        outcome = outcome_label(outcome)
+        self._sessions.labels(label, outcome).inc()
+        self._latency.labels(label).observe(seconds)
         if outcome != "ok" and outcome != "hangup":
-            self.errors[outcome.split(":", 1)[0]] += 1
+            self._errors.labels(outcome.split(":", 1)[0]).inc()
+
+    def degraded(self, feature: str, reason: str) -> None:
+        """A decision taken in a degraded mode (reason from DEGRADED_REASONS)."""
+        self._degraded.labels(feature, reason if reason in DEGRADED_REASONS else "other").inc()
 
     def render(self) -> str:
-        out = [
-            "# HELP autocom_agi_sessions_total FastAGI sessions by script and outcome.",
-            "# TYPE autocom_agi_sessions_total counter",
-        ]
-        for (script, outcome), n in sorted(self.sessions.items()):
-            out.append(
-                f'autocom_agi_sessions_total{{script="{_label(script)}",'
-                f'outcome="{_label(outcome)}"}} {n}'
-            )
-        out += [
-            "# HELP autocom_agi_active_sessions FastAGI sessions in progress.",
-            "# TYPE autocom_agi_active_sessions gauge",
-            f"autocom_agi_active_sessions {self.active_sessions}",
-            "# HELP autocom_hook_seconds Time from connection to end of a hook.",
-            "# TYPE autocom_hook_seconds histogram",
-        ]
-        for script, h in sorted(self.latency.items()):
-            s = _label(script)
-            cumulative = 0
-            for bound, count in zip(BUCKETS, h.counts, strict=False):
-                cumulative += count
-                out.append(f'autocom_hook_seconds_bucket{{script="{s}",le="{bound}"}} {cumulative}')
-            out.append(f'autocom_hook_seconds_bucket{{script="{s}",le="+Inf"}} {h.n}')
-            out.append(f'autocom_hook_seconds_sum{{script="{s}"}} {h.total:.6f}')
-            out.append(f'autocom_hook_seconds_count{{script="{s}"}} {h.n}')
-        out += [
-            "# HELP autocom_errors_total Errors by kind.",
-            "# TYPE autocom_errors_total counter",
-        ]
-        for kind, n in sorted(self.errors.items()):
-            out.append(f'autocom_errors_total{{kind="{_label(kind)}"}} {n}')
-        return "\n".join(out) + "\n"
+        return generate_latest(self.registry).decode()
+
+    def samples(self) -> Iterator[tuple[str, dict[str, str], float]]:
+        """Every sample as (name, labels, value), for tests and `autocom` commands."""
+        for metric in self.registry.collect():
+            for sample in metric.samples:
+                yield sample.name, sample.labels, sample.value

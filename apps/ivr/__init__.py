@@ -78,7 +78,7 @@ class IvrFeature(Feature):
             )
         return issues
 
-    def http_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
+    def admin_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
         from apps.ivr.status import routes
 
         return routes(self)

@@ -26,9 +26,13 @@ def add_commands(commands: Commands) -> None:
     blf.add_argument("state", help="NOT_INUSE, INUSE, BUSY, RINGING, ONHOLD, UNAVAILABLE, ...")
 
 
-async def _fetch(url: str) -> dict[str, Any]:
+async def _fetch(url: str, headers: dict[str, str]) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=5)
-    async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as resp:
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as http,
+        http.get(url, headers=headers) as resp,
+    ):
+        resp.raise_for_status()
         data: dict[str, Any] = await resp.json()
         return data
 
@@ -57,11 +61,12 @@ def render(data: dict[str, Any]) -> str:
 
 def cmd_status(args: argparse.Namespace, cli: CliContext) -> int:
     url = args.url
+    admin = cli.load().settings.admin
     if url is None:
-        http = cli.load().settings.http
-        url = f"http://{http.host}:{http.port}/status"
+        url = f"http://{admin.host}:{admin.port}/status"
+    headers = {"Authorization": aiohttp.encode_basic_auth(admin.user, admin.password)}
     try:
-        data = asyncio.run(_fetch(url))
+        data = asyncio.run(_fetch(url, headers if admin.user else {}))
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         print(f"autocom status: the server does not answer at {url}: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""GET /status on autocom's HTTP server: active calls (ARI GET /channels) and links.
+"""GET /status on autocom's admin listener: active calls (ARI GET /channels) and links.
 
 Like Asterisk's ``core show calls`` plus ``xivo-service status``: what is up
 (FastAGI, ARI, state store, directory) and which calls are in progress.

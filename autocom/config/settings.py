@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from autocom.config.model import RuleModel
 
@@ -34,9 +35,48 @@ class AgiSettings(RuleModel):
 
 
 class HttpSettings(RuleModel):
+    """The phones' listener (directory): everything on it comes from the phones' subnets."""
+
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8088 + 1000, ge=0, le=65535)  # 9088; 0 picks a free port
+    max_connections: int = Field(default=512, ge=1)  # open at once; more are refused
+    max_per_address: int = Field(default=64, ge=1)  # open at once from one address (a NAT: more)
+    header_timeout: float = Field(default=5.0, gt=0)  # seconds to send a request's headers
+    body_timeout: float = Field(default=10.0, gt=0)  # seconds to send its body
+    keepalive_timeout: float = Field(default=15.0, gt=0)  # idle seconds between requests
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and 127.0.0.0/8 or ::1 addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve anywhere
+
+
+class AdminSettings(RuleModel):
+    """The admin listener: /livez, /readyz, /healthz, /metrics, /status."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9089, ge=0, le=65535)  # 0 picks a free port
+    user: str = ""  # HTTP Basic credentials; required when host is not loopback
+    password: str = ""
+
+    @model_validator(mode="after")
+    def _credentials_off_loopback(self) -> Self:
+        if (self.user == "") != (self.password == ""):
+            raise ValueError("admin: set both user and password, or neither")
+        if self.enabled and not is_loopback(self.host) and not self.user:
+            raise ValueError(
+                f"admin.host {self.host} is not loopback: anyone who reaches it would read "
+                "/metrics and /status; set admin.user and admin.password (HTTP Basic), "
+                "or host: 127.0.0.1"
+            )
+        return self
 
 
 class StateSettings(RuleModel):
@@ -71,6 +111,7 @@ class Settings(RuleModel):
     sync: str | None = None  # sync.yaml: build the site file from Wazo, LDAP, CSV
     agi: AgiSettings = AgiSettings()
     http: HttpSettings = HttpSettings()
+    admin: AdminSettings = AdminSettings()
     state: StateSettings = StateSettings()
     ari: AriSettings | None = None  # no ari: section, no ARI link
     # feature name -> rule file, relative to autocom.yaml's folder

@@ -77,7 +77,7 @@ async def test_status_route_lists_links_and_calls(
         await link.wait_connected(10)
         async with (
             aiohttp.ClientSession() as http,
-            http.get(f"http://127.0.0.1:{srv.http_port}/status") as resp,
+            http.get(f"http://127.0.0.1:{srv.admin_port}/status") as resp,
         ):
             data = await resp.json()
     assert data["links"]["ari"]["status"] == "up"

@@ -97,15 +97,16 @@ async def test_hook_gets_config_and_pinned_clock(tmp_path: Path) -> None:
         assert (await fake_call(srv.agi_port, "crash")).status == "FAILURE"
 
         async with aiohttp.ClientSession() as http:
-            base = f"http://127.0.0.1:{srv.http_port}"
+            base = f"http://127.0.0.1:{srv.admin_port}"
             async with http.get(f"{base}/healthz") as resp:
                 assert resp.status == 200
                 assert (await resp.json())["status"] == "ok"
             async with http.get(f"{base}/metrics") as resp:
                 text = await resp.text()
-        assert 'autocom_agi_sessions_total{script="greet",outcome="ok"} 1' in text
-        assert 'script="crash",outcome="failure' in text
-        assert "autocom_agi_active_sessions 0" in text
+        assert 'autocom_agi_sessions_total{outcome="ok",script="greet"} 1.0' in text
+        assert 'autocom_agi_sessions_total{outcome="failure:hook_error",script="crash"} 1.0' in text
+        assert 'outcome="failure:unknown_script",script="unknown"' in text
+        assert "autocom_agi_active_sessions 0.0" in text
 
 
 async def test_running_serves_a_config_already_loaded(tmp_path: Path) -> None:
@@ -132,10 +133,10 @@ async def test_metrics_and_healthz_count_calls_in_progress(tmp_path: Path) -> No
 
         call = asyncio.create_task(fake_call(srv.agi_port, "wait", answer))
         await asyncio.wait_for(noop_seen.wait(), 5)
-        base = f"http://127.0.0.1:{srv.http_port}"
+        base = f"http://127.0.0.1:{srv.admin_port}"
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{base}/metrics") as resp:
-                assert "autocom_agi_active_sessions 1" in await resp.text()
+                assert "autocom_agi_active_sessions 1.0" in await resp.text()
             async with http.get(f"{base}/healthz") as resp:
                 assert (await resp.json())["active_sessions"] == 1
         feature.release.set()
@@ -158,7 +159,7 @@ async def test_file_change_reloads_and_bad_edit_keeps_last_good(tmp_path: Path) 
         assert answer.store["AUTOCOM_GREETING"] == "salut@10:00"  # type: ignore[attr-defined]
         async with (
             aiohttp.ClientSession() as http,
-            http.get(f"http://127.0.0.1:{srv.http_port}/healthz") as resp,
+            http.get(f"http://127.0.0.1:{srv.admin_port}/healthz") as resp,
         ):
             body = await resp.json()
         assert "greet.yaml:2: YAML syntax error" in body["last_reload_error"][0]
