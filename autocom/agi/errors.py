@@ -9,6 +9,8 @@
   Asterisk ends the AGI).
 - ``AgiCommandError``: Asterisk refused a command (``510`` unknown command, ``520``
   bad syntax with the usage text, or a documented failure result).
+- ``AgiStateError`` (a protocol error): an input the connection's state refuses
+  (autocom.agi.state.TRANSITIONS), e.g. a reply nobody asked for.
 - ``AgiArgumentError``: our side built a command Asterisk would misread (a value
   holding CR, LF or NUL, a line over the buffer, too many arguments).
 """
@@ -50,3 +52,8 @@ class AgiCommandError(AgiError):
 
 class AgiArgumentError(AgiError, ValueError):
     """A command we were asked to send would be misread by Asterisk."""
+
+
+class AgiStateError(AgiProtocolError):
+    """An input the connection's state does not allow (autocom.agi.state): a reply
+    nobody asked for, a command written while another awaits its reply."""

@@ -2,9 +2,10 @@
 
 The session writes one command, then reads until its reply came (an inline
 ``HANGUP`` on the way sets ``hung_up`` and the real reply is still read; GOSUB's
-``100 Trying...`` is skipped).  Commands are never pipelined: a lock serialises
-them, because Asterisk aborts a playback that is written to.  Every reply is
-awaited with a timeout.
+``100 Trying...`` is skipped).  What may happen next is decided by the
+connection's transition table (autocom.agi.state), fed by this thin wrapper.
+Commands are never pipelined: a lock serialises them, because Asterisk aborts a
+playback that is written to.  Every reply is awaited with a timeout.
 
 Results are typed: the digit pressed or None, ``endpos``, a timeout flag, a value
 or None.  Errors (autocom.agi.errors): ``AgiHangup`` for 511 and for the ``-1``
@@ -20,7 +21,7 @@ import asyncio
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NoReturn, Protocol
 
 from autocom.agi.deadlines import Deadlines
 from autocom.agi.errors import (
@@ -36,6 +37,21 @@ from autocom.agi.protocol import (
     Reply,
     ReplyParser,
     format_command,
+)
+from autocom.agi.state import (
+    AFTER_REPLY,
+    AFTER_SEND,
+    CANCEL,
+    CLOSED,
+    EOF,
+    GARBAGE,
+    HANGUP,
+    IDLE,
+    PROVISIONAL,
+    REPLY,
+    SEND,
+    TIMEOUT,
+    ConnectionState,
 )
 
 __all__ = [
@@ -97,26 +113,27 @@ class SpeechResult:
     extra: Mapping[str, str]
 
 
-_MAX_QUEUED = 16  # replies queued ahead of the commands: Asterisk never sends more than one
+class AgiSession(ConnectionState):
+    """Commands to one channel, over an established FastAGI connection.
 
-
-class AgiSession:
-    """Commands to one channel, over an established FastAGI connection."""
+    The connection's state (idle, awaiting a reply, hung up, closed, failed) is
+    the ``ConnectionState`` this class extends (autocom.agi.state: ``state``,
+    ``hung_up``, ``error``, ``handle``): this class only moves bytes, waits, and
+    feeds the table what happened.  It extends the state rather than holding one:
+    no second object per call (bench/agi_inproc.py counts every allocation).
+    """
 
     __slots__ = (
-        "_broken",
-        "_busy",
         "_deadlines",
-        "_eof",
+        "_locked",
         "_parser",
         "_reader",
-        "_replies",
+        "_reply",
         "_turns",
         "_waiter",
         "_writer",
         "commands_sent",
         "env",
-        "hung_up",
         "reply_timeout",
     )
 
@@ -141,15 +158,17 @@ class AgiSession:
         self._writer = writer
         self.env = env  # what Asterisk told us about the call
         self.reply_timeout = reply_timeout
+        self.state = IDLE  # ConnectionState.__init__, without the call (one per session)
         self.hung_up = False
+        self.error: AgiError | None = None
         self.commands_sent = 0
-        self._busy = False  # a command is in flight (the lock, fast path)
-        self._turns: deque[asyncio.Future[None]] | None = None  # tasks waiting their turn
+        # The command lock (asyncio side, not the connection's state): held from
+        # writing a command until its reply is taken; _turns: tasks waiting for it.
+        self._locked = False
+        self._turns: deque[asyncio.Future[None]] | None = None
         self._deadlines = deadlines
         self._parser = ReplyParser()
-        self._replies: deque[Reply] = deque()
-        self._broken: AgiError | None = None
-        self._eof = False
+        self._reply: Reply | None = None  # the final reply received, not yet taken
         self._waiter: asyncio.Future[None] | None = None
         if pending:
             self.data_received(pending)
@@ -158,42 +177,33 @@ class AgiSession:
 
     def data_received(self, data: bytes) -> None:
         """Bytes from Asterisk (push mode: the server's connection calls this)."""
-        if self._broken is not None:
-            return
         try:
             events = self._parser.feed(data)
-            if len(events) == 1 and not self._replies:  # the common case: one reply
-                event = events[0]
-                if isinstance(event, Reply) and event.code != 100:
-                    self._replies.append(event)
-                    waiter = self._waiter
-                    if waiter is not None and not waiter.done():
-                        waiter.set_result(None)
-                    return
-        except AgiProtocolError as exc:
-            self._broken = exc
-            self._wake()
-            return
-        replies = self._replies
-        for event in events:
-            if isinstance(event, Reply):
-                if event.code != 100:  # GOSUB's "100 result=0 Trying...": the 200 follows
-                    replies.append(event)
-            else:
-                self.hung_up = True  # an inline HANGUP: the real reply still comes
-        if len(replies) > _MAX_QUEUED:
-            self._broken = AgiProtocolError(f"{len(replies)} replies nobody asked for")
-        if replies or self._broken is not None:
-            self._wake()
+            for event in events:
+                if not isinstance(event, Reply):
+                    self.handle(HANGUP)  # an inline HANGUP: the real reply still comes
+                elif event.code == 100:
+                    self.handle(PROVISIONAL)  # GOSUB's "100 Trying...": the 200 follows
+                else:
+                    state = AFTER_REPLY[self.state]  # handle(REPLY), inlined
+                    self.state = self.handle(REPLY) if state is None else state
+                    self._reply = event
+        except AgiError as exc:  # garbage, or an input the state refuses (now in ERROR)
+            if self.state < CLOSED:
+                self.handle(GARBAGE, exc)
+        waiter = self._waiter
+        if (
+            waiter is not None
+            and not waiter.done()
+            and (self._reply is not None or self.state >= CLOSED)
+        ):
+            waiter.set_result(None)
 
     def eof_received(self) -> None:
-        """Asterisk closed the connection (push mode)."""
-        self._eof = True
+        """The connection ended: Asterisk closed it, or the server did (push mode)."""
+        self.handle(EOF)
         if self._deadlines is not None:
             self._deadlines.discard(self)
-        self._wake()
-
-    def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -206,23 +216,17 @@ class AgiSession:
         ``reply_timeout``: seconds to wait for the reply (default ``reply_timeout``).
         """
         line = format_command(verb, *args)
-        if self._busy:
+        if self._locked:
             await self._wait_turn()
-        self._busy = True
+        self._locked = True
         try:
-            if self._broken is not None:
-                raise self._broken
-            if self._eof and not self._replies:
-                raise self._closed_error(verb)
+            state = AFTER_SEND[self.state]  # handle(SEND), inlined
+            # None: refused (closed, failed, or a command in flight): handle() raises
+            self.state = self.handle(SEND) if state is None else state
             self._writer.write(line)
             self.commands_sent += 1
             wait_s = self.reply_timeout if reply_timeout is None else reply_timeout
-            replies = self._replies
-            while not replies:
-                if self._broken is not None:
-                    raise self._broken
-                if self._eof:
-                    raise self._closed_error(verb)
+            while (reply := self._reply) is None:
                 try:
                     if self._reader is None:
                         deadlines = self._deadlines
@@ -234,31 +238,50 @@ class AgiSession:
                         deadlines.add(self, wait_s)
                         await waiter
                     else:
-                        async with asyncio.timeout(wait_s):
-                            data = await self._reader.read(65536)
-                        if data:
-                            self.data_received(data)
-                        else:
-                            self._eof = True
+                        await self._read(wait_s)
                 except TimeoutError:
-                    exc = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
-                    self._broken = exc
-                    raise exc from None
+                    timeout = AgiTimeout(f"{verb}: no reply within {wait_s:g} s")
+                    self.handle(TIMEOUT, timeout)
+                    raise timeout from None
                 except asyncio.CancelledError:
                     # Its reply may still come: it must never answer a later command.
-                    self._broken = AgiError(f"{verb}: cancelled while waiting for its reply")
+                    cancelled = AgiError(f"{verb}: cancelled while waiting for its reply")
+                    self.handle(CANCEL, cancelled)
                     raise
-            reply = replies.popleft()
+                if self._reply is None and self.state >= CLOSED:
+                    raise self._ended(verb)
+            self._reply = None
         finally:
             if self._turns:
                 self._release()
             else:
-                self._busy = False  # nobody waits for the turn (the usual case)
-        code = reply.code
-        if code == 200:
+                self._locked = False  # nobody waits for the turn (the usual case)
+        if reply.code == 200:
             return reply
+        return self._refused(verb, reply)
+
+    async def _read(self, wait_s: float) -> None:
+        """Pull mode: read what came (at most ``wait_s`` seconds) and feed it."""
+        assert self._reader is not None
+        async with asyncio.timeout(wait_s):
+            data = await self._reader.read(65536)
+        if data:
+            self.data_received(data)
+        else:
+            self.handle(EOF)
+
+    def _ended(self, verb: str) -> AgiError:
+        """What the command ``verb`` raises when the connection ended before its reply."""
+        if self.state is CLOSED:
+            where = "in the middle of the reply" if self._parser.mid_reply else "before replying"
+            return AgiConnectionClosed(f"{verb}: Asterisk closed the connection {where}")
+        return self.error or AgiError(f"{verb}: the AGI connection failed")
+
+    def _refused(self, verb: str, reply: Reply) -> NoReturn:
+        """Raise for a final reply other than 200."""
+        code = reply.code
         if code == 511:
-            self.hung_up = True
+            self.handle(HANGUP)
             raise AgiHangup(f"{verb}: {reply.data or '511 channel is dead'}")
         if code == 520:
             raise AgiCommandError(
@@ -267,12 +290,6 @@ class AgiSession:
         raise AgiCommandError(
             f"{verb}: {code} {reply.data or reply.result or ''}".rstrip(), code=code, command=verb
         )
-
-    def _closed_error(self, verb: str) -> AgiConnectionClosed:
-        where = "in the middle of the reply" if self._parser.mid_reply else "before replying"
-        closed = AgiConnectionClosed(f"{verb}: Asterisk closed the connection {where}")
-        self._broken = closed
-        return closed
 
     async def _wait_turn(self) -> None:
         """Wait until the command in flight (and those queued before us) are done."""
@@ -292,9 +309,9 @@ class AgiSession:
         while turns:
             turn = turns.popleft()
             if not turn.done():
-                turn.set_result(None)  # hand over: _busy stays True
+                turn.set_result(None)  # hand over: the lock stays held
                 return
-        self._busy = False
+        self._locked = False
 
     def expire(self) -> None:
         """The reply's deadline passed (called by ``Deadlines``)."""
@@ -658,7 +675,7 @@ class AgiSession:
             raise AgiCommandError(f"SPEECH RECOGNIZE: {reply.lines[0]}", command="SPEECH RECOGNIZE")
         reason = reply.data or ""
         if reason == "hangup":
-            self.hung_up = True
+            self.handle(HANGUP)
             raise AgiHangup("SPEECH RECOGNIZE: the channel hung up")
         extra = reply.extra
         digit = extra.get("digit") or None
