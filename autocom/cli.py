@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,9 @@ from autocom.context import CliContext
 from autocom.feature import Commands, Feature
 from autocom.loader import load_config
 from autocom.logs import setup_logging
+from autocom.store.base import StoreError
+
+log = logging.getLogger("autocom.cli")
 
 SYSTEM_CONFIG = Path("/etc/autocom/autocom.yaml")
 
@@ -51,6 +55,13 @@ def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
     serve = top.add_parser("serve", help="run the FastAGI and HTTP servers")
     serve.add_argument("--now", help="pin the clock (ISO 8601), for tests and drills")
     serve.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: every log line one JSON object, tracebacks inside (default: text, "
+        "with events as JSON)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     check = top.add_parser("check", help="validate every config and rule file (exit 1 on error)")
@@ -109,7 +120,7 @@ def cmd_dialplan(args: argparse.Namespace, cli: CliContext) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
-    setup_logging(args.verbose)
+    setup_logging(args.verbose, json_lines=args.log_format == "json")
     config = cli.load()  # every issue printed, exit 1: before any socket is opened
     clock = cli.clock
     if args.now:
@@ -129,8 +140,15 @@ def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
         return 1
+    except StoreError as exc:  # one line, not the traceback of every layer
+        log.critical(
+            "cannot serve: the state store does not answer (%s); start it or fix state: in %s",
+            exc,
+            config.path,
+        )
+        return 1
     except OSError as exc:
-        print(f"autocom: cannot serve: {exc}", file=sys.stderr)
+        log.critical("cannot serve: %s", exc)
         return 1
     return 0
 

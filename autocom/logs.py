@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
+from types import TracebackType
 
 import orjson
 
-__all__ = ["Event", "EventFormatter", "setup_logging"]
+__all__ = ["Event", "EventFormatter", "JsonFormatter", "setup_logging"]
 
 
 def _json(value: dict[str, object]) -> str:
@@ -62,8 +64,50 @@ class EventFormatter(logging.Formatter):
         return f"{text}.{int((created - second) * 1000):03d}+00:00"
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """Log to stderr, INFO (DEBUG when verbose), events as JSON lines."""
+class JsonFormatter(EventFormatter):
+    """Every record as one JSON object, whatever its message and origin."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        head: dict[str, object] = {"ts": self._stamp(record.created), "level": record.levelname}
+        head["logger"] = record.name
+        event = record.msg
+        if isinstance(event, Event) and not record.args:
+            body: dict[str, object] = {**head, **event}
+        else:
+            body = {**head, "message": record.getMessage()}
+        if record.exc_info:
+            body["traceback"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            body["stack"] = self.formatStack(record.stack_info)
+        return _json(body)
+
+
+def _route_uncaught_to_log() -> None:
+    """Uncaught exceptions become log records (one JSON line each), not raw stderr."""
+    crash = logging.getLogger("autocom.crash")
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        crash.critical("uncaught exception", exc_info=(kind, exc, tb))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            info = (args.exc_type, args.exc_value, args.exc_traceback)
+            crash.error("uncaught exception in thread %s", args.thread, exc_info=info)
+
+    def unraisable_hook(unraisable: sys.UnraisableHookArgs) -> None:
+        value = unraisable.exc_value
+        info = (unraisable.exc_type, value, unraisable.exc_traceback) if value else None
+        crash.error("%s: %r", unraisable.err_msg or "exception ignored", unraisable.object,
+                    exc_info=info)  # fmt: skip
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    sys.unraisablehook = unraisable_hook
+
+
+def setup_logging(verbose: bool = False, json_lines: bool = False) -> None:
+    """Log to stderr, INFO (DEBUG when verbose), events as JSON lines; every line
+    JSON with ``json_lines``."""
     # What our lines never show is not gathered for each record (the logging
     # HOWTO's "Optimization" section): the caller's file and line, the thread,
     # the process.  A session line costs about half as much without them.
@@ -72,7 +116,10 @@ def setup_logging(verbose: bool = False) -> None:
     logging.logProcesses = False
     logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(EventFormatter())
+    handler.setFormatter(JsonFormatter() if json_lines else EventFormatter())
+    logging.captureWarnings(True)  # warnings.warn(...) lines go through the same handler
+    if json_lines:
+        _route_uncaught_to_log()
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
