@@ -6,9 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= examples/autocom.yaml
 # Debian packages: the venv, and the real parts the tests run (Redis, OpenLDAP, SIPp,
-# debootstrap for the Asterisk 22 root).
+# PostgreSQL, debootstrap for the Asterisk 22 root).
 RUN_DEBS := python3-venv python3-dev
-TEST_DEBS := $(RUN_DEBS) redis-server slapd ldap-utils sip-tester debootstrap
+TEST_DEBS := $(RUN_DEBS) redis-server slapd ldap-utils sip-tester debootstrap postgresql
 
 .PHONY: run test lint typecheck unit integration e2e bench asterisk-root debs-run debs-test clean
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apps.accounting import AccountingFeature
 from apps.boss_secretary import BossSecretaryFeature
 from apps.directory import DirectoryFeature
 from apps.forwards import ForwardsFeature
@@ -20,4 +21,5 @@ def features() -> list[Feature]:
         DirectoryFeature(),
         ForwardsFeature(),
         SpeedDialFeature(),
+        AccountingFeature(),
     ]

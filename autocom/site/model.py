@@ -101,6 +101,7 @@ class User(RuleModel):
     devices: tuple[str, ...] = ()  # PJSIP endpoint names; each one rings
     voicemail: str | None = None  # mailbox, e.g. "2001" (context default)
     department: str = ""
+    cost_center: str = ""  # for call accounting reports (apps/accounting)
     email: str = ""
     mobile: str = ""
     title: str = ""  # job title (directory)

@@ -157,6 +157,15 @@ MODULES = (
     "res_stasis_device_state",
 )
 
+CEL_MODULES = ("cel_manager", "res_cdrel_custom", "cel_sqlite3_custom", "app_celgenuserevent")
+# The columns of the CEL backlog (cel_sqlite3_custom's advanced mapping), as
+# docs/accounting.md tells a site to configure it.
+CEL_BACKLOG_FIELDS = (
+    "eventtype, eventtime, name, num, ani, rdnis, dnid, context, exten, channame, appname, "
+    "appdata, accountcode, peeraccount, uniqueid, linkedid, userfield, peer, userdeftype, "
+    "eventextra"
+)
+
 TEST_DIALPLAN = r"""
 ; Test contexts written by tests/e2e/asterisk.py (not part of the product).
 
@@ -310,6 +319,14 @@ class AsteriskInstance:
         self.globals: dict[str, str] = dict(TEST_GLOBALS)
         self.voicemail_boxes: dict[str, str] = {}
         self.queues: dict[str, list[str]] = {}
+        # Channel event logging (apps/accounting): CEL to AMI and to the SQLite backlog
+        # ``cel_backlog`` (cel_sqlite3_custom, in the instance's log folder).
+        self.cel = False
+
+    @property
+    def cel_backlog(self) -> Path:
+        """The CEL backlog database cel_sqlite3_custom writes (host path)."""
+        return self.folder / "log" / "cel.sqlite.db"
 
     # -- paths ----------------------------------------------------------------
     @property
@@ -366,7 +383,8 @@ hideconnect = yes
         )
         self._write(
             "modules.conf",
-            "[modules]\nautoload = no\n" + "".join(f"load = {m}.so\n" for m in MODULES),
+            "[modules]\nautoload = no\n"
+            + "".join(f"load = {m}.so\n" for m in MODULES + (CEL_MODULES if self.cel else ())),
         )
         self._write(
             "logger.conf",
@@ -404,7 +422,7 @@ writetimeout = 5000
         self._write("features.conf", "[general]\n")
         self._write("confbridge.conf", "[general]\n")
         self._write("cdr.conf", "[general]\nenable = no\n")
-        self._write("cel.conf", "[general]\nenable = no\n")
+        self._write_cel()
         self._write("ccss.conf", "[general]\n")
         self._write("udptl.conf", "[general]\n")
         self._write("acl.conf", "")
@@ -419,6 +437,23 @@ writetimeout = 5000
         self.write_queues()
         self.write_pjsip()
         self.write_dialplan()
+
+    def _write_cel(self) -> None:
+        if not self.cel:
+            self._write("cel.conf", "[general]\nenable = no\n")
+            return
+        self._write(
+            "cel.conf",
+            "[general]\nenable = yes\napps = all\nevents = ALL\ndateformat = %s.%6q\n"
+            "[manager]\nenabled = yes\n",
+        )
+        self._write(
+            "cel_sqlite3_custom.conf",
+            f"[{self.inner / 'log' / 'cel.sqlite'}]\ntable = cel\n"
+            f"columns = {CEL_BACKLOG_FIELDS}\n"
+            f"fields = {CEL_BACKLOG_FIELDS}\n"
+            "busy_timeout = 2000\n",
+        )
 
     def write_queues(self) -> None:
         """queues.conf: the ``queues`` (name -> member interfaces), ringall, 5 s a try."""

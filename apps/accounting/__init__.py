@@ -1,0 +1,58 @@
+"""Call accounting: CEL collected live over AMI and caught up from Asterisk's backlog,
+one ticket per call (docs/accounting.md), stored in SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from apps.accounting import cli
+from apps.accounting.checks import check_rules
+from apps.accounting.rules import AccountingRules
+from apps.accounting.service import Accounting, open_ticket_store, rules_of
+from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.feature import Commands, Feature
+from autocom.loader import Config
+from autocom.site.model import Site
+
+if TYPE_CHECKING:
+    from autocom.context import AppContext
+
+
+class AccountingFeature(Feature):
+    name = "accounting"
+
+    def __init__(self) -> None:
+        self.service: Accounting | None = None
+
+    def load_rules(self, path: Path | None, site: Site) -> AccountingRules | None:
+        if path is None:
+            return None
+        return validate(AccountingRules, load_yaml(path))
+
+    def check(self, config: Config) -> list[ConfigIssue]:
+        rules = rules_of(config)
+        if rules is None:
+            return []
+        name = config.settings.rules.get(self.name, "accounting.yaml")
+        return check_rules(rules, config, str(config.resolve(name)))
+
+    def add_commands(self, commands: Commands) -> None:
+        cli.add_commands(commands)
+
+    async def start(self, ctx: AppContext) -> None:
+        config = ctx.config.current
+        rules = rules_of(config)
+        if rules is None:
+            return
+        store = await open_ticket_store(config, rules)
+        self.service = Accounting(ctx.config, store)
+        self.service.start()
+
+    async def stop(self) -> None:
+        if self.service is not None:
+            service, self.service = self.service, None
+            await service.close()
+
+
+__all__ = ["AccountingFeature"]

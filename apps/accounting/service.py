@@ -1,0 +1,117 @@
+"""The running collection: the ticket store, the AMI link, the backlog and retention."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from apps.accounting.collector import Collector
+from apps.accounting.compile import site_facts
+from apps.accounting.engine import SiteFacts
+from apps.accounting.rules import AccountingRules, Tariff
+from apps.accounting.state import SqliteTicketStore, TicketStore
+from autocom.ami.client import AmiAccess, AmiLink
+from autocom.loader import Config
+from autocom.reload import ConfigHolder
+
+log = logging.getLogger("autocom.accounting")
+BACKLOG_INTERVAL = 60.0  # seconds between two backlog reads (besides each AMI login)
+RETENTION_INTERVAL = 3600.0
+
+
+async def open_ticket_store(config: Config, rules: AccountingRules) -> TicketStore:
+    if rules.storage.backend == "postgresql":
+        from apps.accounting.state_pg import PgTicketStore
+
+        return await PgTicketStore.connect(rules.storage.dsn)
+    return await SqliteTicketStore(config.resolve(rules.storage.path)).open()
+
+
+def rules_of(config: Config) -> AccountingRules | None:
+    rules = config.rules.get("accounting")
+    return rules if isinstance(rules, AccountingRules) else None
+
+
+class Accounting:
+    """Started by the feature with the server; every task stops with ``close``."""
+
+    def __init__(self, holder: ConfigHolder, store: TicketStore) -> None:
+        self.holder = holder
+        self.store = store
+        self.collector = Collector(store, self._facts, self._tariffs)
+        self.link: AmiLink | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _rules(self) -> AccountingRules:
+        return rules_of(self.holder.current) or AccountingRules()
+
+    def _facts(self) -> SiteFacts:
+        config = self.holder.current
+        return site_facts(config.site, self._rules(), config.settings.timezone)
+
+    def _tariffs(self) -> tuple[Tariff, ...]:
+        return self._rules().tariffs
+
+    @property
+    def backlog(self) -> Path | None:
+        rules = self._rules()
+        return self.holder.current.resolve(rules.backlog) if rules.backlog else None
+
+    async def catch_up(self) -> int:
+        backlog = self.backlog
+        return await self.collector.catch_up(backlog) if backlog is not None else 0
+
+    def start(self) -> None:
+        rules = self._rules()
+        zone = ZoneInfo(rules.asterisk_timezone or self.holder.current.settings.timezone)
+        self._spawn(self.collector.run_flusher(), "accounting-flush")
+        self._spawn(self._periodic(), "accounting-periodic")
+        if rules.ami is not None:
+            a = rules.ami
+            self.link = AmiLink(
+                AmiAccess(a.host, a.port, a.user, a.secret, a.timeout),
+                lambda message: self.collector.on_ami_event(message, zone),
+                on_connect=self._on_connect,
+            )
+            self._spawn(self.link.run(), "accounting-ami")
+
+    def _spawn(self, coro: object, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=name))  # type: ignore[arg-type]
+
+    async def _on_connect(self) -> None:
+        # what happened while the link was down is in the backlog
+        self._spawn(self.catch_up(), "accounting-catch-up")
+
+    async def _periodic(self) -> None:
+        since_retention = RETENTION_INTERVAL
+        while True:
+            await self.catch_up()
+            if since_retention >= RETENTION_INTERVAL:
+                await self.retention()
+                since_retention = 0.0
+            await asyncio.sleep(BACKLOG_INTERVAL)
+            since_retention += BACKLOG_INTERVAL
+
+    async def retention(self) -> int:
+        r = self._rules().retention
+        return await self.store.apply_retention(
+            datetime.now(UTC),
+            r.mask_external_after_months,
+            r.delete_after_months,
+            r.events_after_days,
+        )
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.collector.flush()
+        await self.store.close()

@@ -1,0 +1,257 @@
+"""The ticket store in PostgreSQL (asyncpg): tickets and parties partitioned by month.
+
+Same tables and answers as the SQLite store (state.py).  ``tickets`` and
+``parties`` are ``PARTITION BY RANGE (start_at)``, one partition per calendar
+month (UTC), created the first time a ticket of that month is saved: a month's
+report reads one partition, and deleting old months is cheap.  A ticket is
+replaced whole (its partition key, the start, may move when a late event is
+caught up from the backlog).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from apps.accounting.cel import CelEvent
+from apps.accounting.engine import Ticket
+from apps.accounting.state import (
+    REPORT_KEYS,
+    TICKET_COLUMNS,
+    Query,
+    ReportRow,
+    TicketRow,
+    event_from_json,
+    event_json,
+    mask_body,
+    months_before,
+    parties,
+    ticket_columns,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cel_events (
+    event_id text PRIMARY KEY, linkedid text NOT NULL, type text NOT NULL,
+    time double precision NOT NULL, body text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cel_events_linkedid ON cel_events (linkedid);
+CREATE INDEX IF NOT EXISTS cel_events_time ON cel_events (time);
+CREATE TABLE IF NOT EXISTS tickets (
+    id text NOT NULL, start_at timestamptz NOT NULL, caller text, caller_user text,
+    called text, called_user text, answered_by text, direction text, disposition text,
+    category text, payer text, department text, cost_center text, talk_seconds integer,
+    price numeric(14, 4), body jsonb NOT NULL, masked boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (id, start_at)
+) PARTITION BY RANGE (start_at);
+CREATE INDEX IF NOT EXISTS tickets_id ON tickets (id);
+CREATE INDEX IF NOT EXISTS tickets_report ON tickets (department, cost_center);
+CREATE TABLE IF NOT EXISTS parties (
+    ext text NOT NULL, start_at timestamptz NOT NULL, ticket_id text NOT NULL,
+    role text NOT NULL, PRIMARY KEY (ext, start_at, ticket_id)
+) PARTITION BY RANGE (start_at);
+CREATE INDEX IF NOT EXISTS parties_ticket ON parties (ticket_id);
+CREATE TABLE IF NOT EXISTS checkpoints (name text PRIMARY KEY, value bigint NOT NULL);
+"""
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start, end
+
+
+def partition_sql(month: str) -> str:
+    """The DDL of one month's partitions (``month`` checked as YYYY-MM)."""
+    start, end = month_bounds(month)
+    suffix = start.strftime("%Y%m")
+    return "".join(
+        f"CREATE TABLE IF NOT EXISTS {table}_{suffix} PARTITION OF {table} "
+        f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}');"
+        for table in ("tickets", "parties")
+    )
+
+
+def _utc(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+class PgTicketStore:
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._months: set[str] = set()
+
+    @classmethod
+    async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 4) -> PgTicketStore:
+        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, timeout=10)
+        async with pool.acquire() as conn:
+            await conn.execute(SCHEMA)
+        return cls(pool)
+
+    async def ensure_month(self, month: str) -> None:
+        if month in self._months:
+            return
+        async with self._pool.acquire() as conn:
+            await conn.execute(partition_sql(month))
+        self._months.add(month)
+
+    async def add_events(self, events: Sequence[CelEvent]) -> list[CelEvent]:
+        unique = list({e.event_id: e for e in events}.values())
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "INSERT INTO cel_events SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+                " $4::float8[], $5::text[]) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                [e.event_id for e in unique],
+                [e.linkedid for e in unique],
+                [e.type for e in unique],
+                [e.time for e in unique],
+                [event_json(e) for e in unique],
+            )
+        new = {r["event_id"] for r in rows}
+        return [e for e in unique if e.event_id in new]
+
+    async def complete(self, linkedids: Iterable[str]) -> set[str]:
+        ids = sorted(set(linkedids))
+        if not ids:
+            return set()
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT linkedid FROM cel_events "
+                "WHERE type = 'LINKEDID_END' AND linkedid = ANY($1::text[])",
+                ids,
+            )
+        return {r["linkedid"] for r in rows}
+
+    async def events_of(self, linkedid: str) -> list[CelEvent]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT body FROM cel_events WHERE linkedid = $1 ORDER BY time", linkedid
+            )
+        return [event_from_json(r["body"]) for r in rows]
+
+    async def save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        for month in {_utc(t.start).strftime("%Y-%m") for t in tickets}:
+            await self.ensure_month(month)
+        ids = [t.id for t in tickets]
+        rows = []
+        for t in tickets:
+            cols = list(ticket_columns(t))
+            cols[1] = _utc(t.start)
+            cols[14] = Decimal(str(cols[14]))
+            rows.append(cols)
+        party_rows = [(ext, _utc(t.start), t.id, role) for t in tickets for ext, role in parties(t)]
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM parties WHERE ticket_id = ANY($1::text[])", ids)
+            await conn.execute("DELETE FROM tickets WHERE id = ANY($1::text[])", ids)
+            await conn.executemany(
+                f"INSERT INTO tickets ({TICKET_COLUMNS}) VALUES "
+                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb)",
+                rows,
+            )
+            await conn.executemany("INSERT INTO parties VALUES ($1, $2, $3, $4)", party_rows)
+
+    async def tickets(self, q: Query) -> list[TicketRow]:
+        since = q.since or datetime(1970, 1, 1, tzinfo=UTC)
+        until = q.until or datetime(9999, 1, 1, tzinfo=UTC)
+        if q.user:
+            sql = (
+                "SELECT t.id, t.start_at, t.body FROM parties p JOIN tickets t "
+                "ON t.id = p.ticket_id AND t.start_at = p.start_at "
+                "WHERE p.ext = $1 AND p.start_at >= $2 AND p.start_at < $3 "
+                "AND ($4 = '' OR p.role = $4) ORDER BY p.start_at DESC LIMIT $5"
+            )
+            args: tuple[object, ...] = (q.user, since, until, q.role, q.limit)
+        else:
+            sql = (
+                "SELECT id, start_at, body FROM tickets WHERE start_at >= $1 AND start_at < $2 "
+                "ORDER BY start_at DESC LIMIT $3"
+            )
+            args = (since, until, q.limit)
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(sql, *args)
+        return [TicketRow(r["id"], r["start_at"], json.loads(r["body"])) for r in rows]
+
+    async def report(self, by: str, month: str) -> list[ReportRow]:
+        column = REPORT_KEYS[by]
+        start, end = month_bounds(month)
+        sql = (
+            f"SELECT {column} AS key, department, cost_center, count(*) AS calls, "
+            "count(*) FILTER (WHERE disposition = 'answered') AS answered, "
+            "coalesce(sum(talk_seconds), 0) AS talk, coalesce(sum(price), 0) AS cost "
+            "FROM tickets WHERE start_at >= $1 AND start_at < $2 AND payer != '' "
+            f"GROUP BY {column}, department, cost_center ORDER BY 1, 2, 3"
+        )
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(sql, start, end)
+        return [
+            ReportRow(
+                r["key"] or "",
+                r["department"] or "",
+                r["cost_center"] or "",
+                r["calls"],
+                r["answered"],
+                int(r["talk"]),
+                f"{r['cost']:.4f}",
+            )
+            for r in rows
+        ]
+
+    async def get_checkpoint(self, name: str) -> int:
+        async with self._pool.acquire() as conn:
+            value = await conn.fetchval("SELECT value FROM checkpoints WHERE name = $1", name)
+        return int(value) if value is not None else 0
+
+    async def set_checkpoint(self, name: str, value: int) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO checkpoints VALUES ($1, $2) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                name,
+                value,
+            )
+
+    async def apply_retention(
+        self, now: datetime, mask_months: int | None, delete_months: int | None, events_days: int
+    ) -> int:
+        changed = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            if delete_months is not None:
+                cut = months_before(now, delete_months)
+                await conn.execute("DELETE FROM parties WHERE start_at < $1", cut)
+                status = await conn.execute("DELETE FROM tickets WHERE start_at < $1", cut)
+                changed += int(status.split()[-1])
+            if mask_months is not None:
+                cut = months_before(now, mask_months)
+                rows = await conn.fetch(
+                    "SELECT id, start_at, body FROM tickets WHERE start_at < $1 AND NOT masked",
+                    cut,
+                )
+                for r in rows:
+                    masked = mask_body(json.loads(r["body"]))
+                    await conn.execute(
+                        "UPDATE tickets SET body = $3::jsonb, caller = $4, called = $5, "
+                        "masked = true WHERE id = $1 AND start_at = $2",
+                        r["id"],
+                        r["start_at"],
+                        json.dumps(masked),
+                        masked["caller"],
+                        masked["called"],
+                    )
+                changed += len(rows)
+            await conn.execute(
+                "DELETE FROM cel_events e WHERE time < $1 AND EXISTS "
+                "(SELECT 1 FROM tickets t WHERE t.id = e.linkedid)",
+                now.timestamp() - events_days * 86400,
+            )
+        return changed
+
+    async def close(self) -> None:
+        await self._pool.close()
