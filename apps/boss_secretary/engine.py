@@ -202,7 +202,7 @@ def decide(
                 trace.add((*at, k), f"caller {caller.number} is VIP ({entry})")
                 return direct(f"VIP caller ({entry})")
 
-    boss_leg = _boss_leg(boss_rule, user, filt)
+    boss_leg = _boss_leg(boss_rule, user, filt, site)
     boss_devices = set(user.devices)
     sec_legs = [
         leg
@@ -299,10 +299,10 @@ def _exemption(
     return None
 
 
-def _boss_leg(boss_rule: Boss, user: User, filt: Filter) -> Leg:
+def _boss_leg(boss_rule: Boss, user: User, filt: Filter, site: Site) -> Leg:
     ring_time = boss_rule.ring_time or filt.boss_ring_time
     label = f"boss {user.extension} {user.display_name}"
-    return Leg(label, (Ring(user.devices, ring_time, label),))
+    return Leg(label, (Ring(site.ring_items(user), ring_time, label),))
 
 
 def _secretary_leg(
@@ -311,7 +311,7 @@ def _secretary_leg(
     at = ("secretaries", filt.secretaries.index(m))
     user = site.user(m.extension)
     if user is not None:
-        devices = _without(user.devices, exclude)
+        devices = _without(site.ring_items(user), exclude)
         label = f"secretary {user.extension} {user.display_name}"
         if not devices:
             trace.add(at, f"{label} has no device: skipped")
@@ -324,14 +324,14 @@ def _secretary_leg(
     label = f"group {group.extension} {group.name} ({group.strategy})"
     members = [u for ext in group.members if (u := site.user(ext)) is not None]
     if group.strategy == "ringall":
-        devices = _without((d for u in members for d in u.devices), exclude)
+        devices = _without((d for u in members for d in site.ring_items(u)), exclude)
         if not devices:
             trace.add(at, f"{label} has no member with a device: skipped")
             return None
         return Leg(label, (Ring(devices, m.ring_time or group.ring_time, label),))
     rings = []
     for u in members:
-        devices = _without(u.devices, exclude)
+        devices = _without(site.ring_items(u), exclude)
         if devices:
             who = f"{label}: member {u.extension} {u.display_name}"
             rings.append(Ring(devices, m.ring_time or group.ring_time, who))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from autocom.site.model import Context, Group, Site, User
+from autocom.site.model import LEG_MARK, Context, Group, Secondary, Site, Tandem, User
 
 if TYPE_CHECKING:
     from autocom.loader import Config
@@ -48,13 +48,18 @@ def render_dialplan(config: Config | Site) -> str:
 
 
 def device_dial(device: str) -> str:
-    """The dialplan expression dialing one device through AUTOCOM_DEVICE_DIAL."""
+    """The dialplan expression dialing one device through AUTOCOM_DEVICE_DIAL; a
+    tandem leg (``Site.ring_items``: LEG_MARK + leg) through autocom-site-tandem."""
+    if device.startswith(LEG_MARK):
+        return f"Local/{device[len(LEG_MARK) :]}@autocom-site-tandem/n"
     return f"${{STRREPLACE(AUTOCOM_DEVICE_DIAL,{{device}},{device})}}"
 
 
-def user_dial(user: User) -> str:
-    """All of a user's devices, joined with '&' (they all ring)."""
-    return "&".join(device_dial(d) for d in user.devices)
+def user_dial(user: User, site: Site | None = None) -> str:
+    """All of a user's devices, joined with '&' (they all ring); with the site, the
+    legs of the user's tandem too."""
+    items = site.ring_items(user) if site is not None else user.devices
+    return "&".join(device_dial(d) for d in items)
 
 
 # The text before and after {device} in AUTOCOM_DEVICE_DIAL, with $[... =~ ...]
@@ -112,6 +117,8 @@ class _Renderer:
             self.line()
             self.emergency_context(ctx)
         self.line()
+        self.tandems()
+        self.line()
         self.devices()
         return "\n".join(self.out) + "\n"
 
@@ -165,11 +172,69 @@ class _Renderer:
         self.line(
             "; Gosub(autocom-site-devices,<device>,1): AUTOCOM_FORWARDER(_CONTEXT) = its owner"
         )
-        for user in self.site.users:
-            for dev in user.devices:
-                self.line(f"exten => {dev},1,Set(AUTOCOM_FORWARDER={user.extension})")
-                self.line(f" same => n,Set(AUTOCOM_FORWARDER_CONTEXT={user.context})")
-                self.line(" same => n,Return()")
+        owned = [(dev, user) for user in self.site.users for dev in user.devices]
+        for tandem in self.site.tandems:  # numberless secondary sets: the main user's
+            main = self.site.user(tandem.main)
+            owned += [(s.device, main) for s in tandem.secondaries if s.device and main]
+        seen: set[str] = set()
+        for dev, user in owned:
+            if dev in seen:
+                continue
+            seen.add(dev)
+            self.line(f"exten => {dev},1,Set(AUTOCOM_FORWARDER={user.extension})")
+            self.line(f" same => n,Set(AUTOCOM_FORWARDER_CONTEXT={user.context})")
+            self.line(" same => n,Return()")
+
+    def tandems(self) -> None:
+        self.line("[autocom-site-tandem]")
+        self.line("; <main>_<n>: the n-th secondary set of <main>'s tandem (autocom-tandem-leg)")
+        calls_as: list[tuple[str, User]] = []
+        for tandem in self.site.tandems:
+            main = self.site.user(tandem.main)
+            if main is None:
+                self.line(f"; tandem {tandem.main}: no such user{_where(tandem)}")
+                continue
+            self.line(
+                f"; tandem {main.extension} {_comment(main.display_name)}:"
+                f" {len(tandem.secondaries)} secondaries, when main busy:"
+                f" {tandem.when_main_busy}{_where(tandem)}"
+            )
+            for index, sec in enumerate(tandem.secondaries):
+                self.line(f"; secondary {index + 1}: {sec}, delay {sec.delay} s{_where(sec)}")
+                self.line(
+                    f"exten => {tandem.leg(index)},1,Gosub(autocom-tandem-leg,s,1("
+                    f"{','.join(self.leg_args(tandem, main, sec))}))"
+                )
+                self.line(" same => n,Hangup(${AUTOCOM_TANDEM_CAUSE})")
+                calls_as += [(d, main) for d in self.secondary_devices(sec) if sec.calls_as_main]
+        self.line()
+        self.line("[autocom-site-tandem-out]")
+        self.line("; Gosub(autocom-site-tandem-out,<device>,1): a secondary set calling out")
+        self.line("; takes its main user's caller ID, so its rights are the main user's")
+        for dev, main in calls_as:
+            self.line(f"exten => {dev},1,Set(CALLERID(num)={main.extension})")
+            self.line(f" same => n,Set(CALLERID(name)={_comment(main.display_name)})")
+            self.line(" same => n,Return()")
+
+    def secondary_devices(self, sec: Secondary) -> tuple[str, ...]:
+        if sec.device is not None:
+            return (sec.device,)
+        user = self.site.user(sec.user) if sec.user is not None else None
+        return user.devices if user is not None else ()
+
+    def leg_args(self, tandem: Tandem, main: User, sec: Secondary) -> list[str]:
+        """autocom-tandem-leg's arguments: main ext, its context, delay, when main
+        busy, kind, dial string or number, dialed, outgoing context, trunks, shown."""
+        head = [main.extension, main.context, str(sec.delay), tandem.when_main_busy, sec.kind]
+        if sec.number is None:
+            devices = self.secondary_devices(sec)
+            return [*head, "&".join(device_dial(d) for d in devices)]
+        route = self.site.outgoing_route(main.context, sec.number)
+        if route is None:  # refused by autocom check
+            return [*head, ""]
+        number = sec.number[len(route.line_prefix) :]
+        shown = "" if tandem.mobile_caller_id == "caller" else tandem.mobile_caller_id
+        return [*head, number, sec.number, route.name, "&".join(route.trunks), shown]
 
     # -- extensions ------------------------------------------------------------
     def user(self, user: User) -> None:
@@ -178,20 +243,22 @@ class _Renderer:
             hint = "&".join(device_hint(d) for d in user.devices)
             self.line(f"exten => {user.extension},hint,{hint}")
         box = _mailbox(user.voicemail)
-        self.flow(
-            user.extension, "autocom-user", user.extension, user.context, user_dial(user), box
-        )
+        dial = user_dial(user, self.site)
+        args = (user.extension, user.context, dial, box)
+        self.flow(user.extension, "autocom-user", *args, before=self.main_states([user]))
 
     def group(self, group: Group) -> None:
-        members = [u for u in (self.site.user(m) for m in group.members) if u and u.devices]
+        members = [
+            u for u in (self.site.user(m) for m in group.members) if u and self.site.ring_items(u)
+        ]
         self.line(
             f"; group {group.extension} {_comment(group.name)} ({group.strategy},"
             f" {len(members)} members){_where(group)}"
         )
         if group.strategy == "ringall":
-            dials = ["&".join(user_dial(u) for u in members)] if members else []
+            dials = ["&".join(user_dial(u, self.site) for u in members)] if members else []
         else:
-            dials = [user_dial(u) for u in members]
+            dials = [user_dial(u, self.site) for u in members]
         overflow = self.overflow(group)
         if group.overflow is not None:
             shown = ",".join(overflow) if overflow[0] else "none: refused by autocom check"
@@ -204,6 +271,7 @@ class _Renderer:
             str(group.ring_time),
             *overflow,
             *dials,
+            before=self.main_states(members),
         )
 
     def overflow(self, group: Group) -> list[str]:
@@ -224,11 +292,27 @@ class _Renderer:
         return [overflow.kind, overflow.target, context]
 
     # -- helpers ---------------------------------------------------------------
-    def flow(self, exten: str, flow: str, *args: str) -> None:
+    def flow(self, exten: str, flow: str, *args: str, before: tuple[str, ...] = ()) -> None:
         """The two lines of every rendered extension: Gosub a base flow of
-        autocom-pbx.conf, then act on the AUTOCOM_ACTION it returned."""
-        self.line(f"exten => {exten},1,Gosub({flow},s,1({','.join(args)}))")
+        autocom-pbx.conf, then act on the AUTOCOM_ACTION it returned (after the
+        applications ``before``, if any)."""
+        steps = [*before, f"Gosub({flow},s,1({','.join(args)}))"]
+        self.line(f"exten => {exten},1,{steps[0]}")
+        for step in steps[1:]:
+            self.line(f" same => n,{step}")
         self.line(" same => n,Goto(autocom-act,${AUTOCOM_ACTION},1)")
+
+    def main_states(self, users: list[User]) -> tuple[str, ...]:
+        """Before ringing tandems whose secondaries stay quiet while the main set is
+        in a call: the main sets' states, taken before any of them rings (once
+        ringing, a main set dialed through a Local channel shows INUSE)."""
+        out = []
+        for user in users:
+            tandem = self.site.tandem(user.extension)
+            if tandem is not None and tandem.when_main_busy == "skip" and user.devices:
+                state = f"${{EXTENSION_STATE({user.extension}@{user.context})}}"
+                out.append(f"Set(__AUTOCOM_TANDEM_MAIN_{user.extension}={state})")
+        return tuple(out)
 
     def emergency_numbers(self, ctx: Context) -> None:
         """An outgoing context's emergency numbers (as is and after the line prefix),

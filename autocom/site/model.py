@@ -210,6 +210,105 @@ class Group(RuleModel):
         return v
 
 
+# Alcatel OXE: a main set and up to 4 secondary sets.
+MAX_SECONDARIES = 4
+# A tandem leg as a "ring item" beside the devices: "+2001_1" is the first secondary
+# of 2001's tandem, dialed Local/2001_1@autocom-site-tandem ('+' is in no device name).
+LEG_MARK = "+"
+SecondaryKind = Literal["device", "user", "number"]
+
+
+class Secondary(RuleModel):
+    """One secondary set of a tandem: exactly one of device, user, number."""
+
+    device: str | None = None  # a numberless set: ATA, DECT, softphone (a PJSIP endpoint)
+    user: str | None = None  # a set that keeps its own number: that user's devices ring
+    number: str | None = None  # an external number (mobile), as dialed, line prefix included
+    delay: int = Field(default=0, ge=0, le=60)  # seconds after the main set starts ringing
+    # outgoing calls of a device/user secondary: the main user's rights and caller ID
+    # (main), or its own (own); default: main for a device, own for a user
+    outgoing: Literal["main", "own"] | None = None
+
+    @field_validator("device")
+    @classmethod
+    def _dev(cls, v: str | None) -> str | None:
+        if v is not None and not DEVICE_RE.match(v):
+            raise ValueError(f"device {v!r}: letters, digits, '_', '.', '-' only")
+        return v
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, v: str | None) -> str | None:
+        return None if v is None else _extension(v)
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, v: str | None) -> str | None:
+        if v is not None and not (v.isdigit() and len(v) <= 20):
+            raise ValueError(f"number {v!r}: write the digits dialed, line prefix included")
+        return v
+
+    @model_validator(mode="after")
+    def _one(self) -> Secondary:
+        given = [k for k in ("device", "user", "number") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "write exactly one of device, user, number"
+                + (f" (found {', '.join(given)})" if given else "")
+            )
+        if self.number is not None and self.outgoing is not None:
+            raise ValueError("outgoing: is for a device or user secondary, not a number")
+        return self
+
+    @property
+    def kind(self) -> SecondaryKind:
+        if self.device is not None:
+            return "device"
+        return "user" if self.user is not None else "number"
+
+    @property
+    def target(self) -> str:
+        return self.device or self.user or self.number or ""
+
+    @property
+    def calls_as_main(self) -> bool:
+        """Its outgoing calls use the main user's rights and caller ID."""
+        if self.outgoing is not None:
+            return self.outgoing == "main"
+        return self.kind == "device"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target}"
+
+
+class Tandem(RuleModel):
+    """A main user's number rings the main set and up to MAX_SECONDARIES secondaries."""
+
+    main: str  # the main user's extension: its devices are the main set
+    secondaries: tuple[Secondary, ...]
+    # the main set is busy (in a call: DEVICE_STATE): the secondaries ring anyway
+    # (ring) or stay quiet (skip)
+    when_main_busy: Literal["ring", "skip"] = "ring"
+    # what an external secondary shows: the caller's number, or a DID of the site
+    mobile_caller_id: str = "caller"
+
+    @field_validator("main")
+    @classmethod
+    def _main(cls, v: str) -> str:
+        return _extension(v)
+
+    @field_validator("mobile_caller_id")
+    @classmethod
+    def _shown(cls, v: str) -> str:
+        if v != "caller" and not (v.isdigit() and len(v) <= 20):
+            raise ValueError(f"mobile_caller_id {v!r}: write caller, or a DID of the site")
+        return v
+
+    def leg(self, index: int) -> str:
+        """The extension of secondary ``index`` (0-based) in autocom-site-tandem."""
+        return f"{self.main}_{index + 1}"
+
+
 class Did(RuleModel):
     number: str  # the DID as the trunk sends it
     destination: str  # an extension
@@ -275,6 +374,7 @@ class Site(RuleModel):
     contexts: tuple[Context, ...] = ()
     users: tuple[User, ...] = ()
     groups: tuple[Group, ...] = ()
+    tandems: tuple[Tandem, ...] = ()
 
     @model_validator(mode="after")
     def _contexts_known(self) -> Site:
@@ -297,7 +397,30 @@ class Site(RuleModel):
 
     @cached_property
     def _device_owner(self) -> dict[str, User]:
-        return {d: u for u in self.users for d in u.devices}
+        owners = {d: u for u in self.users for d in u.devices}
+        for tandem in self.tandems:  # a numberless secondary set belongs to the main user
+            main = self._users.get(tandem.main)
+            for sec in tandem.secondaries:
+                if main is not None and sec.device is not None:
+                    owners.setdefault(sec.device, main)
+        return owners
+
+    @cached_property
+    def _tandems(self) -> dict[str, Tandem]:
+        return {t.main: t for t in self.tandems}
+
+    def tandem(self, main: str) -> Tandem | None:
+        """The tandem whose main user is ``main``."""
+        return self._tandems.get(main)
+
+    def ring_items(self, user: User) -> tuple[str, ...]:
+        """What rings on a call to ``user``: its devices, then its tandem's legs
+        (LEG_MARK + leg extension, dialed through autocom-site-tandem)."""
+        tandem = self.tandem(user.extension)
+        if tandem is None:
+            return user.devices
+        legs = tuple(LEG_MARK + tandem.leg(i) for i in range(len(tandem.secondaries)))
+        return user.devices + legs
 
     @cached_property
     def _contexts(self) -> dict[str, Context]:
