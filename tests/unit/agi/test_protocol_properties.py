@@ -9,13 +9,12 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autocom.agi.errors import AgiArgumentError, AgiProtocolError
 from autocom.agi.protocol import (
+    AgiEnvironment,
     EnvironmentParser,
     Event,
     HangupNotice,
@@ -23,7 +22,7 @@ from autocom.agi.protocol import (
     ReplyParser,
     format_command,
 )
-from tests.unit.agi.samples import USAGE_520, env_block
+from tests.unit.agi.samples import ENV_FIELDS, USAGE_520, env_block
 
 # ---------------------------------------------------------------- no crash
 
@@ -44,36 +43,94 @@ def test_reply_parser_never_crashes(chunks: list[bytes]) -> None:
 @settings(deadline=None)
 @given(st.lists(st.binary(max_size=64), max_size=20))
 def test_environment_parser_never_crashes(chunks: list[bytes]) -> None:
+    """Any bytes: a protocol error, an incomplete block (None), or an environment
+    that is exactly the bytes up to the first blank line, the rest kept."""
     parser = EnvironmentParser(max_line=256)
+    fed = b""
     try:
         for chunk in chunks:
-            if parser.feed(chunk) is not None:
-                break
+            fed += chunk
+            env = parser.feed(chunk)
+            if env is not None:
+                end = fed.index(b"\n\n")
+                assert env == AgiEnvironment(fed[: end + 1].decode("utf-8", "surrogateescape"))
+                assert parser.rest == fed[end + 2 :]
+                return
+        assert b"\n\n" not in fed  # no blank line: still waiting, rightly
     except AgiProtocolError:
         pass
 
 
-# Mutations of valid input reach deeper than random bytes.
-_valid_stream = (
-    b"200 result=1 (v) endpos=3\nHANGUP\n" + USAGE_520 + b"100 result=0 Trying...\n"
-    b"200 result= (timeout)\n510 Invalid or unknown command\n"
-)
+# Mutations of valid input reach deeper than random bytes.  Each piece of the
+# clean stream with the event it gives, written out (not computed by the parser).
+_USAGE_TEXT = "\n".join(USAGE_520.decode().splitlines()[1:-1])
+_PIECES: list[tuple[bytes, object]] = [
+    (b"200 result=1 (v) endpos=3\n", (200, "1", "v", 3)),
+    (b"HANGUP\n", "HANGUP"),
+    (USAGE_520, (520, None, _USAGE_TEXT)),
+    (b"100 result=0 Trying...\n", (100, "0", None)),
+    (b"200 result= (timeout)\n", (200, "", "timeout")),
+    (b"510 Invalid or unknown command\n", (510, None, "Invalid or unknown command")),
+]
+_valid_stream = b"".join(piece for piece, _ in _PIECES)
+
+
+def _events_until_error(data: bytes) -> list[object]:
+    """The events of ``data`` fed byte by byte, up to the first protocol error."""
+    parser = ReplyParser()
+    got: list[object] = []
+    try:
+        for i in range(len(data)):
+            got += [_summary(e) for e in parser.feed(data[i : i + 1])]
+    except AgiProtocolError:
+        pass
+    return got
+
+
+def test_the_clean_stream_gives_the_written_events() -> None:
+    assert [_summary(e) for e in ReplyParser().feed(_valid_stream)] == [e for _, e in _PIECES]
 
 
 @settings(deadline=None)
 @given(st.integers(0, len(_valid_stream) - 1), st.binary(min_size=1, max_size=4))
 def test_reply_parser_mutated_stream(pos: int, junk: bytes) -> None:
+    """Junk in a line never changes the replies whose lines came before it: fed
+    whole or byte by byte, they come out as written, and then either a protocol
+    error or more well-formed events."""
+    start = _valid_stream.rfind(b"\n", 0, pos) + 1  # the line the junk lands in
+    before, end = [], 0
+    for piece, event in _PIECES:
+        end += len(piece)
+        if end <= start:
+            before.append(event)
     data = _valid_stream[:pos] + junk + _valid_stream[pos + 1 :]
-    with contextlib.suppress(AgiProtocolError):
-        ReplyParser().feed(data)
+    by_byte = _events_until_error(data)
+    assert by_byte[: len(before)] == before
+    try:
+        whole = ReplyParser().feed(data)
+    except AgiProtocolError:
+        return
+    assert [_summary(e) for e in whole] == by_byte  # no error: the same events both ways
 
 
 @settings(deadline=None)
 @given(st.integers(0, len(env_block()) - 1), st.binary(min_size=1, max_size=4))
 def test_environment_parser_mutated_block(pos: int, junk: bytes) -> None:
+    """Junk in one line of the block leaves every line before it read as sent."""
     block = env_block()
-    with contextlib.suppress(AgiProtocolError):
-        EnvironmentParser().feed(block[:pos] + junk + block[pos + 1 :])
+    data = block[:pos] + junk + block[pos + 1 :]
+    try:
+        env = EnvironmentParser().feed(data)
+    except AgiProtocolError:
+        return
+    if env is None:  # the junk ate the blank line: the parser still waits for it
+        assert b"\n\n" not in data
+        return
+    untouched = block[: block.rfind(b"\n", 0, pos) + 1].decode()
+    sent = dict(ENV_FIELDS)
+    for line in untouched.splitlines():
+        key = line[4:].partition(": ")[0]
+        assert env.get(key) == sent[key], key
 
 
 # ---------------------------------------------------------------- never shifted
@@ -117,7 +174,11 @@ def _summary(event: Event) -> object:
     if isinstance(event, HangupNotice):
         return "HANGUP"
     if "endpos" in event.extra:
-        return (event.code, event.result, event.data, int(event.extra["endpos"]))
+        endpos = event.extra["endpos"]
+        try:
+            return (event.code, event.result, event.data, int(endpos))
+        except ValueError:  # junk in it (the mutation tests)
+            return (event.code, event.result, event.data, endpos)
     return (event.code, event.result, event.data)
 
 
