@@ -14,10 +14,37 @@ def test_round_trip(fwd: Forward) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "not json", "[]", '{"destination": 2002, "enabled": true}', '{"destination": "1"}']
+    ("raw", "expected"),
+    [
+        ('{"destination": "0612345678", "enabled": true}', Forward("0612345678", True)),
+        ('{"enabled": false, "destination": "2002"}', Forward("2002", False)),
+        ('{"destination": "", "enabled": true, "since": "x"}', Forward("", True)),
+    ],
 )
-def test_garbage_is_ignored(raw: str) -> None:
-    assert state.decode(raw) is None
+def test_the_documented_format_reads(raw: str, expected: Forward) -> None:
+    """Values as the module's docstring writes them (what a store already holds, or
+    another server wrote) read back: key order and extra keys do not matter."""
+    assert state.decode(raw) == expected
+
+
+# Each foreign value next to the nearest value that is ours: the one must read, the
+# other must not (a decode that refuses everything fails the first column).
+NEAR_MISSES = [
+    ('{"destination": "2002", "enabled": true}', ""),
+    ('{"destination": "2002", "enabled": true}', '{"destination": "2002", "enabled": true'),
+    ('{"destination": "2002", "enabled": true}', '[{"destination": "2002", "enabled": true}]'),
+    ('{"destination": "2002", "enabled": true}', '{"destination": 2002, "enabled": true}'),
+    ('{"destination": "2002", "enabled": true}', '{"destination": "2002", "enabled": "true"}'),
+    ('{"destination": "2002", "enabled": true}', '{"destination": "2002"}'),
+    ('{"destination": "2002", "enabled": true}', '{"enabled": true}'),
+    ('{"destination": "2002", "enabled": true}', '{"destination": null, "enabled": true}'),
+]
+
+
+@pytest.mark.parametrize(("ours", "foreign"), NEAR_MISSES)
+def test_foreign_values_are_ignored(ours: str, foreign: str) -> None:
+    assert state.decode(ours) == Forward("2002", True)
+    assert state.decode(foreign) is None
 
 
 def test_parse_groups_by_user_and_skips_unknown_types() -> None:
