@@ -13,6 +13,7 @@ from autocom.config.errors import ConfigError
 from autocom.feature import Feature
 from autocom.loader import Config, load_config
 from autocom.store.base import StateStore
+from autocom.store.last_known import LastKnown
 
 if TYPE_CHECKING:
     from autocom.metrics import Metrics
@@ -28,6 +29,8 @@ class AppContext:
     clock: Clock
     metrics: Metrics
     features: Mapping[str, Feature] = field(default_factory=dict)
+    # the last state values seen, to decide on through a store outage
+    last_known: LastKnown = field(default_factory=LastKnown)
 
 
 @dataclass

@@ -42,6 +42,12 @@ class AgiRequest:
         """Script, args, query, caller id, channel, uniqueid... (the session's environment)."""
         return self.session.env
 
+    async def degraded(self, feature: str, part: str = "store") -> None:
+        """This call's decision was taken without ``part`` (the state store): tell the
+        dialplan (``AUTOCOM_DEGRADED=<part>``, beside the verdict) and /metrics."""
+        self.ctx.metrics.degraded(feature, part)
+        await self.session.set_variable(DEGRADED_VAR, part)
+
     def arg(self, index: int) -> str:
         """The dialplan's argument ``index`` (0 = ``agi_arg_1``), blanks stripped;
         ``''`` when it was not passed."""
@@ -50,6 +56,9 @@ class AgiRequest:
 
 
 Hook = Callable[[AgiRequest], Awaitable[None]]
+# Set by a hook whose decision was taken without a part it needs, e.g. "store";
+# unset otherwise (docs/dialplan.md)
+DEGRADED_VAR = "AUTOCOM_DEGRADED"
 
 
 @dataclass(frozen=True)
