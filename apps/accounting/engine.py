@@ -5,8 +5,8 @@
 (``SiteFacts``) and the tariff rules, and returns the ``Ticket``: who called
 whom, the legs that rang (device or trunk, who answered), the forwards and
 transfers, ring and talk time, the disposition, autocom's own decisions (marks
-the dialplan appended to ``CHANNEL(userfield)`` as ``;ac:key=value``) and the
-price.  Nothing here reads a file, a socket or the clock.
+the dialplan sends as ``CELGenUserEvent(autocom,<key>=<value>)``) and the price.
+Nothing here reads a file, a socket or the clock.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from apps.accounting.cel import CelEvent
 from apps.accounting.rules import Tariff
 
 TICKET_VERSION = 1
-MARK_PREFIX = "ac:"
+MARK_EVENT = "autocom"  # CELGenUserEvent(autocom,<key>=<value>)
 # Channel name -> endpoint: "PJSIP/phone-a-0000002a" -> "phone-a",
 # "Local/martin-desk@ctx-00000001;1" -> "martin-desk".
 _LOCAL_RE = re.compile(r"^Local/([^@]+)@(.+)-[0-9a-f]+;([12])$")
@@ -186,17 +186,20 @@ def _extra(event: CelEvent) -> dict[str, object]:
 
 
 def parse_marks(events: Sequence[CelEvent]) -> tuple[str, ...]:
-    """The ``ac:`` marks of every channel's userfield, in order, each once."""
+    """autocom's decisions, in order, each once: the dialplan's
+    ``CELGenUserEvent(autocom,<key>=<value>)`` (user-defined CEL events)."""
     seen: dict[str, None] = {}
     for event in events:
-        for part in event.userfield.split(";"):
-            part = part.strip()
-            if part.startswith(MARK_PREFIX):
-                seen.setdefault(part[len(MARK_PREFIX) :], None)
+        if event.type == MARK_EVENT:
+            text = str(_extra(event).get("extra", "")) or event.extra
+            if "=" in text:
+                seen.setdefault(text, None)
     return tuple(seen)
 
 
-def _leg_of(channel: str, events: Sequence[CelEvent], facts: SiteFacts) -> Leg | None:
+def _leg_of(
+    channel: str, events: Sequence[CelEvent], facts: SiteFacts, other_half: Sequence[CelEvent]
+) -> Leg | None:
     ep = endpoint(channel)
     if ep is None or ep[1] == "2":
         return None
@@ -211,8 +214,10 @@ def _leg_of(channel: str, events: Sequence[CelEvent], facts: SiteFacts) -> Leg |
     else:
         return None
     answer = next((e.time for e in events if e.type == "ANSWER"), None)
-    causes = [int(str(_extra(e).get("hangupcause", 0)) or 0) for e in events if e.type == "HANGUP"]
-    cause = causes[-1] if causes else 0
+    # a Local channel's ;1 half hangs up as its ;2 half (the device side) did
+    hangups = [e for e in (*other_half, *events) if e.type == "HANGUP"]
+    causes = [int(str(_extra(e).get("hangupcause", 0)) or 0) for e in hangups]
+    cause = causes[0] if causes else 0
     status = "answered" if answer is not None else ("busy" if cause == 17 else "no_answer")
     if answer is None and cause not in (0, 16, 17, 19, 26, 31):
         status = "failed"
@@ -220,7 +225,10 @@ def _leg_of(channel: str, events: Sequence[CelEvent], facts: SiteFacts) -> Leg |
 
 
 def _legs(by_channel: Mapping[str, list[CelEvent]], facts: SiteFacts) -> tuple[Leg, ...]:
-    legs = [_leg_of(ch, evs, facts) for ch, evs in by_channel.items()]
+    legs = [
+        _leg_of(ch, evs, facts, by_channel.get(ch[:-1] + "2", []) if ch.endswith(";1") else [])
+        for ch, evs in by_channel.items()
+    ]
     return tuple(sorted((leg for leg in legs if leg is not None), key=lambda leg: leg.start))
 
 

@@ -115,10 +115,13 @@ def private_asterisk(
     extra_dialplan: str = "",
     globals: Mapping[str, str] | None = None,
     endpoints: dict[str, SipEndpoint] | None = None,
+    cel: bool = False,
 ) -> Iterator[AsteriskInstance]:
     """Boot one private Asterisk (the session's, or a module's own with its site,
-    extra dialplan and globals), fail the test plainly if it cannot, clean it up."""
+    extra dialplan and globals; ``cel``: channel event logging to AMI and to the
+    backlog), fail the test plainly if it cannot, clean it up."""
     instance = AsteriskInstance(root)
+    instance.cel = cel
     if site is not None:
         instance.site_dialplan = render_dialplan(site)
         instance.voicemail_boxes = mailboxes(site)

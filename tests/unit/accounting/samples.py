@@ -53,10 +53,27 @@ SOFT = "Local/martin-soft@autocom-test-device-sink-00000002;1"
 SOFT2 = "Local/martin-soft@autocom-test-device-sink-00000002;2"
 
 
-def answered_call(userfield: str = "", talk: float = 0.32) -> list[CelEvent]:
+def marks(channel: str, uid: str, at: float, *values: str) -> list[CelEvent]:
+    """autocom's marks as the dialplan sends them (CELGenUserEvent(autocom,<value>))."""
+    return [
+        ev(
+            "autocom",
+            at,
+            uid,
+            channel,
+            app="CELGenUserEvent",
+            appdata=f"autocom,{v}",
+            extra=f'{{"extra":"{v}"}}',
+        )
+        for v in values
+    ]
+
+
+def answered_call(talk: float = 0.32) -> list[CelEvent]:
     """2002 calls 2001; both devices ring, martin-soft answers, talks ``talk`` s."""
     e = talk - 0.32
     return [
+        *marks(DIALER, "L.11", 0.004, "user=2001"),
         ev("CHAN_START", 0.0, "L.10", CALLER, context="personnel", exten="2001"),
         ev("CHAN_START", 0.0035, "L.11", DIALER, context="personnel", exten="2001"),
         ev(
@@ -91,7 +108,6 @@ def answered_call(userfield: str = "", talk: float = 0.32) -> list[CelEvent]:
             app="Dial",
             context="autocom-user",
             exten="s",
-            userfield=userfield,
         ),
         ev("BRIDGE_ENTER", 0.0113, "L.11", DIALER, cid_num="2002", extra=BRIDGE),
         ev("ANSWER", 0.0125, "L.10", CALLER, cid_num="2002", cid_name="X", app="AppDial2"),
@@ -103,7 +119,6 @@ def answered_call(userfield: str = "", talk: float = 0.32) -> list[CelEvent]:
             0.3308 + e,
             "L.11",
             DIALER,
-            userfield=userfield,
             extra='{"hangupcause":16,"hangupsource":"","dialstatus":"ANSWER"}',
         ),
         ev("HANGUP", 0.3323 + e, "L.10", CALLER, cid_num="2002", extra=HANGUP_16),
@@ -134,7 +149,7 @@ def unanswered_call(dialstatus: str, cause: int) -> list[CelEvent]:
     ]
 
 
-def outgoing_call(number: str, talk: float, userfield: str) -> list[CelEvent]:
+def outgoing_call(number: str, talk: float, *decisions: str) -> list[CelEvent]:
     """bernard-desk (2002) calls ``number`` out through trunk-a, talks ``talk`` s."""
     phone = "PJSIP/bernard-desk-0000000a"
     trunk = "PJSIP/trunk-a-0000000b"
@@ -149,9 +164,11 @@ def outgoing_call(number: str, talk: float, userfield: str) -> list[CelEvent]:
             cid_num="2002",
             cid_name="Bernard Luc",
         ),
+        *marks(phone, "L.10", 0.5, *decisions),
+        *marks(phone, "L.10", 0.5, *decisions),
         ev("CHAN_START", 1.0, "L.11", trunk, exten=number),
         ev("ANSWER", 4.0, "L.11", trunk),
-        ev("ANSWER", 4.01, "L.10", phone, cid_num="2002", userfield=userfield),
+        ev("ANSWER", 4.01, "L.10", phone, cid_num="2002"),
         ev("HANGUP", 4.0 + talk, "L.11", trunk, extra=HANGUP_16),
         ev(
             "HANGUP",
@@ -159,7 +176,6 @@ def outgoing_call(number: str, talk: float, userfield: str) -> list[CelEvent]:
             "L.10",
             phone,
             cid_num="2002",
-            userfield=userfield,
             extra='{"hangupcause":16,"hangupsource":"","dialstatus":"ANSWER"}',
         ),
         ev("LINKEDID_END", 4.02 + talk, "L.10", phone),

@@ -44,6 +44,7 @@ def test_answered_internal_call() -> None:
     assert (t["ring_seconds"], t["talk_seconds"]) == (0, 3)
     assert (t["category"], t["payer"], t["price"]) == ("internal", "2002", "0")
     assert (t["department"], t["cost_center"]) == ("Chimie", "CC-CHI")
+    assert t["marks"] == ["user=2001"]
     legs = t["legs"]
     assert isinstance(legs, list)
     assert [(leg["target"], leg["user"], leg["status"]) for leg in legs] == [
@@ -78,8 +79,7 @@ def test_unanswered(dialstatus: str, cause: int, disposition: str) -> None:
 
 def test_outgoing_priced_by_time_of_day_with_rights_marks() -> None:
     # 2026-12-04 is a Friday: 05:42 Paris time, outside 08:00-19:00
-    marks = ";ac:rights=allow>national"
-    t = build_ticket(outgoing_call("0144556677", 90.0, marks), FACTS, TARIFFS)
+    t = build_ticket(outgoing_call("0144556677", 90.0, "rights=allow>national"), FACTS, TARIFFS)
     assert (t.direction, t.caller_user, t.called, t.answered_by) == (
         "outgoing",
         "2002",
@@ -92,11 +92,8 @@ def test_outgoing_priced_by_time_of_day_with_rights_marks() -> None:
 
 
 def test_pin_override_and_forward_marks() -> None:
-    marks = (
-        ";ac:user=2002;ac:forward=2002>0044123456>unconditional"
-        ";ac:rights=pin>international;ac:pin=ok"
-    )
-    t = build_ticket(outgoing_call("0044123456", 61.0, marks), FACTS, TARIFFS)
+    marks = ("forward=2002>0044123456>unconditional", "rights=pin>international", "pin=ok")
+    t = build_ticket(outgoing_call("0044123456", 61.0, *marks), FACTS, TARIFFS)
     assert (t.rights, t.pin, t.category) == ("pin", "ok", "international")
     assert t.forwards == ({"from": "2002", "to": "0044123456", "reason": "unconditional"},)
     assert t.payer == "2002"

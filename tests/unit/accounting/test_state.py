@@ -76,7 +76,7 @@ async def test_history_by_role_and_report(store: SqliteTicketStore) -> None:
     c = collector(store)
     await c.ingest(answered_call())
     await c.ingest(relinked(unanswered_call("BUSY", 17), "M"))
-    await c.ingest(relinked(outgoing_call("0144556677", 90.0, ";ac:rights=allow>national"), "O"))
+    await c.ingest(relinked(outgoing_call("0144556677", 90.0, "rights=allow>national"), "O"))
     got = {r.id: r.body["disposition"] for r in await store.tickets(Query(user="2001"))}
     assert got == {"L.10": "answered", "M": "busy"}
     missed = await store.tickets(Query(user="2001", role="missed"))
@@ -91,7 +91,7 @@ async def test_history_by_role_and_report(store: SqliteTicketStore) -> None:
 
 async def test_retention_masks_external_numbers(store: SqliteTicketStore) -> None:
     c = collector(store)
-    await c.ingest(relinked(outgoing_call("0144556677", 90.0, ""), "O"))
+    await c.ingest(relinked(outgoing_call("0144556677", 90.0), "O"))
     await c.ingest(answered_call())
     later = datetime(2027, 8, 1, tzinfo=UTC)
     assert await store.apply_retention(later, 6, None, 7) == 2

@@ -1,0 +1,134 @@
+"""Call accounting on the real Asterisk 22: CEL over AMI and from the backlog.
+
+A private Asterisk with CEL on (cel_manager + cel_sqlite3_custom) and the real
+autocom server with accounting.yaml pointed at its AMI and backlog.  Each call
+gives the expected ticket, field by field; calls made while autocom is stopped
+are all there after it starts again (caught up from the backlog).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apps import features
+from apps.accounting import AccountingFeature
+from apps.accounting.state import Query
+from autocom.app import running
+from tests.e2e.ami import AmiClient
+from tests.e2e.asterisk import AsteriskInstance
+from tests.e2e.conftest import DEFAULT_SITE, EXAMPLES, load_site, private_asterisk
+from tests.e2e.driver import CallDriver
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def cel_asterisk(asterisk_root: Path) -> Iterator[AsteriskInstance]:
+    with private_asterisk(
+        asterisk_root, site=load_site(DEFAULT_SITE), globals={"AUTOCOM_RING_TIME": "2"}, cel=True
+    ) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def driver(cel_asterisk: AsteriskInstance) -> AsyncIterator[CallDriver]:
+    a = cel_asterisk
+    client = await AmiClient.connect(a.host, a.ami_port, a.ami_user, a.ami_secret)
+    drv = CallDriver(client)
+    await drv.reset_sinks()
+    try:
+        yield drv
+    finally:
+        await drv.reset_sinks()
+        await client.close()
+
+
+def accounting_config(folder: Path, a: AsteriskInstance) -> Path:
+    shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("var"))
+    (folder / "accounting.yaml").write_text(
+        f"ami: {{host: {a.host}, port: '{a.ami_port}', user: {a.ami_user}, "
+        f"secret: '{a.ami_secret}'}}\n"
+        f"backlog: {a.cel_backlog}\n"
+        "asterisk_timezone: UTC\n"
+        f"storage: {{backend: sqlite, path: {folder / 'calls.sqlite'}}}\n"
+        "tariffs:\n  - {category: internal, setup: '0.01', per_minute: '0'}\n"
+    )
+    main = folder / "autocom.yaml"
+    text, count = re.subn(
+        r"(?m)^rules:\n", "rules:\n  accounting: accounting.yaml\n", main.read_text()
+    )
+    assert count == 1, "examples/autocom.yaml has no rules: section"
+    main.write_text(text)
+    return main
+
+
+async def tickets(feature: AccountingFeature, count: int, max_wait: float = 15) -> dict[str, Any]:
+    """The stored tickets by id once there are ``count`` of them."""
+    assert feature.service is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_wait
+    while True:
+        rows = await feature.service.store.tickets(Query(limit=1000))
+        if len(rows) >= count or loop.time() > deadline:
+            return {r.id: r.body for r in rows}
+        await asyncio.sleep(0.2)
+
+
+def accounting(feats: list[Any]) -> AccountingFeature:
+    return next(f for f in feats if isinstance(f, AccountingFeature))
+
+
+async def test_tickets_live_and_after_a_restart(
+    cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
+) -> None:
+    config = accounting_config(tmp_path / "config", cel_asterisk)
+    feats = features()
+    async with running(config, feats, agi_port=0, http_port=0, watch=False) as server:
+        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{server.agi_port}")
+        answered = await driver.call("2001", "personnel", caller="2002", caller_name="Bernard")
+        await driver.sink("petit-desk", "busy")
+        await driver.sink("petit-soft", "busy")
+        busy = await driver.call("2003", "personnel", caller="2002")
+        await driver.sink("durand-desk", "noanswer")
+        missed = await driver.call("2004", "personnel", caller="2002")
+        got = await tickets(accounting(feats), 3)
+    assert answered.answered
+
+    ids = {answered.call_id: "answered", busy.call_id: "busy", missed.call_id: "missed"}
+    assert set(got) == set(ids), got.keys()
+    a = got[answered.call_id]
+    assert (a["caller"], a["caller_name"], a["caller_user"]) == ("2002", "Bernard", "2002")
+    assert (a["called"], a["called_user"], a["answered_by"]) == ("2001", "2001", "2001")
+    assert (a["direction"], a["disposition"], a["category"]) == ("internal", "answered", "internal")
+    assert (a["department"], a["payer"], a["price"]) == ("Scolarité", "2002", "0.0100")
+    assert {leg["target"] for leg in a["legs"]} == {"martin-desk", "martin-soft"}
+    assert "user=2001" in a["marks"]
+    b = got[busy.call_id]
+    assert (b["disposition"], b["answered_by"], b["talk_seconds"], b["price"]) == (
+        "busy",
+        "",
+        0,
+        "0",
+    )
+    assert [leg["status"] for leg in b["legs"]] == ["busy", "busy"]
+    m = got[missed.call_id]
+    assert (m["disposition"], m["called_user"]) == ("no_answer", "2004")
+    assert 2 <= m["ring_seconds"] <= 4  # AUTOCOM_RING_TIME=2, plus the hooks
+    assert [leg["status"] for leg in m["legs"]] == ["no_answer"]
+
+    # autocom stopped: calls go on, Asterisk writes them to the backlog only
+    await driver.set_global("AUTOCOM_AGI", "127.0.0.1:9")
+    await driver.reset_sinks()
+    while_down = [await driver.call(ext, "personnel", caller="2002") for ext in ("2001", "2003")]
+    feats = features()
+    async with running(config, feats, agi_port=0, http_port=0, watch=False):
+        got = await tickets(accounting(feats), 5)
+    assert set(got) == set(ids) | {c.call_id for c in while_down}
+    assert [got[c.call_id]["disposition"] for c in while_down] == ["answered", "answered"]
