@@ -3,4 +3,5 @@
 pytest_plugins: list[str] = [
     "tests.support.redis_server",
     "tests.support.slapd",
+    "tests.support.postgres",
 ]

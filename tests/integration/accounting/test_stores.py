@@ -1,4 +1,5 @@
-"""The SQLite ticket store with the collector: duplicates, history, reports, retention."""
+"""Both ticket stores (SQLite; PostgreSQL partitioned by month, a real server) with
+the collector: duplicates, late events, history by role, reports, retention."""
 
 from __future__ import annotations
 
@@ -11,20 +12,33 @@ import pytest
 
 from apps.accounting.collector import Collector
 from apps.accounting.rules import Tariff
-from apps.accounting.state import Query, SqliteTicketStore, mask_number, months_before
+from apps.accounting.state import (
+    Query,
+    SqliteTicketStore,
+    TicketStore,
+    mask_number,
+    months_before,
+)
+from apps.accounting.state_pg import PgTicketStore
 from tests.unit.accounting.samples import FACTS, answered_call, outgoing_call, unanswered_call
+
+pytestmark = pytest.mark.integration
 
 TARIFFS = (Tariff(category="national", setup=Decimal("0.05"), per_minute=Decimal("0.01")),)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteTicketStore]:
-    s = await SqliteTicketStore(tmp_path / "calls.sqlite").open()
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TicketStore]:
+    s: TicketStore
+    if request.param == "sqlite":
+        s = await SqliteTicketStore(tmp_path / "calls.sqlite").open()
+    else:
+        s = await PgTicketStore.connect(request.getfixturevalue("postgres_dsn"))
     yield s
     await s.close()
 
 
-def collector(store: SqliteTicketStore) -> Collector:
+def collector(store: TicketStore) -> Collector:
     return Collector(store, lambda: FACTS, lambda: TARIFFS)
 
 
@@ -47,7 +61,7 @@ def relinked(events: list, linkedid: str) -> list:  # type: ignore[type-arg]
     return out
 
 
-async def test_duplicates_and_partial_then_complete(store: SqliteTicketStore) -> None:
+async def test_duplicates_and_partial_then_complete(store: TicketStore) -> None:
     c = collector(store)
     events = answered_call()
     assert await c.ingest(events[:10]) == 0  # the call has not ended yet
@@ -58,7 +72,7 @@ async def test_duplicates_and_partial_then_complete(store: SqliteTicketStore) ->
     assert rows[0].body["disposition"] == "answered"
 
 
-async def test_late_events_rebuild_the_ticket(store: SqliteTicketStore) -> None:
+async def test_late_events_rebuild_the_ticket(store: TicketStore) -> None:
     c = collector(store)
     events = answered_call()
     answered = [
@@ -72,7 +86,7 @@ async def test_late_events_rebuild_the_ticket(store: SqliteTicketStore) -> None:
     assert first["answered_by"] != again["answered_by"] == "2001"
 
 
-async def test_history_by_role_and_report(store: SqliteTicketStore) -> None:
+async def test_history_by_role_and_report(store: TicketStore) -> None:
     c = collector(store)
     await c.ingest(answered_call())
     await c.ingest(relinked(unanswered_call("BUSY", 17), "M"))
@@ -89,7 +103,7 @@ async def test_history_by_role_and_report(store: SqliteTicketStore) -> None:
     ]
 
 
-async def test_retention_masks_external_numbers(store: SqliteTicketStore) -> None:
+async def test_retention_masks_external_numbers(store: TicketStore) -> None:
     c = collector(store)
     await c.ingest(relinked(outgoing_call("0144556677", 90.0), "O"))
     await c.ingest(answered_call())
@@ -102,6 +116,21 @@ async def test_retention_masks_external_numbers(store: SqliteTicketStore) -> Non
     assert await store.apply_retention(later, 6, None, 7) == 0  # masked once
     assert await store.apply_retention(later, None, 6, 7) == 2
     assert await store.tickets(Query()) == []
+
+
+async def test_partitions_by_month(store: TicketStore) -> None:
+    c = collector(store)
+    await c.ingest(answered_call())
+    if isinstance(store, PgTicketStore):
+        async with store._pool.acquire() as conn:
+            names = {
+                r["relname"]
+                for r in await conn.fetch(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                )
+            }
+        assert {"tickets_202612", "parties_202612"} <= names
+    assert [r.id for r in await store.tickets(Query(user="2001"))] == ["L.10"]
 
 
 def test_months_before_and_mask() -> None:
