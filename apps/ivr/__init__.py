@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apps.ivr import engine
+from apps.ivr import daynight_hooks, engine
 from apps.ivr.finder import Finder, directory_finder, site_finder
 from apps.ivr.hooks import CallFacts, IvrApp, active_slots
 from apps.ivr.rules import IvrRules
 from autocom.ari.client import AriClient, AriEventLink
+from autocom.ari.lamps import LampKeeper
 from autocom.config import ConfigIssue, load_yaml, validate
-from autocom.feature import Commands, Feature
+from autocom.feature import CodeClaim, Commands, Feature, HookRoute
+from autocom.site.patterns import shadow_issues
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -30,6 +32,7 @@ class IvrFeature(Feature):
         self.client: AriClient | None = None
         self.link: AriEventLink | None = None
         self.app: IvrApp | None = None
+        self.lamps: LampKeeper | None = None  # the day/night lamps, when autocom.yaml has ari:
         self._ctx: AppContext | None = None
 
     def load_rules(self, path: Path | None, site: Site) -> IvrRules:
@@ -42,8 +45,11 @@ class IvrFeature(Feature):
         issues: list[ConfigIssue] = []
         time_rules = config.rules.get("time_rules")
         known_slots: set[str] | None = time_rules.slot_names() if time_rules else None
+        issues += _daynight_issues(rules, config, known_slots)
         for name, menu in rules.menus.items():
             for branch in menu.branches:
+                if branch.slot_name is None:
+                    continue
                 if known_slots is None or branch.slot_name not in known_slots:
                     where = branch.source or menu.source
                     issues.append(
@@ -83,10 +89,26 @@ class IvrFeature(Feature):
 
         return routes(self)
 
+    def codes(self, config: Config) -> Sequence[CodeClaim]:
+        rules: IvrRules = config.rules.get("ivr") or IvrRules()
+        file = str(config.path.parent / "ivr.yaml")
+        return [
+            CodeClaim(s.code, f"day/night toggle of {name}", *_at(s, file))
+            for name, s in rules.daynight.services.items()
+            if s.code is not None
+        ]
+
+    def hooks(self) -> Sequence[HookRoute]:
+        return (
+            HookRoute("daynight", daynight_hooks.daynight_query),
+            HookRoute("daynight-toggle", daynight_hooks.daynight_toggle),
+        )
+
     def add_commands(self, commands: Commands) -> None:
-        from apps.ivr.cli import add_commands
+        from apps.ivr.cli import add_commands, add_daynight_commands
 
         add_commands(commands)
+        add_daynight_commands(commands)
 
     def _facts(self) -> CallFacts:
         assert self._ctx is not None
@@ -94,7 +116,12 @@ class IvrFeature(Feature):
         rules: IvrRules = config.rules.get("ivr") or IvrRules()
         now = self._ctx.clock.now()
         slots = active_slots(config.rules.get("time_rules"), engine.slots_used(rules), now)
-        return CallFacts(rules, slots, self._finder(config))
+        store = self._ctx.store
+
+        async def night() -> frozenset[str]:
+            return await daynight_hooks.night_services(config, store, now)
+
+        return CallFacts(rules, slots, self._finder(config), night)
 
     def _finder(self, config: Config) -> Finder:
         """Dial by name: the directory feature when loaded, else the site's users."""
@@ -108,6 +135,9 @@ class IvrFeature(Feature):
 
     async def start(self, ctx: AppContext) -> None:
         self._ctx = ctx
+        self.lamps = LampKeeper.start(
+            ctx, "daynight", daynight_hooks.wanted_lamps, daynight_hooks.lamp_interval
+        )
         config = ctx.config.current
         ari = config.settings.ari
         rules: IvrRules = config.rules.get("ivr") or IvrRules()
@@ -121,6 +151,9 @@ class IvrFeature(Feature):
         self.link.start()
 
     async def stop(self) -> None:
+        if self.lamps is not None:
+            await self.lamps.stop()
+            self.lamps = None
         if self.link is not None:
             await self.link.stop()
         if self.app is not None:
@@ -139,6 +172,35 @@ class IvrFeature(Feature):
             "last_error": link.last_error if link else "",
             "ivr_calls": len(self.app.calls) if self.app else 0,
         }
+
+
+def _at(obj: object, default_file: str) -> tuple[str, int | None]:
+    source = getattr(obj, "source", None)
+    return (source.file, source.line) if source is not None else (default_file, None)
+
+
+def _daynight_issues(
+    rules: IvrRules, config: Config, known_slots: set[str] | None
+) -> list[ConfigIssue]:
+    """Each service's slot is a slot of the call rights file; its code hides nothing."""
+    issues: list[ConfigIssue] = []
+    for name, service in rules.daynight.services.items():
+        file, line = _at(service, str(config.path))
+        if known_slots is None or service.slot not in known_slots:
+            issues.append(
+                ConfigIssue(
+                    file,
+                    line,
+                    f"day/night service {name}: time slot {service.slot!r} is not defined",
+                    "define it under slots: in the call rights file (time_rules)"
+                    if known_slots is None
+                    else f"use one of {', '.join(sorted(known_slots))}",
+                )
+            )
+        if service.code is not None:
+            label = f"day/night toggle code of {name}"
+            issues += shadow_issues(config.site, service.code, file, line, label)
+    return issues
 
 
 __all__ = ["IvrFeature"]

@@ -9,10 +9,13 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 
+from apps.ivr.daynight import Mode, Override
+from autocom.clock import parse_instant
 from autocom.context import CliContext
 from autocom.feature import Commands
 
@@ -95,3 +98,68 @@ def cmd_blf(args: argparse.Namespace, cli: CliContext) -> int:
         print(f"autocom blf: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def add_daynight_commands(commands: Commands) -> None:
+    ex = commands.add_explain(
+        "daynight",
+        "day or night for a service of ivr.yaml, and why (exit 0 day, 1 night)",
+        cmd_explain_daynight,
+    )
+    ex.add_argument("service", help="a service under daynight: services: in ivr.yaml")
+    ex.add_argument("--at", help="ISO 8601 time (default: now)")
+    ex.add_argument(
+        "--override",
+        choices=("store", "none", "day", "night"),
+        default="store",
+        help="the override: as stored (default), none, or one to day/night set now",
+    )
+
+
+def cmd_explain_daynight(args: argparse.Namespace, cli: CliContext) -> int:
+    from apps.ivr import daynight, daynight_hooks
+
+    config = cli.load()
+    service = daynight_hooks.rules_of(config).daynight.services.get(args.service)
+    if service is None:
+        known = ", ".join(sorted(daynight_hooks.rules_of(config).daynight.services)) or "none"
+        print(f"no service {args.service!r} in ivr.yaml (daynight: services: {known})")
+        return 2
+    try:
+        when = parse_instant(args.at, config.settings.timezone) if args.at else cli.clock.now()
+    except ValueError as exc:
+        print(f"--at: {exc}", file=sys.stderr)
+        return 2
+    override = _override(args, cli, when)
+    active = daynight_hooks.slot_active(config.rules.get("time_rules"), service.slot, when)
+    decision = daynight.decide(args.service, service, active, override, when)
+    print(f"service {args.service} at {when.isoformat()}")
+    print(f"decision: {decision.mode.upper()}: {decision.reason}")
+    where = f"{service.source}: " if service.source is not None else ""
+    print(f"  {where}slot {service.slot}, override until {service.until}")
+    print(f"  lamp Custom:daynight-{args.service}: {decision.lamp}")
+    return 0 if decision.mode == "day" else 1
+
+
+def _override(args: argparse.Namespace, cli: CliContext, when: datetime) -> Override | None:
+    from apps.ivr import daynight_hooks
+    from autocom.store.base import StoreError
+
+    if args.override == "none":
+        return None
+    if args.override in ("day", "night"):
+        mode: Mode = "day" if args.override == "day" else "night"
+        return Override(mode, when, None)
+
+    async def run() -> Override | None:
+        store = await cli.open_store()
+        try:
+            return await daynight_hooks.stored(store, args.service)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except StoreError:
+        print("(state store unavailable: the time slot decides)")
+        return None

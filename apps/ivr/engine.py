@@ -111,6 +111,7 @@ class IvrState:
     menu: str
     phase: Phase
     active_slots: frozenset[str] = frozenset()
+    night_services: frozenset[str] = frozenset()  # services in night mode (daynight)
     attempts: int = 0  # failed tries (timeouts, wrong keys) in this menu
     playing: str | None = None  # the playback a key would stop
     token: int = 0  # current timer token
@@ -202,7 +203,7 @@ class _Builder:
         menu = self.menu
         self.trace.append(_where(menu, f"menu {name}"))
         for branch in menu.branches:
-            if branch.taken(self.state.active_slots):
+            if branch.taken(self.state.active_slots, self.state.night_services):
                 self.trace.append(_where(branch, branch.describe()))
                 self.reason = f"menu {name}: {branch.describe()}"
                 self.do(branch, hops + 1)
@@ -346,12 +347,21 @@ class _Builder:
         self.fail(f"key {digit} picks no name", wrong_key=False)
 
 
-def start(rules: IvrRules, menu: str, active_slots: frozenset[str] = frozenset()) -> Step:
-    """A call enters ``menu`` (Stasis(autocom-ivr,<menu>)); unknown menu: hang up."""
+def start(
+    rules: IvrRules,
+    menu: str,
+    active_slots: frozenset[str] = frozenset(),
+    night_services: frozenset[str] = frozenset(),
+) -> Step:
+    """A call enters ``menu`` (Stasis(autocom-ivr,<menu>)); unknown menu: hang up.
+    ``night_services``: the daynight services in night mode when the call enters."""
     if menu not in rules.menus:
         state = IvrState(menu=menu, phase="done", active_slots=active_slots)
         return Step(state, (Hangup(),), f"no menu is called {menu!r}")
-    b = _Builder(rules, IvrState(menu=menu, phase="prompt", active_slots=active_slots))
+    first = IvrState(
+        menu=menu, phase="prompt", active_slots=active_slots, night_services=night_services
+    )
+    b = _Builder(rules, first)
     b.enter(menu)
     return b.done()
 
@@ -418,4 +428,6 @@ def step(rules: IvrRules, state: IvrState, event: Event) -> Step:
 
 def slots_used(rules: IvrRules) -> set[str]:
     """Every time-slot name the menus refer to (checked against the rights file)."""
-    return {b.slot_name for m in rules.menus.values() for b in m.branches}
+    return {
+        b.slot_name for m in rules.menus.values() for b in m.branches if b.slot_name is not None
+    }

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,10 @@ class _End:
 CallInput = engine.Event | _End
 
 
+async def _no_night() -> frozenset[str]:
+    return frozenset()
+
+
 @dataclass(frozen=True)
 class CallFacts:
     """What the app needs from the running server for one call, read at StasisStart."""
@@ -50,6 +54,8 @@ class CallFacts:
     rules: IvrRules
     active_slots: frozenset[str]
     find: Finder  # dial by name: (keys, limit, external) -> Found, never raises, bounded
+    # the daynight services in night mode (slot or override), read when the call enters
+    night: Callable[[], Awaitable[frozenset[str]]] = _no_night
 
 
 class IvrCall:
@@ -77,7 +83,8 @@ class IvrCall:
         try:
             if channel.state != "Up":
                 await ari.answer(self.channel_id)
-            step = engine.start(self.facts.rules, self.menu, self.facts.active_slots)
+            night = await self.facts.night()
+            step = engine.start(self.facts.rules, self.menu, self.facts.active_slots, night)
             while True:
                 self._log(step)
                 self.state = step.state

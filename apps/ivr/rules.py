@@ -123,33 +123,89 @@ class Action(RuleModel):
 
 
 class Branch(Action):
-    """A time-slot branch: taken when ``slot`` is active, or when ``outside`` is not.
+    """A time-slot branch: taken when ``slot`` is active, when ``outside`` is not, or
+    when the service ``night`` (daynight: services:) is in night mode: outside its
+    slot, or switched to night by its toggle code (the override).
 
     Slot names are those of the call rights file (time_rules ``slots:``).
     """
 
     slot: str | None = None
     outside: str | None = None
+    night: str | None = None
 
     @model_validator(mode="after")
     def _one_condition(self) -> Branch:
-        if (self.slot is None) == (self.outside is None):
-            raise ValueError("a branch needs exactly one of slot: or outside: (a slot name)")
+        given = [k for k in ("slot", "outside", "night") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a branch needs exactly one of slot: or outside: (a slot name), or night: "
+                "(a service of daynight:)"
+            )
         return self
 
     @property
-    def slot_name(self) -> str:
-        name = self.slot if self.slot is not None else self.outside
-        assert name is not None
-        return name
+    def slot_name(self) -> str | None:
+        """The time slot the branch reads (None for a night: branch)."""
+        return self.slot if self.slot is not None else self.outside
 
-    def taken(self, active_slots: frozenset[str]) -> bool:
+    def taken(
+        self, active_slots: frozenset[str], night_services: frozenset[str] = frozenset()
+    ) -> bool:
+        if self.night is not None:
+            return self.night in night_services
         if self.slot is not None:
             return self.slot in active_slots
         return self.outside not in active_slots
 
     def describe(self) -> str:
+        if self.night is not None:
+            return f"service {self.night} in night mode"
         return f"slot {self.slot} active" if self.slot else f"outside slot {self.outside}"
+
+
+PIN_RE = re.compile(r"^[0-9]{4,8}$")
+CODE_RE = re.compile(r"^[*#][0-9*#]{1,19}$")
+
+
+class Service(RuleModel):
+    """A service open by day and closed by night (a switchboard, a hunt group, an IVR
+    menu): day while ``slot`` is active; a toggle code overrides that."""
+
+    slot: str  # a time slot of the call rights file: day while it is active
+    code: str | None = None  # the toggle code dialed from a phone, e.g. "*601" (BLF key)
+    pin: str | None = None  # digits asked before the toggle (none: any phone may toggle)
+    # the override lasts until the slot next changes (next_change) or until toggled back
+    until: Literal["next_change", "toggle"] = "next_change"
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str | None) -> str | None:
+        if v is not None and not CODE_RE.match(v):
+            raise ValueError(f"code {v!r}: write * or # then digits, e.g. '*601'")
+        return v
+
+    @field_validator("pin")
+    @classmethod
+    def _pin(cls, v: str | None) -> str | None:
+        if v is not None and not PIN_RE.match(v):
+            raise ValueError("pin: write 4 to 8 digits, quoted")
+        return v
+
+
+class DayNight(RuleModel):
+    """daynight: in ivr.yaml: the services and their day/night switches."""
+
+    lamp_sync: int = Field(default=30, ge=5, le=3600)  # seconds between two lamp syncs
+    services: dict[str, Service] = {}
+
+    @field_validator("services")
+    @classmethod
+    def _names(cls, v: dict[str, Service]) -> dict[str, Service]:
+        for name in v:
+            if not NAME_RE.match(name):
+                raise ValueError(f"service name {name!r}: letters, digits, '_' and '-' only")
+        return v
 
 
 class Menu(RuleModel):
@@ -194,6 +250,7 @@ class IvrRules(RuleModel):
 
     app: str = "autocom-ivr"  # the Stasis application name: Stasis(autocom-ivr,<menu>)
     defaults: Defaults = Defaults()
+    daynight: DayNight = DayNight()
     menus: dict[str, Menu] = {}
 
     @field_validator("app")
@@ -209,6 +266,13 @@ class IvrRules(RuleModel):
             if not NAME_RE.match(name):
                 raise ValueError(f"menu name {name!r}: letters, digits, '_' and '-' only")
         for name, menu in self.menus.items():
+            for branch in menu.branches:
+                if branch.night is not None and branch.night not in self.daynight.services:
+                    known = ", ".join(sorted(self.daynight.services)) or "none"
+                    raise ValueError(
+                        f"menu {name!r}: night: {branch.night!r} is no service under "
+                        f"daynight: services: (known: {known})"
+                    )
             for action in self.actions_of(menu):
                 if action.menu is not None and action.menu not in self.menus:
                     raise ValueError(
@@ -232,3 +296,20 @@ class IvrRules(RuleModel):
 
     def invalid_of(self, menu: Menu) -> tuple[str, ...]:
         return menu.invalid if menu.invalid is not None else self.defaults.invalid
+
+    def site_dialplan(self) -> str:
+        """The day/night toggle codes `autocom dialplan` adds to the site dialplan
+        (``autocom-site-daynight-codes``, included by dialplan/autocom-ivr.conf): each
+        code runs autocom-ivr-daynight-toggle, and its hint is the service's lamp."""
+        lines = [
+            "",
+            "[autocom-site-daynight-codes]",
+            "; day/night toggle codes, from ivr.yaml (daynight: services:)",
+        ]
+        for name, service in self.daynight.services.items():
+            if service.code is None:
+                continue
+            lines.append(f"exten => {service.code},hint,Custom:daynight-{name}")
+            lines.append(f"exten => {service.code},1,Set(AUTOCOM_DAYNIGHT_SERVICE={name})")
+            lines.append(" same => n,Goto(autocom-ivr-daynight-toggle,s,1)")
+        return "\n".join(lines) + "\n"
