@@ -3,6 +3,7 @@ one ticket per call (docs/accounting.md), stored in SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ from autocom.loader import Config
 from autocom.site.model import Site
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from autocom.context import AppContext
 
 
@@ -39,6 +42,11 @@ class AccountingFeature(Feature):
 
     def add_commands(self, commands: Commands) -> None:
         cli.add_commands(commands)
+
+    def http_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:
+        from apps.accounting.http import routes
+
+        return routes(self, ctx)
 
     async def start(self, ctx: AppContext) -> None:
         config = ctx.config.current

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from apps.directory.rules import DirectoryRules, load_rules
 from apps.directory.service import DirectoryService
 from autocom.config.errors import ConfigIssue
+from autocom.directory import Page
 from autocom.feature import Commands, Feature, HookRoute
 from autocom.site.model import Site
 
@@ -63,6 +64,18 @@ class DirectoryFeature(Feature):
         from apps.directory.http import routes
 
         return routes(self, ctx)
+
+    def render_phonebook(
+        self, config: Config, vendor: str, page: Page, title: str, base_url: str
+    ) -> tuple[bytes, str] | None:
+        """Entries of another feature in ``vendor``'s phonebook XML
+        (autocom.directory.phonebook.PhonebookRenderer)."""
+        from apps.directory.phones import RESULTS, View, render_results
+
+        rules = config.rules.get(self.name)
+        if not isinstance(rules, DirectoryRules) or vendor not in RESULTS:
+            return None
+        return render_results(vendor, page, View(base_url, "", title, rules.plan))
 
     def add_commands(self, commands: Commands) -> None:
         from apps.directory.cli import add_commands
