@@ -313,3 +313,25 @@ async def wait_lamp(ami: CallDriver, boss: str, wanted: str, within: float = 5) 
 async def extension_state(ami: CallDriver, exten: str) -> str:
     reply = await ami.ami.action("ExtensionState", Exten=exten, Context="direction")
     return reply.get("Status", "")
+
+
+async def test_tandems_ring_in_the_secretary_and_boss_steps(
+    tmp_path: Path, pbx: Pbx, ami: CallDriver
+) -> None:
+    """A secretary's and the boss's secondary sets (site.yaml tandems) ring in their
+    steps, and the secretary's DECT sees the filtered name like the desk phone."""
+    config = write_config(tmp_path, pbx.asterisk)
+    tandems = (
+        "tandems:\n"
+        '  - {main: "2002", secondaries: [{device: dect-2002}]}\n'
+        '  - {main: "2001", secondaries: [{device: dect-2001}]}\n'
+    )
+    (tmp_path / "site.yaml").write_text(textwrap.dedent(SITE) + tandems)
+    for dev in ("desk-2002", "dect-2002", "desk-2003"):
+        await ami.sink(dev, "noanswer")
+    async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)):
+        result = await call(ami, "2001", OUTSIDE, "Jean Martin")
+    assert sorted(result.rang[:2]) == ["dect-2002", "desk-2002"], result.summary()
+    assert result.rang[2] == "desk-2003"
+    assert sorted(result.rang[3:]) == ["dect-2001", "desk-2001", "soft-2001"]
+    assert result.sink_caller("dect-2002") == (OUTSIDE, "[DUPONT] Jean Martin")

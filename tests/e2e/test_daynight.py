@@ -32,11 +32,22 @@ daynight:
     accueil: {slot: office, code: "*601", pin: "2580", until: next_change}
 """
 
+# a switchboard outside the IVR asks the same decision (docs/dialplan.md)
+SWITCHBOARD = """
+[daynight-switchboard]
+exten => 2000,1,Gosub(autocom-ivr-daynight,s,1(accueil))
+ same => n,Hangup()
+"""
+
+
+async def switchboard(ami: CallDriver) -> str:
+    return (await ami.call("2000", "daynight-switchboard")).values("AUTOCOM_DAYNIGHT")[-1]
+
 
 @pytest.fixture
 async def server(tmp_path: Path, pbx: Pbx) -> AsyncIterator[Server]:
     await pbx.set_globals(IVR_GLOBALS)
-    await pbx.add_dialplan(INTERNAL)
+    await pbx.add_dialplan(INTERNAL + SWITCHBOARD)
     config = write_config(tmp_path, pbx.asterisk)
     ivr = textwrap.dedent(IVR).replace(
         "{outside: office, menu: closed}", "{night: accueil, menu: closed}"
@@ -72,7 +83,9 @@ async def test_override_flips_the_ivr_branch_and_the_lamp(server: Server, ami: C
     result = await ami.call("main", "autocom-ivr", max_wait=20)
     assert result.rang == ["dev2999"], result.summary()  # the closed menu's on_failure
     assert last_history(server)[0] == "menu main: service accueil in night mode"
+    assert await switchboard(ami) == "night"
 
     assert (await toggle(ami, "2580"))[-1] == "schedule"  # back to the time slot
     assert await lamp(ami) == "NOT_INUSE"
+    assert await switchboard(ami) == "day"
     assert (await ami.call("main", "autocom-ivr", dtmf="2", max_wait=20)).rang == ["dev2001"]

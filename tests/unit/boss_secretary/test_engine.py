@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
+from apps.boss_secretary.encode import decode, encode
 from apps.boss_secretary.engine import Caller, FallbackPlan, FilterPlan, decide, may_toggle
-from tests.unit.boss_secretary.sample import MONDAY_10H, one_filter, rules, site
+from tests.unit.boss_secretary.sample import MONDAY_10H, SITE_YAML, one_filter, rules, site
 
 SITE = site()
 OUTSIDE = "0387123456"  # an outside caller who is nobody special
@@ -362,3 +363,22 @@ def test_decide_is_pure_and_repeatable() -> None:
     a = decide(r, SITE, Caller("1", "A"), "2001", MONDAY_10H, {})
     b = decide(r, SITE, Caller("1", "A"), "2001", MONDAY_10H, {})
     assert a == b
+
+
+def test_tandems_ring_at_their_users_steps() -> None:
+    """A boss's and a secretary's tandems (site.yaml) ring their secondary sets in the
+    boss's and the secretary's steps; the plan packs them for the dialplan."""
+
+    text = SITE_YAML + (
+        "tandems:\n"
+        '  - {main: "2001", secondaries: [{device: dect-2001}]}\n'
+        '  - {main: "2002", secondaries: [{device: dect-2002}]}\n'
+    )
+    plan = decide(rules(one_filter()), site(text), Caller(OUTSIDE), "2001", MONDAY_10H, {})
+    assert summary(plan) == [
+        ("secretaries", ("desk-2002", "+2002_1"), 15, True),
+        ("secretaries", ("desk-2003", "soft-2003"), 15, True),
+        ("boss", (*BOSS, "+2001_1"), 20, False),
+    ]
+    packed = decode(encode(plan)["_AUTOCOM_BS_PLAN"])  # labels are not packed
+    assert [s.devices for s in packed.steps] == [s.devices for s in plan.steps]
