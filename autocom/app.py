@@ -121,6 +121,13 @@ async def running(
         if watch:
             watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")
             stack.callback(watcher.cancel)
+        if settings.sync:
+            from autocom.site.sync.periodic import periodic_plan, sync_forever
+
+            plan = await asyncio.to_thread(periodic_plan, config.path)
+            if plan is not None:
+                syncer = asyncio.create_task(sync_forever(plan, holder), name="autocom-site-sync")
+                stack.callback(syncer.cancel)
 
         log.info(
             "autocom serving FastAGI on %s:%s, phones' HTTP on %s, admin on %s, config %s",

@@ -5,6 +5,7 @@ each failure keeps the last good site and says why."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -158,3 +159,25 @@ async def test_duplicate_extensions_keep_the_last_good_site(confd: StandIn, tmp_
         "wazo: extension 20001 is given twice (wazo:/users/2 and wazo:/users/6)",
     )
     assert plan.output.read_bytes() == before
+
+
+async def test_serve_syncs_periodically_and_reloads(confd: StandIn, tmp_path: Path) -> None:
+    from autocom.app import running
+    from tests.support.confd.standin import wazo_user
+
+    path = write_config(tmp_path, confd)
+    sync_yaml = tmp_path / "sync.yaml"
+    sync_yaml.write_text(sync_yaml.read_text().replace("sources:", "interval: 0.1\nsources:"))
+    assert (await sync_site(SyncPlan.load(path))).outcome == "written"
+    async with running(path, [], agi_port=0, http_port=0, watch=False) as server:
+        holder = server.ctx.config
+        confd.fault = "partial"  # refused: the last good site keeps serving
+        await asyncio.sleep(0.3)
+        assert len(holder.current.site.users) == 23 and holder.reloads == 0
+        confd.fault = None
+        confd.data["users"].append(wazo_user(99, "20050"))
+        for _ in range(50):
+            if holder.current.site.user("20050") is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert holder.current.site.user("20050") is not None and holder.reloads == 1
