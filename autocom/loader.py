@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from autocom.config.yaml_source import load_yaml, read_config_text
 from autocom.feature import Feature, code_collisions
 from autocom.site.check import check_site
 from autocom.site.model import Site
+from autocom.site.sitefile import load_site
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,12 @@ def _resolve(base: Path, name: str) -> Path:
     return p if p.is_absolute() else base / p
 
 
-# Above this total size of the site and rule files, loading pauses the cyclic collector.
-LARGE_CONFIG_BYTES = 1024 * 1024
+# Above this total size of the site and rule files, loading pauses the cyclic collector
+# (and freezes what it loaded).  A site of 1000 users is about 200 KB; measured with
+# 4000 (830 KB, bench/sync_bench.py): one full collection during the reload held the
+# GIL 66 ms, a call arriving then waited as long.
+LARGE_CONFIG_BYTES = 256 * 1024
+SWITCH_INTERVAL = 0.001  # seconds, while a large load runs beside the calls
 
 
 def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
@@ -64,7 +70,7 @@ def _size(file: Path) -> int:
 
 
 @contextlib.contextmanager
-def collector_paused(active: bool) -> Iterator[None]:
+def collector_paused(active: bool, *, freeze: bool = True) -> Iterator[None]:
     """Keep a large (re)load from stalling the calls in progress.
 
     Reading 100,000 rule lines allocates millions of objects; the cyclic
@@ -74,17 +80,26 @@ def collector_paused(active: bool) -> Iterator[None]:
     left is ``gc.freeze()``d so later collections skip it
     (bench/time_rules_bench.py: the longest loop gap drops to about 0.1 s).  A
     failed load's cycles stay collectable; a replaced config is still freed by
-    reference counting.
+    reference counting.  ``freeze=False`` for work whose results are temporary
+    (`autocom site sync` preparing a site).
+
+    Meanwhile the interpreter's switch interval drops from 5 ms to 1 ms: the
+    event loop waiting for the GIL gets it back within 1 ms of asking, not 5
+    (bench/sync_bench.py, 4000 users).
     """
     if not active:
         yield
         return
     was_enabled = gc.isenabled()
+    interval = sys.getswitchinterval()
     gc.disable()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
         yield
-        gc.freeze()
+        if freeze:
+            gc.freeze()
     finally:
+        sys.setswitchinterval(interval)
         if was_enabled:
             gc.enable()
 
@@ -120,7 +135,7 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
     site_path = _resolve(base, settings.site)
     files.append(site_path)
     try:
-        site = validate(Site, load_yaml(site_path))
+        site = load_site(site_path)  # the generated site's fast path; else YAML
     except ConfigError as exc:
         issues.extend(exc.issues)
         site = Site()

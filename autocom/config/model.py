@@ -60,10 +60,14 @@ def validate(model: type[M], doc: Document) -> M:
         raise ConfigError(issues_from_validation(exc, doc)) from None
 
 
-def issues_from_validation(exc: ValidationError, doc: Document) -> list[ConfigIssue]:
+def issues_from_validation(
+    exc: ValidationError, doc: Document, prefix: tuple[str | int, ...] = ()
+) -> list[ConfigIssue]:
+    """Each error as a ConfigIssue at its line; ``prefix``: where in ``doc`` the
+    validated value sits (an item validated on its own)."""
     issues = []
     for err in exc.errors(include_url=False):
-        path = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        path = prefix + tuple(p for p in err["loc"] if isinstance(p, str | int))
         issues.append(
             ConfigIssue(doc.file, doc.line_of(_known_prefix(path, doc)), *_describe(err, path))
         )
