@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +21,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from autocom import __version__
 from autocom.agi.router import AgiRoute, AgiRouter
 from autocom.agi.server import FastAgiServer, SessionReport
 from autocom.agi.session import AgiSession
 from autocom.clock import Clock
+from autocom.cluster import NodeBeat, heartbeat
 from autocom.config.settings import HttpSettings
 from autocom.context import AppContext
 from autocom.feature import AgiRequest, Feature, Hook
@@ -81,12 +85,15 @@ async def running(
     http_port: int | None = None,
     admin_port: int | None = None,
     watch: bool = True,
+    node: str | None = None,
 ) -> AsyncIterator[Server]:
     """Run autocom inside an ``async with``; ports 0 pick free ports, and with
     ``agi_port=0`` (tests) the admin listener picks a free port too unless given one.
 
     ``config`` is autocom.yaml's path, or a Config loaded from it with ``features``
-    (`autocom serve` has loaded it to report errors before starting)."""
+    (`autocom serve` has loaded it to report errors before starting).  ``node`` names
+    this server in the cluster report: default $AUTOCOM_NODE, else <hostname>:<agi port>
+    (not in autocom.yaml, which should be the same file on every node)."""
     if not isinstance(config, Config):
         config = await asyncio.to_thread(load_config, config, features)
     settings = config.settings
@@ -95,6 +102,7 @@ async def running(
     store = await open_store(config)
     metrics = Metrics(script for f in features for script in (r.script for r in f.hooks()))
     metrics.reload_counts = lambda: (holder.reloads, holder.failed_reloads)
+    metrics.build_info = lambda: (__version__, holder.current.digest, ctx.node)
     ctx = AppContext(holder, store, clock, metrics, {f.name: f for f in features})
     budget = file_budget(
         settings.agi.max_sessions,
@@ -128,6 +136,13 @@ async def running(
             if plan is not None:
                 syncer = asyncio.create_task(sync_forever(plan, holder), name="autocom-site-sync")
                 stack.callback(syncer.cancel)
+
+        ctx.node = node or os.environ.get("AUTOCOM_NODE") or f"{socket.gethostname()}:{agi.port}"
+        beating = asyncio.create_task(
+            heartbeat(store, _describe(ctx, time.time()), settings.heartbeat_interval),
+            name="autocom-heartbeat",
+        )
+        stack.callback(beating.cancel)
 
         log.info(
             "autocom serving FastAGI on %s:%s, phones' HTTP on %s, admin on %s, config %s",
@@ -221,6 +236,16 @@ async def _listen(
     stack.push_async_callback(server.wait_closed)
     stack.callback(server.close)
     return int(server.sockets[0].getsockname()[1])
+
+
+def _describe(ctx: AppContext, started: float) -> Callable[[], NodeBeat]:
+    def describe() -> NodeBeat:
+        digest = ctx.config.current.digest
+        return NodeBeat(
+            ctx.node, __version__, digest, started, time.time(), ctx.metrics.active_sessions
+        )
+
+    return describe
 
 
 async def wait_for_signal() -> None:

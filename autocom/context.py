@@ -31,6 +31,7 @@ class AppContext:
     features: Mapping[str, Feature] = field(default_factory=dict)
     # the last state values seen, to decide on through a store outage
     last_known: LastKnown = field(default_factory=LastKnown)
+    node: str = ""  # this server's name in the cluster (set once the AGI port is bound)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autocom.cluster import config_hash
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.config.model import validate
 from autocom.config.settings import Settings
@@ -29,6 +30,7 @@ class Config:
     site: Site
     rules: Mapping[str, Any] = field(default_factory=dict)  # feature name -> its rules
     files: tuple[Path, ...] = ()  # every file read, for the reload watcher
+    digest: str = ""  # autocom.cluster.config_hash of those files: same rules everywhere?
 
     @property
     def base(self) -> Path:
@@ -170,7 +172,7 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
     if issues:
         raise ConfigError(issues)
 
-    config = Config(path, settings, site, rules, tuple(files))
+    config = Config(path, settings, site, rules, tuple(files), config_hash(base, files))
     for feature in features:
         issues.extend(feature.check(config))
     issues.extend(code_collisions({f.name: f.codes(config) for f in features}))

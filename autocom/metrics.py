@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 # seconds; a hook on the call path should answer in a few milliseconds
@@ -57,6 +57,23 @@ class _Reloads(Collector):
         yield family
 
 
+class _BuildInfo(Collector):
+    """autocom_build_info: this node's version and loaded config hash, read when scraped."""
+
+    def __init__(self, info: Callable[[], tuple[str, str, str]]) -> None:
+        self.info = info
+
+    def collect(self) -> Iterable[Metric]:
+        version, config_hash, node = self.info()
+        family = GaugeMetricFamily(
+            "autocom_build_info",
+            "This node's version and the hash of its loaded config (same rules everywhere?).",
+            labels=["version", "config_hash", "node"],
+        )
+        family.add_metric([version, config_hash, node], 1)
+        yield family
+
+
 class Metrics:
     """In-process metrics; one registry per server."""
 
@@ -66,6 +83,7 @@ class Metrics:
         # read from the FastAGI server when it runs (autocom.app wires it)
         self.in_progress: Callable[[], int] = lambda: 0
         self.reload_counts: Callable[[], tuple[int, int]] = lambda: (0, 0)
+        self.build_info: Callable[[], tuple[str, str, str]] = lambda: ("", "", "")
         r = self.registry
         self._sessions = Counter(
             "autocom_agi_sessions",
@@ -90,6 +108,7 @@ class Metrics:
             registry=r,
         )
         r.register(_Reloads(lambda: self.reload_counts()))
+        r.register(_BuildInfo(lambda: self.build_info()))
 
     @property
     def active_sessions(self) -> int:

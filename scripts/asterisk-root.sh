@@ -14,41 +14,49 @@
 # Needs: root privileges (chroot, debootstrap), the debootstrap package, and HTTP
 # access to the Debian mirror (AUTOCOM_DEBIAN_MIRROR, default deb.debian.org).
 # On success the last line of stdout is the root's path; messages go to stderr.
+#
+# scripts/bookworm-root.sh builds the Debian 12 root of the package test with this
+# script: AUTOCOM_ROOT_PACKAGES (debootstrap's --include) and AUTOCOM_ROOT_CHECK (the
+# command that must run in the root) change what is installed and checked.
 set -eu
 
 ROOT="${AUTOCOM_ASTERISK_ROOT:-/var/cache/autocom/asterisk-sid}"
 MIRROR="${AUTOCOM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE="${AUTOCOM_DEBIAN_SUITE:-sid}"
-PACKAGES="asterisk,asterisk-core-sounds-fr,asterisk-core-sounds-en"
+PACKAGES="${AUTOCOM_ROOT_PACKAGES:-asterisk,asterisk-core-sounds-fr,asterisk-core-sounds-en}"
+CHECK="${AUTOCOM_ROOT_CHECK:-/usr/sbin/asterisk -V}"
+NAME="$(basename "$ROOT")"
 REBUILD=no
 [ "${1:-}" = "--rebuild" ] && REBUILD=yes
 
-say() { echo "asterisk-root: $*" >&2; }
+say() { echo "$NAME: $*" >&2; }
 fail() {
     say "ERROR: $*"
     exit 1
 }
 
 works() {
-    [ -x "$1/usr/sbin/asterisk" ] && chroot "$1" /usr/sbin/asterisk -V >/dev/null 2>&1
+    # shellcheck disable=SC2086 # CHECK is a command and its arguments
+    [ -x "$1/${CHECK%% *}" ] && chroot "$1" $CHECK >/dev/null 2>&1
 }
 
 if [ "$(id -u)" != 0 ]; then
-    if [ "$REBUILD" = no ] && [ -x "$ROOT/usr/sbin/asterisk" ]; then
+    if [ "$REBUILD" = no ] && [ -x "$ROOT/${CHECK%% *}" ]; then
         fail "the root $ROOT exists but checking it needs chroot, which needs root \
 privileges: run the tests as root (sudo make test) or in a container started as root"
     fi
-    fail "building the Asterisk root $ROOT needs root privileges (debootstrap and \
+    fail "building the root $ROOT needs root privileges (debootstrap and \
 chroot): run as root (sudo make test) or in a container started as root"
 fi
 
 if [ "$REBUILD" = no ] && works "$ROOT"; then
-    say "reusing $ROOT ($(chroot "$ROOT" /usr/sbin/asterisk -V))"
+    # shellcheck disable=SC2086
+    say "reusing $ROOT ($(chroot "$ROOT" $CHECK 2>&1))"
     echo "$ROOT"
     exit 0
 fi
 if [ -e "$ROOT" ] && [ "$REBUILD" = no ]; then
-    say "$ROOT exists but 'chroot $ROOT /usr/sbin/asterisk -V' fails: rebuilding it"
+    say "$ROOT exists but 'chroot $ROOT $CHECK' fails: rebuilding it"
 fi
 
 command -v debootstrap >/dev/null 2>&1 ||
@@ -56,7 +64,7 @@ command -v debootstrap >/dev/null 2>&1 ||
 
 PARENT="$(dirname "$ROOT")"
 mkdir -p "$PARENT" || fail "cannot create the cache folder $PARENT"
-TMP="$(mktemp -d "$PARENT/.asterisk-root.XXXXXX")" || fail "cannot create a temporary folder in $PARENT"
+TMP="$(mktemp -d "$PARENT/.$NAME.XXXXXX")" || fail "cannot create a temporary folder in $PARENT"
 # Always returns 0: in dash an EXIT trap's last status becomes the script's exit
 # status, and a successful build (TMP emptied) must still exit 0.
 cleanup() {
@@ -76,7 +84,7 @@ to the mirror or set AUTOCOM_DEBIAN_MIRROR to a reachable one (log: $LOG)"
     fi
     fail "debootstrap failed (log: $LOG); the cached root, if any, was left as it was"
 fi
-works "$TMP" || fail "debootstrap finished but 'chroot <root> /usr/sbin/asterisk -V' fails (log: $LOG)"
+works "$TMP" || fail "debootstrap finished but 'chroot <root> $CHECK' fails (log: $LOG)"
 
 if [ -e "$ROOT" ]; then
     OLD="$ROOT.old.$$"
@@ -88,5 +96,6 @@ else
 fi
 TMP=""
 rm -f "$LOG"
-say "built $ROOT ($(chroot "$ROOT" /usr/sbin/asterisk -V))"
+# shellcheck disable=SC2086
+say "built $ROOT ($(chroot "$ROOT" $CHECK 2>&1))"
 echo "$ROOT"

@@ -1,5 +1,8 @@
 """`autocom status`: asks the running server's /status and prints it.
 
+`autocom status --cluster`: the nodes seen in the shared store (their heartbeats),
+with their version and config hash; a node that differs is flagged (exit 4).
+
 `autocom blf NAME STATE`: sets a Custom: device state (BLF lamp) through ARI.
 """
 
@@ -7,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
+import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -19,11 +24,20 @@ from autocom.clock import parse_instant
 from autocom.context import CliContext
 from autocom.feature import Commands
 
+if TYPE_CHECKING:
+    from autocom.cluster import NodeBeat
+
 
 def add_commands(commands: Commands) -> None:
     status = commands.add("status", "active calls and the state of autocom's links", cmd_status)
     status.add_argument("--url", help="the server's /status URL (default: from autocom.yaml)")
     status.add_argument("--json", action="store_true", help="print the raw JSON")
+    status.add_argument(
+        "--cluster",
+        action="store_true",
+        help="the nodes seen in the shared store: version and config hash; flags one that "
+        "differs (exit 4)",
+    )
     blf = commands.add("blf", "set a Custom: device state (BLF lamp) through ARI", cmd_blf)
     blf.add_argument("name", help="device name, e.g. bsfilter-2001 (Custom: is added)")
     blf.add_argument("state", help="NOT_INUSE, INUSE, BUSY, RINGING, ONHOLD, UNAVAILABLE, ...")
@@ -63,6 +77,8 @@ def render(data: dict[str, Any]) -> str:
 
 
 def cmd_status(args: argparse.Namespace, cli: CliContext) -> int:
+    if args.cluster:
+        return cmd_cluster(args, cli)
     url = args.url
     admin = cli.load().settings.admin
     if url is None:
@@ -76,6 +92,31 @@ def cmd_status(args: argparse.Namespace, cli: CliContext) -> int:
     print(json.dumps(data, indent=2) if args.json else render(data))
     ari = data.get("links", {}).get("ari", {})
     return 0 if ari.get("status") in ("up", "not configured") else 3
+
+
+def cmd_cluster(args: argparse.Namespace, cli: CliContext) -> int:
+    """The heartbeats in the shared store; exit 1 if it does not answer, 4 if a node differs."""
+    from autocom.cluster import cluster_report, read_beats, render_report
+    from autocom.store.base import StoreError
+
+    async def read() -> list[NodeBeat]:
+        store = await cli.open_store()
+        try:
+            return await read_beats(store)
+        finally:
+            await store.close()
+
+    try:
+        beats = asyncio.run(read())
+    except StoreError as exc:
+        print(f"autocom status --cluster: the shared store does not answer: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([dataclasses.asdict(b) for b in beats], indent=2))
+    else:
+        print(render_report(beats, time.time()))
+    _, rows = cluster_report(beats)
+    return 4 if any(row.differs for row in rows) else 0
 
 
 def cmd_blf(args: argparse.Namespace, cli: CliContext) -> int:

@@ -119,6 +119,7 @@ class Settings(RuleModel):
     reload_interval: float = Field(default=2.0, gt=0)  # seconds between file checks
     # seconds a changed file must stay the same (size, mtime) before it is reloaded
     reload_settle: float = Field(default=0.5, ge=0)
+    heartbeat_interval: float = Field(default=5.0, gt=0)  # seconds between heartbeats
 
     @field_validator("timezone")
     @classmethod

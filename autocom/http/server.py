@@ -126,6 +126,8 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if state["ready"] else "degraded",
         "version": __version__,
         "config": str(ctx.config.current.path),
+        "config_hash": ctx.config.current.digest,  # same rules on every node?
+        "node": ctx.node,
         "active_sessions": ctx.metrics.active_sessions,
         **state,
     }

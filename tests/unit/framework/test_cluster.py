@@ -1,0 +1,62 @@
+"""autocom.cluster: the config hash, the heartbeat record and the cluster report (pure)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autocom.cluster import NodeBeat, cluster_report, config_hash, render_report
+
+
+def beat(node: str, version: str = "1.0", digest: str = "aaaa", seen: float = 100.0) -> NodeBeat:
+    return NodeBeat(node, version, digest, started=50.0, seen=seen, active_sessions=2)
+
+
+def test_config_hash_follows_content_and_names_not_the_folder(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for folder in (one, two):
+        folder.mkdir()
+        (folder / "autocom.yaml").write_text("site: site.yaml\n")
+        (folder / "site.yaml").write_text("users: []\n")
+    files = ["autocom.yaml", "site.yaml"]
+    first = config_hash(one, [one / f for f in files])
+    assert len(first) == 16 and first == config_hash(two, [two / f for f in reversed(files)])
+    (two / "site.yaml").write_text("users: [] \n")
+    assert config_hash(two, [two / f for f in files]) != first
+    (two / "site.yaml").rename(two / "other.yaml")  # same bytes under another name
+    (two / "site.yaml").write_text("users: []\n")
+    assert config_hash(two, [two / "autocom.yaml", two / "other.yaml"]) != first
+    assert config_hash(one, [one / "autocom.yaml", one / "gone.yaml"]) != first
+
+
+def test_a_beat_survives_json_and_a_foreign_value_is_skipped() -> None:
+    b = beat("pbx1:4573")
+    assert NodeBeat.from_json(b.to_json()) == b
+    assert NodeBeat.from_json("not json") is None
+    assert NodeBeat.from_json('{"node": "x"}') is None
+    assert NodeBeat.from_json('{"node":"x","version":"1","config_hash":"h","started":"?"}') is None
+
+
+def test_the_majority_is_the_reference_and_the_odd_node_is_flagged() -> None:
+    beats = [beat("c"), beat("a"), beat("b", digest="bbbb"), beat("d", version="0.9")]
+    reference, rows = cluster_report(beats)
+    assert reference == ("1.0", "aaaa")
+    assert [(r.beat.node, r.differs) for r in rows] == [
+        ("a", ()),
+        ("b", ("config",)),
+        ("c", ()),
+        ("d", ("version",)),
+    ]
+
+
+def test_a_tie_gives_the_same_reference_whatever_the_order() -> None:
+    beats = [beat("a", digest="1111"), beat("b", digest="2222")]
+    assert cluster_report(beats)[0] == cluster_report(beats[::-1])[0] == ("1.0", "2222")
+
+
+def test_render() -> None:
+    beats = [beat("pbx1:4573"), beat("pbx2:4573", digest="bbbb", seen=97.0), beat("pbx3:4573")]
+    lines = render_report(beats, 100.0).splitlines()
+    assert lines[1].startswith("pbx1:4573") and "DIFFERS" not in lines[1]
+    assert "pbx2:4573" in lines[2] and "3s" in lines[2] and "DIFFERS: config" in lines[2]
+    assert lines[-1].endswith("1 node(s) differ")
+    assert "no node has reported" in render_report([], 100.0)
