@@ -138,11 +138,7 @@ async def running(
                 stack.callback(syncer.cancel)
 
         ctx.node = node or os.environ.get("AUTOCOM_NODE") or f"{socket.gethostname()}:{agi.port}"
-        beating = asyncio.create_task(
-            heartbeat(store, _describe(ctx, time.time()), settings.heartbeat_interval),
-            name="autocom-heartbeat",
-        )
-        stack.callback(beating.cancel)
+        _start_heartbeat(stack, ctx)
 
         log.info(
             "autocom serving FastAGI on %s:%s, phones' HTTP on %s, admin on %s, config %s",
@@ -236,6 +232,15 @@ async def _listen(
     stack.push_async_callback(server.wait_closed)
     stack.callback(server.close)
     return int(server.sockets[0].getsockname()[1])
+
+
+def _start_heartbeat(stack: contextlib.AsyncExitStack, ctx: AppContext) -> None:
+    """Beat in the shared store (autocom.cluster) until the server stops."""
+    interval = ctx.config.current.settings.heartbeat_interval
+    beating = asyncio.create_task(
+        heartbeat(ctx.store, _describe(ctx, time.time()), interval), name="autocom-heartbeat"
+    )
+    stack.callback(beating.cancel)
 
 
 def _describe(ctx: AppContext, started: float) -> Callable[[], NodeBeat]:

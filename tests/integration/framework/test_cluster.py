@@ -53,14 +53,14 @@ async def test_nodes_report_their_config_hash_and_the_odd_one_is_flagged(
         digest = a.ctx.config.current.digest
         assert digest == b.ctx.config.current.digest  # same files, other folder
         async with aiohttp.ClientSession() as http:
-            base = f"http://127.0.0.1:{a.http_port}"
+            base = f"http://127.0.0.1:{a.admin_port}"
             async with http.get(f"{base}/healthz") as resp:
                 health = await resp.json()
             async with http.get(f"{base}/metrics") as resp:
                 metrics = await resp.text()
         assert health["config_hash"] == digest and health["node"] == "pbx1"
-        line = f'autocom_build_info{{version="{__version__}",config_hash="{digest}",node="pbx1"}} 1'
-        assert line in metrics
+        labels = f'config_hash="{digest}",node="pbx1",version="{__version__}"'
+        assert f"autocom_build_info{{{labels}}} 1.0" in metrics
 
         await asyncio.sleep(0.3)
         code, out = await cluster_status(one, capsys)
