@@ -31,7 +31,6 @@ from autocom.config.errors import ConfigIssue
 from autocom.config.model import RuleModel
 from autocom.site.model import Context, NumberRange, Site, User
 from autocom.site.patterns import pattern_matches
-from autocom.site.tandems import check_tandems
 
 
 def _at(obj: RuleModel | None) -> tuple[str, int | None]:
@@ -64,6 +63,8 @@ def check_site(site: Site) -> list[ConfigIssue]:
     issues += _outgoing(site)
     issues += _overflows(site)
     issues += _overflow_loops(site)
+    from autocom.site.tandems import check_tandems  # it uses this module's helpers
+
     issues += check_tandems(site)
     return issues
 

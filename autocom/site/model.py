@@ -84,6 +84,23 @@ def _extension(value: str) -> str:
     return value
 
 
+def _dialed_number(value: str | None) -> str | None:
+    """An external number as a phone dials it (line prefix included), or None."""
+    if value is not None and not (value.isdigit() and len(value) <= 20):
+        raise ValueError(f"number {value!r}: write the digits dialed, line prefix included")
+    return value
+
+
+def _exactly_one(model: RuleModel, keys: tuple[str, ...]) -> None:
+    """The model's validator: exactly one of ``keys`` is given."""
+    given = [k for k in keys if getattr(model, k) is not None]
+    if len(given) != 1:
+        raise ValueError(
+            f"write exactly one of {', '.join(keys)}"
+            + (f" (found {', '.join(given)})" if given else "")
+        )
+
+
 def line_prefix_needed(site: Site) -> tuple[str, str]:
     """The error (message, hint) of a rule file that must name its line prefix."""
     return (
@@ -147,9 +164,7 @@ class Overflow(RuleModel):
     @field_validator("number")
     @classmethod
     def _number(cls, v: str | None) -> str | None:
-        if v is not None and not (v.isdigit() and len(v) <= 20):
-            raise ValueError(f"number {v!r}: write the digits dialed, line prefix included")
-        return v
+        return _dialed_number(v)
 
     @field_validator("voicemail")
     @classmethod
@@ -160,12 +175,7 @@ class Overflow(RuleModel):
 
     @model_validator(mode="after")
     def _one(self) -> Overflow:
-        given = [k for k in ("extension", "number", "voicemail") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "write exactly one of extension, number, voicemail"
-                + (f" (found {', '.join(given)})" if given else "")
-            )
+        _exactly_one(self, ("extension", "number", "voicemail"))
         return self
 
     @property
@@ -244,18 +254,11 @@ class Secondary(RuleModel):
     @field_validator("number")
     @classmethod
     def _number(cls, v: str | None) -> str | None:
-        if v is not None and not (v.isdigit() and len(v) <= 20):
-            raise ValueError(f"number {v!r}: write the digits dialed, line prefix included")
-        return v
+        return _dialed_number(v)
 
     @model_validator(mode="after")
     def _one(self) -> Secondary:
-        given = [k for k in ("device", "user", "number") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "write exactly one of device, user, number"
-                + (f" (found {', '.join(given)})" if given else "")
-            )
+        _exactly_one(self, ("device", "user", "number"))
         if self.number is not None and self.outgoing is not None:
             raise ValueError("outgoing: is for a device or user secondary, not a number")
         return self

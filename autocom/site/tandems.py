@@ -19,20 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from autocom.config.errors import ConfigIssue
-from autocom.config.model import RuleModel
+from autocom.site.check import _issue, _where
 from autocom.site.model import MAX_SECONDARIES, Secondary, Site, Tandem, User
-
-
-def _where(obj: RuleModel | None) -> str:
-    source = obj.source if obj is not None else None
-    return str(source) if source is not None else "site.yaml"
-
-
-def _issue(obj: RuleModel, message: str, hint: str) -> ConfigIssue:
-    source = obj.source
-    if source is None:
-        return ConfigIssue("site.yaml", None, message, hint)
-    return ConfigIssue(source.file, source.line, message, hint)
 
 
 def check_tandems(site: Site) -> list[ConfigIssue]:

@@ -19,7 +19,7 @@ from apps.time_rules import TimeRulesFeature
 from autocom.app import Server
 from autocom.clock import Clock
 from tests.e2e.asterisk import SipEndpoint
-from tests.e2e.conftest import EXAMPLES, Pbx
+from tests.e2e.conftest import EXAMPLES, Pbx, write_autocom_yaml
 from tests.e2e.sipp import ANSWER, BUSY, CALL, REGISTER
 
 pytestmark = pytest.mark.e2e
@@ -43,17 +43,10 @@ def _site(tmp: Path, *, outgoing: str = "") -> None:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
-    folder = tmp_path / "config"
-    folder.mkdir()
-    _site(folder)
-    shutil.copy(EXAMPLES / "rights.yaml", folder / "rights.yaml")
-    (folder / "autocom.yaml").write_text(
-        f"timezone: {TZ}\nsite: site.yaml\nstate: {{path: {folder}/state.sqlite}}\n"
-        "rules:\n  time_rules: rights.yaml\n",
-        encoding="utf-8",
-    )
-    return folder / "autocom.yaml"
+def config(tmp_path: Path, pbx: Pbx) -> Path:
+    _site(tmp_path)
+    shutil.copy(EXAMPLES / "rights.yaml", tmp_path / "rights.yaml")
+    return write_autocom_yaml(tmp_path, pbx.asterisk, {"time_rules": "rights.yaml"}, timezone=TZ)
 
 
 @pytest.fixture
