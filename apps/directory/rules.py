@@ -26,6 +26,7 @@ from autocom.directory import (
     NumberPlan,
     read_people,
 )
+from autocom.directory.merge import DEFAULT_MERGE_ON, MergeKey
 from autocom.directory.model import NumberKind
 from autocom.directory.site_source import site_entries
 from autocom.site.model import Site, line_prefix_needed
@@ -102,6 +103,7 @@ class AttributesRule(RuleModel):
     display_name: tuple[str, ...] = _ATTRIBUTES.display_name
     numbers: dict[NumberKind, tuple[str, ...]] = dict(_ATTRIBUTES.numbers)
     search_key: str = ""  # e.g. autocomSearchKey: folded word starts, indexed eq,sub
+    uid: tuple[str, ...] = ()  # the person's id, e.g. uid: for merge_on: [uid]
 
     @field_validator(
         "name",
@@ -111,6 +113,7 @@ class AttributesRule(RuleModel):
         "email",
         "room",
         "display_name",
+        "uid",
         mode="before",
     )
     @classmethod
@@ -287,6 +290,8 @@ class DirectoryFile(RuleModel):
 
     numbers: NumbersRule = NumbersRule()
     sources: tuple[SourceRule, ...] = (SiteSourceRule(type="site"),)
+    # what makes two entries of different sources one person (autocom.directory.merge)
+    merge_on: tuple[MergeKey, ...] = DEFAULT_MERGE_ON
     caller_name: CallerNameRule = CallerNameRule()
     cache: CacheRule = CacheRule()
     phones: PhonesRule = PhonesRule()

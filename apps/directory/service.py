@@ -74,6 +74,7 @@ def entry_from_json(data: dict[str, Any]) -> Entry:
         title=data.get("title", ""),
         email=data.get("email", ""),
         room=data.get("room", ""),
+        uid=data.get("uid", ""),
     )
 
 
@@ -84,7 +85,7 @@ def build_directory(rules: DirectoryRules) -> Directory:
             sources.append(MemorySource(source.name, rules.memory[source.name], rules.plan))
         else:
             sources.append(LdapSource(rules.ldap[source.name], rules.plan))
-    return Directory(sources, rules.plan)
+    return Directory(sources, rules.plan, rules.model.merge_on)
 
 
 class DirectoryService:

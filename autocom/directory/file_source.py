@@ -27,7 +27,7 @@ from autocom.directory.model import Entry, Number, NumberKind
 from autocom.directory.numbers import NumberPlan
 
 NUMBER_COLUMNS: tuple[NumberKind, ...] = ("extension", "office", "mobile", "home", "fax", "other")
-TEXT_COLUMNS = ("name", "first_name", "department", "title", "email", "room")
+TEXT_COLUMNS = ("name", "first_name", "department", "title", "email", "room", "uid")
 
 
 class PersonRecord(RuleModel):
@@ -37,6 +37,7 @@ class PersonRecord(RuleModel):
     title: str = ""
     email: str = ""
     room: str = ""
+    uid: str = ""
     extension: tuple[str, ...] = ()
     office: tuple[str, ...] = ()
     mobile: tuple[str, ...] = ()
@@ -80,6 +81,7 @@ def _entry(record: PersonRecord, plan: NumberPlan, source: str, ident: str) -> E
         title=record.title,
         email=record.email,
         room=record.room,
+        uid=record.uid,
     )
 
 

@@ -77,11 +77,12 @@ class AttributeMap:
     # an attribute holding ``text.search_keys`` of each entry, indexed eq,sub:
     # name and keypad searches become one exact initial substring per word
     search_key: str = ""
+    uid: tuple[str, ...] = ()  # the person's id (e.g. uid), for merge_on: [uid]
 
     def all_attributes(self) -> list[str]:
         attrs: list[str] = []
         for group in (self.name, self.first_name, self.department, self.title, self.email,
-                      self.room, self.display_name):  # fmt: skip
+                      self.room, self.display_name, self.uid):  # fmt: skip
             attrs.extend(group)
         for group in self.numbers.values():
             attrs.extend(group)
@@ -343,6 +344,7 @@ class LdapSource:
             title=_first(attributes, amap.title),
             email=_first(attributes, amap.email),
             room=_first(attributes, amap.room),
+            uid=_first(attributes, amap.uid),
         )
 
     async def search(self, query: Query, want: int) -> SourceResult:

@@ -1,8 +1,21 @@
 """Several sources as one directory: results merged in source order, deduplicated.
 
-Two entries are the same person when their folded names (family and first
-name) are equal and they share a number, or when they have the same mail
-address.  The first source listed wins; the duplicate only fills the fields the
+Two entries are the same person when they share a merge key; directory.yaml's
+``merge_on`` says which (default ``[name_number, email]``):
+
+- ``name_number``: equal folded names (family and first name) and a shared
+  number (any spelling of it: the canonical form);
+- ``email``: the same mail address (case ignored);
+- ``extension``: the same internal extension, whatever the names (a number of
+  kind extension, or one the number plan reads as an extension: a site DID of
+  the user); two people sharing one phone become one entry, so only for sites
+  where an extension is a person's;
+- ``uid``: the same person id (LDAP ``uid``, a file's ``uid`` column, a site
+  user's ``uid`` that `autocom site sync` copies from the HR directory).
+
+A site user and their HR entry whose spelling differs ("Le Gall" / "LE GALL-
+DUPRÉ") and who have no number in common are one entry with ``extension`` or
+``uid``.  The first source listed wins; the duplicate only fills the fields the
 first one lacks (a site user gets its department from the HR directory).
 
 Paging is done at the source: for a page [offset, offset+limit) each source is
@@ -16,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Literal
 
 from autocom.directory.base import DirectorySource, SourceUnavailable
 from autocom.directory.model import Entry, Page, Query
@@ -27,19 +41,43 @@ log = logging.getLogger("autocom.directory")
 MAX_OFFSET = 10_000
 MAX_LIMIT = 500
 
+MergeKey = Literal["name_number", "email", "extension", "uid"]
+DEFAULT_MERGE_ON: tuple[MergeKey, ...] = ("name_number", "email")
+
+
+def merge_keys(
+    entry: Entry, merge_on: Sequence[MergeKey], plan: NumberPlan | None = None
+) -> list[tuple[str, ...]]:
+    """The keys under which ``entry`` is the same person as another entry."""
+    out: list[tuple[str, ...]] = []
+    if "name_number" in merge_on:
+        who = (fold(entry.name), fold(entry.first_name))
+        out.extend(("n", *who, n.canonical or n.raw) for n in entry.numbers)
+    if "email" in merge_on and entry.email:
+        out.append(("m", entry.email.casefold()))
+    if "extension" in merge_on:
+        for n in entry.numbers:
+            ext = n.raw if n.kind == "extension" else ""
+            if not ext and plan is not None and n.canonical:
+                ext = plan.extension_of(n.canonical)
+            if ext:
+                out.append(("x", ext))
+    if "uid" in merge_on and entry.uid:
+        out.append(("u", entry.uid.casefold()))
+    return out
+
 
 class Deduplicator:
-    def __init__(self) -> None:
+    def __init__(
+        self, merge_on: Sequence[MergeKey] = DEFAULT_MERGE_ON, plan: NumberPlan | None = None
+    ) -> None:
         self.entries: list[Entry] = []
         self._keys: dict[tuple[str, ...], int] = {}
+        self.merge_on = tuple(merge_on)
+        self.plan = plan
 
-    @staticmethod
-    def keys(entry: Entry) -> list[tuple[str, ...]]:
-        who = (fold(entry.name), fold(entry.first_name))
-        out: list[tuple[str, ...]] = [("n", *who, n.canonical or n.raw) for n in entry.numbers]
-        if entry.email:
-            out.append(("m", entry.email.casefold()))
-        return out
+    def keys(self, entry: Entry) -> list[tuple[str, ...]]:
+        return merge_keys(entry, self.merge_on, self.plan)
 
     def add(self, entry: Entry) -> bool:
         """Add an entry; False if it was a duplicate (merged into the first one)."""
@@ -62,9 +100,15 @@ class Deduplicator:
 class Directory:
     """The sources of a site, merged.  Pure orchestration: the sources do the I/O."""
 
-    def __init__(self, sources: Sequence[DirectorySource], plan: NumberPlan) -> None:
+    def __init__(
+        self,
+        sources: Sequence[DirectorySource],
+        plan: NumberPlan,
+        merge_on: Sequence[MergeKey] = DEFAULT_MERGE_ON,
+    ) -> None:
         self.sources = tuple(sources)
         self.plan = plan
+        self.merge_on = tuple(merge_on)
 
     async def start(self) -> None:
         for source in self.sources:
@@ -78,7 +122,7 @@ class Directory:
         limit = max(1, min(limit, MAX_LIMIT))
         offset = max(0, min(offset, MAX_OFFSET))
         need = offset + limit + 1  # one more tells whether a next page exists
-        dedup = Deduplicator()
+        dedup = Deduplicator(self.merge_on, self.plan)
         degraded: list[str] = []
         exhausted = True
         for source in self.sources:
@@ -119,7 +163,7 @@ class Directory:
         results = await asyncio.gather(
             *(source.lookup(canonicals) for source in self.sources), return_exceptions=True
         )
-        dedup = Deduplicator()
+        dedup = Deduplicator(self.merge_on, self.plan)
         degraded: list[str] = []
         for source, result in zip(self.sources, results, strict=True):
             if isinstance(result, SourceUnavailable):

@@ -29,6 +29,7 @@ class Entry:
     title: str = ""
     email: str = ""
     room: str = ""
+    uid: str = ""  # the person's id shared by sources (LDAP uid): a merge key
 
     @property
     def display_name(self) -> str:
@@ -62,6 +63,7 @@ class Entry:
             title=self.title or other.title,
             email=self.email or other.email,
             room=self.room or other.room,
+            uid=self.uid or other.uid,
         )
 
 

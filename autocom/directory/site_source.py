@@ -22,7 +22,9 @@ def site_entries(site: Site, plan: NumberPlan, name: str = "site") -> list[Entry
                 first_name=user.first_name,
                 numbers=tuple(numbers),
                 department=user.department,
+                title=user.title,
                 email=user.email,
+                uid=user.uid,
             )
         )
     return out

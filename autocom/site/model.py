@@ -123,6 +123,7 @@ class User(RuleModel):
     mobile: str = ""
     title: str = ""  # job title (directory)
     manager: str = ""  # the manager's extension (filled by `autocom site sync` from LDAP)
+    uid: str = ""  # the person's id in the HR directory: the directory may merge on it
     language: str = "fr"
 
     @field_validator("extension")

@@ -74,7 +74,7 @@ def user_record(user: Item, source: str) -> UserRecord | None:
     return UserRecord(
         extension=extension,
         origin=f"{source}:/users/{user.get('id', '?')}",
-        uid=_text(user, "uuid"),
+        ref=_text(user, "uuid"),
         name=_text(user, "lastname") or _text(user, "firstname"),
         first_name=_text(user, "firstname") if _text(user, "lastname") else "",
         context=context,
@@ -155,7 +155,7 @@ def site_data(
     """confd's lists as site records (pure)."""
     user_recs = [(u, r) for u in users if (r := user_record(u, source)) is not None]
     left_out = len(users) - len(user_recs)
-    by_uuid = {r.uid: r.extension for _, r in user_recs if r.uid}
+    by_uuid = {r.ref: r.extension for _, r in user_recs if r.ref}
     by_id = {u["id"]: r.extension for u, r in user_recs if isinstance(u.get("id"), int)}
     group_recs = [(g, gr) for g in groups if (gr := group_record(g, by_uuid, source)) is not None]
     group_ids = {g["id"]: r.extension for g, r in group_recs if isinstance(g.get("id"), int)}

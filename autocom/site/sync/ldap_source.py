@@ -6,8 +6,9 @@ asyncio), bounded by the connect and receive timeouts.  Each entry with an
 extension becomes a ``UserRecord``: the extension is the digits of the mapped
 attribute (its last ``extension_digits`` digits when set: '+33 3 89 33 60 01'
 -> '6001' with 4).  Without ``context`` the records only complete the users of
-the other sources; ``manager`` holds the manager's DN (or ``uid`` attribute),
-turned into an extension by the merge.  Any LDAP error fails the source.
+the other sources; ``manager`` holds the manager's DN (or uid), turned into an
+extension by the merge; ``uid`` (the ``uid`` attribute by default) is written to
+the site for the directory to merge on.  Any LDAP error fails the source.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def record_of(dn: str, attrs: dict[str, Any], settings: LdapSource) -> UserRecor
     return UserRecord(
         extension=extension,
         origin=dn,
-        uid=value("uid") or dn,
+        ref=dn,
+        uid=value("uid"),
         context=settings.context,
         name=value("name"),
         first_name=value("first_name"),

@@ -7,8 +7,8 @@ user lacks).  Records without a context only complete.  The same extension
 twice in one source is an error: the sync stops and the last good site keeps
 serving.  The overrides come last and win: fields they give replace the
 sources', ``exclude`` drops extensions, users and groups no source has are
-added.  ``manager`` values that name a uid (an LDAP DN, a Wazo UUID) become
-the manager's extension.
+added.  ``manager`` values that name another record (its LDAP DN or uid)
+become the manager's extension.
 """
 
 from __future__ import annotations
@@ -82,8 +82,11 @@ def merge_users(sources: Sequence[SourceData]) -> tuple[dict[str, UserRecord], l
 
 
 def resolve_managers(users: dict[str, UserRecord], sources: Sequence[SourceData]) -> list[str]:
-    """Turn manager uids into extensions, in place; unknown managers are dropped."""
-    by_uid = {r.uid.casefold(): r.extension for d in sources for r in d.users if r.uid}
+    """Turn manager DNs or uids into extensions, in place; unknown managers are dropped."""
+    names = [
+        n for d in sources for r in d.users for n in ((r.ref, r.extension), (r.uid, r.extension))
+    ]
+    by_uid = {ref.casefold(): ext for ref, ext in names if ref}
     dropped = 0
     for ext, rec in users.items():
         if not rec.manager:

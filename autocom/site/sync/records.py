@@ -16,6 +16,7 @@ USER_FIELDS = (
     "title",
     "manager",
     "language",
+    "uid",
 )
 
 
@@ -25,13 +26,15 @@ class UserRecord:
 
     ``context`` empty: the source only completes a user another source gives
     (an HR directory knows names and departments, not phones).  ``manager`` is
-    the manager's ``uid`` in the same source (an LDAP DN, a confd UUID) or an
-    extension; the merge turns it into the manager's extension.
+    the manager's ``ref`` (an LDAP DN), ``uid`` or extension; the merge turns it
+    into the manager's extension.  ``ref`` is what the source calls the record
+    (an LDAP DN, a confd UUID); ``uid`` the person's identifier that the
+    directory merges on (LDAP ``uid``, a CSV column), written to the site.
     """
 
     extension: str
     origin: str  # where it was read: 'users.csv:12', 'wazo:/users/42', an LDAP DN
-    uid: str = ""
+    ref: str = ""
     name: str = ""
     first_name: str = ""
     context: str = ""
@@ -42,6 +45,7 @@ class UserRecord:
     title: str = ""
     manager: str = ""
     language: str = ""
+    uid: str = ""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ class ConfdSource(RuleModel):
 class LdapAttributes(RuleModel):
     """LDAP attribute names (inetOrgPerson defaults); '' leaves a field out."""
 
-    uid: str = ""  # default: the entry's DN (what 'manager' values name)
+    uid: str = "uid"  # the person's identifier (the directory may merge on it)
     name: str = "sn"
     first_name: str = "givenName"
     department: str = "departmentNumber"

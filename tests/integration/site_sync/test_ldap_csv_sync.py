@@ -65,7 +65,7 @@ async def test_every_person_is_read_with_configured_attributes(hr: Slapd) -> Non
     )
     assert rec.context == "staff"
     assert rec.manager == f"uid=u000000,{hr.base}"
-    assert rec.uid == f"uid=u000001,{hr.base}"
+    assert (rec.ref, rec.uid) == (f"uid=u000001,{hr.base}", "")  # uid: '' maps none
 
 
 async def test_extension_is_the_last_digits(hr: Slapd) -> None:
@@ -113,6 +113,7 @@ def test_cli_sync_from_csv_and_ldap(
     # the CSV's name (first source) stays; the HR directory fills the rest
     assert f'"name": "X{boss.sn}"' in text and f'"title": "{boss.title}"' in text
     assert f'"manager": "{boss.extension}"' in text  # DN of u000000 -> its extension
+    assert f'"uid": "{boss.uid}"' in text  # for the directory's merge_on: [uid]
     hr.stop()
     try:
         assert main(argv, features=[]) == 2

@@ -109,3 +109,37 @@ async def test_a_down_source_is_named_and_the_others_answer() -> None:
 
 async def test_lookup_of_garbage_asks_nobody() -> None:
     assert await Directory([DownSource()], PLAN).lookup("*)(uid=*") == ((), ())
+
+
+async def test_merge_on_extension_and_uid_make_one_person_of_differently_spelt_entries() -> None:
+    site = Entry("site", "2001", "Le Gall", "Anne", (Number("extension", "2001", "2001"),))
+    office = Number("office", "03 89 33 60 01", PLAN.canonical("03 89 33 60 01"))
+    hr = Entry("rh", "dn1", "LE GALL-DUPRÉ", "Anne-Marie", (office,), department="Scolarité",
+               uid="alegall")  # fmt: skip
+    badge = Entry("badges", "l7", "Legall", "A.", (), room="B12", uid="ALEGALL")
+    sources = [MemorySource("site", [site], PLAN), MemorySource("rh", [hr], PLAN),
+               MemorySource("badges", [badge], PLAN)]  # fmt: skip
+    default = await Directory(sources, PLAN).search(Query("all"), 10)
+    assert len(default.entries) == 3  # no shared name with a number, no mail: three people
+    merged = await Directory(sources, PLAN, ("name_number", "extension", "uid")).search(
+        Query("all"), 10
+    )
+    (one,) = merged.entries
+    # the site wins; the DID of 2001 in the HR entry reads as the extension; uid joins the badge
+    assert (one.source, one.name, one.department, one.uid, one.room) == (
+        "site",
+        "Le Gall",
+        "Scolarité",
+        "alegall",
+        "B12",
+    )
+    found, _ = await Directory(sources, PLAN, ("extension",)).lookup("0389336001")
+    assert [e.source for e in found] == ["site"]
+
+
+async def test_merge_on_extension_keeps_mobiles_apart() -> None:
+    a = person("site", "Martin", "Luc", "0612345678")
+    b = person("rh", "Durand", "Eve", "0612345678")
+    page = await Directory([MemorySource("site", [a], PLAN), MemorySource("rh", [b], PLAN)],
+                           PLAN, ("extension",)).search(Query("all"), 10)  # fmt: skip
+    assert len(page.entries) == 2  # a shared mobile is no extension

@@ -117,3 +117,16 @@ def load_rules_text(text: str) -> DirectoryRules:
 
     with tempfile.TemporaryDirectory() as tmp:
         return load_rules(write(Path(tmp), text), SITE)
+
+
+def test_merge_on_reaches_the_directory_and_bad_keys_are_refused() -> None:
+    from apps.directory.service import build_directory
+
+    text = "merge_on: [uid, extension]\nsources:\n  - {type: site}\n"
+    text += "  - {type: ldap, name: rh, servers: [ldap://h], base: dc=y, attributes: {uid: uid}}\n"
+    rules = load_rules_text(text)
+    assert rules.ldap["rh"].attributes.uid == ("uid",)
+    assert build_directory(rules).merge_on == ("uid", "extension")
+    assert load_rules(None, SITE).model.merge_on == ("name_number", "email")
+    with pytest.raises(ConfigError, match=r"directory.yaml:1: merge_on.1: Input should be"):
+        load_rules_text("merge_on: [uid, phone]\n")

@@ -47,13 +47,13 @@ def wazo() -> SourceData:
             user(
                 "2001",
                 "wazo:1",
-                uid="u1",
+                ref="u1",
                 name="Martin",
                 first_name="Sophie",
                 context="staff",
                 devices=("m-desk",),
             ),
-            user("2002", "wazo:2", uid="u2", name="Bernard", context="staff", devices=("b-desk",)),
+            user("2002", "wazo:2", ref="u2", name="Bernard", context="staff", devices=("b-desk",)),
             user("2003", "wazo:3", name="Test", context="staff"),
         ),
         contexts=CONTEXTS,
@@ -67,7 +67,7 @@ def hr() -> SourceData:
             user(
                 "2001",
                 "uid=sm",
-                uid="uid=sm,ou=people",
+                ref="uid=sm,ou=people",
                 name="MARTIN-HR",
                 department="Scolarité",
                 title="Responsable",
@@ -76,7 +76,7 @@ def hr() -> SourceData:
             user(
                 "2002",
                 "uid=lb",
-                uid="uid=lb,ou=people",
+                ref="uid=lb,ou=people",
                 department="Scolarité",
                 manager="UID=SM,ou=people",
             ),
