@@ -149,3 +149,22 @@ async def test_secondary_with_outgoing_own_keeps_its_own_class(
     await pbx.reload_autocom(server)
     dialed, _ = await _dect_calls(pbx, "00388123456")
     assert dialed == []  # judged as 5001, class lobby: national refused
+
+
+async def test_main_set_in_a_call_the_secondaries_stay_quiet(pbx: Pbx, server: Server) -> None:
+    """when_main_busy: skip: while zimmer-desk is in another call, a call to 2010 rings
+    only the main set (call waiting, here refused busy): no DECT, no mobile."""
+    await pbx.set_globals({"AUTOCOM_TEST_ANSWER_SECONDS": "20"})
+    await pbx.add_dialplan(
+        "[tandem-test]\nexten => 1,1,Dial(Local/zimmer-desk@autocom-test-device-sink)\n"
+    )
+    first = await pbx.driver.originate("1", "tandem-test", caller="2002")
+    await first.wait_for(lambda e: e.get("Event") == "BridgeEnter")  # zimmer-desk answered
+    await pbx.driver.sink("zimmer-desk", "busy")
+    result = await pbx.driver.call("2010", "personnel", caller="0387123456", hangup_after=2)
+    await first.hangup()
+    await first.finished()
+    assert result.rang == ["zimmer-desk"], result.summary()
+    assert result.values("AUTOCOM_TANDEM_CAUSE").count("17") == 2  # both secondaries quiet
+    assert result.dialed == []
+    assert result.apps("VoiceMail") == ["2010@default,b"]  # busy: his mailbox, busy greeting
