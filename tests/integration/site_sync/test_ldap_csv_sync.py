@@ -122,3 +122,21 @@ def test_cli_sync_from_csv_and_ldap(
     finally:
         hr.start()
     assert (tmp_path / "site.generated.yaml").read_text() == text
+
+
+def test_the_example_of_docs_site_md(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    folder = tmp_path / "sync"
+    shutil.copytree(Path(__file__).parents[3] / "examples" / "sync", folder)
+    argv = ["-c", str(folder / "autocom.yaml"), "site", "sync"]
+    assert main([*argv, "--dry-run"], features=[]) == 0
+    assert "users added (5): 2001, 2002, 2003, 2050, 2101" in capsys.readouterr().out
+    assert main(argv, features=[]) == 0
+    assert main(["-c", str(folder / "autocom.yaml"), "check"], features=[]) == 0
+    capsys.readouterr()
+    csv = folder / "users.csv"
+    csv.write_text("".join(line for line in csv.open() if not line.startswith("2003,")))
+    assert main(argv, features=[]) == 1
+    assert "the sync would remove 1 of 5 users (20%" in capsys.readouterr().err
+    assert main([*argv, "--force"], features=[]) == 0
