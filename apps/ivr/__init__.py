@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from autocom.context import AppContext
     from autocom.loader import Config
     from autocom.site.model import Site
+    from autocom.store.base import StateStore
 
 
 class IvrFeature(Feature):
@@ -135,9 +136,12 @@ class IvrFeature(Feature):
 
     async def start(self, ctx: AppContext) -> None:
         self._ctx = ctx
-        self.lamps = LampKeeper.start(
-            ctx, "daynight", daynight_hooks.wanted_lamps, daynight_hooks.lamp_interval
-        )
+        clock = ctx.clock
+
+        async def lamps(config: Config, store: StateStore) -> dict[str, str]:
+            return await daynight_hooks.wanted_lamps(config, store, clock.now())
+
+        self.lamps = LampKeeper.start(ctx, "daynight", lamps, daynight_hooks.lamp_interval)
         config = ctx.config.current
         ari = config.settings.ari
         rules: IvrRules = config.rules.get("ivr") or IvrRules()

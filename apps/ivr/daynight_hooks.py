@@ -82,11 +82,9 @@ async def night_services(config: Config, store: StateStore, now: datetime) -> fr
     return frozenset(out)
 
 
-async def wanted_lamps(config: Config, store: StateStore) -> dict[str, str]:
-    """Every service's lamp (LampKeeper): lit while an override is in force."""
-    from datetime import UTC
-
-    now = datetime.now(UTC)
+async def wanted_lamps(config: Config, store: StateStore, now: datetime) -> dict[str, str]:
+    """Every service's lamp at ``now`` (the LampKeeper's, with the server's clock):
+    lit while an override is in force."""
     out = {}
     for name in rules_of(config).daynight.services:
         override = await stored(store, name)  # StoreError: the keeper skips the round

@@ -237,3 +237,23 @@ async def test_push_reports_set_or_not_set(config: Config, fake: FakeAri) -> Non
     report = await push(ari, {UNC_2002: "NOT_INUSE", "Custom:y": "INUSE"}, without_ari="-")
     assert report.startswith("lamps not set (")
     assert report.endswith("); the server's next lamp sync sets them")
+
+
+async def test_daynight_lamp_follows_the_override_and_its_end(
+    config: Config, store: StateStore
+) -> None:
+    """The example's service accueil: lit while its override is in force, out once
+    the override ended at the slot's change (by the server's clock, not the wall's)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from apps.ivr import daynight, daynight_hooks
+
+    now = datetime(2026, 11, 24, 16, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    lamp = "Custom:daynight-accueil"
+    assert await daynight_hooks.wanted_lamps(config, store, now) == {lamp: "NOT_INUSE"}
+    until = now + timedelta(hours=3)
+    override = daynight.Override("night", now, until)
+    await store.set(daynight.NAMESPACE, "accueil", override.encode())
+    assert await daynight_hooks.wanted_lamps(config, store, now) == {lamp: "INUSE"}
+    assert await daynight_hooks.wanted_lamps(config, store, until) == {lamp: "NOT_INUSE"}
