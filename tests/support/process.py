@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+
+import pytest
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -170,3 +173,23 @@ def _tail(log: Path) -> str:
 
 def _stderr_tail(popen: subprocess.Popen[bytes]) -> str:
     return popen.stderr.read().decode(errors="replace")[-2000:] if popen.stderr else ""
+
+
+def accepts(port: int, host: str = "127.0.0.1") -> bool:
+    """True if something accepts TCP connections on host:port now."""
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def raise_file_limit(wanted: int) -> None:
+    """Raise this process's soft RLIMIT_NOFILE to ``wanted`` (tests holding many sockets);
+    pytest.fail when the hard limit is lower."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted:
+        return
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.fail(f"this test needs a file limit of {wanted}; the hard limit is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import resource
 
 import pytest
 
@@ -17,6 +16,7 @@ from autocom.agi.router import AgiRoute, AgiRouter
 from autocom.agi.server import FastAgiServer, SessionReport
 from tests.integration.agi.fake_asterisk import asterisk_answer, fake_call
 from tests.integration.agi.test_server import rights
+from tests.support.process import raise_file_limit
 from tests.unit.agi.samples import env_with
 
 SILENT = 1200
@@ -27,12 +27,7 @@ CALLS = 150  # at once from 127.0.0.1, under its own cap
 @pytest.fixture
 def file_limit() -> None:
     """Room for the 1,200 client sockets and the server's own in this one process."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 4 * SILENT
-    if soft < wanted:
-        if hard != resource.RLIM_INFINITY and hard < wanted:
-            pytest.fail(f"this test needs a file limit of {wanted}; the hard limit is {hard}")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    raise_file_limit(4 * SILENT)
 
 
 async def silent_peer(port: int, held: list[asyncio.StreamWriter], all_in: asyncio.Event) -> str:

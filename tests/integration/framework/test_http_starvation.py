@@ -9,9 +9,7 @@ refuse the surplus, the file budget keeps FastAGI's share, and no call fails.
 from __future__ import annotations
 
 import asyncio
-import resource
 import shutil
-import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.agi.fake_asterisk import asterisk_answer, fake_call
-from tests.support.process import ServerProcess, free_port
+from tests.support.process import ServerProcess, accepts, free_port, raise_file_limit
 from tests.unit.agi.samples import env_with
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -30,11 +28,7 @@ CALLS = 300
 @pytest.fixture
 def client_file_limit() -> None:
     """This test process holds the 1,100 client sockets: room for them."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < 4096:
-        if hard != resource.RLIM_INFINITY and hard < 4096:
-            pytest.fail(f"this test needs a file limit of 4096; the hard limit is {hard}")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))
+    raise_file_limit(4096)
 
 
 @pytest.fixture
@@ -56,19 +50,11 @@ def served(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
     process = ServerProcess("autocom serve")
     args = ["prlimit", "--nofile=1024:1024", "--", sys.executable, "-c",
             "from autocom.cli import entry; entry()", "-c", str(config), "serve"]  # fmt: skip
-    process.start(args, lambda: _accepts(admin_port), timeout=30, stderr_file=log)
+    process.start(args, lambda: accepts(admin_port), timeout=30, stderr_file=log)
     try:
         yield agi_port, http_port, log
     finally:
         process.end()
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 async def _half_open(port: int, source: str) -> asyncio.StreamWriter | None:

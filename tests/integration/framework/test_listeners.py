@@ -17,7 +17,7 @@ import pytest
 from autocom.app import Server, running
 from autocom.config.errors import ConfigError
 from autocom.loader import load_config
-from tests.integration.framework.test_app import SITE, GreetFeature
+from tests.integration.framework.test_app import SITE, GreetFeature, _until
 from tests.support.redis_server import RedisServer
 
 HTTP = "http: {port: 0, header_timeout: 0.3, body_timeout: 0.3, max_per_address: 4}\n"
@@ -171,15 +171,6 @@ async def _reset(port: int | None, source: str) -> bool:
 
 async def _ready(srv: Server) -> bool:
     return (await get(srv.admin_port, "/readyz"))[0] == 200
-
-
-async def _until(cond: object, within: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not cond():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def _until_async(cond: object, within: float = 10.0) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autocom.logs import Event, JsonFormatter, setup_logging
-from tests.support.process import ServerProcess, free_port
+from tests.support.process import ServerProcess, accepts, free_port
 from tests.support.redis_server import RedisServer
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -61,7 +61,7 @@ def test_every_line_is_json_with_tracebacks_inside(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     process = ServerProcess("autocom serve")
     args = [*SERVE, "-c", str(config), "serve", "--log-format", "json", "-v"]
-    process.start(args, lambda: _accepts(agi_port), timeout=30, stderr_file=log)
+    process.start(args, lambda: accepts(agi_port), timeout=30, stderr_file=log)
     try:
         for block in (b"agi_network: yes\nagi_network_script: nosuch\n\n", b"\xff\x00junk\n\n"):
             with socket.create_connection(("127.0.0.1", agi_port), timeout=5) as sock:
@@ -121,11 +121,3 @@ def test_warnings_and_uncaught_exceptions_go_through_the_log(
         root.handlers[:], level, sys.excepthook = saved[0], saved[1], saved[2]
         root.setLevel(level)
         logging.captureWarnings(False)
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
