@@ -20,10 +20,11 @@ uniqueid, channel, duration_ms, commands, outcome.  Outcomes: ``ok``, ``hangup``
 the session cap or the peer's cap), ``cancelled`` (shutdown grace period over).
 
 Two guards keep one peer from taking every slot: at most ``max_sessions_per_peer``
-sessions per peer address (more are refused with ``FAILURE`` at once), and the
-first command's reply must come within ``first_reply_timeout`` (a peer that sends
-its environment and then nothing is dropped after that, not after the
-``reply_timeout`` meant for playbacks and prompts).
+sessions per peer address (more are refused with ``FAILURE`` at once), and until
+the peer sends anything after its environment, a command's reply must come within
+``first_reply_timeout`` (a peer that sends its environment and then nothing is
+dropped after that, not after the ``reply_timeout`` meant for playbacks); a
+command with a wait of its own (GET DATA, WAIT FOR DIGIT...) keeps its wait.
 """
 
 from __future__ import annotations
@@ -204,11 +205,14 @@ class FastAgiServer:
         # connection_lost) before each command, so it never writes to a closed one.
         writer: WriterLike | None = conn._transport
         assert writer is not None  # set by connection_made, before any data
-        # The first reply gets the short wait; the first bytes from the peer
-        # (_Connection.data_received) give the session the full reply_timeout.
         session = AgiSession(
-            None, writer, env, self.first_reply_timeout, pending=pending, deadlines=self._deadlines
+            None, writer, env, self.reply_timeout, pending=pending, deadlines=self._deadlines
         )
+        # Until the peer sends its first bytes (_Connection.data_received), a command
+        # waiting the default time waits first_reply_timeout at most; a command with a
+        # wait of its own (GET DATA, WAIT FOR DIGIT...) keeps it.
+        if not pending:
+            session.first_reply_timeout = self.first_reply_timeout
         task = self._loop.create_task(self._serve(conn, session))
         conn.task = task  # set before the task's first step: _serve discards it at the end
         self._tasks.add(task)
@@ -344,7 +348,7 @@ class _Connection(asyncio.Protocol):
         if session is not None:
             if not self._answered:  # the peer answers: every later reply gets the long wait
                 self._answered = True
-                session.reply_timeout = self._server.reply_timeout
+                session.first_reply_timeout = None
             session.data_received(data)
             return
         parser = self._parser

@@ -134,6 +134,7 @@ class AgiSession(ConnectionState):
         "_writer",
         "commands_sent",
         "env",
+        "first_reply_timeout",
         "reply_timeout",
     )
 
@@ -158,6 +159,8 @@ class AgiSession(ConnectionState):
         self._writer = writer
         self.env = env  # what Asterisk told us about the call
         self.reply_timeout = reply_timeout
+        # set by the server until the peer first speaks: the cap of a default wait
+        self.first_reply_timeout: float | None = None
         self.state = IDLE  # ConnectionState.__init__, without the call (one per session)
         self.hung_up = False
         self.error: AgiError | None = None
@@ -226,6 +229,8 @@ class AgiSession(ConnectionState):
             self._writer.write(line)
             self.commands_sent += 1
             wait_s = self.reply_timeout if reply_timeout is None else reply_timeout
+            if reply_timeout is None and self.first_reply_timeout is not None:
+                wait_s = min(wait_s, self.first_reply_timeout)  # a peer yet to speak
             while (reply := self._reply) is None:
                 try:
                     if self._reader is None:

@@ -14,6 +14,7 @@ import pytest
 
 from autocom.agi.router import AgiRoute, AgiRouter
 from autocom.agi.server import FastAgiServer, SessionReport
+from autocom.agi.session import AgiSession
 from tests.integration.agi.fake_asterisk import asterisk_answer, fake_call
 from tests.integration.agi.test_server import rights
 from tests.support.process import raise_file_limit
@@ -81,3 +82,34 @@ async def test_silent_peer_cannot_starve_other_peers() -> None:
         with contextlib.suppress(Exception):
             await asyncio.gather(*(w.wait_closed() for w in held), return_exceptions=True)
         await server.close()
+
+
+async def test_a_command_with_its_own_wait_keeps_it() -> None:
+    """The short first wait caps default waits only: a first GET DATA (a prompt, then
+    the caller's digits) keeps its own wait."""
+
+    async def prompt(session: AgiSession) -> None:
+        await session.get_data("agent-pass", 500, 4)
+        await session.set_variable("DONE", "1")
+
+    reports: list[SessionReport] = []
+    server = FastAgiServer(
+        AgiRouter([AgiRoute("prompt", prompt)]),
+        port=0,
+        first_reply_timeout=0.3,
+        on_session_end=reports.append,
+    )
+    await server.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(env_with(network_script="prompt"))
+        assert (await reader.readline()).startswith(b"GET DATA")
+        await asyncio.sleep(1.0)  # the prompt, then slow digits: over 0.3 + 0.5 s
+        writer.write(b"200 result=1234\n")
+        assert (await reader.readline()).startswith(b"SET VARIABLE")
+        writer.write(b"200 result=1\n")
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed: SUCCESS
+        writer.close()
+    finally:
+        await server.close()
+    assert [r.outcome for r in reports] == ["ok"]
