@@ -168,3 +168,17 @@ async def test_main_set_in_a_call_the_secondaries_stay_quiet(pbx: Pbx, server: S
     assert result.values("AUTOCOM_TANDEM_CAUSE").count("17") == 2  # both secondaries quiet
     assert result.dialed == []
     assert result.apps("VoiceMail") == ["2010@default,b"]  # busy: his mailbox, busy greeting
+
+
+async def test_a_tandem_rings_inside_a_hunt_group(pbx: Pbx, server: Server, config: Path) -> None:
+    site = config.parent / "site.yaml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace('members: ["2001", "2002", "2003"]', 'members: ["2002", "2010"]'))
+    await pbx.reload_autocom(server)
+    server.ctx.clock.pin(TUESDAY_22)  # keep the mobile out
+    for device in ("bernard-desk", "zimmer-desk"):
+        await pbx.driver.sink(device, "noanswer")
+    await pbx.driver.sink("zimmer-dect", "answer")
+    result = await pbx.driver.call("2900", "personnel", caller="0387123456")
+    assert sorted(result.rang) == ["bernard-desk", "zimmer-dect", "zimmer-desk"], result.summary()
+    assert result.variable("DIALSTATUS") == "ANSWER"  # the DECT took the group's call
