@@ -167,38 +167,50 @@ def _apply(entries: dict[str, dict[str, Any]], key: str, overrides: Sequence[Any
     return problems
 
 
+def _kept_dids(sources: Sequence[SourceData], rings: set[str], notes: list[str]) -> list[DidRecord]:
+    """The DIDs (first source wins) whose destination is a user or group kept."""
+    found = _first_by("number", [x for d in sources for x in d.dids]).values()
+    kept = [d for d in found if d.destination in rings]
+    if len(kept) < len(found):
+        notes.append(f"{len(found) - len(kept)} DIDs ring no user or group of the site: left out")
+    return kept
+
+
+def _source_documents(
+    sources: Sequence[SourceData], excluded: set[str], notes: list[str]
+) -> tuple[dict[str, dict[str, Any]], ...]:
+    """Users, groups and contexts of the sources as site.yaml mappings, by key."""
+    users, user_notes = merge_users(sources)
+    notes += user_notes
+    notes += resolve_managers(users, sources)
+    notes += [n for d in sources for n in d.notes]
+    groups = _first_by("extension", [g for d in sources for g in d.groups])
+    contexts = _first_by("name", [c for d in sources for c in d.contexts])
+    user_docs = {e: _user_doc(r) for e, r in users.items() if e not in excluded}
+    group_docs = {e: _group_doc(g) for e, g in groups.items() if e not in excluded}
+    dids = _kept_dids(sources, user_docs.keys() | group_docs.keys(), notes)
+    context_docs = {n: _context_doc(c, dids) for n, c in contexts.items()}
+    return user_docs, group_docs, context_docs
+
+
 def merge(sources: Sequence[SourceData], overrides: Overrides, site_name: str = "site") -> Merged:
     """The site document the sources and overrides describe; MergeError if they clash."""
     problems = [p for data in sources for p in _duplicates(data)]
     if problems:
         raise MergeError(problems)
-    users, notes = merge_users(sources)
-    notes += resolve_managers(users, sources)
-    groups = _first_by("extension", [g for d in sources for g in d.groups])
-    contexts = _first_by("name", [c for d in sources for c in d.contexts])
-    notes += [n for d in sources for n in d.notes]
-
-    excluded = set(overrides.exclude)
-    user_docs = {e: _user_doc(r) for e, r in users.items() if e not in excluded}
-    group_docs = {e: _group_doc(g) for e, g in groups.items() if e not in excluded}
-    all_dids = _first_by("number", [x for d in sources for x in d.dids]).values()
-    dids = [d for d in all_dids if d.destination in user_docs or d.destination in group_docs]
-    if len(dids) < len(all_dids):
-        notes.append(
-            f"{len(all_dids) - len(dids)} DIDs ring no user or group of the site: left out"
-        )
-    context_docs = {n: _context_doc(c, dids) for n, c in contexts.items()}
-    problems += _apply(context_docs, "name", overrides.contexts)
-    problems += _apply(user_docs, "extension", overrides.users)
-    problems += _apply(group_docs, "extension", overrides.groups)
+    notes: list[str] = []
+    users, groups, contexts = _source_documents(sources, set(overrides.exclude), notes)
+    problems += _apply(contexts, "name", overrides.contexts)
+    problems += _apply(users, "extension", overrides.users)
+    problems += _apply(groups, "extension", overrides.groups)
     if problems:
         raise MergeError(problems)
-    for doc in group_docs.values():  # members the overrides excluded are no users
-        doc["members"] = [m for m in doc.get("members", []) if m in user_docs]
+    for doc in groups.values():  # members the overrides excluded are no users
+        doc["members"] = [m for m in doc.get("members", []) if m in users]
     document = {
         "name": overrides.name or site_name,
-        "contexts": list(context_docs.values()),
-        "users": list(user_docs.values()),
-        "groups": list(group_docs.values()),
+        "contexts": list(contexts.values()),
+        "users": list(users.values()),
+        "groups": list(groups.values()),
     }
     return Merged(document, tuple(notes))
