@@ -13,13 +13,12 @@ is not a phone number are errors naming file:line.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from pydantic import ValidationError, field_validator
 
 from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, read_config_text
+from autocom.config.csv_rows import csv_rows
 from autocom.config.model import issues_from_validation
 from autocom.config.yaml_source import Document
 from autocom.directory.memory import MemorySource
@@ -106,15 +105,11 @@ def _check_numbers(
 def read_csv(path: Path, plan: NumberPlan, source: str) -> list[Entry]:
     file = str(path)
     text = read_config_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
     issues: list[ConfigIssue] = []
     entries: list[Entry] = []
     header: list[str] | None = None
     known = set(TEXT_COLUMNS) | set(NUMBER_COLUMNS)
-    for row in reader:
-        line = reader.line_num
-        if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
-            continue
+    for line, row in csv_rows(text):
         if header is None:
             header = [c.strip() for c in row]
             for col in header:

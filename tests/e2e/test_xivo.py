@@ -12,7 +12,6 @@ to a Monday at 10:00.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from autocom.app import Server
 from autocom.clock import Clock
 from tests.e2e.conftest import EXAMPLES, Pbx, load_site
 from tests.e2e.driver import CallResult
+from tests.e2e.test_time_rules import audit
 from tests.e2e.wazo_harness import WAZO_GLOBALS, harness_dialplan
 
 pytestmark = pytest.mark.e2e
@@ -56,16 +56,6 @@ async def server(tmp_path: Path, pbx: Pbx) -> AsyncIterator[Server]:
         yield srv
 
 
-def rights_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
-    out = []
-    for rec in caplog.records:
-        if rec.name == "autocom.audit.rights":
-            data = json.loads(rec.getMessage())
-            if data.get("event") == "rights":
-                out.append(data)
-    return out
-
-
 def denied(result: CallResult, cause: int = 52) -> bool:
     return (
         result.trunk_calls == []
@@ -86,7 +76,7 @@ async def test_outgoing_call_rights_from_the_outcall_global_subroutine(
     lobby = await pbx.driver.call(MOBILE, "wazo-default", caller="5001")
     assert denied(lobby), lobby.summary()
     # the caller is WAZO_SRCNUM, not the caller id Wazo formatted for the trunk
-    assert [(x["caller"], x["decision"]) for x in rights_lines(caplog)] == [
+    assert [(x["caller"], x["decision"]) for x in audit(caplog)] == [
         ("2002", "allow"),
         ("5001", "deny"),
     ]
@@ -99,7 +89,7 @@ async def test_one_check_per_call_when_the_next_trunk_is_tried(
     await pbx.driver.sink("0612345678", "congestion")
     result = await pbx.driver.call(MOBILE, "wazo-default", caller="2002")
     assert result.trunk_calls == [("0612345678", "trunk-a"), ("33612345678", "trunk-b")]
-    assert len(rights_lines(caplog)) == 1
+    assert len(audit(caplog)) == 1
 
 
 async def test_xivo_2023_variable_names(pbx: Pbx, server: Server) -> None:
@@ -120,7 +110,7 @@ async def test_wazo_forward_checked_for_the_forwarding_user(
     assert allowed.trunk_calls == [("0612345678", "trunk-a")], allowed.summary()
     assert allowed.rang == []
     assert {"xivo-subrfwd-extension", "autocom-xivo-forward"} <= set(allowed.contexts)
-    (line,) = rights_lines(caplog)
+    (line,) = audit(caplog)
     assert (line["caller"], line["purpose"], line["decision"]) == ("2004", "forward", "allow")
     await pbx.set_globals({"HARNESS_UNC_2004": INTL})  # staff may not forward abroad
     refused = await pbx.driver.call("2004", "wazo-default", caller="2002")

@@ -40,6 +40,7 @@ from autocom.site.sync.records import (
     SourceData,
     SourceFailed,
     UserRecord,
+    read_secret,
 )
 from autocom.site.sync.settings import ConfdSource
 
@@ -227,19 +228,9 @@ class ConfdClient:
         return items
 
 
-def _token(settings: ConfdSource, base: Path) -> str:
-    if not settings.token_file:
-        return settings.token
-    path = Path(settings.token_file)
-    path = path if path.is_absolute() else base / path
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise SourceFailed(settings.name, f"cannot read {path}: {exc.strerror}") from None
-
-
 async def read_confd_source(settings: ConfdSource, base: Path) -> SourceData:
-    token = _token(settings, base)
+    file = settings.token_file
+    token = read_secret(settings.name, file, base) if file else settings.token
     timeout = aiohttp.ClientTimeout(total=settings.timeout)
     connector = aiohttp.TCPConnector(ssl=settings.verify_tls)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:

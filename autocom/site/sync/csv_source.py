@@ -11,10 +11,9 @@ source gives.  Any bad row fails the whole source, naming file:line.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
+from autocom.config.csv_rows import csv_rows
 from autocom.config.errors import ConfigError
 from autocom.config.yaml_source import read_config_text
 from autocom.site.model import DEVICE_RE, EXTENSION_RE
@@ -43,14 +42,10 @@ def _record(data: dict[str, str], origin: str, context: str) -> UserRecord:
 
 def parse_csv(text: str, file: str, settings: CsvSource) -> SourceData:
     """The users of a CSV export; SourceFailed naming every bad line."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=settings.delimiter)
     header: list[str] | None = None
     users: list[UserRecord] = []
     problems: list[str] = []
-    for row in reader:
-        line = reader.line_num
-        if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
-            continue
+    for line, row in csv_rows(text, settings.delimiter):
         if header is None:
             header = [c.strip() for c in row]
             unknown = [c for c in header if c not in COLUMNS]

@@ -20,7 +20,7 @@ from typing import Any
 import ldap3
 from ldap3.core.exceptions import LDAPException
 
-from autocom.site.sync.records import SourceData, SourceFailed, UserRecord
+from autocom.site.sync.records import SourceData, SourceFailed, UserRecord, read_secret
 from autocom.site.sync.settings import LdapSource
 
 
@@ -65,17 +65,6 @@ def record_of(dn: str, attrs: dict[str, Any], settings: LdapSource) -> UserRecor
     )
 
 
-def _password(settings: LdapSource, base: Path) -> str:
-    if not settings.password_file:
-        return settings.password
-    path = Path(settings.password_file)
-    path = path if path.is_absolute() else base / path
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise SourceFailed(settings.name, f"cannot read {path}: {exc.strerror}") from None
-
-
 def _search(settings: LdapSource, password: str) -> list[tuple[str, dict[str, Any]]]:
     timeout = max(1, round(settings.timeout))
     # ldap3 otherwise sleeps 10 s after a pass over servers that are all down
@@ -117,7 +106,8 @@ def _search(settings: LdapSource, password: str) -> list[tuple[str, dict[str, An
 
 
 async def read_ldap_source(settings: LdapSource, base: Path) -> SourceData:
-    password = _password(settings, base)
+    file = settings.password_file
+    password = read_secret(settings.name, file, base) if file else settings.password
     try:
         entries = await asyncio.wait_for(
             asyncio.to_thread(_search, settings, password), settings.timeout * 3

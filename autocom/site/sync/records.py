@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Fields of a user that a source may give and a later source may complete.
 USER_FIELDS = (
@@ -97,3 +98,13 @@ class SourceFailed(Exception):
         self.source = source
         self.reason = reason
         super().__init__(f"{source}: {reason}")
+
+
+def read_secret(source: str, file: str, base: Path) -> str:
+    """A token or password kept in ``file`` (relative to ``base``), stripped."""
+    path = Path(file)
+    path = path if path.is_absolute() else base / path
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SourceFailed(source, f"cannot read {path}: {exc.strerror}") from None
