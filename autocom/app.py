@@ -27,7 +27,7 @@ from autocom.agi.server import FastAgiServer, SessionReport
 from autocom.agi.session import AgiSession
 from autocom.clock import Clock
 from autocom.cluster import NodeBeat, heartbeat
-from autocom.config.settings import HttpSettings
+from autocom.config.settings import HttpSettings, Settings
 from autocom.context import AppContext
 from autocom.feature import AgiRequest, Feature, Hook
 from autocom.http.guard import FileBudget, Guard, GuardedProtocol, Limits, file_budget
@@ -104,11 +104,7 @@ async def running(
     metrics.reload_counts = lambda: (holder.reloads, holder.failed_reloads)
     metrics.build_info = lambda: (__version__, holder.current.digest, ctx.node)
     ctx = AppContext(holder, store, clock, metrics, {f.name: f for f in features})
-    budget = file_budget(
-        settings.agi.max_sessions,
-        settings.http.max_connections if settings.http.enabled else 0,
-        ADMIN_LIMITS.max_connections if settings.admin.enabled else 0,
-    )
+    budget = _file_budget(settings)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(store.close)
         for feature in features:
@@ -120,22 +116,11 @@ async def running(
         await agi.start()
         stack.push_async_callback(agi.close)
 
-        if admin_port is None and agi_port == 0:
-            admin_port = 0
         guards: dict[str, Guard] = {}
-        bound_http, bound_admin = await _start_listeners(
-            stack, ctx, budget, (http_port, admin_port), guards
-        )
-        if watch:
-            watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")
-            stack.callback(watcher.cancel)
-        if settings.sync:
-            from autocom.site.sync.periodic import periodic_plan, sync_forever
-
-            plan = await asyncio.to_thread(periodic_plan, config.path)
-            if plan is not None:
-                syncer = asyncio.create_task(sync_forever(plan, holder), name="autocom-site-sync")
-                stack.callback(syncer.cancel)
+        admin_port = 0 if admin_port is None and agi_port == 0 else admin_port
+        ports = (http_port, admin_port)
+        bound_http, bound_admin = await _start_listeners(stack, ctx, budget, ports, guards)
+        await _start_watchers(stack, holder, watch)
 
         ctx.node = node or os.environ.get("AUTOCOM_NODE") or f"{socket.gethostname()}:{agi.port}"
         _start_heartbeat(stack, ctx)
@@ -149,6 +134,33 @@ async def running(
             config.path,
         )
         yield Server(ctx, agi, agi.port, bound_http, bound_admin, guards)
+
+
+async def _start_watchers(
+    stack: contextlib.AsyncExitStack, holder: ConfigHolder, watch: bool
+) -> None:
+    """The config file watcher (unless ``watch`` is False) and the periodic site sync
+    (when autocom.yaml has sync:), each cancelled when the stack closes."""
+    config = holder.current
+    if watch:
+        watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")
+        stack.callback(watcher.cancel)
+    if config.settings.sync:
+        from autocom.site.sync.periodic import periodic_plan, sync_forever
+
+        plan = await asyncio.to_thread(periodic_plan, config.path)
+        if plan is not None:
+            syncer = asyncio.create_task(sync_forever(plan, holder), name="autocom-site-sync")
+            stack.callback(syncer.cancel)
+
+
+def _file_budget(settings: Settings) -> FileBudget:
+    """The file limit raised and shared: FastAGI first, the phones' listener last."""
+    return file_budget(
+        settings.agi.max_sessions,
+        settings.http.max_connections if settings.http.enabled else 0,
+        ADMIN_LIMITS.max_connections if settings.admin.enabled else 0,
+    )
 
 
 def _agi_server(
