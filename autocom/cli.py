@@ -95,6 +95,10 @@ def cmd_version(args: argparse.Namespace, cli: CliContext) -> int:
 def cmd_check(args: argparse.Namespace, cli: CliContext) -> int:
     try:
         config = load_config(cli.config_path, cli.features)
+        if config.settings.sync:  # sync.yaml: read by `autocom site sync` and serve
+            from autocom.site.sync.run import SyncPlan
+
+            SyncPlan.load(config.path)
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)

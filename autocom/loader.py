@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,18 +93,42 @@ def collector_paused(active: bool, *, freeze: bool = True) -> Iterator[None]:
     if not active:
         yield
         return
-    was_enabled = gc.isenabled()
-    interval = sys.getswitchinterval()
-    gc.disable()
-    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    _pause()
     try:
         yield
         if freeze:
             gc.freeze()
     finally:
-        sys.setswitchinterval(interval)
-        if was_enabled:
-            gc.enable()
+        _resume()
+
+
+class _Paused:
+    """How many pauses run now (a reload in a thread may overlap a sync in the loop)
+    and the state to put back when the last one ends."""
+
+    lock = threading.Lock()
+    depth = 0
+    was_enabled = True
+    interval = 0.005
+
+
+def _pause() -> None:
+    with _Paused.lock:
+        if _Paused.depth == 0:
+            _Paused.was_enabled = gc.isenabled()
+            _Paused.interval = sys.getswitchinterval()
+            gc.disable()
+            sys.setswitchinterval(min(_Paused.interval, SWITCH_INTERVAL))
+        _Paused.depth += 1
+
+
+def _resume() -> None:
+    with _Paused.lock:
+        _Paused.depth -= 1
+        if _Paused.depth == 0:
+            sys.setswitchinterval(_Paused.interval)
+            if _Paused.was_enabled:
+                gc.enable()
 
 
 _NOT_CONTENT = ("", "---", "...", "~", "null", "Null", "NULL")

@@ -140,3 +140,15 @@ def test_the_example_of_docs_site_md(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(argv, features=[]) == 1
     assert "the sync would remove 1 of 5 users (20%" in capsys.readouterr().err
     assert main([*argv, "--force"], features=[]) == 0
+
+
+def test_check_reads_sync_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    folder = tmp_path / "sync"
+    shutil.copytree(Path(__file__).parents[3] / "examples" / "sync", folder)
+    assert main(["-c", str(folder / "autocom.yaml"), "site", "sync"], features=[]) == 0
+    sync_yaml = folder / "sync.yaml"
+    sync_yaml.write_text(sync_yaml.read_text().replace("max_removed_share:", "max_removed:"))
+    assert main(["-c", str(folder / "autocom.yaml"), "check"], features=[]) == 1
+    assert "sync.yaml:4: unknown key 'max_removed'" in capsys.readouterr().err

@@ -98,3 +98,21 @@ def test_reload_swaps_whole_or_keeps_last_good(tmp_path: Path) -> None:
     assert holder.current is good
     assert holder.last_error is not None and holder.failed_reloads == 1
     assert not holder.changed()  # a refused edit is not retried until the file changes again
+
+
+def test_overlapping_pauses_put_the_collector_and_switch_interval_back() -> None:
+    import gc
+    import sys
+
+    from autocom.loader import SWITCH_INTERVAL, collector_paused
+
+    interval, enabled = sys.getswitchinterval(), gc.isenabled()
+    reload, sync = collector_paused(True), collector_paused(True, freeze=False)
+    reload.__enter__()  # a reload in a thread, then a sync in the loop
+    sync.__enter__()
+    assert not gc.isenabled() and sys.getswitchinterval() == SWITCH_INTERVAL
+    reload.__exit__(None, None, None)  # the reload ends first: still paused
+    assert not gc.isenabled() and sys.getswitchinterval() == SWITCH_INTERVAL
+    sync.__exit__(None, None, None)
+    assert (sys.getswitchinterval(), gc.isenabled()) == (interval, enabled)
+    gc.unfreeze()
