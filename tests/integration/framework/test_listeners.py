@@ -180,3 +180,20 @@ async def _until_async(cond: object, within: float = 10.0) -> None:
         if loop.time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(0.1)
+
+
+async def test_autocom_status_reads_the_admin_listener_with_its_credentials(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from apps.ivr import IvrFeature
+    from autocom.cli import main
+
+    feats = [GreetFeature(), IvrFeature()]
+    config = write_config(tmp_path, "admin: {port: 0, user: ops, password: s3cret}\n")
+    async with running(config, feats, agi_port=0) as srv:
+        status, _ = await get(srv.admin_port, "/status")
+        assert status == 401
+        url = f"http://127.0.0.1:{srv.admin_port}/status"
+        code = await asyncio.to_thread(main, ["-c", str(config), "status", "--url", url], feats)
+    assert code == 0, capsys.readouterr().err
+    assert "fastagi" in capsys.readouterr().out
