@@ -125,8 +125,10 @@ def from_ami(message: Mapping[str, str], zone: ZoneInfo) -> CelEvent:
             precise = float(stamp)
         except ValueError:
             precise = time
-        if int(precise) == second:  # the manager's clock, same second: take its microseconds
-            time = precise
+        # the manager stamps the event when it sends it, a little after it happened:
+        # within the event's second, take its microseconds; past it, the second's end
+        if precise >= second:
+            time = min(precise, second + 0.999999)
     values = {
         "linkedid": message.get("LinkedID", ""),
         "uniqueid": message.get("UniqueID", ""),

@@ -38,6 +38,13 @@ _DIALSTATUS = {
     "CONGESTION": "failed",
 }
 DENIED_CAUSES = {21, 52}
+# CEL event names (Asterisk 22 writes BLINDTRANSFER; the docs say BLIND_TRANSFER)
+TRANSFERS = {
+    "BLINDTRANSFER": "blind",
+    "BLIND_TRANSFER": "blind",
+    "ATTENDEDTRANSFER": "attended",
+    "ATTENDED_TRANSFER": "attended",
+}
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,10 @@ class Ticket:
     department: str
     cost_center: str
     price: Decimal
+    group: str = ""  # the hunt group called, if any
+    filtered_boss: str = ""  # the boss whose secretary filter took the call
+    ivr: tuple[str, ...] = ()  # the IVR menus entered, in order
+    speed_dial: str = ""  # the speed dial code dialed
     legs: tuple[Leg, ...] = ()
     forwards: tuple[dict[str, str], ...] = ()
     transfers: tuple[dict[str, str], ...] = ()
@@ -146,6 +157,10 @@ class Ticket:
             "department": self.department,
             "cost_center": self.cost_center,
             "price": str(self.price),
+            "group": self.group,
+            "filtered_boss": self.filtered_boss,
+            "ivr": list(self.ivr),
+            "speed_dial": self.speed_dial,
             "legs": [leg.as_dict() for leg in self.legs],
             "forwards": list(self.forwards),
             "transfers": list(self.transfers),
@@ -260,6 +275,11 @@ def _mark_values(marks: Sequence[str], key: str) -> list[list[str]]:
     return [m.partition("=")[2].split(">") for m in marks if m.partition("=")[0] == key]
 
 
+def _last(marks: Sequence[str], key: str) -> str:
+    values = _mark_values(marks, key)
+    return values[-1][0] if values else ""
+
+
 def _forwards(marks: Sequence[str]) -> tuple[dict[str, str], ...]:
     out = []
     for parts in _mark_values(marks, "forward"):
@@ -271,17 +291,18 @@ def _forwards(marks: Sequence[str]) -> tuple[dict[str, str], ...]:
 def _transfers(events: Sequence[CelEvent], facts: SiteFacts) -> tuple[dict[str, str], ...]:
     out = []
     for e in events:
-        if e.type not in ("BLIND_TRANSFER", "ATTENDED_TRANSFER"):
+        kind = TRANSFERS.get(e.type)
+        if kind is None:
             continue
         extra = _extra(e)
         ep = endpoint(e.channel)
         by = facts.devices.get(ep[0], ep[0]) if ep else e.channel
-        if e.type == "BLIND_TRANSFER":
+        if kind == "blind":
             to = str(extra.get("extension", ""))
         else:
             target = endpoint(str(extra.get("transfer_target_channel_name", "")))
             to = facts.devices.get(target[0], target[0]) if target else ""
-        out.append({"kind": e.type.split("_")[0].lower(), "by": by, "to": to, "at": iso(e.time)})
+        out.append({"kind": kind, "by": by, "to": to, "at": iso(e.time)})
     return tuple(out)
 
 
@@ -351,17 +372,9 @@ def build_ticket(
     category = rights[1] if len(rights) > 1 and rights[1] else ""
     if not category and direction == "internal":
         category = "internal"
-    payer = parties.caller_user
-    if direction == "outgoing" and forwards and forwards[-1]["from"]:
-        payer = forwards[-1]["from"]  # a forward outside is paid by who forwarded
-    owner = facts.users.get(payer or parties.called_user)
     end = next((e.time for e in ordered if e.type == "LINKEDID_END"), ordered[-1].time)
-    talk = round(end - answer) if answer is not None else 0
-    price = (
-        price_of(tariffs, category, datetime.fromtimestamp(answer, facts.zone), talk)
-        if answer is not None and payer and direction in ("outgoing", "internal")
-        else Decimal(0)
-    )
+    payer, price = _billing(parties, direction, forwards, category, (answer, end), facts, tariffs)
+    owner = facts.users.get(payer or parties.called_user)
     return Ticket(
         id=linkedid,
         start=ordered[0].time,
@@ -379,15 +392,43 @@ def build_ticket(
         category=category,
         rights=rights[0],
         pin=pins[-1][0] if pins else "",
-        payer=payer if direction in ("outgoing", "internal") else "",
+        payer=payer,
         department=owner.department if owner else "",
         cost_center=owner.cost_center if owner else "",
         price=price,
+        group=_last(marks, "group"),
+        filtered_boss=_last(marks, "filter"),
+        ivr=tuple(v[0] for v in _mark_values(marks, "ivr")),
+        speed_dial=_last(marks, "speeddial"),
         legs=legs,
         forwards=forwards,
         transfers=_transfers(ordered, facts),
         marks=marks,
     )
+
+
+def _billing(
+    parties: _Parties,
+    direction: str,
+    forwards: Sequence[dict[str, str]],
+    category: str,
+    times: tuple[float | None, float],
+    facts: SiteFacts,
+    tariffs: Sequence[Tariff],
+) -> tuple[str, Decimal]:
+    """(payer, price): the caller pays, or the user who forwarded the call outside;
+    a received call has no payer."""
+    if direction in ("outgoing", "transit") and forwards and forwards[-1]["from"]:
+        payer = forwards[-1]["from"]  # forwarded outside: whoever forwarded pays
+    elif direction in ("outgoing", "internal"):
+        payer = parties.caller_user
+    else:
+        return "", Decimal(0)
+    answer, end = times
+    if answer is None or not payer:
+        return payer, Decimal(0)
+    at = datetime.fromtimestamp(answer, facts.zone)
+    return payer, price_of(tariffs, category, at, round(end - answer))
 
 
 def price_of(tariffs: Sequence[Tariff], category: str, at: datetime, seconds: int) -> Decimal:

@@ -12,6 +12,7 @@ import asyncio
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from apps import features
 from apps.accounting import AccountingFeature
 from apps.accounting.state import Query
 from autocom.app import running
+from autocom.clock import Clock
+from autocom.site.dialplan import render_dialplan
 from tests.e2e.ami import AmiClient
 from tests.e2e.asterisk import AsteriskInstance
 from tests.e2e.conftest import DEFAULT_SITE, EXAMPLES, load_site, private_asterisk
@@ -69,15 +72,18 @@ def accounting_config(folder: Path, a: AsteriskInstance) -> Path:
     return main
 
 
-async def tickets(feature: AccountingFeature, count: int, max_wait: float = 15) -> dict[str, Any]:
-    """The stored tickets by id once there are ``count`` of them."""
+async def tickets(
+    feature: AccountingFeature, ids: set[str], max_wait: float = 15
+) -> dict[str, Any]:
+    """The stored tickets by id once those of ``ids`` are all there (or time is up)."""
     assert feature.service is not None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_wait
     while True:
         rows = await feature.service.store.tickets(Query(limit=1000))
-        if len(rows) >= count or loop.time() > deadline:
-            return {r.id: r.body for r in rows}
+        got = {r.id: r.body for r in rows}
+        if ids <= set(got) or loop.time() > deadline:
+            return got
         await asyncio.sleep(0.2)
 
 
@@ -98,11 +104,10 @@ async def test_tickets_live_and_after_a_restart(
         busy = await driver.call("2003", "personnel", caller="2002")
         await driver.sink("durand-desk", "noanswer")
         missed = await driver.call("2004", "personnel", caller="2002")
-        got = await tickets(accounting(feats), 3)
+        ids = {answered.call_id, busy.call_id, missed.call_id}
+        got = await tickets(accounting(feats), ids)
     assert answered.answered
-
-    ids = {answered.call_id: "answered", busy.call_id: "busy", missed.call_id: "missed"}
-    assert set(got) == set(ids), got.keys()
+    assert set(got) == ids, got.keys()
     a = got[answered.call_id]
     assert (a["caller"], a["caller_name"], a["caller_user"]) == ("2002", "Bernard", "2002")
     assert (a["called"], a["called_user"], a["answered_by"]) == ("2001", "2001", "2001")
@@ -129,6 +134,95 @@ async def test_tickets_live_and_after_a_restart(
     while_down = [await driver.call(ext, "personnel", caller="2002") for ext in ("2001", "2003")]
     feats = features()
     async with running(config, feats, agi_port=0, http_port=0, watch=False):
-        got = await tickets(accounting(feats), 5)
-    assert set(got) == set(ids) | {c.call_id for c in while_down}
+        got = await tickets(accounting(feats), ids | {c.call_id for c in while_down})
+    assert set(got) == ids | {c.call_id for c in while_down}
     assert [got[c.call_id]["disposition"] for c in while_down] == ["answered", "answered"]
+
+
+DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, office hours
+
+
+async def test_feature_calls_give_their_tickets(
+    cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
+) -> None:
+    """A *21 forward outside, a speed dial, a hunt group, a refused call, a blind
+    transfer: each ticket says what autocom did."""
+    config = accounting_config(tmp_path / "config", cel_asterisk)
+    feats = features()
+    clock = Clock("Europe/Paris", pinned=DAY)
+    async with running(config, feats, clock=clock, agi_port=0, http_port=0, watch=False) as srv:
+        await asyncio.to_thread(
+            cel_asterisk.reconfigure, site_dialplan=render_dialplan(srv.ctx.config.current)
+        )
+        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        code = await driver.call("*2100612345678", "personnel", caller="2002")
+        forwarded = await driver.call("2002", "personnel", caller="2004")
+        await driver.call("*21", "personnel", caller="2002")  # off again
+        speed = await driver.call("8002", "personnel", caller="2002")
+        group = await driver.call("2900", "personnel", caller="2004")
+        refused = await driver.call("000441234567890", "couloirs", caller="5001")
+        calls = (code, forwarded, speed, group, refused)
+        got = await tickets(accounting(feats), {c.call_id for c in calls})
+    assert forwarded.dialed == ["0612345678"], forwarded.summary()
+
+    f = got[forwarded.call_id]
+    assert (f["caller_user"], f["called"], f["called_user"]) == ("2004", "2002", "2002")
+    assert f["forwards"] == [{"from": "2002", "to": "00612345678", "reason": "unconditional"}]
+    assert (f["direction"], f["payer"], f["disposition"]) == ("outgoing", "2002", "answered")
+    assert (f["rights"], f["answered_by"]) == ("allow", "0612345678")
+    assert f["category"] != ""
+    assert [(leg["kind"], leg["target"]) for leg in f["legs"]] == [("trunk", "0612345678")]
+
+    s = got[speed.call_id]
+    assert (s["called"], s["direction"], s["answered_by"], s["speed_dial"]) == (
+        "8002",
+        "outgoing",
+        "0389123456",
+        "8002",
+    )
+    assert s["payer"] == "2002" and s["department"] == "Scolarité"
+
+    g = got[group.call_id]
+    assert (g["group"], g["disposition"], g["direction"]) == ("2900", "answered", "internal")
+    assert {leg["user"] for leg in g["legs"]} == {"2001", "2002", "2003"}
+    assert g["answered_by"] in {"2001", "2002", "2003"}
+
+    r = got[refused.call_id]
+    assert (r["disposition"], r["rights"], r["caller_user"]) == ("denied", "deny", "5001")
+    assert (r["legs"], r["price"], r["answer"]) == ([], "0", None)
+
+    assert got[code.call_id]["called"] == "*2100612345678"
+
+
+async def test_blind_transfer_is_in_the_ticket(
+    cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
+) -> None:
+    """2004 calls 2001; 2001 (martin-desk) answers and blind-transfers the call to 2003
+    (AMI BlindTransfer, as a phone's transfer key does); 2003 answers."""
+    config = accounting_config(tmp_path / "config", cel_asterisk)
+    feats = features()
+    async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
+        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        await driver.sink("martin-desk", "echo")
+        await driver.sink("martin-soft", "busy")
+        call = await driver.originate("2001", "personnel", caller="2004")
+        bridged = await call.wait_for(
+            lambda e: (
+                e.get("Event") == "BridgeEnter"
+                and e.get("Channel", "").startswith("Local/martin-desk@")
+                and e.get("Channel", "").endswith(";1")
+            )
+        )
+        await driver.ami.action(
+            "BlindTransfer", Channel=bridged["Channel"], Exten="2003", Context="personnel"
+        )
+        result = await call.finished(20)
+        got = await tickets(accounting(feats), {call.call_id})
+    assert "petit-desk" in result.rang, result.summary()
+    t = got[call.call_id]
+    assert t["transfers"] == [
+        {"kind": "blind", "by": "2001", "to": "2003", "at": t["transfers"][0]["at"]}
+    ]
+    assert (t["answered_by"], t["disposition"]) == ("2001", "answered")
+    users = [(leg["user"], leg["status"]) for leg in t["legs"]]
+    assert ("2001", "answered") in users and users[-1][0] == "2003", users

@@ -13,7 +13,9 @@ from apps.accounting.engine import build_ticket, endpoint, price_of
 from apps.accounting.rules import Tariff
 from tests.unit.accounting.samples import (
     FACTS,
+    SOFT,
     answered_call,
+    ev,
     outgoing_call,
     unanswered_call,
 )
@@ -124,3 +126,24 @@ def test_endpoint_names() -> None:
 def test_no_events() -> None:
     with pytest.raises(ValueError, match="no CEL event"):
         build_ticket([], FACTS)
+
+
+def test_transfers_from_their_cel_events() -> None:
+    blind = (
+        '{"extension":"2003","context":"personnel","bridge_id":"9765641c",'
+        '"transferee_channel_name":"Local/2001@personnel-00000000;2"}'
+    )
+    attended = (
+        '{"bridge1_id":"b1","channel2_name":"PJSIP/bernard-desk-0000000c",'
+        '"transfer_target_channel_name":"Local/bernard-desk@autocom-test-device-sink-00000009;1"}'
+    )
+    events = [
+        *answered_call(talk=5.0),
+        ev("BLINDTRANSFER", 2.0, "L.14", SOFT, app="AppDial", extra=blind),
+        ev("ATTENDED_TRANSFER", 3.0, "L.14", SOFT, extra=attended),
+    ]
+    t = build_ticket(events, FACTS)
+    assert [(x["kind"], x["by"], x["to"]) for x in t.transfers] == [
+        ("blind", "2001", "2003"),
+        ("attended", "2001", "2002"),
+    ]
