@@ -208,16 +208,20 @@ class ConfdClient:
         return items, total
 
     async def all(self, path: str) -> list[Item]:
+        """Every item of a list, page after page.  A server that caps ``limit`` sends
+        shorter pages from the first one on: that length is the page size; a later
+        page shorter than it before the end is a partial page."""
         items, total = await self.page(path, 0)
+        if total > MAX_ITEMS:
+            raise self.fail(f"GET {path}: {total} items, more than {MAX_ITEMS}")
+        step = len(items)
         while len(items) < total:
-            if total > MAX_ITEMS:
-                raise self.fail(f"GET {path}: {total} items, more than {MAX_ITEMS}")
             more, again = await self.page(path, len(items))
             if again != total:
                 raise self.fail(
                     f"GET {path}: the total went from {total} to {again} during the sync"
                 )
-            if len(more) < min(self.settings.page_size, total - len(items)):
+            if not step or len(more) < min(step, total - len(items)):
                 raise self.fail(
                     f"GET {path}: partial page at offset {len(items)} "
                     f"({len(more)} items, {total} in all)"

@@ -80,12 +80,24 @@ async def test_every_page_is_read_and_valid(confd: StandIn) -> None:
         ("partial", r"partial page at offset 5 \(4 items, \d+ in all\)"),
         ("total", "the total went from 23 to 24 during the sync"),
         ("garbage", "is not a confd list|ContentTypeError|JSONDecodeError"),
+        ("empty", r"partial page at offset 0 \(0 items, 23 in all\)"),
     ],
 )
 async def test_a_bad_answer_fails_the_source(confd: StandIn, fault: str, reason: str) -> None:
     confd.fault = fault
     with pytest.raises(SourceFailed, match=reason):
         await read_confd_source(settings(confd), Path("."))
+
+
+async def test_a_server_capping_the_page_size_is_read_whole(confd: StandIn) -> None:
+    confd.cap = 3
+    data = await read_confd_source(settings(confd), Path("."))
+    assert len(data.users) == 23
+    assert [r for r in confd.requests if r.startswith("users?")][:3] == [
+        "users?limit=5&offset=0",
+        "users?limit=5&offset=3",
+        "users?limit=5&offset=6",
+    ]
 
 
 async def test_refused_token(confd: StandIn) -> None:

@@ -10,7 +10,9 @@ that asked for it, and so do query parameters the operation does not declare.
 Faults a test may set (``StandIn.fault``): ``None``; ``"partial"`` (every page
 after the first comes back one item short: a truncated page); ``"total"`` (the
 total grows between pages: confd changed during the sync); ``"garbage"`` (an
-HTML error page with status 200, as a proxy in front of confd may send).  A
+HTML error page with status 200, as a proxy in front of confd may send);
+``"empty"`` (no item on the first page, the total says more).  ``cap``: a server
+that serves at most that many items a page, whatever the limit asked.  A
 wrong token gets 401 with confd's error body.  ``stop()`` makes it down.
 
 ``wazo_site(users, ...)`` builds confd-shaped data for a site (tests, bench).
@@ -63,6 +65,7 @@ class StandIn:
     data: Mapping[str, list[dict[str, Any]]]
     token: str = TOKEN
     fault: str | None = None
+    cap: int | None = None  # the most items a page holds, whatever the limit asked
     requests: list[str] = field(default_factory=list)
     runner: web.AppRunner | None = None
     port: int = 0
@@ -104,8 +107,12 @@ class StandIn:
     def page(self, kind: str, offset: int, limit: str | None) -> dict[str, Any]:
         items = self.data[kind]
         end = len(items) if limit is None else offset + int(limit)
+        if self.cap is not None:
+            end = min(end, offset + self.cap)
         chunk = items[offset:end]
         total = len(items)
+        if self.fault == "empty":
+            chunk = []
         if offset and self.fault == "partial":
             chunk = chunk[:-1]
         if offset and self.fault == "total":
