@@ -5,20 +5,39 @@ caller=...))``.  Its text (``record.getMessage()``, what any handler prints) is
 the JSON object; ``EventFormatter`` prints it with the time, level and logger
 added, in one JSON dump.  Any other message is printed as ``time level logger
 message`` text.
+
+On the served path (a session line and an audit line per call) an event goes
+through ``log_event(logger, event)``: when the only handler is `autocom serve`'s
+``TurnHandler``, the line is formatted and queued straight away, without a
+``LogRecord`` and the handler chain; otherwise (a test's capture handler, a
+site's extra handler) it is an ordinary ``logger.log(level, Event(event))``.
+``TurnHandler`` writes the INFO lines of one event-loop turn together (one write
+and one flush for all the sessions served in that turn) and WARNING and above at
+once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
+from typing import TextIO
 
 import orjson
 
-__all__ = ["Event", "EventFormatter", "JsonFormatter", "setup_logging"]
+__all__ = [
+    "Event",
+    "EventFormatter",
+    "JsonFormatter",
+    "TurnHandler",
+    "log_event",
+    "setup_logging",
+]
 
 
 def _json(value: dict[str, object]) -> str:
@@ -49,10 +68,14 @@ class EventFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         event = record.msg
         if isinstance(event, Event) and not record.args and not record.exc_info:
-            head = {"ts": self._stamp(record.created), "level": record.levelname}
-            head["logger"] = record.name
-            return _json({**head, **event})
+            return self.event_line(record.name, record.levelname, record.created, event)
         return super().format(record)
+
+    def event_line(
+        self, logger: str, level: str, created: float, event: Mapping[str, object]
+    ) -> str:
+        """An event's line: ``ts``, ``level`` and ``logger``, then the event's fields."""
+        return _json({"ts": self._stamp(created), "level": level, "logger": logger, **event})
 
     def _stamp(self, created: float) -> str:
         """ISO 8601 UTC to the millisecond (2026-11-23T20:40:01.234+00:00)."""
@@ -71,6 +94,8 @@ class JsonFormatter(EventFormatter):
         head: dict[str, object] = {"ts": self._stamp(record.created), "level": record.levelname}
         head["logger"] = record.name
         event = record.msg
+        if isinstance(event, Event) and not record.args and not record.exc_info:
+            return self.event_line(record.name, record.levelname, record.created, event)
         if isinstance(event, Event) and not record.args:
             body: dict[str, object] = {**head, **event}
         else:
@@ -80,6 +105,102 @@ class JsonFormatter(EventFormatter):
         if record.stack_info:
             body["stack"] = self.formatStack(record.stack_info)
         return _json(body)
+
+
+class TurnHandler(logging.StreamHandler[TextIO]):
+    """A stream handler that writes the INFO lines of one event-loop turn together.
+
+    In a thread running an asyncio loop, a line below WARNING is kept until the end
+    of the loop's current turn (``call_soon``): the lines of every session served
+    in that turn cost one write and one flush.  WARNING and above, and any line
+    from a thread without a running loop, are written at once, after the lines
+    kept before them.  ``flush()`` (called by ``logging.shutdown`` at exit) writes
+    what is kept."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self._lines: list[str] = []
+        self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop that will flush
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        self.queue(line, record.levelno >= logging.WARNING)
+
+    def queue(self, line: str, now: bool = False) -> None:
+        """Write ``line`` at the end of this loop turn (``now``: at once)."""
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._lines.append(line)
+            if now:
+                self._write()
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._write()  # no loop in this thread: nothing would flush later
+                return
+            if self._flush_on is loop:
+                return
+            if self._flush_on is not None:
+                self._write()  # kept for another loop (closed?): do not wait for it
+            self._flush_on = loop
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if self._lines:
+                self._write()
+            else:
+                super().flush()
+            self._flush_on = None
+
+    def _write(self) -> None:
+        lines, self._lines = self._lines, []
+        try:
+            self.stream.write("\n".join(lines) + "\n")
+            super().flush()
+        except Exception:
+            self.handleError(logging.makeLogRecord({"msg": lines[0][:200]}))
+
+
+def _fast_handler(logger: logging.Logger, level: int) -> TurnHandler | None:
+    """The one TurnHandler that would print ``logger``'s record, when nothing else
+    (a filter, another handler, a propagation stop) would see it; else None."""
+    node: logging.Logger | None = logger
+    while node is not None:
+        if node.filters:
+            return None
+        handlers = node.handlers
+        if handlers:
+            if node.parent is not None or len(handlers) != 1:
+                return None
+            handler = handlers[0]
+            if type(handler) is not TurnHandler or handler.filters or level < handler.level:
+                return None
+            return handler
+        if not node.propagate:
+            return None
+        node = node.parent
+    return None
+
+
+def log_event(
+    logger: logging.Logger, event: Mapping[str, object], level: int = logging.INFO
+) -> None:
+    """Log ``event`` as one JSON line: ``logger.log(level, Event(event))``, or the
+    same line without a LogRecord when `autocom serve`'s TurnHandler alone prints it."""
+    if not logger.isEnabledFor(level):
+        return
+    handler = _fast_handler(logger, level)
+    formatter = handler.formatter if handler is not None else None
+    if handler is None or not isinstance(formatter, EventFormatter):
+        logger.log(level, event if isinstance(event, Event) else Event(event))
+        return
+    line = formatter.event_line(logger.name, logging.getLevelName(level), time.time(), event)
+    handler.queue(line, level >= logging.WARNING)
 
 
 def _route_uncaught_to_log() -> None:
@@ -115,7 +236,7 @@ def setup_logging(verbose: bool = False, json_lines: bool = False) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = logging.StreamHandler(sys.stderr)
+    handler = TurnHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else EventFormatter())
     logging.captureWarnings(True)  # warnings.warn(...) lines go through the same handler
     if json_lines:

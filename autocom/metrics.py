@@ -74,6 +74,10 @@ class _BuildInfo(Collector):
         yield family
 
 
+# the children of autocom_agi_sessions, autocom_hook_seconds and autocom_errors
+_SessionChildren = tuple[Counter, Histogram, Counter | None]
+
+
 class Metrics:
     """In-process metrics; one registry per server."""
 
@@ -109,6 +113,7 @@ class Metrics:
         )
         r.register(_Reloads(lambda: self.reload_counts()))
         r.register(_BuildInfo(lambda: self.build_info()))
+        self._children: dict[tuple[str, str], _SessionChildren] = {}
 
     @property
     def active_sessions(self) -> int:
@@ -118,12 +123,25 @@ class Metrics:
         return script if script in self.scripts else UNKNOWN_SCRIPT
 
     def session_ended(self, script: str, outcome: str, seconds: float) -> None:
+        # Once per session: the labelled children are looked up once per (script,
+        # outcome) pair (prometheus_client's labels() costs a lock and a key build).
+        children = self._children.get((script, outcome))
+        if children is None:
+            children = self._session_children(script, outcome)
+        sessions, latency, errors = children
+        sessions.inc()
+        latency.observe(seconds)
+        if errors is not None:
+            errors.inc()
+
+    def _session_children(self, script: str, outcome: str) -> _SessionChildren:
         label = self.script_label(script)
-        outcome = outcome_label(outcome)
-        self._sessions.labels(label, outcome).inc()
-        self._latency.labels(label).observe(seconds)
-        if outcome != "ok" and outcome != "hangup":
-            self._errors.labels(outcome.split(":", 1)[0]).inc()
+        kind = outcome_label(outcome)
+        errors = None if kind in ("ok", "hangup") else self._errors.labels(kind.split(":", 1)[0])
+        children = (self._sessions.labels(label, kind), self._latency.labels(label), errors)
+        if len(self._children) < 4096:  # scripts and outcomes are bounded; stay so anyway
+            self._children[(script, outcome)] = children
+        return children
 
     def degraded(self, feature: str, reason: str) -> None:
         """A decision taken in a degraded mode (reason from DEGRADED_REASONS)."""

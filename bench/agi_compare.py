@@ -28,8 +28,14 @@ sys.path.insert(0, str(HERE))
 
 from agi_load import run_load  # noqa: E402
 from agi_servers import EXTRA_KINDS, KINDS  # noqa: E402
+from served import autocom_serve  # noqa: E402
 
 from autocom.agi.server import new_event_loop  # noqa: E402
+
+SERVED = "served"  # the real `autocom serve`, the real rights hook, default logging
+BASELINE = "served-baseline"  # the same, from the checkout given by --baseline
+SERVED_ENV = {"arg_1": "2001", "arg_2": "00612345670"}  # line prefix 0, then a mobile
+ALL_KINDS = (SERVED, *KINDS, *EXTRA_KINDS)
 
 
 def start_server(kind: str, core: int) -> tuple[subprocess.Popen[str], int]:
@@ -47,35 +53,49 @@ def start_server(kind: str, core: int) -> tuple[subprocess.Popen[str], int]:
     return proc, int(line.split()[1])
 
 
-def measure(
-    kind: str, sessions: int, concurrency: int, warmup: int, core: int
+def drive(
+    port: int, pid: int, sessions: int, concurrency: int, warmup: int, env: dict[str, str]
 ) -> dict[str, object]:
-    proc, port = start_server(kind, core)
+    loop = new_event_loop()
     try:
-        loop = new_event_loop()
-        try:
-            loop.run_until_complete(
-                run_load("127.0.0.1", port, concurrency=concurrency, sessions=warmup)
+        loop.run_until_complete(
+            run_load("127.0.0.1", port, concurrency=concurrency, sessions=warmup, env=env)
+        )
+        result = loop.run_until_complete(
+            run_load(
+                "127.0.0.1",
+                port,
+                concurrency=concurrency,
+                sessions=sessions,
+                server_pid=pid,
+                env=env,
             )
-            result = loop.run_until_complete(
-                run_load(
-                    "127.0.0.1",
-                    port,
-                    concurrency=concurrency,
-                    sessions=sessions,
-                    server_pid=proc.pid,
-                )
-            )
-        finally:
-            loop.close()
+        )
     finally:
-        proc.terminate()
+        loop.close()
+    return result.summary()
+
+
+def measure(
+    kind: str, sessions: int, concurrency: int, warmup: int, core: int, baseline: Path | None
+) -> dict[str, object]:
+    if kind in (SERVED, BASELINE):
+        # `autocom serve` on examples/: staff member 2001 dials a mobile (allowed);
+        # the session and audit JSON lines go to a file
+        source = baseline if kind == BASELINE else None
+        with autocom_serve(core=core, source=source) as (pid, port):
+            summary = drive(port, pid, sessions, concurrency, warmup, SERVED_ENV)
+    else:
+        proc, port = start_server(kind, core)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    summary = result.summary()
+            summary = drive(port, proc.pid, sessions, concurrency, warmup, {})
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     summary["kind"] = kind
     return summary
 
@@ -90,14 +110,19 @@ def main() -> int:
     parser.add_argument("--load-core", type=int, default=0)
     parser.add_argument(
         "--kinds",
-        default=",".join(KINDS),
-        help=f"comma-separated, among {', '.join(KINDS + EXTRA_KINDS)}",
+        default=f"{SERVED},bare-uvloop,panoramisk",
+        help=f"comma-separated, among {', '.join(ALL_KINDS)}",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help=f"also run {BASELINE}: `autocom serve` from this checkout (before/after)",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.load_core})
-    kinds = args.kinds.split(",")
-    unknown = set(kinds) - set(KINDS + EXTRA_KINDS)
+    kinds = args.kinds.split(",") + ([BASELINE] if args.baseline else [])
+    unknown = set(kinds) - {*ALL_KINDS, BASELINE}
     if unknown:
         parser.error(f"unknown server kinds: {', '.join(sorted(unknown))}")
 
@@ -105,7 +130,14 @@ def main() -> int:
     for _ in range(args.rounds):  # interleave kinds so machine noise hits them alike
         for kind in kinds:
             per_kind[kind].append(
-                measure(kind, args.sessions, args.concurrency, args.warmup, args.server_core)
+                measure(
+                    kind,
+                    args.sessions,
+                    args.concurrency,
+                    args.warmup,
+                    args.server_core,
+                    args.baseline,
+                )
             )
 
     cpu: dict[str, float] = {}
@@ -124,6 +156,16 @@ def main() -> int:
             f"{mid['p99_ms']:>7} {sum(int(r['errors']) for r in runs):>6}"  # type: ignore[call-overload]
         )
     verdict = 0
+    if SERVED in cpu and "bare-uvloop" in cpu:
+        ratio = cpu[SERVED] / cpu["bare-uvloop"]
+        ok = ratio <= 1.5
+        verdict |= 0 if ok else 1
+        print(f"served / bare-uvloop = {ratio:.2f} (goal <= 1.5: {'met' if ok else 'MISSED'})")
+    if SERVED in cpu and "panoramisk" in cpu:
+        ratio = cpu[SERVED] / cpu["panoramisk"]
+        ok = ratio <= 0.5
+        verdict |= 0 if ok else 1
+        print(f"served / panoramisk = {ratio:.2f} (goal <= 0.5: {'met' if ok else 'MISSED'})")
     if "autocom" in cpu and "bare-uvloop" in cpu:
         ratio = cpu["autocom"] / cpu["bare-uvloop"]
         ok = ratio <= 1.5

@@ -33,15 +33,17 @@ from autocom.agi.server import new_event_loop
 from tests.unit.agi.samples import env_with  # Asterisk 22's block, as the tests send it
 
 
-def env_template(host: str, port: int, script: str) -> str:
-    """The environment block, with ``{n}`` / ``{n:08x}`` left for the session number."""
+def env_template(host: str, port: int, script: str, **changes: str) -> str:
+    """The environment block, with ``{n}`` / ``{n:08x}`` left for the session number;
+    ``changes``: other fields (e.g. ``arg_1="2001"``, the rights hook's caller)."""
+    fields = {"arg_2": "0612345670", **changes}
     return env_with(
         network_script=script,
         request=f"agi://{host}:{port}/{script}",
         channel="PJSIP/1001-{n:08x}",
         uniqueid="1763920000.{n}",
         calleridname="Alice Martin",
-        arg_2="0612345670",
+        **fields,
     ).decode()
 
 
@@ -146,9 +148,10 @@ async def run_load(
     value: str = "1001",
     session_timeout: float = 10.0,
     server_pid: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> LoadResult:
     loop = asyncio.get_running_loop()
-    template = env_template(host, port, script)
+    template = env_template(host, port, script, **(env or {}))
     value_b = value.encode()
     result = LoadResult()
     counter = 0

@@ -24,15 +24,8 @@ import argparse
 import asyncio
 import json
 import resource
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,68 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from autocom.agi.server import new_event_loop  # noqa: E402
 from bench.agi_load import env_template, run_load  # noqa: E402
-
-HOST = "127.0.0.1"  # everything stays on loopback
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-@contextmanager
-def autocom_serve(agi: str, files: int) -> Iterator[tuple[int, int]]:
-    """`autocom serve` on a copy of examples/ without its ARI section: (pid, FastAGI port)."""
-    with tempfile.TemporaryDirectory(prefix="autocom-soak-") as tmp:
-        folder = Path(tmp)
-        for name in ("site.yaml", "rights.yaml", "speeddial.yaml", "forwards.yaml"):
-            shutil.copy(ROOT / "examples" / name, folder / name)
-        port = free_port()
-        (folder / "autocom.yaml").write_text(
-            f"timezone: Europe/Paris\nsite: site.yaml\nstate: {{path: state.sqlite}}\n"
-            f"agi: {{host: {HOST}, port: {port}, {agi}}}\n"
-            f"http: {{host: {HOST}, port: {free_port()}}}\n"
-            f"admin: {{host: {HOST}, port: {free_port()}}}\n"
-            "rules: {time_rules: rights.yaml, speed_dial: speeddial.yaml, "
-            "forwards: forwards.yaml}\n",
-            encoding="utf-8",
-        )
-        log = (folder / "serve.log").open("wb")
-        cmd = [sys.executable, "-c", "from autocom.cli import entry; entry()"]
-        server = subprocess.Popen(
-            ["prlimit", f"--nofile={files}:{files}", "--", *cmd,
-             "-c", str(folder / "autocom.yaml"), "serve"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, cwd=folder,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"autocom serve did not start: see {folder}/serve.log")
-                try:
-                    socket.create_connection((HOST, port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            yield server.pid, port
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            log.close()
+from bench.served import HOST, autocom_serve, rss_mb  # noqa: E402
 
 
 async def soak(duration: float, concurrency: int, every: float) -> dict[str, object]:

@@ -25,7 +25,7 @@ from apps.forwards import engine, state
 from apps.forwards.rights import rights_for
 from apps.forwards.rules import ForwardsRules, ForwardType
 from autocom.feature import AgiRequest
-from autocom.logs import Event
+from autocom.logs import Event, log_event
 from autocom.site.model import Site
 from autocom.store.base import StoreError
 
@@ -55,7 +55,7 @@ def _rules(request: AgiRequest) -> ForwardsRules:
 
 
 def _log(event: str, **fields: object) -> None:
-    log.info(Event(event=event, **fields))
+    log_event(log, Event(event=event, **fields))
 
 
 async def forward_code(request: AgiRequest) -> None:

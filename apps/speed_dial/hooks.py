@@ -15,7 +15,7 @@ from apps.forwards.rights import rights_for
 from apps.speed_dial import engine, state
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.feature import AgiRequest
-from autocom.logs import Event
+from autocom.logs import Event, log_event
 from autocom.store.base import StoreError
 
 log = logging.getLogger("autocom.speed_dial")
@@ -51,7 +51,8 @@ async def speeddial(request: AgiRequest) -> None:
                 await state.apply(request.ctx.store, user, res.changes)
         except StoreError as exc:
             res = engine.Resolution("refused", reason=f"state store: {exc}")
-    log.info(
+    log_event(
+        log,
         Event(
             event="speeddial",
             user=user,
@@ -62,7 +63,7 @@ async def speeddial(request: AgiRequest) -> None:
             bypass_rights=res.bypass,
             reason=res.reason,
             trace=list(res.trace),
-        )
+        ),
     )
     if res.outcome in ("dial", "pin") and res.label:
         await session.set_variable("CONNECTEDLINE(name)", res.label)

@@ -32,7 +32,7 @@ from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
 from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
 from apps.time_rules.rules import TimeRules
 from autocom.feature import AgiRequest, HookRoute
-from autocom.logs import Event
+from autocom.logs import log_event
 from autocom.store.base import StoreError
 
 audit_log = logging.getLogger("autocom.audit.rights")
@@ -47,7 +47,7 @@ PIN_RETRY = "auth-incorrect"  # "login incorrect"
 
 
 def audit(record: dict[str, Any]) -> None:
-    audit_log.info(Event(record))
+    log_event(audit_log, record)
 
 
 @dataclass(frozen=True)

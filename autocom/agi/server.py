@@ -46,7 +46,7 @@ from autocom.agi.errors import (
 from autocom.agi.protocol import AgiEnvironment, EnvironmentParser
 from autocom.agi.router import AgiRouter
 from autocom.agi.session import AgiSession, WriterLike
-from autocom.logs import Event
+from autocom.logs import Event, log_event
 
 __all__ = ["FastAgiServer", "SessionReport", "new_event_loop"]
 
@@ -180,7 +180,7 @@ class FastAgiServer:
         outcome = report.outcome
         level = logging.INFO if outcome in ("ok", "hangup") else logging.WARNING
         if session_log.isEnabledFor(level):
-            session_log.log(level, report.event())
+            log_event(session_log, report.event(), level)
         callback = self.on_session_end
         if callback is not None:
             try:

@@ -1,7 +1,9 @@
+import asyncio
+import io
 import json
 import logging
 
-from autocom.logs import Event, EventFormatter
+from autocom.logs import Event, EventFormatter, TurnHandler, log_event
 
 
 def record(msg: object) -> logging.LogRecord:
@@ -38,3 +40,91 @@ def test_what_orjson_refuses_is_still_logged() -> None:
     event = Event(big=2**70, keys={1: "one"})
     assert json.loads(EventFormatter().format(record(event)))["big"] == 2**70
     assert json.loads(str(event)) == {"big": 2**70, "keys": {"1": "one"}}
+
+
+class Root:
+    """The root logger's handlers and level swapped for the block's, then put back."""
+
+    def __init__(self, *handlers: logging.Handler) -> None:
+        self.handlers = list(handlers)
+
+    def __enter__(self) -> logging.Logger:
+        root = logging.getLogger()
+        self.saved = (root.handlers[:], root.level)
+        root.handlers[:] = self.handlers
+        root.setLevel(logging.INFO)
+        return root
+
+    def __exit__(self, *exc: object) -> None:
+        root = logging.getLogger()
+        root.handlers[:], level = self.saved
+        root.setLevel(level)
+
+
+def turn_handler() -> tuple[TurnHandler, io.StringIO]:
+    stream = io.StringIO()
+    handler = TurnHandler(stream)
+    handler.setFormatter(EventFormatter())
+    return handler, stream
+
+
+def test_served_lines_of_one_loop_turn_are_written_together_warnings_at_once() -> None:
+    handler, stream = turn_handler()
+    session = logging.getLogger("autocom.agi.session")
+    seen: list[str] = []
+
+    async def turn() -> None:
+        log_event(session, {"script": "rights", "n": 1})
+        log_event(session, Event(script="rights", n=2))
+        logging.getLogger("autocom.x").info("text line")
+        seen.append(stream.getvalue())  # nothing written yet: the turn goes on
+        await asyncio.sleep(0)
+        seen.append(stream.getvalue())  # the turn ended: the three lines, one write
+        log_event(session, {"n": 3})
+        log_event(session, {"n": 4, "outcome": "timeout"}, logging.WARNING)
+        seen.append(stream.getvalue())  # a warning goes at once, after what was kept
+
+    with Root(handler):
+        asyncio.run(turn())
+    assert seen[0] == ""
+    first = seen[1].splitlines()
+    assert [json.loads(line)["n"] for line in first[:2]] == [1, 2]
+    assert json.loads(first[0]) == {
+        "ts": json.loads(first[0])["ts"],
+        "level": "INFO",
+        "logger": "autocom.agi.session",
+        "script": "rights",
+        "n": 1,
+    }
+    assert first[2].endswith("INFO autocom.x text line")
+    later = [json.loads(line) for line in seen[2].splitlines()[3:]]
+    assert [(r["n"], r["level"]) for r in later] == [(3, "INFO"), (4, "WARNING")]
+
+
+def test_without_a_running_loop_a_line_is_written_at_once() -> None:
+    handler, stream = turn_handler()
+    with Root(handler):
+        log_event(logging.getLogger("autocom.audit.rights"), {"decision": "allow"})
+    assert json.loads(stream.getvalue())["decision"] == "allow"
+
+
+def test_another_handler_gets_the_event_as_a_record() -> None:
+    """A test's capture or a site's extra handler sees the event as an ordinary record."""
+    handler, stream = turn_handler()
+    records: list[logging.LogRecord] = []
+    capture = logging.Handler()
+    capture.emit = records.append  # type: ignore[method-assign]
+    with Root(handler, capture):
+        log_event(logging.getLogger("autocom.audit.rights"), {"decision": "deny"})
+    (rec,) = records
+    assert isinstance(rec.msg, Event) and rec.msg == {"decision": "deny"}
+    assert json.loads(stream.getvalue())["decision"] == "deny"
+
+
+def test_below_the_level_nothing_is_built() -> None:
+    handler, stream = turn_handler()
+    with Root(handler) as root:
+        root.setLevel(logging.WARNING)
+        log_event(logging.getLogger("autocom.agi.session"), {"n": 1})
+        handler.flush()
+    assert stream.getvalue() == ""
