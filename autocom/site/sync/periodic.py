@@ -54,7 +54,13 @@ def periodic_plan(autocom_yaml: Path) -> SyncPlan | None:
 
 
 async def sync_forever(plan: SyncPlan, holder: ConfigHolder) -> None:
-    """Run until cancelled."""
+    """Run until cancelled.  Sources, merges, checks and writes that fail are
+    reports, not exceptions; anything else is a bug, logged with its traceback,
+    and the next interval tries again rather than leave the server without a
+    sync until it restarts."""
     while True:
         await asyncio.sleep(plan.settings.interval)
-        await sync_once(plan, holder)
+        try:
+            await sync_once(plan, holder)
+        except Exception:
+            log.exception("site sync crashed (a bug); the last good site keeps serving")

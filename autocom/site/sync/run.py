@@ -113,11 +113,16 @@ def load_overrides(path: Path) -> Overrides:
     return validate(Overrides, load_yaml(path))
 
 
-def current_site(path: Path) -> Site:
-    """The site written by the last sync (empty when there is none yet)."""
+def current_site(path: Path, notes: list[str]) -> Site:
+    """The site written by the last sync; empty when there is none yet, or when it
+    does not read (edited by hand: the sync writes a good one again, said in a note)."""
     if not path.exists():
         return Site()
-    return load_site(path)
+    try:
+        return load_site(path)
+    except ConfigError as exc:
+        notes.append(f"{path} does not read ({exc.issues[0]}): compared with an empty site")
+        return Site()
 
 
 def build_site(
@@ -166,10 +171,11 @@ def prepare(plan: SyncPlan, sources: Sequence[SourceData]) -> Prepared:
     with collector_paused(True, freeze=False):
         overrides = load_overrides(plan.overrides)
         site, document, notes = build_site(sources, overrides)
-        diff = diff_sites(current_site(plan.output), site)
+        more: list[str] = []
+        diff = diff_sites(current_site(plan.output, more), site)
         names = [s.name for s in plan.settings.sources]
         text = render_generated(document, names, plan.overrides.name)
-    return Prepared(site, diff, text, notes)
+    return Prepared(site, diff, text, notes + tuple(more))
 
 
 async def sync_site(plan: SyncPlan, *, dry_run: bool = False, force: bool = False) -> SyncReport:
@@ -208,6 +214,10 @@ async def _sync(plan: SyncPlan, dry_run: bool, force: bool) -> SyncReport:
     if dry_run or diff.empty:
         outcome = "dry-run" if dry_run else "unchanged"
         return SyncReport(outcome, diff, (), notes, timings=timings, **counts)
-    await asyncio.to_thread(write_atomically, plan.output, ready.text)
+    try:
+        await asyncio.to_thread(write_atomically, plan.output, ready.text)
+    except OSError as exc:
+        reason = f"cannot write {plan.output}: {exc.strerror or exc}"
+        return SyncReport("failed", diff, (reason,), notes, timings=timings, **counts)
     timings["total"] = loop.time() - start
     return SyncReport("written", diff, (), notes, timings=timings, **counts)

@@ -193,3 +193,19 @@ async def test_serve_syncs_periodically_and_reloads(confd: StandIn, tmp_path: Pa
                 break
             await asyncio.sleep(0.05)
         assert holder.current.site.user("20050") is not None and holder.reloads == 1
+
+
+async def test_cannot_write_and_a_broken_last_site(confd: StandIn, tmp_path: Path) -> None:
+    path = write_config(tmp_path, confd)
+    sync_yaml = tmp_path / "sync.yaml"
+    sync_yaml.write_text(sync_yaml.read_text() + "output: nowhere/site.generated.yaml\n")
+    report = await sync_site(SyncPlan.load(path))
+    assert report.outcome == "failed"
+    assert report.reasons[0].startswith(f"cannot write {tmp_path}/nowhere/site.generated.yaml")
+    sync_yaml.write_text(sync_yaml.read_text().replace("output: nowhere/", "output: "))
+    plan = SyncPlan.load(path)
+    plan.output.write_text("users: [oops\n")  # edited by hand, broken
+    report = await sync_site(plan)
+    assert report.outcome == "written"
+    assert any("does not read" in n and "compared with an empty site" in n for n in report.notes)
+    assert len(load_config(path, []).site.users) == 23
