@@ -139,3 +139,11 @@ async def test_autocom_down_takes_the_safe_paths(pbx: Pbx, server: Server) -> No
     assert emergency.trunk_calls == [("112", "trunk-a")]
     user = await pbx.driver.call("2001", "wazo-default", caller="2004")
     assert user.rang[:2] == ["martin-desk", "martin-soft"]  # rung directly, unfiltered
+
+
+async def test_a_did_call_filters_the_user_it_rings(pbx: Pbx, server: Server) -> None:
+    # Wazo's [did] leaves WAZO_DSTNUM at the DID: the boss is WAZO_DST_USERNUM
+    result = await pbx.driver.call("0389336001", "wazo-from-extern", caller="0387123456")
+    assert {"xivo-subrgbl-user", "autocom-xivo-user"} <= set(result.contexts)
+    assert result.variable("WAZO_DSTNUM") == "0389336001"
+    assert result.rang[0] == "bernard-desk", result.summary()  # 2001's secretary first

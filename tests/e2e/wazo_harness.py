@@ -62,12 +62,17 @@ same   =   n,GotoIf(${VALID_EXTEN(${ARG1},s)}?:nosubroutine)
 same   =   n,Gosub(${ARG1},s,1)
 same   =   n(nosubroutine),Return()
 
-; [W] extensions_lib_subr.conf:80-89 and 178-182 (the "extension" action)
+; [W] extensions_lib_subr.conf:80-89, 101-104 (the "user" action) and 178-182
+; (the "extension" action)
 [forward]
 exten = s,1,Set(WAZO_FWD_ACTION=${ARG1})
 same  =   n,Set(WAZO_FWD_ACTIONARG1=${ARG2})
 same  =   n,Set(WAZO_FWD_ACTIONARG2=${ARG3})
 same  =   n,Goto(${WAZO_FWD_ACTION},1)
+exten = user,1,Set(WAZO_PRESUBR_FWD_NAME=USER)
+same  =      n,Gosub(wazo-fwd-subroutine,s,1)
+same  =      n,Gosub(user,s,1(${WAZO_FWD_ACTIONARG1},${WAZO_FWD_ACTIONARG2}))
+same  =      n,Return()
 exten = extension,1,Set(WAZO_PRESUBR_FWD_NAME=EXTENSION)
 same  =           n,Gosub(wazo-fwd-subroutine,s,1)
 same  =           n,Goto(${WAZO_FWD_ACTIONARG2},${WAZO_FWD_ACTIONARG1},1)
@@ -123,6 +128,19 @@ same  =        n,GotoIf(${WAZO_INTERFACE${TRUNKINDEX}}?dial,1)
 same  =        n,Hangup()
 exten = _[A-Z].,1,Hangup()
 
+; [W] extensions_lib_did.conf:5-7, 15 (numbers), 16 (wazo-agid's
+; incoming_did_set_features: the incall's destination, set by the stand-in
+; harness-did-features), 22 (global subroutine), 25 (the destination)
+[did]
+exten = s,1,Set(WAZO_DSTNUM=${XIVO_BASE_EXTEN})
+same  =   n,Set(WAZO_CONTEXT=${WAZO_BASE_CONTEXT})
+same  =   n,Set(WAZO_PRESUBR_GLOBAL_NAME=DID)
+same  =   n,Set(WAZO_SRCNUM=${CALLERID(num)})
+same  =   n,Gosub(harness-did-features,${XIVO_BASE_EXTEN},1)
+same  =   n,Gosub(wazo-global-subroutine,s,1)
+same  =   n,Gosub(forward,s,1(@DID@ACTION},@DID@ACTIONARG1},@DID@ACTIONARG2}))
+same  =   n,Hangup()
+
 ; The 2023 [outcall] ([X] extensions_lib_outcall.conf:6-9, 29-30): XIVO_* names.
 [outcall-2023]
 exten = s,1,Set(XIVO_PRESUBR_GLOBAL_NAME=OUTCALL)
@@ -142,12 +160,15 @@ same  =   n,Set(WAZO_INTERFACE1=trunk-b)
 same  =   n,Set(WAZO_TRUNKEXTEN1=33${XIVO_BASE_EXTEN:2})
 same  =   n,Set(HARNESS_GLOBAL_SUBROUTINE=wazo-global-subroutine)
 same  =   n,Return()
-""".replace("@FWD@", "${WAZO_FWD_${WAZO_FWD_TYPE}_")  # one dialplan line, too long for ruff
+""".replace("@FWD@", "${WAZO_FWD_${WAZO_FWD_TYPE}_").replace(
+    "@DID@", "${WAZO_FWD_INCALL_ANSWER_"
+)  # dialplan lines too long for ruff
 
 
 def harness_dialplan(site: Site, context: str = "wazo-default") -> str:
-    """LIBRARY, a generated internal context for the site's users (as [C]) and the
-    stand-in for wazo-agid's incoming_user_set_features ([A] :506-539)."""
+    """LIBRARY, a generated internal context for the site's users (as [C]), a DID
+    context and the stand-in for wazo-agid's incoming_user_set_features ([A]
+    userfeatures.py:145-148, 195-212, 506-539)."""
     gen = [f"\n; ---- generated, as wazo-confgend writes it ([C]) ----\n[{context}]\n"]
     features = ["\n[harness-user-features]\n"]
     for user in site.users:
@@ -160,6 +181,8 @@ def harness_dialplan(site: Site, context: str = "wazo-default") -> str:
         dial = "&".join(f"Local/{d}@autocom-test-device-sink" for d in user.devices)
         features.append(
             f"exten = {ext},1,Set(WAZO_INTERFACE={dial})\n"
+            f"same  =     n,Set(WAZO_DST_USERNUM={ext})\n"
+            f"same  =     n,Set(WAZO_DST_USER_CONTEXT={context})\n"
             f"same  =     n,Set(WAZO_DST_REDIRECTING_NUM={ext})\n"
             f'same  =     n,Set(WAZO_ENABLEUNC=${{IF($["${{HARNESS_UNC_{ext}}}" != ""]?1:0)}})\n'
             f"same  =     n,Set(WAZO_FWD_USER_UNC_ACTION=extension)\n"
@@ -177,4 +200,29 @@ def harness_dialplan(site: Site, context: str = "wazo-default") -> str:
     includes = (
         "#include dialplan/xivo/autocom-xivo.conf\n#include dialplan/xivo/autocom-xivo-hooks.conf\n"
     )
-    return includes + LIBRARY + "".join(gen) + "".join(features)
+    did = ["\n[wazo-from-extern]\n"]
+    did_features = ["\n[harness-did-features]\n"]
+    for number, user in _user_dids(site):
+        did.append(
+            f"exten = {number},1,Set(__WAZO_BASE_CONTEXT=${{CONTEXT}})\n"
+            f"same  =     n,Set(__XIVO_BASE_EXTEN=${{EXTEN}})\n"
+            f"same  =     n,GoSub(did,s,1(1,))\n"
+        )
+        did_features.append(
+            f"exten = {number},1,Set(WAZO_FWD_INCALL_ANSWER_ACTION=user)\n"
+            f"same  =     n,Set(WAZO_FWD_INCALL_ANSWER_ACTIONARG1={user})\n"
+            f"same  =     n,Set(WAZO_FWD_INCALL_ANSWER_ACTIONARG2=)\n"
+            f"same  =     n,Return()\n"
+        )
+    parts = [includes, LIBRARY, *gen, *features, *did, *did_features]
+    return "".join(parts)
+
+
+def _user_dids(site: Site) -> list[tuple[str, str]]:
+    """(DID, user extension) of the site's DIDs that ring a user."""
+    return [
+        (d.number, d.destination)
+        for c in site.contexts
+        for d in c.dids
+        if site.user(d.destination) is not None
+    ]
