@@ -111,7 +111,8 @@ SELECT 'g' || g, ts, u::text, u::text, c::text, c::text,
         'talk_seconds', g % 600, 'department', 'dept-' || (u % 40), 'legs', '[]'::jsonb)
 FROM (SELECT g,
         timestamptz '2026-01-01 00:00:00+00' + (g * ($2::float8 / ($1 + 1))) * interval '1 second'
-        AS ts, 2000 + (g * 7919) % 4000 AS u, 2000 + (g * 104729) % 4000 AS c
+        AS ts, 2000 + (g * 7919) % 4000 AS u,
+        2000 + ((g * 7919) % 4000 + 1 + (g * 104729) % 3999) % 4000 AS c
       FROM generate_series($3::bigint, $4::bigint) g) s
 """
 PARTIES_SQL = """

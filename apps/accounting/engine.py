@@ -428,7 +428,8 @@ def _billing(
     if answer is None or not payer:
         return payer, Decimal(0)
     at = datetime.fromtimestamp(answer, facts.zone)
-    return payer, price_of(tariffs, category, at, round(end - answer))
+    # billed: the talk time to the second, at least one second once answered
+    return payer, price_of(tariffs, category, at, max(1, round(end - answer)))
 
 
 def price_of(tariffs: Sequence[Tariff], category: str, at: datetime, seconds: int) -> Decimal:

@@ -25,9 +25,17 @@ from autocom.app import running
 from autocom.clock import Clock
 from autocom.site.dialplan import render_dialplan
 from tests.e2e.ami import AmiClient
-from tests.e2e.asterisk import AsteriskInstance
-from tests.e2e.conftest import DEFAULT_SITE, EXAMPLES, load_site, private_asterisk
+from tests.e2e.asterisk import TEST_GLOBALS, AsteriskInstance, SipEndpoint
+from tests.e2e.conftest import (
+    DEFAULT_SITE,
+    EXAMPLES,
+    AriAccess,
+    ConfigDir,
+    load_site,
+    private_asterisk,
+)
 from tests.e2e.driver import CallDriver
+from tests.e2e.sipp import MOVED, Sipp, free_udp_port
 
 pytestmark = pytest.mark.e2e
 
@@ -62,6 +70,7 @@ def accounting_config(folder: Path, a: AsteriskInstance) -> Path:
         "asterisk_timezone: UTC\n"
         f"storage: {{backend: sqlite, path: {folder / 'calls.sqlite'}}}\n"
         "tariffs:\n  - {category: internal, setup: '0.01', per_minute: '0'}\n"
+        "  - {category: international, setup: '0.10', per_minute: '0.30', increment: '60'}\n"
     )
     main = folder / "autocom.yaml"
     text, count = re.subn(
@@ -140,13 +149,14 @@ async def test_tickets_live_and_after_a_restart(
 
 
 DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, office hours
+NIGHT = datetime(2026, 11, 24, 23, 0)
 
 
 async def test_feature_calls_give_their_tickets(
     cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
 ) -> None:
-    """A *21 forward outside, a speed dial, a hunt group, a refused call, a blind
-    transfer: each ticket says what autocom did."""
+    """A *21 forward outside, a speed dial, a hunt group, a refused call, a PIN
+    override: each ticket says what autocom did."""
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
     clock = Clock("Europe/Paris", pinned=DAY)
@@ -161,7 +171,11 @@ async def test_feature_calls_give_their_tickets(
         speed = await driver.call("8002", "personnel", caller="2002")
         group = await driver.call("2900", "personnel", caller="2004")
         refused = await driver.call("000441234567890", "couloirs", caller="5001")
-        calls = (code, forwarded, speed, group, refused)
+        clock.pin(NIGHT)  # international needs a PIN at night; 2002's is 1234
+        pin = await driver.call(
+            "000044123456789", "personnel", caller="2002", dtmf="1234#", max_wait=30
+        )
+        calls = (code, forwarded, speed, group, refused, pin)
         got = await tickets(accounting(feats), {c.call_id for c in calls})
     assert forwarded.dialed == ["0612345678"], forwarded.summary()
 
@@ -192,6 +206,16 @@ async def test_feature_calls_give_their_tickets(
     assert (r["legs"], r["price"], r["answer"]) == ([], "0", None)
 
     assert got[code.call_id]["called"] == "*2100612345678"
+
+    p = got[pin.call_id]
+    assert pin.dialed == ["00044123456789"], pin.summary()
+    assert (p["rights"], p["pin"], p["category"], p["disposition"]) == (
+        "pin",
+        "ok",
+        "international",
+        "answered",
+    )
+    assert (p["payer"], p["price"], p["answered_by"]) == ("2002", "0.4000", "00044123456789")
 
 
 async def test_blind_transfer_is_in_the_ticket(
@@ -226,3 +250,79 @@ async def test_blind_transfer_is_in_the_ticket(
     assert (t["answered_by"], t["disposition"]) == ("2001", "answered")
     users = [(leg["user"], leg["status"]) for leg in t["legs"]]
     assert ("2001", "answered") in users and users[-1][0] == "2003", users
+
+
+async def test_ivr_and_secretary_filter_tickets(
+    cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
+) -> None:
+    """A caller goes through the IVR (key 2: the switchboard, 2001); 2001 is a boss
+    whose secretaries 2002 then 2003 take the calls first (examples/filters.yaml)."""
+    a = cel_asterisk
+    config = accounting_config(tmp_path / "config", a)
+    ConfigDir(config.parent).point_ari(AriAccess(a.host, a.http_port, a.ari_user, a.ari_password))
+    feats = features()
+    clock = Clock("Europe/Paris", pinned=DAY)
+    async with running(config, feats, clock=clock, agi_port=0, http_port=0, watch=False) as srv:
+        await asyncio.to_thread(
+            a.reconfigure, site_dialplan=render_dialplan(srv.ctx.config.current)
+        )
+        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        await driver.set_global("AUTOCOM_IVR_DEFAULT_CONTEXT", "personnel")
+        ivr = srv.ctx.features["ivr"]
+        await ivr.link.wait_connected(10)  # type: ignore[attr-defined]
+        await driver.sink("bernard-desk", "noanswer")
+        via_ivr = await driver.call(
+            "main", "autocom-ivr", caller="0388112233", dtmf="2", max_wait=40
+        )
+        got = await tickets(accounting(feats), {via_ivr.call_id})
+    assert "petit-desk" in via_ivr.rang, via_ivr.summary()
+    t = got[via_ivr.call_id]
+    assert (t["ivr"], t["called_user"], t["filtered_boss"]) == (["main"], "2001", "2001")
+    assert (t["caller"], t["caller_user"], t["direction"]) == ("0388112233", "", "incoming")
+    assert (t["disposition"], t["answered_by"], t["payer"]) == ("answered", "2003", "")
+    statuses = {leg["target"]: leg["status"] for leg in t["legs"]}
+    assert statuses["bernard-desk"] == "no_answer" and "answered" in statuses.values()
+
+
+async def test_302_from_a_sip_phone(
+    cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
+) -> None:
+    """2002's only device is a SIPp phone answering 302 to 00612345678: the ticket
+    shows the phone's leg, the forward (reason: phone) and the trunk leg."""
+    a = cel_asterisk
+    config = accounting_config(tmp_path / "config", a)
+    site = config.parent / "site.yaml"
+    site.write_text(site.read_text().replace("devices: [bernard-desk]", "devices: [sipp-phone]"))
+    port = free_udp_port()
+    a.endpoints["sipp-phone"] = SipEndpoint(
+        "sipp-phone", context="personnel", static_contact=f"sip:sipp-phone@127.0.0.1:{port}"
+    )
+    a.write_pjsip()
+    await driver.command("module reload res_pjsip.so")
+    feats = features()
+    clock = Clock("Europe/Paris", pinned=DAY)
+    try:
+        async with running(config, feats, clock=clock, agi_port=0, http_port=0, watch=False) as s:
+            await asyncio.to_thread(
+                a.reconfigure, site_dialplan=render_dialplan(s.ctx.config.current)
+            )
+            await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{s.agi_port}")
+            await driver.set_global("AUTOCOM_DEVICE_DIAL", "PJSIP/{device}")
+            sipp = Sipp(a.tmp / "sipp-acct", a.host, a.sip_port)
+            phone = await sipp.start(MOVED, port=port, variables={"target": "00612345678"})
+            result = await driver.call("2002", "personnel", caller="2004", max_wait=20)
+            await phone.wait()
+            got = await tickets(accounting(feats), {result.call_id})
+    finally:
+        await driver.set_global("AUTOCOM_DEVICE_DIAL", TEST_GLOBALS["AUTOCOM_DEVICE_DIAL"])
+        del a.endpoints["sipp-phone"]
+        a.write_pjsip()
+        await driver.command("module reload res_pjsip.so")
+    assert phone.ok, phone.explain()
+    assert result.dialed == ["0612345678"], result.summary()
+    t = got[result.call_id]
+    assert t["forwards"] == [{"from": "2002", "to": "00612345678", "reason": "phone"}]
+    assert (t["called_user"], t["answered_by"], t["payer"]) == ("2002", "0612345678", "2002")
+    legs = [(leg["kind"], leg["target"], leg["status"]) for leg in t["legs"]]
+    assert legs[0][:2] == ("device", "sipp-phone") and legs[0][2] != "answered", legs
+    assert legs[-1] == ("trunk", "0612345678", "answered"), legs
