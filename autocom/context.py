@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autocom.clock import Clock
+from autocom.clock import Clock, parse_instant
 from autocom.config.errors import ConfigError
+from autocom.directory.search import DirectoryProvider, KeypadSearchGetter
 from autocom.feature import Feature
 from autocom.loader import Config, load_config
 from autocom.store.base import StateStore
@@ -32,6 +34,15 @@ class AppContext:
     # the last state values seen, to decide on through a store outage
     last_known: LastKnown = field(default_factory=LastKnown)
     node: str = ""  # this server's name in the cluster (set once the AGI port is bound)
+
+    def directory_for(self, config: Config) -> KeypadSearchGetter | None:
+        """The directory search of ``config``, from the feature that serves it (None:
+        no loaded feature serves a directory for that config)."""
+        for feature in self.features.values():
+            if isinstance(feature, DirectoryProvider) and feature.serves(config):
+                provider = feature
+                return lambda: provider.keypad_search(config)
+        return None
 
 
 @dataclass
@@ -60,6 +71,16 @@ class CliContext:
                     print(issue, file=sys.stderr)
                 raise SystemExit(1) from None
         return self._config
+
+    def when(self, at: str | None) -> datetime:
+        """An --at time (ISO 8601, read in the site's zone; None: now); exit 64 if bad."""
+        if at is None:
+            return self.clock.now()
+        try:
+            return parse_instant(at, self.load().settings.timezone)
+        except ValueError as exc:
+            print(f"--at: {exc}", file=sys.stderr)
+            raise SystemExit(64) from None
 
     async def open_store(self) -> StateStore:
         from autocom.store.factory import open_store

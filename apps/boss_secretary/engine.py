@@ -20,7 +20,7 @@ from apps.boss_secretary.rules import Boss, Destination, Filter, FilterRules, Me
 from autocom.config.model import RuleModel
 from autocom.site.model import Site, User
 
-# slot name, instant -> is the slot active then (apps.time_rules.slots.slot_is_active)
+# slot name, instant -> is the slot active then (autocom.rights.slots.slot_is_active)
 SlotCheck = Callable[[str, datetime], bool]
 
 MAX_NAME = 80  # characters of caller name shown on phones

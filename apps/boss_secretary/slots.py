@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from apps.boss_secretary.engine import SlotCheck
-from apps.time_rules.rules import TimeRules
-from apps.time_rules.slots import slot_is_active
+from autocom.rights import TimeRules, slot_is_active
 
 
 def slot_check(time_rules: Any) -> SlotCheck | None:

@@ -93,6 +93,14 @@ class DirectoryFeature(Feature):
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
+    def serves(self, config: Config) -> bool:
+        """True when ``config`` names a directory file (DirectoryProvider)."""
+        return config.rules.get(self.name) is not None
+
+    async def keypad_search(self, config: Config) -> DirectoryService:
+        """The directory other features search by keypad (DirectoryProvider)."""
+        return await self.service_for(config)
+
     async def service_for(self, config: Config) -> DirectoryService:
         """The service for this config; a reloaded directory.yaml gets a new one."""
         rules: DirectoryRules = config.rules[self.name]

@@ -9,12 +9,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from apps.forwards import engine, lamps, state
-from apps.forwards.rights import RightsView, rights_for
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules, ForwardType, forward_type
-from apps.time_rules.cli import print_explain, when_arg
-from apps.time_rules.engine import RightsDecision, VerdictT
 from autocom.context import CliContext
 from autocom.feature import Commands
+from autocom.rights.access import RightsView, rights_for
+from autocom.rights.decision import RightsDecision, VerdictT
+from autocom.rights.explain import print_explain
 
 
 def add_commands(commands: Commands) -> None:
@@ -154,7 +154,7 @@ def explained(
 
 def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
     config = cli.load()
-    when = when_arg(cli, args.at)
+    when = cli.when(args.at)
     rights = rights_for(config, when, "forward")
     raw = rights(args.user, args.to) if args.to.isdigit() else None
     decision = engine.check_destination(_rules(cli), config.site, args.user, args.to, rights)

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from apps.forwards.rights import EMERGENCY, INTERNAL, RightsCheck, is_unclassified
 from apps.forwards.rules import FORWARD_TYPES, SHORT, ForwardsRules, ForwardType
+from autocom.rights import EMERGENCY, INTERNAL, RightsCheck, is_unclassified
 from autocom.site.model import Site
 
 

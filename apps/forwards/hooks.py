@@ -22,31 +22,17 @@ import logging
 from typing import cast
 
 from apps.forwards import engine, state
-from apps.forwards.rights import rights_for
 from apps.forwards.rules import ForwardsRules, ForwardType
 from autocom.feature import AgiRequest
 from autocom.logs import Event, log_event
-from autocom.site.model import Site
+from autocom.rights import rights_for
+from autocom.site.channels import acting_user
 from autocom.store.base import StoreError
 
 log = logging.getLogger("autocom.forwards")
 
 PROMPT_FAILED = "beeperr&cannot-complete-as-dialed"
 PHASES = frozenset({"unconditional", "noanswer", "busy"})
-
-
-def device_of_channel(channel: str) -> str:
-    """'PJSIP/desk-2001-0000000a' -> 'desk-2001' ('' if not a PJSIP channel)."""
-    tech, _, rest = channel.partition("/")
-    if tech.upper() != "PJSIP" or "-" not in rest:
-        return ""
-    return rest.rsplit("-", 1)[0]
-
-
-def who(site: Site, channel: str, claimed: str) -> str:
-    """The acting user: the owner of the channel's device if known, else ``claimed``."""
-    owner = site.owner_of_device(device_of_channel(channel))
-    return owner.extension if owner is not None else claimed
 
 
 def _rules(request: AgiRequest) -> ForwardsRules:
@@ -63,7 +49,7 @@ async def forward_code(request: AgiRequest) -> None:
     session = request.session
     site = request.config.site
     rules = _rules(request)
-    user = who(site, request.env.channel, request.arg(0))
+    user = acting_user(site, request.env.channel, request.arg(0))
     dialed = request.arg(1)
     code = engine.parse_code(rules, dialed)
     if code is None:
@@ -151,7 +137,7 @@ async def forward_phone(request: AgiRequest) -> None:
     forwarder = request.arg(0)
     target = request.arg(1)
     chain = engine.parse_chain(request.arg(2))
-    user = who(site, forwarder, request.arg(3))
+    user = acting_user(site, forwarder, request.arg(3))
     decision = engine.decide_ring(
         _rules(request),
         site,

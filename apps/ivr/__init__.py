@@ -125,14 +125,12 @@ class IvrFeature(Feature):
         return CallFacts(rules, slots, self._finder(config), night)
 
     def _finder(self, config: Config) -> Finder:
-        """Dial by name: the directory feature when loaded, else the site's users."""
-        from apps.directory import DirectoryFeature
-
+        """Dial by name: the directory when a feature serves one, else the site's users."""
         assert self._ctx is not None
-        directory = self._ctx.features.get("directory")
-        if not isinstance(directory, DirectoryFeature) or config.rules.get("directory") is None:
+        directory = self._ctx.directory_for(config)
+        if directory is None:
             return site_finder(config.site.users)
-        return directory_finder(lambda: directory.service_for(config), config.site.users)
+        return directory_finder(directory, config.site.users)
 
     async def start(self, ctx: AppContext) -> None:
         self._ctx = ctx

@@ -26,6 +26,7 @@ from apps.ivr.daynight import Decision, Override
 from apps.ivr.rules import IvrRules, Service
 from autocom.feature import AgiRequest
 from autocom.loader import Config
+from autocom.rights import slot_is_active
 from autocom.store.base import StateStore, StoreError
 
 log = logging.getLogger("autocom.ivr.daynight")
@@ -49,8 +50,6 @@ def slot_active(time_rules: Any, slot: str, when: datetime) -> bool:
     """Whether ``slot`` of the call rights file is active (no rights file: never)."""
     if time_rules is None:
         return False
-    from apps.time_rules.slots import slot_is_active
-
     return bool(slot_is_active(time_rules, slot, when))
 
 

@@ -2,7 +2,7 @@
 
 The engine's ``Lookup`` action is applied by calling a :data:`Finder`; what it
 returns is fed back to the engine as a ``Found`` event.  With the directory
-feature loaded, the matches come from ``DirectoryService.search_keypad`` (its
+feature loaded, the matches come from its ``search_keypad`` (the directory's
 site, file and LDAP sources, merged and deduplicated by the directory).  When
 the directory is not loaded, fails, finds nothing while a source is down, or
 does not answer within the budget (1 s), the site's users are searched
@@ -15,14 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING
 
 from apps.ivr import engine
 from apps.ivr.names import find_users, matches_from_entries
+from autocom.directory.search import KeypadSearchGetter
 from autocom.site.model import User
-
-if TYPE_CHECKING:
-    from apps.directory.service import DirectoryService
 
 log = logging.getLogger("autocom.ivr")
 
@@ -30,7 +27,6 @@ DIRECTORY_BUDGET = 1.0  # seconds the caller may wait for the directory's matche
 SEARCH_FACTOR = 3  # ask the directory for more: entries without a reachable number are dropped
 
 Finder = Callable[[str, int, bool], Awaitable[engine.Found]]
-ServiceGetter = Callable[[], Awaitable["DirectoryService"]]
 
 # Searches that missed the budget keep running (their answer fills the directory's
 # cache for the next caller); kept here so that they are not garbage-collected.
@@ -48,7 +44,7 @@ def site_finder(users: Iterable[User]) -> Finder:
 
 
 def directory_finder(
-    service: ServiceGetter, users: Iterable[User], budget: float = DIRECTORY_BUDGET
+    service: KeypadSearchGetter, users: Iterable[User], budget: float = DIRECTORY_BUDGET
 ) -> Finder:
     """The directory's keypad search, the site's users when it cannot answer in time."""
     people = tuple(users)

@@ -26,6 +26,7 @@ from apps.ivr.rules import IvrRules
 from autocom.ari import events as ev
 from autocom.ari.client import AriClient
 from autocom.ari.errors import AriError, AriNotFound, AriServerError
+from autocom.rights import slot_is_active
 
 log = logging.getLogger("autocom.ivr")
 
@@ -258,6 +259,4 @@ def active_slots(time_rules: Any, names: set[str], when: datetime) -> frozenset[
     """The slots among ``names`` active at ``when``, per the call-rights rule file."""
     if time_rules is None or not names:
         return frozenset()
-    from apps.time_rules.slots import slot_is_active
-
     return frozenset(n for n in names if slot_is_active(time_rules, n, when))

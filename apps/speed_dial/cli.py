@@ -13,13 +13,13 @@ import asyncio
 import sys
 from pathlib import Path
 
-from apps.forwards.rights import rights_for
 from apps.speed_dial import engine, state, tables
 from apps.speed_dial.numbering import classifier
 from apps.speed_dial.rules import Entry, SpeedDialRules
 from autocom.context import CliContext
 from autocom.feature import Commands
 from autocom.loader import Config
+from autocom.rights import rights_for
 from autocom.store.base import StoreError
 
 

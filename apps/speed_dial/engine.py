@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from apps.forwards.rights import INTERNAL, RightsCheck, is_unclassified
 from apps.speed_dial.rules import NUMBER_RE, Entry, SpeedDialRules
 from autocom.config.errors import ConfigIssue
+from autocom.rights import INTERNAL, RightsCheck, is_unclassified
 from autocom.site.model import Site
 from autocom.site.patterns import shadowed_extensions
 

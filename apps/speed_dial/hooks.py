@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from apps.forwards.hooks import who
-from apps.forwards.rights import rights_for
 from apps.speed_dial import engine, state
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.feature import AgiRequest
 from autocom.logs import Event, log_event
+from autocom.rights import rights_for
+from autocom.site.channels import acting_user
 from autocom.store.base import StoreError
 
 log = logging.getLogger("autocom.speed_dial")
@@ -27,7 +27,7 @@ async def speeddial(request: AgiRequest) -> None:
     rules = config.rules.get("speed_dial")
     if not isinstance(rules, SpeedDialRules):
         rules = SpeedDialRules()
-    user = who(config.site, request.env.channel, request.arg(0))
+    user = acting_user(config.site, request.env.channel, request.arg(0))
     dialed = request.arg(1)
     context = request.arg(2)
     parsed = engine.parse(rules, dialed)

@@ -1,16 +1,15 @@
-"""The numbering plan's classification, as speed dials need it (from time_rules)."""
+"""The numbering plan's classification, as speed dials need it (from the call rights)."""
 
 from __future__ import annotations
 
-from apps.forwards.rights import OTHER
 from apps.speed_dial.engine import Classify
-from apps.time_rules.engine import classify as tr_classify
-from apps.time_rules.rules import TimeRules
 from autocom.loader import Config
+from autocom.rights import OTHER, TimeRules
+from autocom.rights import classify as tr_classify
 
 
 def classifier(config: Config) -> Classify | None:
-    """number -> category (None: unclassifiable), or None without time_rules."""
+    """number -> category (None: unclassifiable), or None without call rights."""
     rules = config.rules.get("time_rules")
     if not isinstance(rules, TimeRules):
         return None

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from apps.time_rules.categories import EMERGENCY
-from apps.time_rules.engine import classify
 from apps.time_rules.pinlock import OwnerLocks
-from apps.time_rules.rules import TimeRules, load_rules
 from autocom.config.errors import ConfigIssue
 from autocom.feature import Commands, Feature, HookRoute
+from autocom.rights.categories import EMERGENCY
+from autocom.rights.decision import classify
+from autocom.rights.rules import TimeRules, load_rules
 from autocom.site.model import Site
 
 if TYPE_CHECKING:

@@ -7,27 +7,24 @@ import argparse
 import asyncio
 import getpass
 import sys
-from datetime import datetime
 
-from apps.time_rules.engine import RightsDecision, decide
 from apps.time_rules.hooks import audit
-from apps.time_rules.lockout import (
+from apps.time_rules.pinlock import Failure, PinLocks, valid_owner
+from autocom.context import CliContext
+from autocom.feature import Commands
+from autocom.rights.decision import decide
+from autocom.rights.explain import print_explain
+from autocom.rights.lockout import (
     LockDecision,
     PinHistory,
     decide_lock,
     format_duration,
     local_iso,
 )
-from apps.time_rules.pinlock import Failure, PinLocks, valid_owner
-from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
-from apps.time_rules.rules import TimeRules, assignment_of
-from apps.time_rules.slots import is_active, local_time
-from autocom.clock import parse_instant
-from autocom.context import CliContext
-from autocom.feature import Commands
+from autocom.rights.pins import STORE_NAMESPACE, hash_pin
+from autocom.rights.rules import TimeRules, assignment_of
+from autocom.rights.slots import is_active, local_time
 from autocom.store.base import StoreError
-
-EXIT = {"allow": 0, "deny": 1, "pin": 2}
 
 
 def add_commands(commands: Commands) -> None:
@@ -77,22 +74,10 @@ def _rules(cli: CliContext) -> TimeRules:
     return rules
 
 
-def when_arg(cli: CliContext, at: str | None) -> datetime:
-    """The --at time (ISO 8601, read in the site's zone; default now); exit 64 if bad."""
-    tz = cli.load().settings.timezone
-    if at is None:
-        return cli.clock.now()
-    try:
-        return parse_instant(at, tz)
-    except ValueError as exc:
-        print(f"--at: {exc}", file=sys.stderr)
-        raise SystemExit(64) from None
-
-
 def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
     rules = _rules(cli)
     config = cli.load()
-    when = when_arg(cli, args.at)
+    when = cli.when(args.at)
     d = decide(rules, config.site, args.caller, args.to, when, args.purpose, args.context)
     assigned = assignment_of(rules, config.site, args.caller, args.context)
     status = print_explain(d, assigned.selector if assigned else None)
@@ -205,22 +190,6 @@ def cmd_pin_unlock(args: argparse.Namespace, cli: CliContext) -> int:
     return 0
 
 
-def print_explain(d: RightsDecision, caller_note: str | None) -> int:
-    """Print a decision as every `autocom explain` of rights does; its exit status."""
-    print(f"decision: {d.verdict}")
-    print(f"reason:   {d.reason}")
-    print(f"caller:   {d.caller}" + (f" ({caller_note})" if caller_note else ""))
-    print(f"dialed:   {d.dialed} -> number {d.number}")
-    print(f"category: {d.category}")
-    print(f"class:    {d.class_name or '-'}")
-    print(f"slot:     {d.slot or '-'}")
-    print(f"at:       {d.when}")
-    print("rules:")
-    for line in d.trace:
-        print(f"  {line}")
-    return EXIT[d.verdict]
-
-
 def _read_pin(from_stdin: bool) -> str:
     if from_stdin:
         pin = sys.stdin.readline().strip()
@@ -279,7 +248,7 @@ def cmd_clear_pin(args: argparse.Namespace, cli: CliContext) -> int:
 
 def cmd_slots(args: argparse.Namespace, cli: CliContext) -> int:
     rules = _rules(cli)
-    when = when_arg(cli, args.at)
+    when = cli.when(args.at)
     local = local_time(rules.tz, when)
     print(f"at {local.isoformat()}")
     for name, slot in rules.slots.items():

@@ -7,7 +7,7 @@ exactly two AGI commands. The dialplan (dialplan/autocom-time_rules.conf) acts.
 ``rights-pin``: same arguments; asks for the PIN (``GET DATA``), at most
 ``pin.attempts`` times, and sets ``AUTOCOM_PIN`` to ``ok``, ``fail``,
 ``locked`` (too many wrong PINs for that PIN owner: ``pin.lockout``, see
-apps/time_rules/lockout.py) or ``unavailable`` (the lockout state could not be
+autocom/rights/lockout.py) or ``unavailable`` (the lockout state could not be
 read or written: the PIN is refused). The caller may type their own PIN, or
 ``EXT*PIN`` to use another user's rights (e.g. on a lobby phone); that user's
 class then decides.
@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from apps.time_rules.engine import Purpose, RightsDecision, decide
-from apps.time_rules.lockout import decide_lock, local_iso
 from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
-from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
-from apps.time_rules.rules import TimeRules
 from autocom.feature import AgiRequest, HookRoute
 from autocom.logs import log_event
+from autocom.rights.decision import Purpose, RightsDecision, decide
+from autocom.rights.lockout import decide_lock, local_iso
+from autocom.rights.pins import STORE_NAMESPACE, verify_pin
+from autocom.rights.rules import TimeRules
 from autocom.store.base import StoreError
 
 audit_log = logging.getLogger("autocom.audit.rights")

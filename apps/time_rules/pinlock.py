@@ -20,7 +20,7 @@ Never a SCAN (``items()`` walks every key of a Redis).
 
 Every method raises :class:`autocom.store.base.StoreError` when the store cannot
 answer; the hook then refuses the PIN (docs/time_rules.md). The decision
-itself is :func:`apps.time_rules.lockout.decide_lock` (pure).
+itself is :func:`autocom.rights.lockout.decide_lock` (pure).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from apps.time_rules.lockout import LockDecision, LockoutPolicy, PinHistory
+from autocom.rights.lockout import LockDecision, LockoutPolicy, PinHistory
 from autocom.store.base import StateStore
 
 NAMESPACE = "rights_pin_lock"

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from apps.time_rules import TimeRulesFeature
-from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
 from autocom.app import Server
 from autocom.cli import main
 from autocom.clock import Clock
+from autocom.rights.pins import STORE_NAMESPACE, hash_pin
 from tests.e2e.conftest import EXAMPLES, Pbx
 from tests.e2e.driver import CallResult
 

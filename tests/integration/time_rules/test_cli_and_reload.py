@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from apps.time_rules import TimeRulesFeature
-from apps.time_rules.pins import STORE_NAMESPACE, verify_pin
-from apps.time_rules.rules import TimeRules
 from autocom.cli import main
 from autocom.loader import load_config
 from autocom.reload import ConfigHolder
+from autocom.rights.pins import STORE_NAMESPACE, verify_pin
+from autocom.rights.rules import TimeRules
 from autocom.store.sqlite_store import SqliteStore
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

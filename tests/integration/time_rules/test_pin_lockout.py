@@ -21,10 +21,10 @@ import pytest
 
 from apps.time_rules import TimeRulesFeature
 from apps.time_rules.pinlock import PinLocks
-from apps.time_rules.pins import STORE_NAMESPACE, hash_pin
 from autocom.app import Server, running
 from autocom.cli import main
 from autocom.clock import Clock
+from autocom.rights.pins import STORE_NAMESPACE, hash_pin
 from tests.integration.agi.fake_asterisk import Answer, _split, asterisk_answer, fake_call
 from tests.support.redis_server import RedisServer
 from tests.unit.agi.samples import env_with
@@ -189,7 +189,7 @@ async def test_a_right_pin_resets_the_count(server: Server) -> None:
 
 async def test_the_window_is_the_counter_s_lifetime_in_the_store(server: Server) -> None:
     # the window is the ttl of the store's counter (real time: a test clock cannot move
-    # it; tests/unit/time_rules/test_lockout.py moves a memory store's clock instead)
+    # it; tests/unit/rights/test_lockout.py moves a memory store's clock instead)
     assert (await pin_call(server, GUARD, "9999", "1111", ""))[0] == "fail"
     history = await PinLocks(server.ctx.store).history(GUARD)
     assert history.count == 2 and len(history.failures) == 2

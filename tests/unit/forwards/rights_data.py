@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from apps.forwards.rights import RightsCheck, rights_of
-from apps.time_rules.rules import RightsFile, TimeRules, compile_rules
 from autocom.config import parse_yaml, validate
+from autocom.rights.access import RightsCheck, rights_of
+from autocom.rights.rules import RightsFile, TimeRules, compile_rules
 from autocom.site.model import Site
 
 PARIS = ZoneInfo("Europe/Paris")

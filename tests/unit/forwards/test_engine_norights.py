@@ -6,8 +6,8 @@ import pytest
 
 from apps.forwards import engine
 from apps.forwards.engine import CodeRequest, Forward, ForwardState
-from apps.forwards.rights import RightsView
 from apps.forwards.rules import ForwardCodes, ForwardsRules, forward_type
+from autocom.rights.access import RightsView
 from autocom.site.model import Site
 
 SITE = Site.model_validate(

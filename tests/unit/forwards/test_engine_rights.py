@@ -8,8 +8,8 @@ import pytest
 
 from apps.forwards import engine
 from apps.forwards.engine import CodeRequest, Forward, ForwardState
-from apps.forwards.rights import rights_of
 from apps.forwards.rules import ForwardsRules, ForwardType
+from autocom.rights.access import rights_of
 from tests.unit.forwards.rights_data import (
     DAY,
     NIGHT,

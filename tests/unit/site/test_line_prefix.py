@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from apps.directory.rules import load_rules as load_directory
-from apps.time_rules.rules import load_rules as load_rights
 from autocom.config import ConfigError, parse_yaml, validate
+from autocom.rights.rules import load_rules as load_rights
 from autocom.site.model import Site
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from apps.time_rules.rules import RightsFile, TimeRules, compile_rules
 from autocom.config import parse_yaml, validate
+from autocom.rights.rules import RightsFile, TimeRules, compile_rules
 from autocom.site.model import Site
 
 PARIS = ZoneInfo("Europe/Paris")

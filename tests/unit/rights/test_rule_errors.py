@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from apps.time_rules import TimeRulesFeature
-from apps.time_rules.rules import load_rules
 from autocom.config import ConfigError, load_yaml, validate
+from autocom.rights.rules import load_rules
 from autocom.site.model import Site
 
 from .helpers import rules, site

@@ -1,9 +1,10 @@
-"""The call-rights view the forward engine needs, and the adapter to time_rules.
+"""May X call or forward to Y now: the rights view other features' engines read.
 
-The engine takes a ``RightsCheck``: a function (user, number) -> decision,
-built once per request by :func:`rights_for` from the time_rules engine with
-``purpose="forward"`` and the time of the request.  The engine never imports
-time_rules, so it stays a pure function of its arguments.
+An engine (forwards, speed dial) takes a ``RightsCheck``: a function
+(user, number) -> decision, built once per request by :func:`rights_for` from
+the rights decision (:mod:`autocom.rights.decision`) with ``purpose="forward"``
+(or ``"call"``) and the time of the request.  The engine never reads the rule
+file itself, so it stays a pure function of its arguments.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from apps.time_rules import engine as tr_engine
-from apps.time_rules.categories import EMERGENCY as EMERGENCY  # re-exported: the engines'
-from apps.time_rules.categories import INTERNAL as INTERNAL  # category names come from
-from apps.time_rules.categories import OTHER as OTHER  # time_rules, never spelled again
-from apps.time_rules.rules import TimeRules
+from autocom.rights import decision
+from autocom.rights.categories import OTHER
+from autocom.rights.rules import TimeRules
 
 if TYPE_CHECKING:
     from autocom.loader import Config
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class RightsView(Protocol):
-    """What the forward and speed-dial engines read from a time_rules decision."""
+    """What the forward and speed-dial engines read from a rights decision."""
 
     @property
     def verdict(self) -> str: ...  # "allow" | "deny" | "pin"
@@ -47,14 +46,14 @@ RightsCheck = Callable[[str, str], RightsView]
 
 
 def is_unclassified(decision: RightsView) -> bool:
-    """No pattern of the numbering plan knows the number (time_rules' ``other``)."""
+    """No pattern of the numbering plan knows the number (category ``other``)."""
     return not decision.category or decision.category == OTHER
 
 
 def rights_for(
     config: Config, when: datetime, purpose: Literal["call", "forward"] = "forward"
 ) -> RightsCheck:
-    """A RightsCheck reading the time_rules rules of ``config`` at ``when``."""
+    """A RightsCheck reading the call rights (rights.yaml) of ``config`` at ``when``."""
     rules = config.rules.get("time_rules")
     if not isinstance(rules, TimeRules):
         raise LookupError(
@@ -67,10 +66,10 @@ def rights_for(
 def rights_of(
     rules: TimeRules, site: Site, when: datetime, purpose: Literal["call", "forward"]
 ) -> RightsCheck:
-    """A RightsCheck over compiled time_rules rules (what hooks and tests use)."""
+    """A RightsCheck over compiled rights rules (what hooks and tests use)."""
 
     def check(user: str, number: str) -> RightsView:
-        decision: RightsView = tr_engine.decide(rules, site, user, number, when, purpose=purpose)
-        return decision
+        found: RightsView = decision.decide(rules, site, user, number, when, purpose=purpose)
+        return found
 
     return check

@@ -6,7 +6,9 @@ from functools import partial
 
 import pytest
 
-from apps.time_rules.lockout import (
+from apps.time_rules.pinlock import PinLocks
+from autocom.config import ConfigError
+from autocom.rights.lockout import (
     LockDecision,
     LockoutPolicy,
     PinHistory,
@@ -14,8 +16,6 @@ from apps.time_rules.lockout import (
     format_duration,
     parse_duration,
 )
-from apps.time_rules.pinlock import PinLocks
-from autocom.config import ConfigError
 from autocom.store.memory_store import MemoryStore
 
 from .helpers import PARIS, rules

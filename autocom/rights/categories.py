@@ -9,7 +9,7 @@ How a dialed number gets its one category (in this order):
    pattern of the rule file.
 3. External categories: when a line prefix is set, only a number starting with
    it is external, and the patterns are matched against what follows it; the
-   most specific pattern wins (see :mod:`apps.time_rules.patterns`).
+   most specific pattern wins (see :mod:`autocom.rights.patterns`).
 4. ``other``: anything else (a number no pattern knows); classes may name it.
 
 The French plan (``plan: fr``, the default) is below. A ``categories:``
@@ -23,12 +23,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from apps.time_rules.patterns import Pattern
+from autocom.rights.patterns import Pattern
 from autocom.site.model import NumberRange, Site
 
 if TYPE_CHECKING:
-    from apps.time_rules.rules import RightsFile
     from autocom.config.yaml_source import Document
+    from autocom.rights.rules import RightsFile
 
 BUILTIN = "built-in French plan"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.time_rules.categories import FRENCH_PLAN
-from apps.time_rules.patterns import Pattern
+from autocom.rights.categories import FRENCH_PLAN
+from autocom.rights.patterns import Pattern
 
 
 @pytest.mark.parametrize(

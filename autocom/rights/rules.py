@@ -18,14 +18,17 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 
-from apps.time_rules.categories import (
+from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, validate
+from autocom.config.settings import known_timezone
+from autocom.config.yaml_source import Document
+from autocom.rights.categories import (
     RESERVED_CATEGORY_WORDS,
     CategoryTable,
     build_category_table,
 )
-from apps.time_rules.lockout import LockoutPolicy, format_duration, parse_duration
-from apps.time_rules.pins import check_hash_format
-from apps.time_rules.slots import (
+from autocom.rights.lockout import LockoutPolicy, format_duration, parse_duration
+from autocom.rights.pins import check_hash_format
+from autocom.rights.slots import (
     CompiledSlot,
     DateRule,
     HolidayCalendar,
@@ -35,9 +38,6 @@ from apps.time_rules.slots import (
     parse_hours,
     parse_weekdays,
 )
-from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, validate
-from autocom.config.settings import known_timezone
-from autocom.config.yaml_source import Document
 from autocom.site.model import NumberRange, Site, line_prefix_needed
 
 Verdict = Literal["allow", "deny", "pin"]

@@ -6,7 +6,7 @@ rule-file lines that decided.
 
 Order of the decision:
 
-1. the dialed number's category (:mod:`apps.time_rules.categories`);
+1. the dialed number's category (:mod:`autocom.rights.categories`);
 2. emergency numbers: always allowed for a call, whatever any rule says (a
    forward to an emergency number is refused);
 3. the caller's class (extension > range, narrower first > group > department
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from apps.time_rules.categories import EMERGENCY, INTERNAL, Classified
-from apps.time_rules.rules import RuleLine, TimeRules, assignment_of
-from apps.time_rules.slots import is_active, local_time
+from autocom.rights.categories import EMERGENCY, INTERNAL, Classified
+from autocom.rights.rules import RuleLine, TimeRules, assignment_of
+from autocom.rights.slots import is_active, local_time
 from autocom.site.model import Site
 
 Purpose = Literal["call", "forward"]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from apps.time_rules.slots import slot_is_active
+from autocom.rights.slots import slot_is_active
 
 from .helpers import PARIS, UTC, paris, rules
 from .rules_text import RULES

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from apps.time_rules.engine import decide
-from apps.time_rules.rules import assignment_of
+from autocom.rights.decision import decide
+from autocom.rights.rules import assignment_of
 
 from .helpers import UTC, paris, rules, site
 from .rules_text import RULES

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 if TYPE_CHECKING:
-    from apps.time_rules.rules import RightsFile, TimeRules
     from autocom.config.yaml_source import Document
+    from autocom.rights.rules import RightsFile, TimeRules
 
 _DAYS = {
     "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from apps.time_rules.pins import check_hash_format, hash_pin, verify_pin
+from autocom.rights.pins import check_hash_format, hash_pin, verify_pin
 
 
 def test_scrypt_round_trip_and_salt() -> None:
