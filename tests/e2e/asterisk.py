@@ -419,7 +419,9 @@ writetimeout = 5000
             f"read_only = no\npassword = {self.ari_password}\npassword_format = plain\n",
         )
         self._write("rtp.conf", "[general]\nrtpstart = 20000\nrtpend = 40000\n")
-        self._write("features.conf", "[general]\n")
+        # with CEL (the accounting tests), an attended transfer code for AMI Atxfer
+        atxfer = "[featuremap]\natxfer => *2\n" if self.cel else ""
+        self._write("features.conf", "[general]\n" + atxfer)
         self._write("confbridge.conf", "[general]\n")
         self._write("cdr.conf", "[general]\nenable = no\n")
         self._write_cel()

@@ -326,3 +326,48 @@ async def test_302_from_a_sip_phone(
     legs = [(leg["kind"], leg["target"], leg["status"]) for leg in t["legs"]]
     assert legs[0][:2] == ("device", "sipp-phone") and legs[0][2] != "answered", legs
     assert legs[-1] == ("trunk", "0612345678", "answered"), legs
+
+
+async def test_attended_transfer_is_in_the_ticket(
+    cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
+) -> None:
+    """2004 calls 2001 (martin-desk answers); 2001 consults 2003 (AMI Atxfer, the
+    phone's attended transfer) and hangs up: 2004 and 2003 are put through."""
+    config = accounting_config(tmp_path / "config", cel_asterisk)
+    feats = features()
+    async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
+        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        await driver.set_global("AUTOCOM_DIAL_OPTIONS", "tT")
+        await driver.sink("martin-desk", "echo")
+        await driver.sink("martin-soft", "busy")
+        await driver.sink("petit-desk", "echo")
+        await driver.sink("petit-soft", "busy")
+        call = await driver.originate("2001", "personnel", caller="2004")
+        bridged = await call.wait_for(
+            lambda e: (
+                e.get("Event") == "BridgeEnter"
+                and e.get("Channel", "").startswith("Local/martin-desk@")
+                and e.get("Channel", "").endswith(";1")
+            )
+        )
+        await driver.ami.action(
+            "Atxfer", Channel=bridged["Channel"], Exten="2003", Context="personnel"
+        )
+        await driver.ami.wait_for(
+            lambda e: e.get("UserEvent") == "AutocomSink" and e.get("Target") == "petit-desk",
+            10,
+            call._start,
+        )
+        await asyncio.sleep(1)
+        await driver.ami.action("Hangup", Channel=bridged["Channel"])
+        await asyncio.sleep(1)
+        await call.hangup()
+        await call.finished(20)
+        got = await tickets(accounting(feats), {call.call_id})
+        await driver.set_global("AUTOCOM_DIAL_OPTIONS", "")
+    t = got[call.call_id]  # the consultation call shares the call's linkedid
+    assert [(x["kind"], x["by"], x["to"]) for x in t["transfers"]] == [("attended", "2001", "2003")]
+    status = {leg["target"]: (leg["user"], leg["status"]) for leg in t["legs"]}
+    assert status["martin-desk"] == ("2001", "answered")
+    assert status["petit-desk"] == ("2003", "answered")
+    assert t["answered_by"] == "2001"
