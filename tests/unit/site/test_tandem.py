@@ -53,6 +53,8 @@ def test_rendered_legs_main_state_and_outgoing_identity() -> None:
     mobile = "(2001,compta,8,skip,number,612345678,0612345678,sortie,trunk-a&trunk-b,))"
     assert legs[4].endswith(mobile)
     assert legs[1] == " same => n,Hangup(${AUTOCOM_TANDEM_CAUSE})"
+    devices = context_block(text, "autocom-site-devices")  # 302 forwards from the DECT
+    assert "exten => dupont-dect,1,Set(AUTOCOM_FORWARDER=2001)" in devices
     out = context_block(text, "autocom-site-tandem-out")
     assert "exten => dupont-dect,1,Set(CALLERID(num)=2001)" in out
     assert "exten => durand-desk,1,Set(CALLERID(num)=2001)" in out  # outgoing: main
