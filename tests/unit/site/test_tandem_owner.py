@@ -3,7 +3,7 @@ secondary set acts for the main user; a set with its own number keeps its own.""
 
 from __future__ import annotations
 
-from apps.forwards.hooks import who
+from autocom.site.channels import acting_user
 from tests.unit.site.helpers import BASE, site_from
 
 TANDEM = """
@@ -14,6 +14,6 @@ tandems:
 
 def test_forward_codes_from_a_secondary_set_change_the_main_users_forwards() -> None:
     site = site_from(BASE + TANDEM)
-    assert who(site, "PJSIP/dupont-dect-0000002a", "9999") == "2001"
-    assert who(site, "PJSIP/durand-desk-0000002b", "9999") == "2002"  # its own number
-    assert who(site, "Local/2001_1@autocom-site-tandem-0000002c;2", "2001") == "2001"
+    assert acting_user(site, "PJSIP/dupont-dect-0000002a", "9999") == "2001"
+    assert acting_user(site, "PJSIP/durand-desk-0000002b", "9999") == "2002"  # its own number
+    assert acting_user(site, "Local/2001_1@autocom-site-tandem-0000002c;2", "2001") == "2001"
