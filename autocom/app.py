@@ -103,6 +103,9 @@ async def running(
     metrics = Metrics(script for f in features for script in (r.script for r in f.hooks()))
     metrics.reload_counts = lambda: (holder.reloads, holder.failed_reloads)
     metrics.build_info = lambda: (__version__, holder.current.digest, ctx.node)
+    failures = getattr(store, "failures", None)  # counted by the Redis store only
+    if failures is not None:
+        metrics.store_failures = lambda: failures
     ctx = AppContext(holder, store, clock, metrics, {f.name: f for f in features})
     budget = _file_budget(settings)
     async with contextlib.AsyncExitStack() as stack:

@@ -8,7 +8,7 @@ and a hook's exception type under ``outcome="failure:hook_error"``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -74,6 +74,28 @@ class _BuildInfo(Collector):
         yield family
 
 
+STORE_OPS = frozenset({"get", "set", "incr", "delete", "items", "ping"})
+
+
+class _StoreFailures(Collector):
+    """autocom_store_unavailable_total: store operations that got no answer (a Redis
+    failover, a dead server, a write too few replicas acknowledged), by operation."""
+
+    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterable[Metric]:
+        family = CounterMetricFamily(
+            "autocom_store_unavailable",
+            "State store operations that failed (no answer, not acknowledged), by operation.",
+            labels=["op"],
+        )
+        counts = self.counts()
+        for op in sorted(STORE_OPS):
+            family.add_metric([op], counts.get(op, 0))
+        yield family
+
+
 # the children of autocom_agi_sessions, autocom_hook_seconds and autocom_errors
 _SessionChildren = tuple[Counter, Histogram, Counter | None]
 
@@ -88,6 +110,7 @@ class Metrics:
         self.in_progress: Callable[[], int] = lambda: 0
         self.reload_counts: Callable[[], tuple[int, int]] = lambda: (0, 0)
         self.build_info: Callable[[], tuple[str, str, str]] = lambda: ("", "", "")
+        self.store_failures: Callable[[], Mapping[str, int]] = dict
         r = self.registry
         self._sessions = Counter(
             "autocom_agi_sessions",
@@ -113,6 +136,7 @@ class Metrics:
         )
         r.register(_Reloads(lambda: self.reload_counts()))
         r.register(_BuildInfo(lambda: self.build_info()))
+        r.register(_StoreFailures(lambda: self.store_failures()))
         self._children: dict[tuple[str, str], _SessionChildren] = {}
 
     @property

@@ -85,6 +85,35 @@ class StateSettings(RuleModel):
     url: str = "redis://127.0.0.1:6379/0"  # redis
     prefix: str = "autocom"  # redis key prefix, so several sites can share a server
     timeout: float = Field(default=1.0, gt=0)  # seconds for one store operation
+    # Redis Sentinel: when set, the master of `master` is asked of these host:port
+    # addresses (url's host is then unused; its /db and ?protocol= still count)
+    sentinels: list[str] = []
+    master: str = "autocom"  # the Sentinel service name (sentinel monitor <name> ...)
+    password: str = ""  # the Redis servers' requirepass, with sentinels
+    sentinel_password: str = ""  # the Sentinels' own requirepass, if any
+    # a write is acknowledged once this many replicas have it (Redis WAIT): 1 with
+    # Sentinel, so a failover never loses an acknowledged forward or PIN lock
+    wait_replicas: int = Field(default=0, ge=0)
+    wait_timeout: float = Field(default=0.5, gt=0)  # seconds WAIT may take
+
+    @model_validator(mode="after")
+    def _wait_within_timeout(self) -> Self:
+        if self.wait_replicas and self.wait_timeout >= self.timeout:
+            raise ValueError(
+                f"state.wait_timeout ({self.wait_timeout:g}s) must be shorter than"
+                f" state.timeout ({self.timeout:g}s), which bounds the whole write:"
+                f" write e.g. wait_timeout: {self.timeout / 2:g}"
+            )
+        return self
+
+    @field_validator("sentinels")
+    @classmethod
+    def _host_ports(cls, value: list[str]) -> list[str]:
+        for address in value:
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"sentinel {address!r}: write host:port, e.g. 10.0.0.11:26379")
+        return value
 
     @field_validator("prefix")
     @classmethod

@@ -15,19 +15,30 @@
   that creates the key (INCR keeps a key's ttl).
 - Durability is Redis's: a write that returned is in Redis's memory; configure
   ``appendonly yes`` (and ``appendfsync always`` or ``everysec``) on the server.
+- Redis Sentinel (``RedisStore.open_sentinel``): the master's address is asked of
+  the Sentinels (redis.asyncio.sentinel) at each new connection; a connection to a
+  dead or demoted master fails, is dropped, and the next one goes to the new master.
+  With ``wait_replicas`` = N every write (set, incr, delete) is followed on the same
+  connection, in the same round trip, by ``WAIT N <ms>``: the write returns only once
+  N replicas have it, else StoreUnavailable ("not acknowledged"), so a failover
+  cannot lose a write a caller was told succeeded.  ``failures`` counts each
+  StoreUnavailable by operation (autocom_store_unavailable_total on /metrics).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import ConnectionPoolInterface
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
@@ -66,14 +77,48 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
 
 
+def _connection_kwargs(prefix: str, timeout: float, protocol: int | None) -> dict[str, Any]:
+    """What every connection to a Redis server gets; ValueError for a bad prefix."""
+    if not prefix or ":" in prefix:
+        raise ValueError(
+            f"bad redis key prefix {prefix!r}: write a non-empty name without ':',"
+            " e.g. autocom-site1"
+        )
+    check_text("prefix", prefix)
+    kwargs: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 1),
+        "decode_responses": True,
+        "client_name": f"autocom-{prefix}",
+    }
+    if protocol is not None:
+        kwargs["protocol"] = protocol
+    return kwargs
+
+
 class RedisStore:
     """A StateStore on a Redis server; open it with ``await RedisStore.open(url)``."""
 
-    def __init__(self, client: Redis, url: str, prefix: str, timeout: float) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        url: str,
+        prefix: str,
+        timeout: float,
+        *,
+        wait_replicas: int = 0,
+        wait_timeout: float = 0.5,
+        others: Sequence[Redis] = (),
+    ) -> None:
         self._client = client
         self.url = safe_url(url)
         self.prefix = prefix
         self.timeout = timeout
+        self.wait_replicas = wait_replicas
+        self.wait_ms = max(1, math.ceil(wait_timeout * 1000))
+        self.failures: collections.Counter[str] = collections.Counter()
+        self._others = tuple(others)  # the Sentinel clients, closed with the store
         self._closed = False
 
     @classmethod
@@ -85,6 +130,8 @@ class RedisStore:
         *,
         protocol: int | None = None,
         max_connections: int = 64,
+        wait_replicas: int = 0,
+        wait_timeout: float = 0.5,
     ) -> RedisStore:
         """Connect to ``url`` and check that Redis answers.
 
@@ -95,35 +142,76 @@ class RedisStore:
         says ``?protocol=``.  At most ``max_connections`` sockets are opened;
         more concurrent callers wait for one (within ``op_timeout``).
         """
-        timeout = op_timeout
-        if not prefix or ":" in prefix:
-            raise ValueError(
-                f"bad redis key prefix {prefix!r}: write a non-empty name without ':',"
-                " e.g. autocom-site1"
-            )
-        check_text("prefix", prefix)
-        kwargs: dict[str, Any] = {
-            "max_connections": max_connections,
-            "timeout": timeout,  # waiting for a free connection
-            "socket_timeout": timeout,
-            "socket_connect_timeout": timeout,
-            "retry": Retry(NoBackoff(), 1),
-            "decode_responses": True,
-            "client_name": f"autocom-{prefix}",
-        }
-        if protocol is not None:
-            kwargs["protocol"] = protocol
+        kwargs = _connection_kwargs(prefix, op_timeout, protocol)
+        kwargs["max_connections"] = max_connections
+        kwargs["timeout"] = op_timeout  # waiting for a free connection
         try:
             pool = BlockingConnectionPool.from_url(url, **kwargs)
         except ValueError as exc:
             raise StoreError(f"bad redis url {safe_url(url)}: {exc}") from exc
-        store = cls(Redis(connection_pool=pool), url, prefix, timeout)
+        store = cls(
+            Redis(connection_pool=pool),
+            url,
+            prefix,
+            op_timeout,
+            wait_replicas=wait_replicas,
+            wait_timeout=wait_timeout,
+        )
+        return await store._checked()
+
+    @classmethod
+    async def open_sentinel(
+        cls,
+        sentinels: Sequence[tuple[str, int]],
+        master: str,
+        prefix: str = "autocom",
+        op_timeout: float = 1.0,
+        *,
+        password: str = "",
+        sentinel_password: str = "",
+        db: int = 0,
+        protocol: int | None = None,
+        wait_replicas: int = 0,
+        wait_timeout: float = 0.5,
+    ) -> RedisStore:
+        """Connect to the master the Sentinels name for ``master`` and check it answers.
+
+        Each operation asks the Sentinels again only when it needs a new connection
+        (after a failure), so a failover costs the operations in flight and those
+        made until the Sentinels have promoted a replica.
+        """
+        kwargs = _connection_kwargs(prefix, op_timeout, protocol)
+        kwargs["db"] = db
+        if password:
+            kwargs["password"] = password
+        own: dict[str, Any] = {
+            "socket_timeout": op_timeout,
+            "socket_connect_timeout": op_timeout,
+            "decode_responses": True,
+        }
+        if sentinel_password:
+            own["password"] = sentinel_password
+        manager = Sentinel(sentinels, sentinel_kwargs=own, **kwargs)
+        client = manager.master_for(master, redis_class=Redis)
+        hosts = ",".join(f"{h}:{p}" for h, p in sentinels)
+        store = cls(
+            client,
+            f"sentinel://{hosts}/{master}",
+            prefix,
+            op_timeout,
+            wait_replicas=wait_replicas,
+            wait_timeout=wait_timeout,
+            others=manager.sentinels,
+        )
+        return await store._checked()
+
+    async def _checked(self) -> RedisStore:
         try:
-            await store._run("ping", store._client.ping())
+            await self._run("ping", self._client.ping())
         except StoreError:
-            await store.close()
+            await self.close()
             raise
-        return store
+        return self
 
     def _key(self, namespace: str, key: str) -> str:
         return f"{self.prefix}:{namespace}:{key}"
@@ -138,7 +226,12 @@ class RedisStore:
     async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
         check_entry(namespace, key, value, ttl)
         px = None if ttl is None else max(1, math.ceil(ttl * 1000))
-        await self._run("set", self._client.set(self._key(namespace, key), value, px=px))
+        full = self._key(namespace, key)
+        if self.wait_replicas:
+            command: tuple[Any, ...] = ("SET", full, value) + (() if px is None else ("PX", px))
+            await self._run("set", self._replicated("set", [command]))
+            return
+        await self._run("set", self._client.set(full, value, px=px))
 
     async def incr(self, namespace: str, key: str, ttl: float | None = None) -> int:
         """Atomic count: ``MULTI; SET key 0 NX [PX ttl]; INCR key; EXEC``, one round trip.
@@ -155,26 +248,37 @@ class RedisStore:
         check_text("key", key)
         full = self._key(namespace, key)
         px = None if ttl is None else max(1, math.ceil(ttl * 1000))
+        if self.wait_replicas:
+            create = ("SET", full, "0", "NX") + (() if px is None else ("PX", px))
+            commands = [("MULTI",), create, ("INCR", full), ("EXEC",)]
+            replies = await self._run("incr", self._replicated("incr", commands))
+            return self._count(namespace, key, replies[-1][1])
 
         async def transaction() -> int:
             async with self._client.pipeline(transaction=True) as pipe:
                 pipe.set(full, "0", nx=True, px=px)
                 pipe.incr(full)
                 results = await pipe.execute(raise_on_error=False)
-            count = results[1]
-            if isinstance(count, ResponseError) and (
-                "not an integer" in str(count) or "overflow" in str(count)
-            ):
-                raise StoreError(f"redis at {self.url}: {not_a_counter(namespace, key, None)}")
-            if isinstance(count, Exception):
-                raise count
-            return int(count)
+            return self._count(namespace, key, results[1])
 
         return await self._run("incr", transaction())
 
+    def _count(self, namespace: str, key: str, count: Any) -> int:
+        if isinstance(count, ResponseError) and (
+            "not an integer" in str(count) or "overflow" in str(count)
+        ):
+            raise StoreError(f"redis at {self.url}: {not_a_counter(namespace, key, None)}")
+        if isinstance(count, Exception):
+            raise count
+        return int(count)
+
     async def delete(self, namespace: str, key: str) -> bool:
         check_key(namespace, key)
-        removed = await self._run("delete", self._client.delete(self._key(namespace, key)))
+        full = self._key(namespace, key)
+        if self.wait_replicas:
+            replies = await self._run("delete", self._replicated("delete", [("DEL", full)]))
+            return int(replies[0]) > 0
+        removed = await self._run("delete", self._client.delete(full))
         return int(removed) > 0
 
     async def items(self, namespace: str, prefix: str = "") -> dict[str, str]:
@@ -220,10 +324,48 @@ class RedisStore:
         # the sockets are dropped either way; nothing is buffered client-side
         with contextlib.suppress(RedisError, OSError, TimeoutError):
             await asyncio.wait_for(self._client.aclose(close_connection_pool=True), self.timeout)
+        for other in self._others:
+            with contextlib.suppress(RedisError, OSError, TimeoutError):
+                await asyncio.wait_for(other.aclose(close_connection_pool=True), self.timeout)
 
     # --- plumbing ----------------------------------------------------------------------
 
+    async def _replicated(self, what: str, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """``commands`` then ``WAIT wait_replicas wait_ms`` on one connection, in one round
+        trip; the replies of ``commands``, or StoreUnavailable if too few replicas acked.
+
+        MULTI/EXEC may be among the commands (incr): EXEC's reply is the list of the
+        transaction's replies, errors included as values.
+        """
+        pool: ConnectionPoolInterface = self._client.connection_pool  # the typed interface
+        conn = await pool.get_connection()
+        try:
+            await conn.send_packed_command(
+                conn.pack_commands([*commands, ("WAIT", self.wait_replicas, self.wait_ms)])
+            )
+            replies = [await conn.read_response() for _ in range(len(commands) + 1)]
+        except BaseException:
+            await conn.disconnect()  # replies may be left unread: never reuse it
+            raise
+        finally:
+            await pool.release(conn)
+        acked = int(replies[-1])
+        if acked < self.wait_replicas:
+            raise StoreUnavailable(
+                f"redis at {self.url}: {what} reached the master but {acked} of"
+                f" {self.wait_replicas} replica(s) acknowledged it within {self.wait_ms} ms:"
+                " not acknowledged (is a replica down or lagging?)"
+            )
+        return replies[:-1]
+
     async def _run(self, what: str, call: Awaitable[T]) -> T:
+        try:
+            return await self._bounded(what, call)
+        except StoreUnavailable:
+            self.failures[what] += 1
+            raise
+
+    async def _bounded(self, what: str, call: Awaitable[T]) -> T:
         if self._closed:
             if asyncio.iscoroutine(call):
                 call.close()

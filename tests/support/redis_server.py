@@ -19,7 +19,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -33,11 +33,21 @@ START_TIMEOUT = 10.0  # seconds for redis-server to answer PING
 class RedisServer(ManagedServer):
     """One redis-server process bound to 127.0.0.1 with its files in ``folder``."""
 
-    def __init__(self, folder: Path, *, port: int | None = None, appendonly: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        port: int | None = None,
+        appendonly: bool = False,
+        password: str = "",
+        extra: Sequence[str] = (),
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.appendonly = appendonly
+        self.password = password  # requirepass and masterauth (replicas, Sentinel tests)
+        self.extra = tuple(extra)  # more redis-server options, e.g. --replicaof HOST PORT
         self._process = ServerProcess(f"redis-server on port {self.port}")
 
     @property
@@ -63,12 +73,19 @@ class RedisServer(ManagedServer):
             "--appendfsync", "always",
             "--protected-mode", "yes",
         ]  # fmt: skip
+        if self.password:
+            args += ["--requirepass", self.password, "--masterauth", self.password]
+        args += self.extra
         self._process.start(args, self.ping, timeout=START_TIMEOUT, log=self.log_file)
 
     def ping(self, timeout: float = 0.5) -> bool:
         """True if the server answers PING now (a plain socket, no client library)."""
         try:
             with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
+                if self.password:
+                    sock.sendall(f"AUTH {self.password}\r\n".encode())
+                    if not sock.recv(64).startswith(b"+OK"):
+                        return False
                 sock.sendall(b"PING\r\n")
                 return sock.recv(64).startswith(b"+PONG")
         except OSError:
@@ -76,8 +93,9 @@ class RedisServer(ManagedServer):
 
     def command(self, *words: str) -> bytes:
         """Send one inline command with redis-cli and return its raw output."""
+        auth = ["--no-auth-warning", "-a", self.password] if self.password else []
         return subprocess.run(
-            ["redis-cli", "-h", self.host, "-p", str(self.port), *words],
+            ["redis-cli", "-h", self.host, "-p", str(self.port), *auth, *words],
             check=True,
             capture_output=True,
             timeout=5,

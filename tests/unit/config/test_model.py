@@ -54,3 +54,17 @@ def test_settings_defaults_and_errors() -> None:
     msgs = str(err.value)
     assert "<string>:1: timezone: unknown time zone 'Mars/Olympus'" in msgs
     assert "<string>:3: state.backend" in msgs
+
+
+def test_sentinel_settings_say_what_to_write() -> None:
+    good = "state:\n  backend: redis\n  sentinels: ['10.0.0.11:26379', 'r2:26379']\n"
+    s = validate(Settings, parse_yaml(good + "  wait_replicas: 1\n"))
+    assert s.state.sentinels == ["10.0.0.11:26379", "r2:26379"] and s.state.master == "autocom"
+    with pytest.raises(ConfigError) as exc:
+        validate(Settings, parse_yaml("state:\n  sentinels: ['10.0.0.11']\n"))
+    assert "sentinel '10.0.0.11': write host:port, e.g. 10.0.0.11:26379" in str(exc.value)
+    slow = good + "  wait_replicas: 1\n  timeout: 0.5\n  wait_timeout: 0.5\n"
+    with pytest.raises(ConfigError) as exc:
+        validate(Settings, parse_yaml(slow))
+    assert "must be shorter than state.timeout (0.5s)" in str(exc.value)
+    assert "write e.g. wait_timeout: 0.25" in str(exc.value)
