@@ -87,7 +87,7 @@ class _StoreFailures(Collector):
     def collect(self) -> Iterable[Metric]:
         family = CounterMetricFamily(
             "autocom_store_unavailable",
-            "State store operations that failed (no answer, not acknowledged), by operation.",
+            "State store operations that failed (no reply, not acknowledged), by operation.",
             labels=["op"],
         )
         counts = self.counts()
