@@ -255,7 +255,13 @@ def _start_heartbeat(stack: contextlib.AsyncExitStack, ctx: AppContext) -> None:
     beating = asyncio.create_task(
         heartbeat(ctx.store, _describe(ctx, time.time()), interval), name="autocom-heartbeat"
     )
-    stack.callback(beating.cancel)
+
+    async def stop() -> None:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+
+    stack.push_async_callback(stop)
 
 
 def _describe(ctx: AppContext, started: float) -> Callable[[], NodeBeat]:
