@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 from apps.time_rules import TimeRulesFeature  # noqa: E402
 from autocom.config import load_yaml, validate  # noqa: E402
 from autocom.loader import load_config  # noqa: E402
+from autocom.rights import TimeRules, load_rules  # noqa: E402
 from autocom.rights.decision import decide  # noqa: E402
-from autocom.rights.rules import TimeRules, load_rules  # noqa: E402
 from autocom.site.model import Site  # noqa: E402
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from apps.time_rules.pinlock import OwnerLocks
 from autocom.config.errors import ConfigIssue
 from autocom.feature import Commands, Feature, HookRoute
+from autocom.rights import TimeRules, load_rules
 from autocom.rights.categories import EMERGENCY
 from autocom.rights.decision import classify
-from autocom.rights.rules import TimeRules, load_rules
 from autocom.site.model import Site
 
 if TYPE_CHECKING:

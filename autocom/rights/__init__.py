@@ -28,8 +28,9 @@ from autocom.rights.access import (
     rights_of,
 )
 from autocom.rights.categories import EMERGENCY, INTERNAL, OTHER, Classified
+from autocom.rights.compile import load_rules
 from autocom.rights.decision import Purpose, RightsDecision, VerdictT, classify, decide
-from autocom.rights.rules import Assignment, TimeRules, assignment_of, load_rules
+from autocom.rights.rules import Assignment, TimeRules, assignment_of
 from autocom.rights.slots import slot_is_active
 
 __all__ = [

@@ -119,25 +119,7 @@ def build_category_table(
     site: Site,
     issue: Callable[..., None],
 ) -> CategoryTable:
-    file = doc.file
-    plan: Mapping[str, tuple[str, ...]] = FRENCH_PLAN if model.plan == "fr" else {}
-    entries: dict[str, list[PatternEntry]] = {}
-    for name, patterns in plan.items():
-        if name in model.categories:
-            continue
-        entries[name] = [PatternEntry(Pattern.parse(p), name, BUILTIN) for p in patterns]
-    for name, patterns in model.categories.items():
-        if not patterns:
-            issue(("categories", name), f"category {name}: no pattern", "list at least one")
-        entries[name] = []
-        for i, text in enumerate(patterns):
-            line = doc.line_of(("categories", name, i))
-            try:
-                pat = Pattern.parse(text)
-            except ValueError as exc:
-                issue(("categories", name, i), f"category {name}: {exc}")
-                continue
-            entries[name].append(PatternEntry(pat, name, f"{file}:{line}"))
+    entries = category_entries(model, doc, issue)
     if not entries.get(EMERGENCY):
         issue(
             ("categories",),
@@ -145,27 +127,8 @@ def build_category_table(
             'e.g. emergency: ["_112", "_15", "_17", "_18"]',
         )
     external = [e for name, es in entries.items() if name not in (EMERGENCY, INTERNAL) for e in es]
-    # Ambiguous: two categories match a common number with the same specificity.
-    for i, a in enumerate(external):
-        for b in external[i + 1 :]:
-            if a.category != b.category and a.pattern.ambiguous_with(b.pattern):
-                issues_at = b if b.where != BUILTIN else a
-                path = _pattern_path(model, issues_at)
-                issue(
-                    path,
-                    f"patterns {a.pattern} ({a.category}, {a.where}) and {b.pattern} "
-                    f"({b.category}, {b.where}) overlap with the same specificity: "
-                    "a number matching both has no single category",
-                    "make one pattern more specific, or split the ranges",
-                )
-
-    numbers: set[str] = set()
-    numbers.update(u.extension for u in site.users)
-    numbers.update(g.extension for g in site.groups)
-    ranges: list[NumberRange] = []
-    for ctx in site.contexts:
-        if ctx.kind == "internal":
-            ranges.extend((*ctx.users, *ctx.groups, *ctx.conferences))
+    check_ambiguous(model, external, issue)
+    numbers, ranges = site_numbers(site)
     emergency = tuple(entries.get(EMERGENCY, ()))
     for number in sorted(numbers):
         if _best(emergency, number) is not None:
@@ -183,6 +146,61 @@ def build_category_table(
         internal_ranges=tuple(ranges),
         external=tuple(external),
     )
+
+
+def category_entries(
+    model: RightsFile, doc: Document, issue: Callable[..., None]
+) -> dict[str, list[PatternEntry]]:
+    """The plan's categories, replaced or added to by the file's ``categories:``."""
+    plan: Mapping[str, tuple[str, ...]] = FRENCH_PLAN if model.plan == "fr" else {}
+    entries: dict[str, list[PatternEntry]] = {}
+    for name, patterns in plan.items():
+        if name in model.categories:
+            continue
+        entries[name] = [PatternEntry(Pattern.parse(p), name, BUILTIN) for p in patterns]
+    for name, patterns in model.categories.items():
+        if not patterns:
+            issue(("categories", name), f"category {name}: no pattern", "list at least one")
+        entries[name] = []
+        for i, text in enumerate(patterns):
+            line = doc.line_of(("categories", name, i))
+            try:
+                pat = Pattern.parse(text)
+            except ValueError as exc:
+                issue(("categories", name, i), f"category {name}: {exc}")
+                continue
+            entries[name].append(PatternEntry(pat, name, f"{doc.file}:{line}"))
+    return entries
+
+
+def check_ambiguous(
+    model: RightsFile, external: list[PatternEntry], issue: Callable[..., None]
+) -> None:
+    """Two categories matching a common number with the same specificity."""
+    for i, a in enumerate(external):
+        for b in external[i + 1 :]:
+            if a.category != b.category and a.pattern.ambiguous_with(b.pattern):
+                issues_at = b if b.where != BUILTIN else a
+                path = _pattern_path(model, issues_at)
+                issue(
+                    path,
+                    f"patterns {a.pattern} ({a.category}, {a.where}) and {b.pattern} "
+                    f"({b.category}, {b.where}) overlap with the same specificity: "
+                    "a number matching both has no single category",
+                    "make one pattern more specific, or split the ranges",
+                )
+
+
+def site_numbers(site: Site) -> tuple[set[str], list[NumberRange]]:
+    """The site's own numbers (users, groups) and its internal contexts' ranges."""
+    numbers: set[str] = set()
+    numbers.update(u.extension for u in site.users)
+    numbers.update(g.extension for g in site.groups)
+    ranges: list[NumberRange] = []
+    for ctx in site.contexts:
+        if ctx.kind == "internal":
+            ranges.extend((*ctx.users, *ctx.groups, *ctx.conferences))
+    return numbers, ranges
 
 
 def _pattern_path(model: RightsFile, entry: PatternEntry) -> tuple[str | int, ...]:

@@ -20,12 +20,13 @@ Order of the decision:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from autocom.rights.categories import EMERGENCY, INTERNAL, Classified
-from autocom.rights.rules import RuleLine, TimeRules, assignment_of
+from autocom.rights.rules import CompiledClass, RuleLine, TimeRules, assignment_of
 from autocom.rights.slots import is_active, local_time
 from autocom.site.model import Site
 
@@ -107,9 +108,23 @@ def decide(
         trace.append(f"{rules.file} assign: no class for {caller} and no assign.default")
         return done("deny", f"{caller} has no class (and no assign.default)")
     trace.append(f"{assigned.where} {assigned.selector} -> class {assigned.class_name}")
-    cls = rules.classes[assigned.class_name]
-    name = cls.name
+    return _by_class(rules, rules.classes[assigned.class_name], cat, purpose, local, trace, done)
 
+
+Done = Callable[..., RightsDecision]  # (verdict, reason, class_name, slot) -> decision
+
+
+def _by_class(
+    rules: TimeRules,
+    cls: CompiledClass,
+    cat: Classified,
+    purpose: Purpose,
+    local: datetime,
+    trace: list[str],
+    done: Done,
+) -> RightsDecision:
+    """The class's lines for the category (or its default) decide; ``trace`` grows."""
+    name = cls.name
     if purpose == "forward":
         lines = cls.forwards.get(cat.category)
         fallback = cls.forward_default
@@ -128,17 +143,20 @@ def decide(
             trace.append(f"{slot.where} slot {slot.name} active" if slot else "")
             trace.append(f"{line.where} {line.text}")
             trace[:] = [t for t in trace if t]
-            if slot is not None:
-                reason = f"class {name}, {cat.category}, during {slot.name}: {line.verdict}"
-            elif group is lines and len(group) == 1:
-                reason = f"class {name}, {cat.category}: {line.verdict}"
-            elif group is lines:
-                reason = f"class {name}, {cat.category}, no listed slot active: {line.verdict}"
-            else:
-                reason = f"class {name}: {cat.category} not listed, class default: {line.verdict}"
+            reason = _reason(name, cat.category, line, slot, group is lines, len(group))
             return done(line.verdict, reason, name, slot.name if slot else None)
     trace.append(f"{cls.where} class {name}: {missing}")
     return done("deny", f"class {name}: {cat.category} not allowed ({missing})", name)
+
+
+def _reason(name: str, category: str, line: RuleLine, slot: Any, listed: bool, count: int) -> str:
+    if slot is not None:
+        return f"class {name}, {category}, during {slot.name}: {line.verdict}"
+    if listed and count == 1:
+        return f"class {name}, {category}: {line.verdict}"
+    if listed:
+        return f"class {name}, {category}, no listed slot active: {line.verdict}"
+    return f"class {name}: {category} not listed, class default: {line.verdict}"
 
 
 def _first_active(

@@ -1,10 +1,9 @@
-"""The rights rule file (rights.yaml) as frozen models, and its compiled form.
+"""The rights rule file (rights.yaml) as frozen models, and the types of its compiled form.
 
-``load_rules(path, site)`` reads the YAML, validates it into :class:`RightsFile`
-(pydantic, file:line errors), then compiles it into :class:`TimeRules`: the
-lookup structures the engine uses (category table, compiled slots, per-class
-verdict lists, the caller -> class index). Everything a decision needs is built
-here, once per (re)load, so a decision costs the same with 10 rules or 100,000.
+:class:`RightsFile` is the schema (pydantic, file:line errors);
+:class:`TimeRules` is what :func:`autocom.rights.compile.load_rules` builds from
+it: the lookup structures the decision uses (category table, compiled slots,
+per-class verdict lists, the caller -> class index).
 """
 
 from __future__ import annotations
@@ -12,19 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
 
-from autocom.config import ConfigError, ConfigIssue, RuleModel, load_yaml, validate
+from autocom.config import RuleModel
 from autocom.config.settings import known_timezone
-from autocom.config.yaml_source import Document
 from autocom.rights.categories import (
-    RESERVED_CATEGORY_WORDS,
     CategoryTable,
-    build_category_table,
 )
 from autocom.rights.lockout import LockoutPolicy, format_duration, parse_duration
 from autocom.rights.pins import check_hash_format
@@ -33,12 +28,11 @@ from autocom.rights.slots import (
     DateRule,
     HolidayCalendar,
     HourRange,
-    compile_slots,
     parse_dates,
     parse_hours,
     parse_weekdays,
 )
-from autocom.site.model import NumberRange, Site, line_prefix_needed
+from autocom.site.model import NumberRange, Site
 
 Verdict = Literal["allow", "deny", "pin"]
 VERDICTS: tuple[str, ...] = ("allow", "deny", "pin")
@@ -326,228 +320,7 @@ class TimeRules:
         return set(self.slots)
 
 
-def load_rules(path: Path | None, site: Site) -> TimeRules:
-    """Read, validate and compile rights.yaml (None: the French plan, no classes)."""
-    doc = Document("<built-in>", None, {(): 1}) if path is None else load_yaml(path)
-    return compile_rules(validate(RightsFile, doc), doc, site)
-
-
-def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
-    issues: list[ConfigIssue] = []
-    file = doc.file
-
-    def where(*path: str | int) -> str:
-        line = doc.line_of(path)
-        return f"{file}:{line}" if line is not None else file
-
-    def issue(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
-        issues.append(ConfigIssue(file, doc.line_of(path), message, hint))
-
-    prefix = model.line_prefix if model.line_prefix is not None else site.line_prefix()
-    if prefix is None:
-        prefix = ""
-        issue((), *line_prefix_needed(site))
-
-    table = build_category_table(model, doc, site, issue)
-    slots = compile_slots(model, doc, issue)
-
-    for cname in model.categories:
-        if cname in RESERVED_CATEGORY_WORDS or not NAME_RE.match(cname):
-            issue(("categories", cname), f"{cname!r} cannot name a category", "pick another name")
-
-    classes: dict[str, CompiledClass] = {}
-    known_cats = set(table.names)
-    for cname, cls in model.classes.items():
-        base: tuple[str | int, ...] = ("classes", cname)
-
-        def lines_of(
-            rule: Mapping[str, str], path: tuple[str | int, ...], label: str
-        ) -> tuple[RuleLine, ...]:
-            out: list[RuleLine] = []
-            default: RuleLine | None = None
-            for slot, verdict in rule.items():
-                sub = (*path, slot) if (*path, slot) in doc.lines else path
-                line = RuleLine(
-                    None if slot == "default" else slot,
-                    cast(Verdict, verdict),
-                    where(*sub),
-                    f"{label}.{slot}: {verdict}" if slot != "default" else f"{label}: {verdict}",
-                )
-                if slot == "default":
-                    default = line
-                    continue
-                if slot not in slots:
-                    issue(
-                        sub,
-                        f"{label}: no time slot is called {slot!r}",
-                        f"use one of: {', '.join(sorted(slots)) or '(no slots defined)'}",
-                    )
-                out.append(line)
-            if default is not None:
-                out.append(default)
-            return tuple(out)
-
-        calls: dict[str, tuple[RuleLine, ...]] = {}
-        for cat, rule in cls.categories.items():
-            if cat not in known_cats:
-                issue(
-                    (*base, cat),
-                    f"class {cname}: {cat!r} is not a category nor a class key",
-                    f"use one of: {', '.join(sorted(known_cats))}, default, forward, description",
-                )
-                continue
-            calls[cat] = lines_of(rule, (*base, cat), f"{cname}.{cat}")
-        forwards: dict[str, tuple[RuleLine, ...]] = {}
-        forward_default: tuple[RuleLine, ...] = ()
-        for cat, rule in cls.forward.items():
-            if cat == "default":
-                forward_default = lines_of(rule, (*base, "forward", cat), f"{cname}.forward")
-                continue
-            if cat not in known_cats:
-                issue(
-                    (*base, "forward", cat),
-                    f"class {cname}: forward: {cat!r} is not a category",
-                    f"use one of: {', '.join(sorted(known_cats))}, default",
-                )
-                continue
-            forwards[cat] = lines_of(rule, (*base, "forward", cat), f"{cname}.forward.{cat}")
-        classes[cname] = CompiledClass(
-            cname,
-            where(*base),
-            calls,
-            lines_of(cls.default, (*base, "default"), f"{cname}.default")
-            if "default" in cls.model_fields_set
-            else (),
-            forwards,
-            forward_default,
-        )
-
-    def assignment(section: str, key: str, selector: str) -> Assignment | None:
-        cname = getattr(model.assign, section)[key]
-        if cname not in classes:
-            issue(
-                ("assign", section, key),
-                f"assign.{section}: {key}: no class is called {cname!r}",
-                f"use one of: {', '.join(sorted(classes)) or '(no classes defined)'}",
-            )
-            return None
-        return Assignment(cname, selector, where("assign", section, key))
-
-    explicit: dict[str, Assignment] = {}
-    for ext in model.assign.extensions:
-        a = assignment("extensions", ext, f"extension {ext}")
-        if a:
-            explicit[ext] = a
-    ranges: list[tuple[NumberRange, Assignment]] = []
-    for text in model.assign.ranges:
-        a = assignment("ranges", text, f"range {text}")
-        if a:
-            ranges.append((NumberRange.parse(text), a))
-    ranges.sort(key=lambda ra: (int(ra[0].end) - int(ra[0].start), ra[0].start))
-    for i, (r1, a1) in enumerate(ranges):
-        for r2, a2 in ranges[i + 1 :]:
-            same_width = int(r1.end) - int(r1.start) == int(r2.end) - int(r2.start)
-            if same_width and r1.overlaps(r2) and a1.class_name != a2.class_name:
-                issue(
-                    ("assign", "ranges", str(r2)),
-                    f"ranges {r1} and {r2} overlap, are as wide, and give different classes",
-                    "make one range narrower, or assign the shared extensions one by one",
-                )
-    groups: dict[str, Assignment] = {}
-    for key in model.assign.groups:
-        grp = site.group(key) or next((g for g in site.groups if g.name == key), None)
-        if grp is None:
-            issue(
-                ("assign", "groups", key),
-                f"assign.groups: no group {key!r} in the site",
-                "write a group extension or name from site.yaml",
-            )
-            continue
-        a = assignment("groups", key, f"group {grp.extension} ({grp.name})")
-        if a:
-            groups[grp.extension] = a
-    departments: dict[str, Assignment] = {}
-    for key in model.assign.departments:
-        a = assignment("departments", key, f"department {key}")
-        if a:
-            departments[key] = a
-    contexts: dict[str, Assignment] = {}
-    for key in model.assign.contexts:
-        if site.contexts and site.context(key) is None:
-            issue(
-                ("assign", "contexts", key),
-                f"assign.contexts: no context {key!r} in the site",
-                f"use one of: {', '.join(c.name for c in site.contexts)}",
-            )
-            continue
-        a = assignment("contexts", key, f"context {key}")
-        if a:
-            contexts[key] = a
-    default: Assignment | None = None
-    if model.assign.default is not None:
-        if model.assign.default in classes:
-            default = Assignment(model.assign.default, "default", where("assign", "default"))
-        else:
-            issue(
-                ("assign", "default"),
-                f"assign.default: no class is called {model.assign.default!r}",
-                f"use one of: {', '.join(sorted(classes)) or '(no classes defined)'}",
-            )
-
-    # Index every site user once; the engine then does one dict lookup per call.
-    by_extension: dict[str, Assignment] = dict(explicit)
-    for user in site.users:
-        ext = user.extension
-        if ext in by_extension:
-            continue
-        found = _resolve(
-            ext,
-            user.department,
-            user.context,
-            ranges,
-            groups,
-            site,
-            departments,
-            contexts,
-            default,
-            issue,
-        )
-        if found is not None:
-            by_extension[ext] = found
-
-    lockout: LockoutPolicy | None = None
-    settings = model.pin.lockout
-    if settings is not None:
-        at = doc.lines.get(("pin", "lockout"))
-        lockout = LockoutPolicy(
-            settings.failures,
-            settings.window,
-            settings.lock,
-            f"{file}:{at}" if at is not None else f"{file} (default)",
-        )
-
-    if issues:
-        raise ConfigError(issues)
-    return TimeRules(
-        model=model,
-        file=file,
-        tz=ZoneInfo(model.timezone or DEFAULT_TIMEZONE),
-        line_prefix=prefix,
-        categories=table,
-        slots=slots,
-        classes=classes,
-        by_extension=by_extension,
-        ranges=tuple(ranges),
-        groups=groups,
-        departments=departments,
-        contexts=contexts,
-        default=default,
-        pins=dict(model.pins),
-        lockout=lockout,
-    )
-
-
-def _resolve(
+def resolve_assignment(
     ext: str,
     department: str,
     context: str | None,
@@ -589,7 +362,7 @@ def assignment_of(
     if hit is not None:
         return hit
     user = site.user(caller)
-    return _resolve(
+    return resolve_assignment(
         caller,
         user.department if user else "",
         context or (user.context if user else None),
@@ -617,6 +390,5 @@ __all__ = [
     "TimeRules",
     "Verdict",
     "assignment_of",
-    "compile_rules",
-    "load_rules",
+    "resolve_assignment",
 ]

@@ -35,7 +35,7 @@ import holidays as holidays_lib
 
 if TYPE_CHECKING:
     from autocom.config.yaml_source import Document
-    from autocom.rights.rules import RightsFile, TimeRules
+    from autocom.rights.rules import RightsFile, SlotModel, TimeRules
 
 _DAYS = {
     "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
@@ -323,12 +323,6 @@ def compile_slots(
     doc: Document,
     issue: Callable[..., None],
 ) -> dict[str, CompiledSlot]:
-    file = doc.file
-
-    def where(*path: str | int) -> str:
-        line = doc.line_of(path)
-        return f"{file}:{line}" if line is not None else file
-
     calendars: dict[tuple[str, str | None], HolidayCalendar] = {}
 
     def calendar(country: str, subdivision: str | None) -> HolidayCalendar:
@@ -346,54 +340,69 @@ def compile_slots(
                 "use letters, digits, '_' and '-', starting with a letter; 'default' is reserved",
             )
             continue
-        cal = not_cal = None
-        if slot.holidays is True:
-            cal = calendar(model.holidays.country, model.holidays.subdivision)
-        elif slot.holidays is False:
-            not_cal = calendar(model.holidays.country, model.holidays.subdivision)
-        elif slot.holidays is not None:
-            cal = calendar(slot.holidays.country, slot.holidays.subdivision)
-        refs = (*slot.all_of, *slot.any_of, *slot.none_of)
-        for key, names in (("all_of", slot.all_of), ("any_of", slot.any_of),
-                           ("not", slot.none_of)):  # fmt: skip
-            for ref in names:
-                if ref not in model.slots:
-                    issue(
-                        ("slots", name, key),
-                        f"slot {name}: {key}: no slot is called {ref!r}",
-                        f"use one of: {', '.join(sorted(model.slots))}",
-                    )
-        empty = (
-            slot.weekdays is None
-            and slot.hours is None
-            and slot.dates is None
-            and slot.holidays is None
-            and not refs
+        line = doc.line_of(("slots", name))
+        where = f"{doc.file}:{line}" if line is not None else doc.file
+        out[name] = compile_slot(name, slot, model, where, calendar, issue)
+    check_cycles(out, issue)
+    for cal in calendars.values():
+        this_year = datetime.now().year
+        cal.warm(range(this_year - 1, this_year + 3))
+    return out
+
+
+def compile_slot(
+    name: str,
+    slot: SlotModel,
+    model: RightsFile,
+    where: str,
+    calendar: Callable[[str, str | None], HolidayCalendar],
+    issue: Callable[..., None],
+) -> CompiledSlot:
+    cal = not_cal = None
+    if slot.holidays is True:
+        cal = calendar(model.holidays.country, model.holidays.subdivision)
+    elif slot.holidays is False:
+        not_cal = calendar(model.holidays.country, model.holidays.subdivision)
+    elif slot.holidays is not None:
+        cal = calendar(slot.holidays.country, slot.holidays.subdivision)
+    refs = (*slot.all_of, *slot.any_of, *slot.none_of)
+    for key, names in (("all_of", slot.all_of), ("any_of", slot.any_of),
+                       ("not", slot.none_of)):  # fmt: skip
+        for ref in names:
+            if ref not in model.slots:
+                issue(
+                    ("slots", name, key),
+                    f"slot {name}: {key}: no slot is called {ref!r}",
+                    f"use one of: {', '.join(sorted(model.slots))}",
+                )
+    conditions = (slot.weekdays, slot.hours, slot.dates, slot.holidays)
+    if all(c is None for c in conditions) and not refs:
+        issue(
+            ("slots", name),
+            f"slot {name}: no condition",
+            "write weekdays, hours, dates, holidays, all_of, any_of or not",
         )
-        if empty:
-            issue(
-                ("slots", name),
-                f"slot {name}: no condition",
-                "write weekdays, hours, dates, holidays, all_of, any_of or not",
-            )
-        out[name] = CompiledSlot(
-            name=name,
-            where=where("slots", name),
-            weekdays=frozenset(slot.weekdays) if slot.weekdays is not None else None,
-            hours=slot.hours,
-            dates=slot.dates,
-            calendar=cal,
-            not_holiday=not_cal,
-            all_of=slot.all_of,
-            any_of=slot.any_of,
-            none_of=slot.none_of,
-            refs=refs,
-        )
-    # cycles: a slot must not depend on itself
+    return CompiledSlot(
+        name=name,
+        where=where,
+        weekdays=frozenset(slot.weekdays) if slot.weekdays is not None else None,
+        hours=slot.hours,
+        dates=slot.dates,
+        calendar=cal,
+        not_holiday=not_cal,
+        all_of=slot.all_of,
+        any_of=slot.any_of,
+        none_of=slot.none_of,
+        refs=refs,
+    )
+
+
+def check_cycles(slots: Mapping[str, CompiledSlot], issue: Callable[..., None]) -> None:
+    """A slot must not depend on itself, through any chain of all_of/any_of/not."""
     state: dict[str, int] = {}
 
     def visit(name: str, chain: tuple[str, ...]) -> None:
-        if state.get(name) == 2 or name not in out:
+        if state.get(name) == 2 or name not in slots:
             return
         if state.get(name) == 1:
             issue(
@@ -403,13 +412,9 @@ def compile_slots(
             )
             return
         state[name] = 1
-        for ref in out[name].refs:
+        for ref in slots[name].refs:
             visit(ref, (*chain, name))
         state[name] = 2
 
-    for name in out:
+    for name in slots:
         visit(name, ())
-    for cal in calendars.values():
-        this_year = datetime.now().year
-        cal.warm(range(this_year - 1, this_year + 3))
-    return out

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from autocom.config import parse_yaml, validate
 from autocom.rights.access import RightsCheck, rights_of
-from autocom.rights.rules import RightsFile, TimeRules, compile_rules
+from autocom.rights.compile import compile_rules
+from autocom.rights.rules import RightsFile, TimeRules
 from autocom.site.model import Site
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -6,7 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from autocom.config import parse_yaml, validate
-from autocom.rights.rules import RightsFile, TimeRules, compile_rules
+from autocom.rights.compile import compile_rules
+from autocom.rights.rules import RightsFile, TimeRules
 from autocom.site.model import Site
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -9,7 +9,7 @@ import pytest
 
 from apps.time_rules import TimeRulesFeature
 from autocom.config import ConfigError, load_yaml, validate
-from autocom.rights.rules import load_rules
+from autocom.rights.compile import load_rules
 from autocom.site.model import Site
 
 from .helpers import rules, site

@@ -6,7 +6,7 @@ import pytest
 
 from apps.directory.rules import load_rules as load_directory
 from autocom.config import ConfigError, parse_yaml, validate
-from autocom.rights.rules import load_rules as load_rights
+from autocom.rights.compile import load_rules as load_rights
 from autocom.site.model import Site
 
 

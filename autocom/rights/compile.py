@@ -1,0 +1,297 @@
+"""rights.yaml, validated (:class:`RightsFile`), compiled into :class:`TimeRules`.
+
+One small pure function per section of the file; each reports what is wrong
+through :class:`~autocom.config.issues.Issues` (file:line) and goes on, so one
+load lists every problem. Everything a decision needs is built here, once per
+(re)load, so a decision costs the same with 10 rules or 100,000.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from autocom.config import load_yaml, validate
+from autocom.config.issues import Issues
+from autocom.config.yaml_source import Document
+from autocom.rights.categories import RESERVED_CATEGORY_WORDS, build_category_table
+from autocom.rights.lockout import LockoutPolicy
+from autocom.rights.rules import (
+    DEFAULT_TIMEZONE,
+    NAME_RE,
+    Assignment,
+    CompiledClass,
+    RightsClass,
+    RightsFile,
+    RuleLine,
+    TimeRules,
+    Verdict,
+    resolve_assignment,
+)
+from autocom.rights.slots import compile_slots
+from autocom.site.model import NumberRange, Site, line_prefix_needed
+
+Path_ = tuple[str | int, ...]
+
+
+def load_rules(path: Path | None, site: Site) -> TimeRules:
+    """Read, validate and compile rights.yaml (None: the French plan, no classes)."""
+    doc = Document("<built-in>", None, {(): 1}) if path is None else load_yaml(path)
+    return compile_rules(validate(RightsFile, doc), doc, site)
+
+
+def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
+    issues = Issues(doc)
+    prefix = line_prefix(model, site, issues)
+    table = build_category_table(model, doc, site, issues)
+    slots = compile_slots(model, doc, issues)
+    check_category_names(model, issues)
+    classes = {
+        name: compile_class(name, cls, set(table.names), set(slots), issues)
+        for name, cls in model.classes.items()
+    }
+    assign = Assignments(model, site, set(classes), issues)
+    by_extension = index_users(assign, site, issues)
+    lockout = lockout_policy(model, doc)
+    issues.raise_if_any()
+    return TimeRules(
+        model=model,
+        file=doc.file,
+        tz=ZoneInfo(model.timezone or DEFAULT_TIMEZONE),
+        line_prefix=prefix,
+        categories=table,
+        slots=slots,
+        classes=classes,
+        by_extension=by_extension,
+        ranges=tuple(assign.ranges),
+        groups=assign.groups,
+        departments=assign.departments,
+        contexts=assign.contexts,
+        default=assign.default,
+        pins=dict(model.pins),
+        lockout=lockout,
+    )
+
+
+def line_prefix(model: RightsFile, site: Site, issues: Issues) -> str:
+    """The outside-line prefix: the file's, else the site's outgoing context's."""
+    prefix = model.line_prefix if model.line_prefix is not None else site.line_prefix()
+    if prefix is None:
+        issues.add((), *line_prefix_needed(site))
+        return ""
+    return prefix
+
+
+def check_category_names(model: RightsFile, issues: Issues) -> None:
+    for cname in model.categories:
+        if cname in RESERVED_CATEGORY_WORDS or not NAME_RE.match(cname):
+            issues.add(
+                ("categories", cname), f"{cname!r} cannot name a category", "pick another name"
+            )
+
+
+def rule_lines(
+    rule: Mapping[str, str], path: Path_, label: str, slots: set[str], issues: Issues
+) -> tuple[RuleLine, ...]:
+    """A category rule {slot: verdict, default: verdict} as lines, the default last."""
+    out: list[RuleLine] = []
+    default: RuleLine | None = None
+    for slot, verdict in rule.items():
+        sub = (*path, slot) if (*path, slot) in issues.doc.lines else path
+        text = f"{label}.{slot}: {verdict}" if slot != "default" else f"{label}: {verdict}"
+        line = RuleLine(
+            None if slot == "default" else slot, cast(Verdict, verdict), issues.where(*sub), text
+        )
+        if slot == "default":
+            default = line
+            continue
+        if slot not in slots:
+            issues.add(
+                sub,
+                f"{label}: no time slot is called {slot!r}",
+                f"use one of: {', '.join(sorted(slots)) or '(no slots defined)'}",
+            )
+        out.append(line)
+    if default is not None:
+        out.append(default)
+    return tuple(out)
+
+
+def compile_class(
+    cname: str, cls: RightsClass, categories: set[str], slots: set[str], issues: Issues
+) -> CompiledClass:
+    base: Path_ = ("classes", cname)
+    calls: dict[str, tuple[RuleLine, ...]] = {}
+    for cat, rule in cls.categories.items():
+        if cat not in categories:
+            issues.add(
+                (*base, cat),
+                f"class {cname}: {cat!r} is not a category nor a class key",
+                f"use one of: {', '.join(sorted(categories))}, default, forward, description",
+            )
+            continue
+        calls[cat] = rule_lines(rule, (*base, cat), f"{cname}.{cat}", slots, issues)
+    forwards, forward_default = compile_forwards(cname, cls, categories, slots, issues)
+    call_default = (
+        rule_lines(cls.default, (*base, "default"), f"{cname}.default", slots, issues)
+        if "default" in cls.model_fields_set
+        else ()
+    )
+    return CompiledClass(cname, issues.where(*base), calls, call_default, forwards, forward_default)
+
+
+def compile_forwards(
+    cname: str, cls: RightsClass, categories: set[str], slots: set[str], issues: Issues
+) -> tuple[dict[str, tuple[RuleLine, ...]], tuple[RuleLine, ...]]:
+    """A class's ``forward:`` section: per category lines, and its default."""
+    base: Path_ = ("classes", cname, "forward")
+    forwards: dict[str, tuple[RuleLine, ...]] = {}
+    forward_default: tuple[RuleLine, ...] = ()
+    for cat, rule in cls.forward.items():
+        if cat == "default":
+            forward_default = rule_lines(rule, (*base, cat), f"{cname}.forward", slots, issues)
+            continue
+        if cat not in categories:
+            issues.add(
+                (*base, cat),
+                f"class {cname}: forward: {cat!r} is not a category",
+                f"use one of: {', '.join(sorted(categories))}, default",
+            )
+            continue
+        forwards[cat] = rule_lines(rule, (*base, cat), f"{cname}.forward.{cat}", slots, issues)
+    return forwards, forward_default
+
+
+class Assignments:
+    """The ``assign:`` section compiled, one method per kind of selector."""
+
+    def __init__(self, model: RightsFile, site: Site, classes: set[str], issues: Issues) -> None:
+        self.model, self.site, self.classes, self.issues = model, site, classes, issues
+        self.explicit = self._simple("extensions", "extension")
+        self.ranges = self._ranges()
+        self.groups = self._groups()
+        self.departments = self._simple("departments", "department")
+        self.contexts = self._contexts()
+        self.default = self._default()
+
+    def _one(self, section: str, key: str, selector: str) -> Assignment | None:
+        cname = getattr(self.model.assign, section)[key]
+        if cname not in self.classes:
+            self.issues.add(
+                ("assign", section, key),
+                f"assign.{section}: {key}: no class is called {cname!r}",
+                f"use one of: {', '.join(sorted(self.classes)) or '(no classes defined)'}",
+            )
+            return None
+        return Assignment(cname, selector, self.issues.where("assign", section, key))
+
+    def _simple(self, section: str, label: str) -> dict[str, Assignment]:
+        out: dict[str, Assignment] = {}
+        for key in getattr(self.model.assign, section):
+            found = self._one(section, key, f"{label} {key}")
+            if found:
+                out[key] = found
+        return out
+
+    def _ranges(self) -> list[tuple[NumberRange, Assignment]]:
+        ranges: list[tuple[NumberRange, Assignment]] = []
+        for text in self.model.assign.ranges:
+            found = self._one("ranges", text, f"range {text}")
+            if found:
+                ranges.append((NumberRange.parse(text), found))
+        ranges.sort(key=lambda ra: (int(ra[0].end) - int(ra[0].start), ra[0].start))
+        for i, (r1, a1) in enumerate(ranges):
+            for r2, a2 in ranges[i + 1 :]:
+                same_width = int(r1.end) - int(r1.start) == int(r2.end) - int(r2.start)
+                if same_width and r1.overlaps(r2) and a1.class_name != a2.class_name:
+                    self.issues.add(
+                        ("assign", "ranges", str(r2)),
+                        f"ranges {r1} and {r2} overlap, are as wide, and give different classes",
+                        "make one range narrower, or assign the shared extensions one by one",
+                    )
+        return ranges
+
+    def _groups(self) -> dict[str, Assignment]:
+        site = self.site
+        groups: dict[str, Assignment] = {}
+        for key in self.model.assign.groups:
+            grp = site.group(key) or next((g for g in site.groups if g.name == key), None)
+            if grp is None:
+                self.issues.add(
+                    ("assign", "groups", key),
+                    f"assign.groups: no group {key!r} in the site",
+                    "write a group extension or name from site.yaml",
+                )
+                continue
+            found = self._one("groups", key, f"group {grp.extension} ({grp.name})")
+            if found:
+                groups[grp.extension] = found
+        return groups
+
+    def _contexts(self) -> dict[str, Assignment]:
+        site = self.site
+        contexts: dict[str, Assignment] = {}
+        for key in self.model.assign.contexts:
+            if site.contexts and site.context(key) is None:
+                self.issues.add(
+                    ("assign", "contexts", key),
+                    f"assign.contexts: no context {key!r} in the site",
+                    f"use one of: {', '.join(c.name for c in site.contexts)}",
+                )
+                continue
+            found = self._one("contexts", key, f"context {key}")
+            if found:
+                contexts[key] = found
+        return contexts
+
+    def _default(self) -> Assignment | None:
+        name = self.model.assign.default
+        if name is None:
+            return None
+        if name in self.classes:
+            return Assignment(name, "default", self.issues.where("assign", "default"))
+        self.issues.add(
+            ("assign", "default"),
+            f"assign.default: no class is called {name!r}",
+            f"use one of: {', '.join(sorted(self.classes)) or '(no classes defined)'}",
+        )
+        return None
+
+
+def index_users(assign: Assignments, site: Site, issues: Issues) -> dict[str, Assignment]:
+    """Every site user's assignment, so the engine does one dict lookup per call."""
+    by_extension: dict[str, Assignment] = dict(assign.explicit)
+    for user in site.users:
+        ext = user.extension
+        if ext in by_extension:
+            continue
+        found = resolve_assignment(
+            ext,
+            user.department,
+            user.context,
+            assign.ranges,
+            assign.groups,
+            site,
+            assign.departments,
+            assign.contexts,
+            assign.default,
+            issues,
+        )
+        if found is not None:
+            by_extension[ext] = found
+    return by_extension
+
+
+def lockout_policy(model: RightsFile, doc: Document) -> LockoutPolicy | None:
+    """``pin: lockout:`` (None: off), with the file:line it was read from."""
+    settings = model.pin.lockout
+    if settings is None:
+        return None
+    at = doc.lines.get(("pin", "lockout"))
+    where = f"{doc.file}:{at}" if at is not None else f"{doc.file} (default)"
+    return LockoutPolicy(settings.failures, settings.window, settings.lock, where)
+
+
+__all__ = ["compile_rules", "load_rules"]
