@@ -36,6 +36,7 @@ from autocom.config import load_yaml, validate  # noqa: E402
 from autocom.loader import load_config  # noqa: E402
 from autocom.rights import TimeRules, load_rules  # noqa: E402
 from autocom.rights.decision import decide  # noqa: E402
+from autocom.rights.patterns import Pattern, PatternIndex  # noqa: E402
 from autocom.site.model import Site  # noqa: E402
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -128,6 +129,39 @@ def measure(rules: TimeRules, site: Site, cases: list[tuple[str, str, datetime]]
     return out
 
 
+def many_patterns(count: int) -> list[Pattern]:
+    """``count`` distinct patterns: 8-digit prefixes under 03 and 04, some with sets."""
+    rnd = random.Random(3)
+    texts: set[str] = set()
+    while len(texts) < count:
+        digits = f"0{rnd.choice('34')}{rnd.randrange(10**6):06d}"
+        texts.add(f"_{digits[:5]}[{digits[5]}-9]XX." if rnd.random() < 0.2 else digits)
+    return [Pattern.parse(t) for t in sorted(texts)]
+
+
+def classify_cost(rules: TimeRules, numbers: list[str]) -> None:
+    """A number's most specific pattern: the plan's patterns vs 100,000 patterns."""
+    plan = [e.pattern for e in rules.categories.external]
+    big = plan + many_patterns(100_000)
+    rnd = random.Random(5)
+    cases = [rnd.choice(numbers)[1:] for _ in range(20000)]
+    cases += [f"03{rnd.randrange(10**8):08d}" for _ in range(20000)]
+    p50s = []
+    for name, patterns in ((f"{len(plan)} patterns", plan), (f"{len(big)} patterns", big)):
+        t0 = time.perf_counter()
+        index = PatternIndex(patterns)
+        built = time.perf_counter() - t0
+        for number in cases:  # warm up: the states a number meets are built once
+            index.best(number)
+        out = []
+        for number in cases:
+            t1 = time.perf_counter()
+            index.best(number)
+            out.append((time.perf_counter() - t1) * 1e6)
+        p50s.append(show(f"classify, {name} (index {built:.2f} s)", out))
+    print(f"100,000 patterns / plan p50: {p50s[1] / p50s[0]:.2f}x")
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))]
@@ -185,6 +219,7 @@ async def during_reload(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=20000)
+    parser.add_argument("--classify-only", action="store_true", help="skip the reload")
     args = parser.parse_args()
 
     small_site = validate(Site, load_yaml(ROOT / "examples" / "site.yaml"))
@@ -216,6 +251,9 @@ def main() -> int:
             "decide, large set", measure(large, large_site, triples(large_callers, args.decisions))
         )
         print(f"large / small p50: {large_p50 / small_p50:.2f}x")
+        classify_cost(small, NUMBERS)
+        if args.classify_only:
+            return 0
 
         cases = triples(large_callers, 5000)
         lat, gaps, elapsed, reloads = asyncio.run(

@@ -20,10 +20,10 @@ name adds one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from autocom.rights.patterns import Pattern
+from autocom.rights.patterns import Pattern, PatternIndex
 from autocom.site.model import NumberRange, Site
 
 if TYPE_CHECKING:
@@ -69,6 +69,20 @@ class Classified:
     where: str  # file:line of the pattern, or "site.yaml ..."
 
 
+class PatternGroup:
+    """Pattern entries and their prefix index: the most specific entry for a number."""
+
+    __slots__ = ("_index", "entries")
+
+    def __init__(self, entries: tuple[PatternEntry, ...]) -> None:
+        self.entries = entries
+        self._index = PatternIndex([e.pattern for e in entries])
+
+    def best(self, number: str) -> PatternEntry | None:
+        i = self._index.best(number)
+        return None if i is None else self.entries[i]
+
+
 @dataclass(frozen=True)
 class CategoryTable:
     names: tuple[str, ...]
@@ -78,8 +92,22 @@ class CategoryTable:
     internal_ranges: tuple[NumberRange, ...]
     external: tuple[PatternEntry, ...]
     site_file: str = "site.yaml"
+    # prefix indexes of the three groups: a number's category costs the same
+    # whatever the number of patterns (built once, with the table)
+    _groups: tuple[PatternGroup, PatternGroup, PatternGroup] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        groups = (
+            PatternGroup(self.emergency),
+            PatternGroup(self.internal_patterns),
+            PatternGroup(self.external),
+        )
+        object.__setattr__(self, "_groups", groups)
 
     def classify(self, dialed: str, prefix: str) -> Classified:
+        emergency, internal, external = self._groups
         stripped: str | None
         if prefix:
             stripped = dialed[len(prefix) :] if dialed.startswith(prefix) else None
@@ -87,30 +115,19 @@ class CategoryTable:
             stripped = dialed
         for candidate in (dialed, stripped):
             if candidate:
-                hit = _best(self.emergency, candidate)
+                hit = emergency.best(candidate)
                 if hit is not None:
                     return Classified(EMERGENCY, candidate, hit.pattern.text, hit.where)
         if dialed in self.internal_numbers or any(dialed in r for r in self.internal_ranges):
             return Classified(INTERNAL, dialed, "", f"{self.site_file}: site number")
-        hit = _best(self.internal_patterns, dialed)
+        hit = internal.best(dialed)
         if hit is not None:
             return Classified(INTERNAL, dialed, hit.pattern.text, hit.where)
         if stripped:
-            hit = _best(self.external, stripped)
+            hit = external.best(stripped)
             if hit is not None:
                 return Classified(hit.category, stripped, hit.pattern.text, hit.where)
         return Classified(OTHER, stripped or dialed, "", "no pattern matches")
-
-
-def _best(entries: tuple[PatternEntry, ...], number: str) -> PatternEntry | None:
-    best: PatternEntry | None = None
-    best_key: tuple[int, ...] = ()
-    for entry in entries:
-        if entry.pattern.matches(number):
-            key = entry.pattern.key(number)
-            if best is None or key < best_key:
-                best, best_key = entry, key
-    return best
 
 
 def build_category_table(
@@ -130,8 +147,9 @@ def build_category_table(
     check_ambiguous(model, external, issue)
     numbers, ranges = site_numbers(site)
     emergency = tuple(entries.get(EMERGENCY, ()))
+    emergency_group = PatternGroup(emergency)
     for number in sorted(numbers):
-        if _best(emergency, number) is not None:
+        if emergency_group.best(number) is not None:
             issue(
                 (),
                 f"site number {number} is an emergency number: it could never be called",

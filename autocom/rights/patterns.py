@@ -84,6 +84,12 @@ class Pattern:
         sizes.append(_TAIL_RANK[self.tail])
         return tuple(sizes)
 
+    def rank_key(self) -> tuple[int, ...]:
+        """Orders the patterns matching one number as ``key(number)`` does, whatever
+        the number: a pattern longer than another matches its extra positions with
+        sets, where the shorter one has its wildcard."""
+        return (*(len(s) for s in self.sets), WILDCARD_SIZE, _TAIL_RANK[self.tail])
+
     def ambiguous_with(self, other: Pattern) -> bool:
         """True if some number matches both with the same specificity."""
         if self.tail != other.tail or len(self.sets) != len(other.sets):
@@ -92,3 +98,116 @@ class Pattern:
 
     def __str__(self) -> str:
         return self.text
+
+
+class _Node:
+    """A trie node: one edge per distinct character set, the patterns ending here."""
+
+    __slots__ = ("edges", "ends", "tails")
+
+    def __init__(self) -> None:
+        self.edges: dict[frozenset[str], _Node] = {}
+        self.ends: list[int] = []  # patterns of exactly this length ("" tail)
+        self.tails: list[tuple[int, int]] = []  # (pattern, characters needed after: 1 or 0)
+
+
+class _State:
+    """The trie nodes a prefix of the number reaches (a DFA state, built when first met)."""
+
+    __slots__ = ("final", "next", "nodes", "tails")
+
+    def __init__(self, nodes: tuple[_Node, ...]) -> None:
+        self.nodes = nodes
+        self.next: dict[str, _State | None] = {}
+        # matched when at least one more (dialable) character follows: "." and "!"
+        self.tails = [i for node in nodes for i, _ in node.tails]
+        # matched when the number ends here: exact patterns, and "!"
+        self.final = [i for node in nodes for i in node.ends]
+        self.final.extend(i for node in nodes for i, need in node.tails if need == 0)
+
+
+MAX_STATES = 100_000  # states kept; past that, the rest is walked without keeping them
+_UNSEEN = _State(())  # a transition not built yet
+
+
+class PatternIndex:
+    """Which of ``patterns`` match a number, and the most specific one: a trie.
+
+    The patterns share their common prefixes (one edge per distinct character set
+    at each position); the sets of trie nodes a number's prefixes reach are kept
+    as states with one transition per character, built the first time a number
+    needs them.  Matching a number is then one dictionary lookup per character:
+    its cost depends on the number's length, never on how many patterns there
+    are.  ``best`` gives what scanning every pattern gives (the smallest
+    ``Pattern.key``, the earlier pattern on a tie).
+    """
+
+    __slots__ = ("_rank", "_start", "_states", "patterns")
+
+    def __init__(self, patterns: tuple[Pattern, ...] | list[Pattern]) -> None:
+        self.patterns = tuple(patterns)
+        root = _Node()
+        for i, pattern in enumerate(self.patterns):
+            node = root
+            for chars in pattern.sets:
+                child = node.edges.get(chars)
+                if child is None:
+                    child = node.edges[chars] = _Node()
+                node = child
+            if pattern.tail:
+                node.tails.append((i, 1 if pattern.tail == "." else 0))
+            else:
+                node.ends.append(i)
+        self._start = _State((root,))
+        self._states = {self._start.nodes: self._start}  # one state per set of nodes
+        # Among patterns matching the same number, ``key`` orders them as this does:
+        # the set sizes, then a wildcard position (bigger than any set: a longer
+        # pattern wins), then the tail.  So the winner's rank is known in advance.
+        order = sorted(range(len(self.patterns)), key=lambda i: (self.patterns[i].rank_key(), i))
+        self._rank = [0] * len(order)
+        for rank, i in enumerate(order):
+            self._rank[i] = rank
+
+    def _step(self, state: _State, char: str) -> _State | None:
+        nodes = tuple(
+            child for node in state.nodes for chars, child in node.edges.items() if char in chars
+        )
+        if not nodes:
+            following = None
+        else:
+            following = self._states.get(nodes)
+            if following is None:
+                following = _State(nodes)
+                if len(self._states) < MAX_STATES:
+                    self._states[nodes] = following
+        if len(self._states) < MAX_STATES:
+            state.next[char] = following
+        return following
+
+    def matching(self, number: str) -> list[int]:
+        """The indexes of the patterns that match ``number`` (in no particular order)."""
+        found: list[int] = []
+        state = self._start
+        tail_ok = len(number)  # from this position on, every character is dialable
+        while tail_ok > 0 and number[tail_ok - 1] in _DIALABLE:
+            tail_ok -= 1
+        for pos, char in enumerate(number):
+            if state.tails and pos >= tail_ok:
+                found.extend(state.tails)
+            following = state.next.get(char, _UNSEEN)
+            if following is _UNSEEN:
+                following = self._step(state, char)
+            if following is None:
+                return found
+            state = following
+        found.extend(state.final)
+        return found
+
+    def best(self, number: str) -> int | None:
+        """The index of the most specific pattern matching ``number``, or None."""
+        hits = self.matching(number)
+        if not hits:
+            return None
+        if len(hits) == 1:
+            return hits[0]
+        return min(hits, key=self._rank.__getitem__)

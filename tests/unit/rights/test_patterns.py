@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autocom.rights.categories import FRENCH_PLAN
-from autocom.rights.patterns import Pattern
+from autocom.rights.patterns import Pattern, PatternIndex
 
 
 @pytest.mark.parametrize(
@@ -96,3 +98,63 @@ def test_french_plan_is_unambiguous() -> None:
     for i, (ca, a) in enumerate(entries):
         for cb, b in entries[i + 1 :]:
             assert ca == cb or not a.ambiguous_with(b), (a, b)
+
+
+# ---------------------------------------------------------------- the prefix index
+
+
+def scan(patterns: list[Pattern], number: str) -> int | None:
+    """The reference: every pattern tried, the smallest key wins, the earlier on a tie
+    (what classification did before the index)."""
+    best: int | None = None
+    best_key: tuple[int, ...] = ()
+    for i, pattern in enumerate(patterns):
+        if pattern.matches(number):
+            key = pattern.key(number)
+            if best is None or key < best_key:
+                best, best_key = i, key
+    return best
+
+
+# Small alphabets so that patterns and numbers overlap often.
+_DIGIT = st.sampled_from("0123*")
+_POSITION = st.one_of(
+    _DIGIT,
+    st.sampled_from(["X", "Z", "N", "[0-2]", "[13]", "[*#0]"]),
+)
+
+
+@st.composite
+def patterns(draw: st.DrawFn) -> Pattern:
+    if draw(st.booleans()):  # a plain prefix
+        return Pattern.parse("".join(draw(st.lists(_DIGIT, min_size=1, max_size=5))))
+    positions = draw(st.lists(_POSITION, min_size=1, max_size=5))
+    tail = draw(st.sampled_from(["", ".", "!"]))
+    return Pattern.parse("_" + "".join(positions) + tail)
+
+
+_NUMBER = st.text(alphabet="01234*#a", max_size=8)
+
+
+@given(
+    st.lists(patterns(), min_size=0, max_size=30),
+    st.lists(_NUMBER, min_size=1, max_size=20),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_index_picks_what_a_scan_of_every_pattern_picks(
+    pats: list[Pattern], numbers: list[str]
+) -> None:
+    index = PatternIndex(pats)
+    for number in numbers:
+        assert index.best(number) == scan(pats, number), (number, [p.text for p in pats])
+        assert sorted(index.matching(number)) == [
+            i for i, p in enumerate(pats) if p.matches(number)
+        ]
+
+
+def test_the_french_plan_through_the_index() -> None:
+    pats = [Pattern.parse(p) for ps in FRENCH_PLAN.values() for p in ps]
+    index = PatternIndex(pats)
+    for number in ("15", "112", "0612345678", "0899123456", "0044123", "3456", "1234", "", "06"):
+        assert index.best(number) == scan(pats, number)
+    assert pats[index.best("0836123456") or 0].text == "_0836XXXXXX"
