@@ -238,7 +238,10 @@ def setup_logging(verbose: bool = False, json_lines: bool = False) -> None:
     logging.logMultiprocessing = False
     handler = TurnHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else EventFormatter())
-    logging.captureWarnings(True)  # warnings.warn(...) lines go through the same handler
+    # warnings.warn(...) lines go through the same handler.  Off first: captureWarnings(True)
+    # does nothing when it is already on, even if warnings.showwarning was replaced since.
+    logging.captureWarnings(False)
+    logging.captureWarnings(True)
     if json_lines:
         _route_uncaught_to_log()
     root = logging.getLogger()
