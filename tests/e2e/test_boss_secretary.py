@@ -327,11 +327,12 @@ async def test_tandems_ring_in_the_secretary_and_boss_steps(
         '  - {main: "2001", secondaries: [{device: dect-2001}]}\n'
     )
     (tmp_path / "site.yaml").write_text(textwrap.dedent(SITE) + tandems)
-    for dev in ("desk-2002", "dect-2002", "desk-2003"):
+    for dev in ("desk-2002", "dect-2002", "desk-2003", "desk-2001", "soft-2001"):
         await ami.sink(dev, "noanswer")
     async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)):
-        result = await call(ami, "2001", OUTSIDE, "Jean Martin")
+        result = await call(ami, "2001", OUTSIDE, "Jean Martin")  # the boss's DECT answers
     assert sorted(result.rang[:2]) == ["dect-2002", "desk-2002"], result.summary()
     assert result.rang[2] == "desk-2003"
     assert sorted(result.rang[3:]) == ["dect-2001", "desk-2001", "soft-2001"]
     assert result.sink_caller("dect-2002") == (OUTSIDE, "[DUPONT] Jean Martin")
+    assert result.variable("DIALSTATUS") == "ANSWER"
