@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from apps.boss_secretary import cli, hooks, lamps
+from apps.boss_secretary import cli, hooks, lamps, state
 from apps.boss_secretary.checks import check_site, check_slots, check_toggle_code, toggle_claim
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import known_slots
@@ -62,7 +62,9 @@ class BossSecretaryFeature(Feature):
         cli.add_commands(commands)
 
     async def start(self, ctx: AppContext) -> None:
-        """Keep the lamps in step with the state store (when autocom.yaml has ari:)."""
+        """Keep the lamps in step with the state store (when autocom.yaml has ari:); the
+        filter states in memory, to decide on through a store outage."""
+        await ctx.last_known.snapshot(ctx.store, state.NAMESPACE)
         self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
 
     async def stop(self) -> None:

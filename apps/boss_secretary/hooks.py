@@ -24,7 +24,6 @@ from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import slot_check
 from autocom.feature import AgiRequest
 from autocom.site.model import EXTENSION_RE
-from autocom.store.base import StoreUnavailable
 
 log = logging.getLogger("autocom.boss_secretary")
 
@@ -43,13 +42,15 @@ def device_of(channel: str | None) -> str | None:
 
 
 async def _stored_state(request: AgiRequest, boss: str) -> bool | None:
-    """The boss's stored filter state; None (the filter's default) when unset or unreachable."""
-    try:
-        return await state.get_state(request.ctx.store, boss)
-    except StoreUnavailable:
-        # the filter's default applies; the call goes on
-        log.warning("state store unavailable, filter of %s at its default", boss)
-        return None
+    """The boss's stored filter state; None (the filter's default) when unset.  When the
+    store does not answer: the state this server last saw (the default if none)."""
+    ctx = request.ctx
+    recalled = await ctx.last_known.get(ctx.store, state.NAMESPACE, boss)
+    if recalled.stale:
+        known = "its last known state" if recalled.known else "its default (none seen here)"
+        log.warning("state store: %s; filter of %s at %s", recalled.error, boss, known)
+        await request.degraded("boss_secretary")
+    return state.parse(recalled.value)
 
 
 async def bsfilter(request: AgiRequest) -> None:
@@ -119,6 +120,7 @@ async def bsfilter_toggle(request: AgiRequest) -> None:
     current = await state.get_state(request.ctx.store, boss)
     on = not (filt.default if current is None else current)
     await state.set_state(request.ctx.store, boss, on)
+    request.ctx.last_known.remember(state.NAMESPACE, boss, state.ON if on else state.OFF)
     log.info(
         "bsfilter-toggle: %s switched the filter of %s %s",
         caller,

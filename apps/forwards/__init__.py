@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from apps.forwards import cli, hooks, lamps
+from apps.forwards import cli, hooks, lamps, state
 from apps.forwards.rules import ForwardsRules
 from autocom.ari.lamps import LampKeeper
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
@@ -71,7 +71,9 @@ class ForwardsFeature(Feature):
         cli.add_commands(commands)
 
     async def start(self, ctx: AppContext) -> None:
-        """Keep the lamps in step with the state store (when autocom.yaml has ari:)."""
+        """Keep the lamps in step with the state store (when autocom.yaml has ari:); the
+        forwards in memory, to decide on through a store outage."""
+        await state.snapshot(ctx.last_known, ctx.store)
         self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
 
     async def stop(self) -> None:

@@ -56,8 +56,10 @@ async def forward_code(request: AgiRequest) -> None:
         _log("forward-code", user=user, dialed=dialed, outcome="refused", reason="not a code")
         await session.set_variable("AUTOCOM_FWD_PROMPT", PROMPT_FAILED)
         return
+    memory = request.ctx.last_known
     try:
         before = await state.load(request.ctx.store, user)
+        state.remember(memory, user, before)
         decision = engine.decide_set(
             rules,
             site,
@@ -68,8 +70,10 @@ async def forward_code(request: AgiRequest) -> None:
         )
         if decision.accepted and decision.changes:
             await state.save(request.ctx.store, user, decision.changes)
-    except StoreError as exc:
+            state.remember(memory, user, decision.changes, decision.changes.keys())
+    except StoreError as exc:  # a change that cannot be stored is refused
         _log("forward-code", user=user, dialed=dialed, outcome="refused", reason=f"store: {exc}")
+        await request.degraded("forwards")
         await session.set_variable("AUTOCOM_FWD_PROMPT", PROMPT_FAILED)
         return
     _log(
@@ -113,12 +117,12 @@ async def forward_ring(request: AgiRequest) -> None:
         await _apply_ring(request, decision, user=user, phase=phase)
         return
     ftype = cast(ForwardType, phase)
-    try:
-        current = await state.load_type(request.ctx.store, user, ftype)
-    except StoreError as exc:
-        decision = engine.RingDecision("ring", reason=f"state store: {exc}; ringing the user")
-        await _apply_ring(request, decision, user=user, phase=phase)
-        return
+    ctx = request.ctx
+    current, recalled = await state.recall_type(ctx.last_known, ctx.store, user, ftype)
+    if recalled.stale:  # decided on the last forward seen here (none known: ring the user)
+        known = "the last known forward" if recalled.known else "no forward known here"
+        log.warning("state store: %s; %s of %s %s", recalled.error, known, user, phase)
+        await request.degraded("forwards")
     decision = engine.decide_ring(
         _rules(request),
         site,

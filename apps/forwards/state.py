@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from apps.forwards.engine import Forward
 from apps.forwards.rules import FORWARD_TYPES, ForwardType
 from autocom.store.base import StateStore
+from autocom.store.last_known import LastKnown, Recalled
 
 NAMESPACE = "forwards"
 
@@ -73,6 +74,33 @@ async def load_type(store: StateStore, user: str, ftype: ForwardType) -> dict[Fo
     """Only the forward of one type (what a ring-time decision needs): one GET."""
     fwd = await _get(store, user, ftype)
     return {ftype: fwd} if fwd is not None else {}
+
+
+async def recall_type(
+    memory: LastKnown, store: StateStore, user: str, ftype: ForwardType
+) -> tuple[dict[ForwardType, Forward], Recalled]:
+    """``load_type`` through ``memory``: when the store does not answer, the forward
+    this server last saw (``Recalled.stale``), never "no forward" by default."""
+    recalled = await memory.get(store, NAMESPACE, _key(user, ftype))
+    fwd = decode(recalled.value) if recalled.value is not None else None
+    return ({ftype: fwd} if fwd is not None else {}), recalled
+
+
+def remember(
+    memory: LastKnown,
+    user: str,
+    forwards: Mapping[ForwardType, Forward],
+    types: Iterable[ForwardType] = FORWARD_TYPES,
+) -> None:
+    """Keep what was read or written for ``user`` (a type not in ``forwards``: none)."""
+    for ftype in types:
+        fwd = forwards.get(ftype)
+        memory.remember(NAMESPACE, _key(user, ftype), encode(fwd) if fwd is not None else None)
+
+
+async def snapshot(memory: LastKnown, store: StateStore) -> bool:
+    """Every user's forwards into ``memory`` (at start; a SCAN on Redis, never on a call)."""
+    return await memory.snapshot(store, NAMESPACE)
 
 
 async def load_all(store: StateStore) -> dict[str, dict[ForwardType, Forward]]:

@@ -49,8 +49,9 @@ async def speeddial(request: AgiRequest) -> None:
             )
             if res.changes:
                 await state.apply(request.ctx.store, user, res.changes)
-        except StoreError as exc:
+        except StoreError as exc:  # a personal slot cannot be read or stored: refused
             res = engine.Resolution("refused", reason=f"state store: {exc}")
+            await request.degraded("speed_dial")
     log_event(
         log,
         Event(

@@ -229,6 +229,7 @@ async def _lockout_unavailable(
         exc,
     )
     audit({**record, "result": "unavailable", "why": f"lockout state unavailable: {exc}"})
+    await request.degraded("time_rules")
     await request.session.set_variable(PIN_VAR, "unavailable")
 
 

@@ -217,24 +217,30 @@ async def test_two_servers_share_the_state_through_redis(
         assert got == {"_AUTOCOM_BS_PLAN": "direct"}
 
 
-async def test_store_down_the_filter_takes_its_default(
+async def test_store_down_the_filter_keeps_its_last_known_state(
     tmp_path: Path, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Redis killed: a boss's filter keeps the state this server last saw (here: off,
+    from the snapshot taken at start), never the rule file's default (on); the
+    dialplan is told (AUTOCOM_DEGRADED=store) and /metrics counts it."""
     config = write_config(tmp_path / "a", redis_state(redis_server))
-    async with running(
-        config, features(), clock=Clock(TZ, pinned=DAY), agi_port=0, watch=False
-    ) as srv:
-        await state.set_state(srv.ctx.store, "2001", False)
-        redis_server.stop()
+    clock = Clock(TZ, pinned=DAY)
+    async with running(config, features(), clock=clock, agi_port=0, watch=False) as srv:
+        await state.set_state(srv.ctx.store, "2001", False)  # as another server would
+    async with running(config, features(), clock=clock, agi_port=0, watch=False) as srv:
+        redis_server.kill()
         # a call to a user who is no boss never reads the store (the hook runs for every user)
         result, got = await agi(srv, "bsfilter", "2003", "", "")
         assert result.status == "SUCCESS"
         assert got == {"_AUTOCOM_BS_PLAN": "direct"}
-        assert "state store unavailable" not in caplog.text
         result, got = await agi(srv, "bsfilter", "2001", "", "")
         assert result.status == "SUCCESS"
-        assert got["_AUTOCOM_BS_PLAN"].startswith("filter|")  # default: on
-        assert "state store unavailable, filter of 2001 at its default" in caplog.text
+        assert got == {"AUTOCOM_DEGRADED": "store", "_AUTOCOM_BS_PLAN": "direct"}  # still off
+        assert "filter of 2001 at its last known state" in caplog.text
+        assert (
+            'autocom_degraded_decisions_total{feature="boss_secretary",reason="store"} 1.0'
+            in srv.ctx.metrics.render()
+        )
         # a toggle cannot be stored: the AGI fails, the dialplan says so
         result, _ = await agi(srv, "bsfilter-toggle", "2001", callerid="2002")
         assert result.status == "FAILURE"

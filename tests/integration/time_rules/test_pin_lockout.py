@@ -311,6 +311,7 @@ async def test_a_dead_redis_refuses_the_pin_but_not_emergencies(
         pin, commands, _ = await pin_call(srv, "2002", "1234")
         assert pin == "unavailable"
         assert sum(c.startswith("GET DATA") for c in commands) == 1
+        assert 'SET VARIABLE "AUTOCOM_DEGRADED" "store"' in commands  # beside the verdict
         (line,) = audit_lines("rights-pin")
         assert line["result"] == "unavailable" and "redis at" in str(line["why"])
         errors = [r.getMessage() for r in caplog.records if r.name == "autocom.time_rules"]
