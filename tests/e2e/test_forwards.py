@@ -16,6 +16,7 @@ from apps.forwards import state
 from apps.forwards.engine import Forward
 from autocom.clock import Clock
 from tests.e2e.conftest import ConfigDir, Pbx
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.e2e
 
@@ -91,3 +92,24 @@ async def test_forward_state_survives_a_restart(
     async with pbx.autocom(config, features=features(), clock=Clock(TZ, pinned=DAY)):
         call = await pbx.driver.call("2002", "personnel", caller="2004")
         assert sorted(call.rang) == ["petit-desk", "petit-soft"]
+
+
+async def test_redis_killed_between_calls_the_forward_is_still_followed(
+    pbx: Pbx, autocom_config: ConfigDir, redis_server: RedisServer
+) -> None:
+    """Issue 14: Redis dies; a forward set before is still followed (not dropped), a
+    change is refused, and the dialplan sees AUTOCOM_DEGRADED=store."""
+    config = autocom_config.use_backend("redis", redis_server.url)
+    async with pbx.autocom(config, clock=Clock(TZ, pinned=DAY)) as srv:
+        code = await pbx.driver.call("*212003", "personnel", caller="2002")
+        assert "activated" in code.played
+        redis_server.kill()
+        call = await pbx.driver.call("2002", "personnel", caller="2004")
+        assert sorted(call.rang) == ["petit-desk", "petit-soft"]
+        off = await pbx.driver.call("*21", "personnel", caller="2002")
+        assert "cannot-complete-as-dialed" in off.played
+        call = await pbx.driver.call("2002", "personnel", caller="2004")
+        assert sorted(call.rang) == ["petit-desk", "petit-soft"]
+        text = srv.ctx.metrics.render()
+        # each call: 2002's and 2003's ring checks; and the refused code
+        assert 'autocom_degraded_decisions_total{feature="forwards",reason="store"} 5.0' in text
