@@ -161,18 +161,25 @@ async def measure(store: PgTicketStore) -> None:
     print(f"department report of a month: {' '.join(f'{r:.2f}' for r in runs)} s")
 
 
-async def pg_bench(tickets: int, folder: Path) -> None:
-    server = PostgresServer(Path(tempfile.mkdtemp(prefix="autocom-pg-bench-", dir=folder)))
+async def pg_bench(tickets: int, folder: Path, keep: bool, reuse: Path | None) -> None:
+    """Fill a private server (or ``reuse`` the one a ``keep`` run left) and measure."""
+    where = reuse or Path(tempfile.mkdtemp(prefix="autocom-pg-bench-", dir=folder))
+    server = PostgresServer(where)
     server.start()
     try:
         store = await PgTicketStore.connect(server.dsn())
         try:
-            await fill(store, tickets)
+            if reuse is None:
+                await fill(store, tickets)
             await measure(store)
         finally:
             await store.close()
     finally:
-        server.cleanup()
+        if keep or reuse:
+            server.stop()
+            print(f"data kept in {where}: --reuse {where} measures again")
+        else:
+            server.cleanup()
 
 
 async def ingest_bench(calls: int, postgres: bool, batch: int) -> None:
@@ -202,11 +209,13 @@ def main() -> None:
     p = sub.add_parser("pg")
     p.add_argument("--tickets", type=int, default=10_000_000)
     p.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    p.add_argument("--keep", action="store_true", help="keep the data folder")
+    p.add_argument("--reuse", type=Path, default=None, help="measure a kept data folder")
     args = parser.parse_args()
     if args.what == "ingest":
         asyncio.run(ingest_bench(args.calls, args.postgres, args.batch))
     else:
-        asyncio.run(pg_bench(args.tickets, args.dir))
+        asyncio.run(pg_bench(args.tickets, args.dir, args.keep, args.reuse))
 
 
 if __name__ == "__main__":

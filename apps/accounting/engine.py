@@ -300,10 +300,21 @@ def _transfers(events: Sequence[CelEvent], facts: SiteFacts) -> tuple[dict[str, 
         if kind == "blind":
             to = str(extra.get("extension", ""))
         else:
-            target = endpoint(str(extra.get("transfer_target_channel_name", "")))
+            name = str(extra.get("transfer_target_channel_name", ""))
+            if not endpoint(name):  # "N/A" when Asterisk swapped the bridges
+                name = _bridge_party(events, str(extra.get("bridge2_id", "")), e.channel)
+            target = endpoint(name)
             to = facts.devices.get(target[0], target[0]) if target else ""
         out.append({"kind": kind, "by": by, "to": to, "at": iso(e.time)})
     return tuple(out)
+
+
+def _bridge_party(events: Sequence[CelEvent], bridge_id: str, besides: str) -> str:
+    """The first other channel that entered the bridge ``bridge_id``."""
+    if not bridge_id:
+        return ""
+    entered = (e for e in events if e.type == "BRIDGE_ENTER" and e.channel != besides)
+    return next((e.channel for e in entered if _extra(e).get("bridge_id") == bridge_id), "")
 
 
 def _dialstatus(events: Sequence[CelEvent]) -> str:

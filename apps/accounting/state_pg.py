@@ -161,23 +161,39 @@ class PgTicketStore:
     async def tickets(self, q: Query) -> list[TicketRow]:
         since = q.since or datetime(1970, 1, 1, tzinfo=UTC)
         until = q.until or datetime(9999, 1, 1, tzinfo=UTC)
-        if q.user:
-            sql = (
-                "SELECT t.id, t.start_at, t.body FROM parties p JOIN tickets t "
-                "ON t.id = p.ticket_id AND t.start_at = p.start_at "
-                "WHERE p.ext = $1 AND p.start_at >= $2 AND p.start_at < $3 "
-                "AND ($4 = '' OR p.role = $4) ORDER BY p.start_at DESC LIMIT $5"
-            )
-            args: tuple[object, ...] = (q.user, since, until, q.role, q.limit)
-        else:
-            sql = (
-                "SELECT id, start_at, body FROM tickets WHERE start_at >= $1 AND start_at < $2 "
-                "ORDER BY start_at DESC LIMIT $3"
-            )
-            args = (since, until, q.limit)
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(sql, *args)
-        return [TicketRow(r["id"], r["start_at"], json.loads(r["body"])) for r in rows]
+            if not q.user:
+                rows = await conn.fetch(
+                    "SELECT id, start_at, body FROM tickets WHERE start_at >= $1 "
+                    "AND start_at < $2 ORDER BY start_at DESC LIMIT $3",
+                    since,
+                    until,
+                    q.limit,
+                )
+                return [TicketRow(r["id"], r["start_at"], json.loads(r["body"])) for r in rows]
+            # two index scans: the user's newest parties, then those tickets by their
+            # primary key (the starts prune the partitions when the plan is made)
+            keys = await conn.fetch(
+                "SELECT ticket_id, start_at FROM parties WHERE ext = $1 AND start_at >= $2 "
+                "AND start_at < $3 AND ($4 = '' OR role = $4) ORDER BY start_at DESC LIMIT $5",
+                q.user,
+                since,
+                until,
+                q.role,
+                q.limit,
+            )
+            rows = await conn.fetch(
+                "SELECT id, start_at, body FROM tickets "
+                "WHERE start_at = ANY($1::timestamptz[]) AND id = ANY($2::text[])",
+                sorted({k["start_at"] for k in keys}),
+                [k["ticket_id"] for k in keys],
+            )
+        found = {(r["id"], r["start_at"]): r for r in rows}
+        return [
+            TicketRow(k["ticket_id"], k["start_at"], json.loads(found[key]["body"]))
+            for k in keys
+            if (key := (k["ticket_id"], k["start_at"])) in found
+        ]
 
     async def report(self, by: str, month: str) -> list[ReportRow]:
         column = REPORT_KEYS[by]

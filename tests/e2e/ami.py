@@ -3,8 +3,9 @@
 ``AmiClient.connect(host, port, user, secret)`` logs in; ``action(name, **fields)``
 sends one action and returns its response; ``events`` is the list of every event seen
 since login, in order, and ``wait_for(predicate, max_wait)`` waits for the next
-matching one.  Messages are ``AmiMessage`` (a dict of the first value of each key,
-with ``all(key)`` for repeated keys such as ``Output``).
+matching one.  Messages are the product's ``autocom.ami.protocol.AmiMessage`` (a
+dict of the first value of each key, with ``all(key)`` for repeated keys such as
+``Output``), read by its ``parse_block``.
 """
 
 from __future__ import annotations
@@ -14,41 +15,15 @@ import contextlib
 import itertools
 from collections.abc import Callable
 
+from autocom.ami.protocol import AmiMessage, parse_block
+
+__all__ = ["AmiClient", "AmiError", "AmiMessage"]
+
 READ_LIMIT = 1 << 20
 
 
 class AmiError(RuntimeError):
     """AMI refused an action or the connection was lost."""
-
-
-class AmiMessage(dict[str, str]):
-    """One AMI message: first value of each key; ``all(key)`` for repeated keys."""
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.pairs = pairs
-        for key, value in pairs:
-            self.setdefault(key, value)
-
-    def all(self, key: str) -> list[str]:
-        return [v for k, v in self.pairs if k == key]
-
-    @property
-    def is_event(self) -> bool:
-        return "Event" in self
-
-
-def parse_message(block: str) -> AmiMessage:
-    pairs = []
-    for line in block.split("\r\n"):
-        if not line:
-            continue
-        key, sep, value = line.partition(":")
-        if not sep:  # a bare line (old-style command output)
-            pairs.append(("Output", line))
-            continue
-        pairs.append((key.strip(), value[1:] if value.startswith(" ") else value))
-    return AmiMessage(pairs)
 
 
 class AmiClient:
@@ -97,7 +72,7 @@ class AmiClient:
         try:
             while True:
                 block = await self._reader.readuntil(b"\r\n\r\n")
-                msg = parse_message(block.decode("utf-8", "replace"))
+                msg = parse_block(block.decode("utf-8", "replace"))
                 await self._dispatch(msg)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

@@ -34,7 +34,7 @@ from tests.e2e.conftest import (
     load_site,
     private_asterisk,
 )
-from tests.e2e.driver import CallDriver
+from tests.e2e.driver import Call, CallDriver
 from tests.e2e.sipp import MOVED, Sipp, free_udp_port
 
 pytestmark = pytest.mark.e2e
@@ -218,6 +218,27 @@ async def test_feature_calls_give_their_tickets(
     assert (p["payer"], p["price"], p["answered_by"]) == ("2002", "0.4000", "00044123456789")
 
 
+async def bridged_device(call: Call, device: str) -> str:
+    """The channel of ``device``'s sink (the ;1 half) once it joined a bridge."""
+    event = await call.wait_for(
+        lambda e: (
+            e.get("Event") == "BridgeEnter"
+            and e.get("Channel", "").startswith(f"Local/{device}@")
+            and e.get("Channel", "").endswith(";1")
+        )
+    )
+    return event["Channel"]
+
+
+async def answered_on_martin_desk(driver: CallDriver) -> tuple[Call, str]:
+    """2004 calls 2001 and martin-desk answers (and stays on): the call and that
+    device's channel in the bridge (the one that transfers)."""
+    await driver.sink("martin-desk", "echo")
+    await driver.sink("martin-soft", "busy")
+    call = await driver.originate("2001", "personnel", caller="2004")
+    return call, await bridged_device(call, "martin-desk")
+
+
 async def test_blind_transfer_is_in_the_ticket(
     cel_asterisk: AsteriskInstance, driver: CallDriver, tmp_path: Path
 ) -> None:
@@ -227,19 +248,8 @@ async def test_blind_transfer_is_in_the_ticket(
     feats = features()
     async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
         await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
-        await driver.sink("martin-desk", "echo")
-        await driver.sink("martin-soft", "busy")
-        call = await driver.originate("2001", "personnel", caller="2004")
-        bridged = await call.wait_for(
-            lambda e: (
-                e.get("Event") == "BridgeEnter"
-                and e.get("Channel", "").startswith("Local/martin-desk@")
-                and e.get("Channel", "").endswith(";1")
-            )
-        )
-        await driver.ami.action(
-            "BlindTransfer", Channel=bridged["Channel"], Exten="2003", Context="personnel"
-        )
+        call, desk = await answered_on_martin_desk(driver)
+        await driver.ami.action("BlindTransfer", Channel=desk, Exten="2003", Context="personnel")
         result = await call.finished(20)
         got = await tickets(accounting(feats), {call.call_id})
     assert "petit-desk" in result.rang, result.summary()
@@ -338,28 +348,12 @@ async def test_attended_transfer_is_in_the_ticket(
     async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
         await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
         await driver.set_global("AUTOCOM_DIAL_OPTIONS", "tT")
-        await driver.sink("martin-desk", "echo")
-        await driver.sink("martin-soft", "busy")
         await driver.sink("petit-desk", "echo")
         await driver.sink("petit-soft", "busy")
-        call = await driver.originate("2001", "personnel", caller="2004")
-        bridged = await call.wait_for(
-            lambda e: (
-                e.get("Event") == "BridgeEnter"
-                and e.get("Channel", "").startswith("Local/martin-desk@")
-                and e.get("Channel", "").endswith(";1")
-            )
-        )
-        await driver.ami.action(
-            "Atxfer", Channel=bridged["Channel"], Exten="2003", Context="personnel"
-        )
-        await driver.ami.wait_for(
-            lambda e: e.get("UserEvent") == "AutocomSink" and e.get("Target") == "petit-desk",
-            10,
-            call._start,
-        )
-        await asyncio.sleep(1)
-        await driver.ami.action("Hangup", Channel=bridged["Channel"])
+        call, desk = await answered_on_martin_desk(driver)
+        await driver.ami.action("Atxfer", Channel=desk, Exten="2003", Context="personnel")
+        await bridged_device(call, "petit-desk")  # 2001 talks to 2003
+        await driver.ami.action("Hangup", Channel=desk)  # 2001 hangs up: transferred
         await asyncio.sleep(1)
         await call.hangup()
         await call.finished(20)

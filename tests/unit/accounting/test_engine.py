@@ -141,9 +141,29 @@ def test_transfers_from_their_cel_events() -> None:
         *answered_call(talk=5.0),
         ev("BLINDTRANSFER", 2.0, "L.14", SOFT, app="AppDial", extra=blind),
         ev("ATTENDED_TRANSFER", 3.0, "L.14", SOFT, extra=attended),
+        # Asterisk swapped the bridges: no target name, the consultation bridge says
+        ev(
+            "BRIDGE_ENTER",
+            3.5,
+            "L.20",
+            "Local/2003@personnel-00000003;1",
+            extra='{"bridge_id":"b2"}',
+        ),
+        ev(
+            "ATTENDEDTRANSFER",
+            4.0,
+            "L.14",
+            SOFT,
+            extra=attended.replace(
+                '"transfer_target_channel_name":"Local/bernard-desk@autocom-test-device-sink'
+                '-00000009;1"',
+                '"bridge2_id":"b2","transfer_target_channel_name":"N/A"',
+            ),
+        ),
     ]
     t = build_ticket(events, FACTS)
     assert [(x["kind"], x["by"], x["to"]) for x in t.transfers] == [
         ("blind", "2001", "2003"),
         ("attended", "2001", "2002"),
+        ("attended", "2001", "2003"),
     ]
