@@ -5,8 +5,8 @@ most two SET VARIABLE commands each; nothing the caller sent is expanded.
 
 Dialplan calls (see dialplan/autocom-boss_secretary.conf):
 
-    AGI(agi://${AUTOCOM_AGI}/bsfilter,<boss>,${BLINDTRANSFER},${AUTOCOM_BS_FILTERED})
-    AGI(agi://${AUTOCOM_AGI}/bsfilter-toggle,<boss>)
+    AGI(${AUTOCOM_AGI}/bsfilter,<boss>,${BLINDTRANSFER},${AUTOCOM_BS_FILTERED})
+    AGI(${AUTOCOM_AGI}/bsfilter-toggle,<boss>)
 
 The caller's number and name are read from the AGI environment (agi_callerid,
 agi_calleridname), never from an argument, so a comma in a caller ID cannot

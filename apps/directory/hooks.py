@@ -1,6 +1,6 @@
 """AGI hook ``callername``: put the directory's name on incoming and internal calls.
 
-Dialplan: ``AGI(agi://${AUTOCOM_AGI}/callername,${CALLERID(num)})`` before Dial.
+Dialplan: ``AGI(${AUTOCOM_AGI}/callername,${CALLERID(num)})`` before Dial.
 The number comes from agi_arg_1 (else agi_callerid), the current name from
 agi_calleridname: no round trip to gather facts.  The lookup runs within
 ``caller_name.budget_ms``; the hook then sends at most one command,

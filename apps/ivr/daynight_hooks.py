@@ -3,8 +3,8 @@ decisions of apps/ivr/daynight.py, the two AGI hooks and the lamps' wanted state
 
 Dialplan calls (dialplan/autocom-ivr.conf):
 
-    AGI(agi://${AUTOCOM_AGI}/daynight,<service>)          -> AUTOCOM_DAYNIGHT = day|night|unknown
-    AGI(agi://${AUTOCOM_AGI}/daynight-toggle,<service>)   -> AUTOCOM_DAYNIGHT_TOGGLE =
+    AGI(${AUTOCOM_AGI}/daynight,<service>)          -> AUTOCOM_DAYNIGHT = day|night|unknown
+    AGI(${AUTOCOM_AGI}/daynight-toggle,<service>)   -> AUTOCOM_DAYNIGHT_TOGGLE =
         day|night (an override is now in force) | schedule (back to the slot) |
         denied (wrong PIN) | unknown | unavailable (the store did not answer)
 

@@ -1,6 +1,6 @@
 """AGI hooks of call rights: gather facts, call the engine, set two variables.
 
-``rights``: ``AGI(agi://${AUTOCOM_AGI}/rights,<caller>,<dialed>[,<context>[,<purpose>]])``
+``rights``: ``AGI(${AUTOCOM_AGI}/rights,<caller>,<dialed>[,<context>[,<purpose>]])``
 sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``:
 exactly two AGI commands. The dialplan (dialplan/autocom-time_rules.conf) acts.
 

@@ -219,17 +219,17 @@ exten => talk-hangup,1,Playback(${AUTOCOM_TEST_TALK})
 ; Local/<exten>@autocom-test-run with AUTOCOM_TEST_APP / AUTOCOM_TEST_ARGS: run one
 ; application (e.g. AGI) then hang up; used by the FastAGI tests.
 exten => agi,1,Answer()
- same => n,AGI(agi://${AUTOCOM_AGI}/${AUTOCOM_TEST_SCRIPT})
+ same => n,AGI(${AUTOCOM_AGI}/${AUTOCOM_TEST_SCRIPT})
  same => n,UserEvent(AutocomAgiDone,Status: ${AGISTATUS})
  same => n,Hangup()
-exten => agi-noanswer,1,AGI(agi://${AUTOCOM_AGI}/${AUTOCOM_TEST_SCRIPT})
+exten => agi-noanswer,1,AGI(${AUTOCOM_AGI}/${AUTOCOM_TEST_SCRIPT})
  same => n,UserEvent(AutocomAgiDone,Status: ${AGISTATUS})
  same => n,Hangup()
 exten => h,1,UserEvent(AutocomHangup,Status: ${AGISTATUS})
 """
 
 TEST_GLOBALS: dict[str, str] = {
-    "AUTOCOM_AGI": "127.0.0.1:9",  # nothing listens: set per test by the autocom fixtures
+    "AUTOCOM_AGI": "agi://127.0.0.1:9",  # nothing listens: set per test by the autocom fixtures
     "AUTOCOM_DEVICE_DIAL": "Local/{device}@autocom-test-device-sink",
     "AUTOCOM_TRUNK_DIAL": "Local/{number}~{trunk}@autocom-test-trunk-sink",
     "AUTOCOM_TEST_SINK_DEFAULT": "answer",

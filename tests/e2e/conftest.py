@@ -269,7 +269,7 @@ class Pbx:
 
         server = FastAgiServer(AgiRouter([AgiRoute(script, handler)]), port=0, grace_period=2)
         await server.start()
-        await self.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{server.port}"})
+        await self.set_globals({"AUTOCOM_AGI": f"agi://127.0.0.1:{server.port}"})
         try:
             yield server
         finally:
@@ -298,7 +298,7 @@ class Pbx:
             path, feats, clock=clock, agi_port=0, http_port=0, watch=False
         ) as server:
             await self._render(server.ctx.config.current.site, server.ctx.config.current)
-            await self.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{server.agi_port}"})
+            await self.set_globals({"AUTOCOM_AGI": f"agi://127.0.0.1:{server.agi_port}"})
             try:
                 yield server
             finally:

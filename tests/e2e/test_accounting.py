@@ -106,7 +106,7 @@ async def test_tickets_live_and_after_a_restart(
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
     async with running(config, feats, agi_port=0, http_port=0, watch=False) as server:
-        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{server.agi_port}")
+        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{server.agi_port}")
         answered = await driver.call("2001", "personnel", caller="2002", caller_name="Bernard")
         await driver.sink("petit-desk", "busy")
         await driver.sink("petit-soft", "busy")
@@ -138,7 +138,7 @@ async def test_tickets_live_and_after_a_restart(
     assert [leg["status"] for leg in m["legs"]] == ["no_answer"]
 
     # autocom stopped: calls go on, Asterisk writes them to the backlog only
-    await driver.set_global("AUTOCOM_AGI", "127.0.0.1:9")
+    await driver.set_global("AUTOCOM_AGI", "agi://127.0.0.1:9")
     await driver.reset_sinks()
     while_down = [await driver.call(ext, "personnel", caller="2002") for ext in ("2001", "2003")]
     feats = features()
@@ -164,7 +164,7 @@ async def test_feature_calls_give_their_tickets(
         await asyncio.to_thread(
             cel_asterisk.reconfigure, site_dialplan=render_dialplan(srv.ctx.config.current)
         )
-        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
         code = await driver.call("*2100612345678", "personnel", caller="2002")
         forwarded = await driver.call("2002", "personnel", caller="2004")
         await driver.call("*21", "personnel", caller="2002")  # off again
@@ -247,7 +247,7 @@ async def test_blind_transfer_is_in_the_ticket(
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
     async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
-        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
         call, desk = await answered_on_martin_desk(driver)
         await driver.ami.action("BlindTransfer", Channel=desk, Exten="2003", Context="personnel")
         result = await call.finished(20)
@@ -276,7 +276,7 @@ async def test_ivr_and_secretary_filter_tickets(
         await asyncio.to_thread(
             a.reconfigure, site_dialplan=render_dialplan(srv.ctx.config.current)
         )
-        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
         await driver.set_global("AUTOCOM_IVR_DEFAULT_CONTEXT", "personnel")
         ivr = srv.ctx.features["ivr"]
         await ivr.link.wait_connected(10)  # type: ignore[attr-defined]
@@ -316,7 +316,7 @@ async def test_302_from_a_sip_phone(
             await asyncio.to_thread(
                 a.reconfigure, site_dialplan=render_dialplan(s.ctx.config.current)
             )
-            await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{s.agi_port}")
+            await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{s.agi_port}")
             await driver.set_global("AUTOCOM_DEVICE_DIAL", "PJSIP/{device}")
             sipp = Sipp(a.tmp / "sipp-acct", a.host, a.sip_port)
             phone = await sipp.start(MOVED, port=port, variables={"target": "00612345678"})
@@ -346,7 +346,7 @@ async def test_attended_transfer_is_in_the_ticket(
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
     async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
-        await driver.set_global("AUTOCOM_AGI", f"127.0.0.1:{srv.agi_port}")
+        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
         await driver.set_global("AUTOCOM_DIAL_OPTIONS", "tT")
         await driver.sink("petit-desk", "echo")
         await driver.sink("petit-soft", "busy")

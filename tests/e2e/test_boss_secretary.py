@@ -264,7 +264,7 @@ async def test_nobody_answers_the_caller_leaves_a_message_in_the_boss_mailbox(
 
 async def test_autocom_down_rings_the_boss_directly(pbx: Pbx, ami: CallDriver) -> None:
     await pbx.load_site(site_from(textwrap.dedent(SITE)))
-    await ami.set_global("AUTOCOM_AGI", "127.0.0.1:9")
+    await ami.set_global("AUTOCOM_AGI", "agi://127.0.0.1:9")
     result = await call(ami, "2001", OUTSIDE, "Jean Martin")
     assert sorted(result.rang) == ["desk-2001", "soft-2001"], result.summary()
     assert result.agistatus[0] == "FAILURE"

@@ -2,7 +2,7 @@
 re-created with autocom's AgiSession against the real Asterisk 22.
 
 Each test originates a Local channel into ``autocom-test-run,agi`` (Answer, then
-``AGI(agi://${AUTOCOM_AGI}/test)``; ``agi-noanswer`` skips the Answer) while the
+``AGI(${AUTOCOM_AGI}/test)``; ``agi-noanswer`` skips the Answer) while the
 caller's side listens, keys DTMF or hangs up, as the scenario needs.
 """
 

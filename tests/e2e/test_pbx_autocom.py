@@ -44,7 +44,7 @@ async def test_autocom_stopping_mid_session_falls_back_to_the_safe_path(
     async with pbx.autocom(autocom_config.path) as server:
         port = server.agi_port
     # the dialplan still points at the stopped server
-    await pbx.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{port}"})
+    await pbx.set_globals({"AUTOCOM_AGI": f"agi://127.0.0.1:{port}"})
     result = await pbx.driver.call("2002", "personnel", caller="2001")
     assert set(result.agistatus) == {"FAILURE"}
     assert result.rang == ["bernard-desk"]

@@ -40,7 +40,7 @@ async def test_emergency_number_goes_straight_to_the_trunk(pbx: Pbx) -> None:
 
 LOCAL_USER_HOOK = """
 [autocom-local-user]
-exten => s,1,AGI(agi://${AUTOCOM_AGI}/test,${ARG1},${ARG2})
+exten => s,1,AGI(${AUTOCOM_AGI}/test,${ARG1},${ARG2})
  same => n,Set(TEST_AGISTATUS=${AGISTATUS})
  same => n,Return()
 """

@@ -132,7 +132,7 @@ async def test_calls_to_users_get_the_directory_name_and_the_boss_filter(
 
 
 async def test_autocom_down_takes_the_safe_paths(pbx: Pbx, server: Server) -> None:
-    await pbx.set_globals({"AUTOCOM_AGI": "127.0.0.1:1"})
+    await pbx.set_globals({"AUTOCOM_AGI": "agi://127.0.0.1:1"})
     external = await pbx.driver.call(MOBILE, "wazo-default", caller="2002")
     assert denied(external, cause=21), external.summary()  # AUTOCOM_RIGHTS_ON_FAILURE=deny
     emergency = await pbx.driver.call("0112", "wazo-default", caller="5001")
