@@ -54,7 +54,7 @@ class AccountingFeature(Feature):
         if rules is None:
             return
         store = await open_ticket_store(config, rules)
-        self.service = Accounting(ctx.config, store)
+        self.service = Accounting(ctx.config, store, ctx.clock.now)
         self.service.start()
 
     async def stop(self) -> None:

@@ -55,6 +55,7 @@ def add_commands(commands: Commands) -> None:
     p = sub.add_parser("catch-up", help="read the CEL backlog now and build the tickets")
     p.set_defaults(run=cmd_catch_up)
     p = sub.add_parser("retention", help="mask and delete what the retention rules say")
+    p.add_argument("--now", type=_when, default=None, help="as if it were then (drills)")
     p.set_defaults(run=cmd_retention)
 
 
@@ -127,14 +128,17 @@ def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def _service_run(ctx: CliContext, what: str) -> int:
+def _service_run(ctx: CliContext, what: str, now: datetime | None = None) -> int:
     config, rules = _store_rules(ctx)
+    clock = ctx.clock
+    if now is not None:
+        clock.pin(now)
 
     async def run() -> int:
         from autocom.reload import ConfigHolder
 
         store = await open_ticket_store(config, rules)
-        service = Accounting(ConfigHolder(config, ctx.features), store)
+        service = Accounting(ConfigHolder(config, ctx.features), store, clock.now)
         try:
             return await (service.catch_up() if what == "catch-up" else service.retention())
         finally:
@@ -150,4 +154,4 @@ def cmd_catch_up(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def cmd_retention(args: argparse.Namespace, ctx: CliContext) -> int:
-    return _service_run(ctx, "retention")
+    return _service_run(ctx, "retention", args.now)

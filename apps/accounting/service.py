@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,9 +40,15 @@ def rules_of(config: Config) -> AccountingRules | None:
 class Accounting:
     """Started by the feature with the server; every task stops with ``close``."""
 
-    def __init__(self, holder: ConfigHolder, store: TicketStore) -> None:
+    def __init__(
+        self,
+        holder: ConfigHolder,
+        store: TicketStore,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.holder = holder
         self.store = store
+        self._now = now
         self.collector = Collector(store, self._facts, self._tariffs)
         self.link: AmiLink | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -99,7 +106,7 @@ class Accounting:
     async def retention(self) -> int:
         r = self._rules().retention
         return await self.store.apply_retention(
-            datetime.now(UTC),
+            self._now(),
             r.mask_external_after_months,
             r.delete_after_months,
             r.events_after_days,
