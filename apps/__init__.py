@@ -1,25 +1,12 @@
-"""The features, listed explicitly: the server and the CLI use exactly these."""
+"""The bundled features: those autocom's pyproject.toml lists under the entry
+point group ``autocom.features`` (the one list; a site's package adds its own there)."""
 
 from __future__ import annotations
 
-from apps.accounting import AccountingFeature
-from apps.boss_secretary import BossSecretaryFeature
-from apps.directory import DirectoryFeature
-from apps.forwards import ForwardsFeature
-from apps.ivr import IvrFeature
-from apps.speed_dial import SpeedDialFeature
-from apps.time_rules import TimeRulesFeature
 from autocom.feature import Feature
+from autocom.features import installed
 
 
 def features() -> list[Feature]:
-    """One instance of each feature, in the order hooks and commands are listed."""
-    return [
-        TimeRulesFeature(),
-        IvrFeature(),
-        BossSecretaryFeature(),
-        DirectoryFeature(),
-        ForwardsFeature(),
-        SpeedDialFeature(),
-        AccountingFeature(),
-    ]
+    """One instance of each bundled feature, in pyproject.toml's order."""
+    return [f for f in installed() if type(f).__module__.partition(".")[0] == "apps"]

@@ -29,7 +29,7 @@ from autocom.clock import Clock
 from autocom.cluster import NodeBeat, heartbeat
 from autocom.config.settings import HttpSettings, Settings
 from autocom.context import AppContext
-from autocom.feature import AgiRequest, Feature, Hook
+from autocom.feature import AgiRequest, Feature, FeatureNotConfigured, Hook
 from autocom.http.guard import FileBudget, Guard, GuardedProtocol, Limits, file_budget
 from autocom.http.server import build_admin_app, build_app
 from autocom.loader import Config, load_config
@@ -59,10 +59,24 @@ def _adapt(hook: Hook, ctx: AppContext) -> Callable[[AgiSession], Awaitable[None
     return handler
 
 
-def build_router(features: Sequence[Feature], ctx: AppContext) -> AgiRouter:
+def _not_configured(feature: str, script: str) -> Callable[[AgiSession], Awaitable[None]]:
+    async def handler(session: AgiSession) -> None:
+        raise FeatureNotConfigured(
+            f"AGI script {script!r} belongs to the feature {feature}, which autocom.yaml "
+            f"does not name under rules: (add '{feature}:' there to run it)"
+        )
+
+    return handler
+
+
+def build_router(
+    features: Sequence[Feature], ctx: AppContext, idle: Sequence[Feature] = ()
+) -> AgiRouter:
+    """The hooks of the features that run; those of the ``idle`` ones (known, not
+    named in autocom.yaml) answer FeatureNotConfigured."""
     routes: list[AgiRoute] = []
     owners: dict[str, str] = {}
-    for feature in features:
+    for feature in (*features, *idle):
         for route in feature.hooks():
             if route.script in owners:
                 raise ValueError(
@@ -70,7 +84,12 @@ def build_router(features: Sequence[Feature], ctx: AppContext) -> AgiRouter:
                     f"{owners[route.script]} and {feature.name}"
                 )
             owners[route.script] = feature.name
-            routes.append(AgiRoute(route.script, _adapt(route.hook, ctx)))
+            handler = (
+                _adapt(route.hook, ctx)
+                if feature in features
+                else _not_configured(feature.name, route.script)
+            )
+            routes.append(AgiRoute(route.script, handler))
     return AgiRouter(routes)
 
 
@@ -97,24 +116,19 @@ async def running(
     if not isinstance(config, Config):
         config = await asyncio.to_thread(load_config, config, features)
     settings = config.settings
-    holder = ConfigHolder(config, features)
-    clock = clock or Clock(settings.timezone)
-    store = await open_store(config)
-    metrics = Metrics(script for f in features for script in (r.script for r in f.hooks()))
-    metrics.reload_counts = lambda: (holder.reloads, holder.failed_reloads)
-    metrics.build_info = lambda: (__version__, holder.current.digest, ctx.node)
-    failures = getattr(store, "failures", None)  # counted by the Redis store only
-    if failures is not None:
-        metrics.store_failures = lambda: failures
-    ctx = AppContext(holder, store, clock, metrics, {f.name: f for f in features})
+    runs = config.features  # only the features named under rules: run
+    known = [*features, *(f for f in runs if f not in features)]  # + autocom.yaml's features:
+    ctx = await _context(config, known, clock)
+    holder, store, metrics = ctx.config, ctx.store, ctx.metrics
     budget = _file_budget(settings)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(store.close)
-        for feature in features:
+        for feature in runs:
             await feature.start(ctx)
             stack.push_async_callback(feature.stop)
 
-        agi = _agi_server(features, ctx, budget.agi_sessions, agi_host, agi_port)
+        router = build_router(runs, ctx, [f for f in known if f not in runs])
+        agi = _agi_server(router, ctx, budget.agi_sessions, agi_host, agi_port)
         metrics.in_progress = lambda: agi.active_sessions
         await agi.start()
         stack.push_async_callback(agi.close)
@@ -166,8 +180,24 @@ def _file_budget(settings: Settings) -> FileBudget:
     )
 
 
+async def _context(config: Config, known: Sequence[Feature], clock: Clock | None) -> AppContext:
+    """The context of a server: ``config`` in a holder (reloads keep the ``known``
+    features), the state store opened, metrics, the features that run."""
+    holder = ConfigHolder(config, known)
+    store = await open_store(config)
+    metrics = Metrics(script for f in known for script in (r.script for r in f.hooks()))
+    metrics.reload_counts = lambda: (holder.reloads, holder.failed_reloads)
+    clock = clock or Clock(config.settings.timezone)
+    ctx = AppContext(holder, store, clock, metrics, {f.name: f for f in config.features})
+    metrics.build_info = lambda: (__version__, holder.current.digest, ctx.node)
+    failures = getattr(store, "failures", None)  # counted by the Redis store only
+    if failures is not None:
+        metrics.store_failures = lambda: failures
+    return ctx
+
+
 def _agi_server(
-    features: Sequence[Feature],
+    router: AgiRouter,
     ctx: AppContext,
     max_sessions: int,
     agi_host: str | None,
@@ -180,7 +210,7 @@ def _agi_server(
         metrics.session_ended(report.script, report.outcome, report.duration)
 
     return FastAgiServer(
-        build_router(features, ctx),
+        router,
         host=agi_host or settings.host,
         port=settings.port if agi_port is None else agi_port,
         max_sessions=max_sessions,

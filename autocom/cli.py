@@ -13,8 +13,12 @@ from pathlib import Path
 from autocom import __version__
 from autocom.clock import parse_instant
 from autocom.config.errors import ConfigError
+from autocom.config.model import validate
+from autocom.config.settings import Settings
+from autocom.config.yaml_source import load_yaml
 from autocom.context import CliContext
 from autocom.feature import Commands, Feature
+from autocom.features import FeatureLoadError, imported, installed
 from autocom.loader import load_config
 from autocom.logs import setup_logging
 from autocom.store.base import StoreError
@@ -83,7 +87,7 @@ def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
 
     commands = Commands(top, explain_sub)
     for feature in features:
-        feature.add_commands(commands)
+        feature.add_commands(commands.of(feature.name))
     return parser
 
 
@@ -104,11 +108,16 @@ def cmd_check(args: argparse.Namespace, cli: CliContext) -> int:
             print(issue, file=sys.stderr)
         print(f"{len(exc.issues)} error(s)", file=sys.stderr)
         return 1
-    names = ", ".join(sorted(k for k, v in config.rules.items() if v is not None)) or "none"
     print(
         f"OK: {config.path}: {len(config.site.users)} users, {len(config.site.groups)} groups, "
-        f"{len(config.site.contexts)} contexts; rules: {names}"
+        f"{len(config.site.contexts)} contexts"
     )
+    for feature in config.features:
+        rule_file = config.settings.rules.get(feature.name)
+        print(f"  runs: {feature.name} ({rule_file or 'no rule file: its defaults'})")
+    idle = sorted({f.name for f in cli.features} - set(config.feature_names))
+    if idle:
+        print(f"  not running (not named under rules:): {', '.join(idle)}")
     return 0
 
 
@@ -157,11 +166,40 @@ def cmd_serve(args: argparse.Namespace, cli: CliContext) -> int:
     return 0
 
 
+def _site_features(argv: Sequence[str] | None, features: Sequence[Feature]) -> list[Feature]:
+    """``features`` and those of autocom.yaml's ``features:`` list, for their commands
+    (a config that does not load adds none: the command's own load reports why)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("-c", "--config", type=Path, default=None)
+    path = pre.parse_known_args(argv)[0].config or default_config_path()
+    if path is None:
+        return list(features)
+    try:
+        doc = load_yaml(path)
+        return [*features, *imported(validate(Settings, doc), doc, features)]
+    except (ConfigError, OSError):
+        return list(features)
+
+
+def _not_running(args: argparse.Namespace, cli: CliContext) -> str | None:
+    """Why the command cannot run: its feature is not named under rules: (None: it runs)."""
+    feature = getattr(args, "feature", "")
+    if not feature or feature in cli.load().feature_names:
+        return None
+    return (
+        f"autocom: the feature {feature} is not configured: {cli.config_path} does not "
+        f"name it under rules: (add '{feature}: <its rule file>' there to run it)"
+    )
+
+
 def main(argv: Sequence[str] | None = None, features: Sequence[Feature] | None = None) -> int:
     if features is None:
-        from apps import features as all_features
-
-        features = all_features()
+        try:
+            features = installed()
+        except FeatureLoadError as exc:
+            print(f"autocom: {exc}", file=sys.stderr)
+            return 2
+    features = _site_features(argv, features)
     parser = build_parser(features)
     args = parser.parse_args(argv)
     config_path = args.config or default_config_path()
@@ -175,6 +213,10 @@ def main(argv: Sequence[str] | None = None, features: Sequence[Feature] | None =
             return 2
         config_path = SYSTEM_CONFIG
     cli = CliContext(config_path, tuple(features))
+    refused = _not_running(args, cli)
+    if refused is not None:
+        print(refused, file=sys.stderr)
+        return 2
     status: int = args.run(args, cli)
     return status
 

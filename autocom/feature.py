@@ -1,8 +1,9 @@
 """What a feature (an app under apps/) gives the framework.
 
-A feature is an object built by ``apps.features()`` (an explicit list, no
-registration at import time).  The framework asks it for its rule model, its
-AGI hooks, its HTTP routes and its CLI commands; it never looks inside.
+A feature is an object built from an entry point of the group
+``autocom.features`` (autocom/features.py; no registration at import time).
+The framework asks it for its rule model, its AGI hooks, its HTTP routes and its
+CLI commands; it never looks inside.
 Every method has a do-nothing default so a feature overrides only what it has.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autocom.agi.errors import AgiDeclined
 from autocom.config.errors import ConfigIssue
 from autocom.site.patterns import overlap_example
 
@@ -61,6 +63,14 @@ Hook = Callable[[AgiRequest], Awaitable[None]]
 DEGRADED_VAR = "AUTOCOM_DEGRADED"
 
 
+class FeatureNotConfigured(AgiDeclined):
+    """An AGI script of a feature that autocom.yaml does not name under ``rules:``:
+    nothing is done and nothing set (AGISTATUS=SUCCESS: the dialplan goes on as if
+    the feature did not exist); the session is logged with outcome ``not_configured``."""
+
+    outcome = "not_configured"
+
+
 @dataclass(frozen=True)
 class HookRoute:
     """AGI(agi://host/<script>...) is served by ``hook``."""
@@ -80,13 +90,19 @@ class Commands:
         self,
         top: argparse._SubParsersAction[argparse.ArgumentParser],
         explain: argparse._SubParsersAction[argparse.ArgumentParser],
+        feature: str = "",
     ) -> None:
         self._top = top
         self._explain = explain
+        self.feature = feature  # the feature adding commands: `autocom` checks it runs
+
+    def of(self, feature: str) -> Commands:
+        """The same places, for the commands of ``feature``."""
+        return Commands(self._top, self._explain, feature)
 
     def add(self, name: str, help: str, run: Command) -> argparse.ArgumentParser:
         parser = self._top.add_parser(name, help=help, description=help)
-        parser.set_defaults(run=run)
+        parser.set_defaults(run=run, feature=self.feature)
         return parser
 
     def add_group(
@@ -94,12 +110,13 @@ class Commands:
     ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
         """`autocom NAME <sub>`: returns the sub-parsers; each sets run= itself."""
         parser = self._top.add_parser(name, help=help, description=help)
+        parser.set_defaults(feature=self.feature)
         sub = parser.add_subparsers(dest=f"{name}_command", required=True, metavar="COMMAND")
         return sub
 
     def add_explain(self, name: str, help: str, run: Command) -> argparse.ArgumentParser:
         parser = self._explain.add_parser(name, help=help, description=help)
-        parser.set_defaults(run=run)
+        parser.set_defaults(run=run, feature=self.feature)
         return parser
 
 

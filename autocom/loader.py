@@ -17,6 +17,7 @@ from autocom.config.model import validate
 from autocom.config.settings import Settings
 from autocom.config.yaml_source import load_yaml, read_config_text
 from autocom.feature import Feature, code_collisions
+from autocom.features import imported, running
 from autocom.site.check import check_site
 from autocom.site.model import Site
 from autocom.site.sitefile import load_site
@@ -32,6 +33,13 @@ class Config:
     rules: Mapping[str, Any] = field(default_factory=dict)  # feature name -> its rules
     files: tuple[Path, ...] = ()  # every file read, for the reload watcher
     digest: str = ""  # autocom.cluster.config_hash of those files: same rules everywhere?
+    # The features that run: those named under rules: (autocom.features.running)
+    features: tuple[Feature, ...] = ()
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The names of the features that run."""
+        return tuple(f.name for f in self.features)
 
     @property
     def base(self) -> Path:
@@ -56,13 +64,19 @@ SWITCH_INTERVAL = 0.001  # seconds, while a large load runs beside the calls
 
 
 def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
-    """Read everything; raise ConfigError listing every issue of every file."""
+    """Read everything; raise ConfigError listing every issue of every file.
+
+    ``features``: the features that exist (autocom.features.installed()); those of
+    autocom.yaml's ``features:`` list are added; only those named under ``rules:``
+    load their rules and run (``Config.features``)."""
     path = Path(path).absolute()
-    settings = validate(Settings, load_yaml(path))
-    named = [settings.site, *settings.rules.values()]
+    doc = load_yaml(path)
+    settings = validate(Settings, doc)
+    known = [*features, *imported(settings, doc, features)]
+    named = [settings.site, *(name for name in settings.rules.values() if name)]
     size = sum(_size(_resolve(path.parent, name)) for name in named)
     with collector_paused(size > LARGE_CONFIG_BYTES):
-        return _load(path, settings, features)
+        return _load(path, settings, known)
 
 
 def _size(file: Path) -> int:
@@ -180,8 +194,9 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
                 )
             )
 
+    runs = running(features, settings)
     rules: dict[str, Any] = {}
-    for feature in features:
+    for feature in runs:
         rule_file = settings.rules.get(feature.name)
         rule_path = _resolve(base, rule_file) if rule_file else None
         if rule_path is not None:
@@ -197,10 +212,10 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
     if issues:
         raise ConfigError(issues)
 
-    config = Config(path, settings, site, rules, tuple(files), config_hash(base, files))
-    for feature in features:
+    config = Config(path, settings, site, rules, tuple(files), config_hash(base, files), runs)
+    for feature in runs:
         issues.extend(feature.check(config))
-    issues.extend(code_collisions({f.name: f.codes(config) for f in features}))
+    issues.extend(code_collisions({f.name: f.codes(config) for f in runs}))
     if issues:
         raise ConfigError(issues)
     return config

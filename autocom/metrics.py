@@ -27,6 +27,7 @@ OUTCOMES = frozenset(
         "closed",
         "overload",
         "cancelled",
+        "not_configured",
         "failure:unknown_script",
         "failure:hook_error",
     }

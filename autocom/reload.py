@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from autocom.config.errors import ConfigError
+from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.feature import Feature
 from autocom.loader import Config, load_config
 
@@ -23,6 +23,26 @@ def _stamp(files: Sequence[Path]) -> tuple[tuple[str, float, int], ...]:
         except OSError:
             out.append((str(f), -1.0, -1))
     return tuple(out)
+
+
+def _same_features(old: Config, new: Config) -> None:
+    """A reload keeps the features that run: starting or stopping one (its hooks, its
+    HTTP routes, its background tasks) is a restart."""
+    before, after = set(old.feature_names), set(new.feature_names)
+    if before == after:
+        return
+    change = [f"+{n}" for n in sorted(after - before)] + [f"-{n}" for n in sorted(before - after)]
+    raise ConfigError(
+        [
+            ConfigIssue(
+                str(new.path),
+                new.settings.source.line if new.settings.source else None,
+                f"rules: the features that run changed ({', '.join(change)}); a reload "
+                "cannot start or stop a feature",
+                "restart autocom to apply it (systemctl restart autocom), or put rules: back",
+            )
+        ]
+    )
 
 
 class ConfigHolder:
@@ -51,6 +71,7 @@ class ConfigHolder:
         stamp = _stamp(self.current.files)
         try:
             new = self._loader(self.current.path, self._features)
+            _same_features(self.current, new)
         except ConfigError as exc:
             self._stamp = stamp
             self.last_error = exc

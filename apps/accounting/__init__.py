@@ -37,7 +37,7 @@ class AccountingFeature(Feature):
         rules = rules_of(config)
         if rules is None:
             return []
-        name = config.settings.rules.get(self.name, "accounting.yaml")
+        name = config.settings.rules.get(self.name) or "accounting.yaml"
         return check_rules(rules, config, str(config.resolve(name)))
 
     def add_commands(self, commands: Commands) -> None:

@@ -15,6 +15,8 @@ from autocom.loader import Config
 from autocom.site.model import Site
 from autocom.site.patterns import shadow_issues
 
+NO_FILE = "forwards (no rule file under rules:, the default codes)"
+
 
 class ForwardsFeature(Feature):
     name = "forwards"
@@ -26,7 +28,7 @@ class ForwardsFeature(Feature):
     def load_rules(self, path: Path | None, site: Site) -> ForwardsRules:
         if path is None:
             rules = ForwardsRules()
-            file, lines = "forwards.yaml (not named in autocom.yaml: the default codes)", None
+            file, lines = NO_FILE, None
         else:
             doc = load_yaml(path)
             rules = validate(ForwardsRules, doc)
@@ -57,7 +59,7 @@ class ForwardsFeature(Feature):
         if not isinstance(rules, ForwardsRules):
             return ()
         name = config.settings.rules.get(self.name)
-        file = str(config.resolve(name)) if name else "forwards.yaml (not named: the default codes)"
+        file = str(config.resolve(name)) if name else NO_FILE
         return rules.code_claims(file)
 
     def hooks(self) -> Sequence[HookRoute]:

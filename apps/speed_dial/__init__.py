@@ -14,6 +14,8 @@ from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.site.model import Site
 
+NO_FILE = "speed_dial (no rule file under rules:, the default codes)"
+
 
 class SpeedDialFeature(Feature):
     name = "speed_dial"
@@ -50,9 +52,7 @@ class SpeedDialFeature(Feature):
         if not isinstance(rules, SpeedDialRules):
             return ()
         name = config.settings.rules.get(self.name)
-        file = (
-            str(config.resolve(name)) if name else "speeddial.yaml (not named: the default codes)"
-        )
+        file = str(config.resolve(name)) if name else NO_FILE
         return rules.code_claims(file)
 
     def hooks(self) -> Sequence[HookRoute]:

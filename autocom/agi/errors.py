@@ -11,6 +11,8 @@
   bad syntax with the usage text, or a documented failure result).
 - ``AgiStateError`` (a protocol error): an input the connection's state refuses
   (autocom.agi.state.TRANSITIONS), e.g. a reply nobody asked for.
+- ``AgiDeclined``: a handler that does not serve this call (a feature not
+  configured): not a failure, AGISTATUS=SUCCESS with nothing set.
 - ``AgiArgumentError``: our side built a command Asterisk would misread (a value
   holding CR, LF or NUL, a line over the buffer, too many arguments).
 """
@@ -57,3 +59,10 @@ class AgiArgumentError(AgiError, ValueError):
 class AgiStateError(AgiProtocolError):
     """An input the connection's state does not allow (autocom.agi.state): a reply
     nobody asked for, a command written while another awaits its reply."""
+
+
+class AgiDeclined(AgiError):
+    """A handler declines the call without failing: the server closes the connection
+    without writing FAILURE (AGISTATUS=SUCCESS, nothing set) and logs ``outcome``."""
+
+    outcome = "declined"

@@ -16,8 +16,10 @@ What Asterisk sees:
 One JSON log line per session on the logger ``autocom.agi.session``: script,
 uniqueid, channel, duration_ms, commands, outcome.  Outcomes: ``ok``, ``hangup``,
 ``failure:unknown_script``, ``failure:<ExceptionType>``, ``timeout``,
-``protocol_error``, ``closed`` (the peer closed early), ``overload`` (refused at
-the session cap or the peer's cap), ``cancelled`` (shutdown grace period over).
+``protocol_error``, ``closed`` (the peer closed early), ``not_configured`` (the
+script of a feature autocom.yaml does not name: nothing done, no FAILURE),
+``overload`` (refused at the session cap or the peer's cap), ``cancelled``
+(shutdown grace period over).
 
 Two guards keep one peer from taking every slot: at most ``max_sessions_per_peer``
 sessions per peer address (more are refused with ``FAILURE`` at once), and until
@@ -38,6 +40,7 @@ from typing import cast
 from autocom.agi.deadlines import Deadlines
 from autocom.agi.errors import (
     AgiConnectionClosed,
+    AgiDeclined,
     AgiError,
     AgiHangup,
     AgiProtocolError,
@@ -54,6 +57,7 @@ log = logging.getLogger("autocom.agi.server")
 session_log = logging.getLogger("autocom.agi.session")
 
 _FAILURE = b"FAILURE\n"
+_NORMAL = frozenset({"ok", "hangup", "not_configured"})  # logged at INFO, the others WARNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +182,7 @@ class FastAgiServer:
 
     def _report(self, report: SessionReport) -> None:
         outcome = report.outcome
-        level = logging.INFO if outcome in ("ok", "hangup") else logging.WARNING
+        level = logging.INFO if outcome in _NORMAL else logging.WARNING
         if session_log.isEnabledFor(level):
             log_event(session_log, report.event(), level)
         callback = self.on_session_end
@@ -240,6 +244,8 @@ class FastAgiServer:
                     outcome = "hangup"
         except AgiHangup:
             outcome = "hangup"
+        except AgiDeclined as exc:  # e.g. a feature not configured: not a failure
+            outcome = exc.outcome
         except AgiTimeout as exc:
             outcome, fail = "timeout", True
             log.warning("%s (script %r, uniqueid %s)", exc, script, env.uniqueid)
@@ -277,7 +283,7 @@ class FastAgiServer:
     ) -> None:
         assert self._loop is not None
         if self.on_session_end is None and not session_log.isEnabledFor(
-            logging.INFO if outcome in ("ok", "hangup") else logging.WARNING
+            logging.INFO if outcome in _NORMAL else logging.WARNING
         ):
             return  # nobody reads the report: do not build it
         self._report(

@@ -143,8 +143,12 @@ class Settings(RuleModel):
     admin: AdminSettings = AdminSettings()
     state: StateSettings = StateSettings()
     ari: AriSettings | None = None  # no ari: section, no ARI link
-    # feature name -> rule file, relative to autocom.yaml's folder
-    rules: dict[str, str] = {}
+    # The features that run: name -> rule file, relative to autocom.yaml's folder
+    # (empty: the feature runs without a rule file).  A feature not named does not run.
+    rules: dict[str, str | None] = {}
+    # Import paths (package.module:Class) of a site's own features not installed
+    # through the autocom.features entry point group (autocom/features.py).
+    features: list[str] = []
     reload_interval: float = Field(default=2.0, gt=0)  # seconds between file checks
     # seconds a changed file must stay the same (size, mtime) before it is reloaded
     reload_settle: float = Field(default=0.5, ge=0)

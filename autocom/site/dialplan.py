@@ -38,13 +38,33 @@ class SiteDialplanPart(Protocol):
 
 def render_dialplan(config: Config | Site) -> str:
     """The site dialplan as the text of an Asterisk .conf file; from a Config, followed
-    by the contexts of every feature's rules that render some (SiteDialplanPart)."""
+    by the contexts of the running features' rules that render some (SiteDialplanPart),
+    and ``autocom-site-features``, which includes each ``autocom-site-<feature>-codes``
+    they render (autocom-features includes it in every internal context: how a
+    site's own feature puts its codes there)."""
     site = config if isinstance(config, Site) else config.site
     text = _Renderer(site).render()
     if isinstance(config, Site):
-        return text
-    parts = config.rules.values()
-    return text + "".join(r.site_dialplan() for r in parts if isinstance(r, SiteDialplanPart))
+        return text + _feature_codes({})
+    parts = {
+        name: rules.site_dialplan()
+        for name, rules in config.rules.items()
+        if isinstance(rules, SiteDialplanPart)
+    }
+    return text + "".join(parts.values()) + _feature_codes(parts)
+
+
+def _feature_codes(parts: dict[str, str]) -> str:
+    lines = [
+        "",
+        "[autocom-site-features]",
+        "; the feature codes of the features that run (included by autocom-features)",
+    ]
+    for name, part in parts.items():
+        context = f"autocom-site-{name}-codes"
+        if f"[{context}]" in part:
+            lines.append(f"include => {context}")
+    return "\n".join(lines) + "\n"
 
 
 def device_dial(device: str) -> str:

@@ -204,6 +204,10 @@ class Pbx:
             voicemail_boxes=mailboxes(site),
         )
 
+    async def load_site_dialplan(self, text: str) -> None:
+        """A site dialplan rendered elsewhere (`autocom dialplan` run as a command)."""
+        await self._reconfigure(site_dialplan=text)
+
     async def add_dialplan(self, text: str) -> None:
         """Add contexts (e.g. an ``autocom-local-user`` hook) for this test."""
         await self._reconfigure(extra_dialplan=self.asterisk.extra_dialplan + "\n" + text)

@@ -103,12 +103,25 @@ def test_speed_dial_prefix_shadowing_forward_codes(tmp_path: Path) -> None:
 
 
 def test_default_forward_codes_are_claimed_too(tmp_path: Path) -> None:
+    """forwards named without a rule file runs with the default codes, and claims them."""
     path = examples_copy(tmp_path)
-    edit(path, "  forwards: forwards.yaml\n", "")
+    edit(path, "  forwards: forwards.yaml\n", "  forwards:\n")
     (tmp_path / "speeddial.yaml").write_text(SPEEDDIAL_PREFIX_2)
     issues = refused(path)
     assert len(issues) == 4
-    assert all("forwards.yaml (not named: the default codes)" in i.message for i in issues)
+    assert all(
+        "forwards (no rule file under rules:, the default codes)" in i.message for i in issues
+    )
+
+
+def test_a_feature_left_out_claims_no_code(tmp_path: Path) -> None:
+    """forwards not named under rules: does not run: its codes collide with nothing."""
+    path = examples_copy(tmp_path)
+    edit(path, "  forwards: forwards.yaml\n", "")
+    (tmp_path / "speeddial.yaml").write_text(SPEEDDIAL_PREFIX_2)
+    config = load_config(path, features())
+    assert "forwards" not in config.rules
+    assert "forwards" not in config.feature_names
 
 
 def test_personal_code_against_boss_toggle(tmp_path: Path) -> None:
