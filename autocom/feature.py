@@ -100,9 +100,13 @@ class Commands:
         """The same places, for the commands of ``feature``."""
         return Commands(self._top, self._explain, feature)
 
-    def add(self, name: str, help: str, run: Command) -> argparse.ArgumentParser:
+    def add(
+        self, name: str, help: str, run: Command, *, always: bool = False
+    ) -> argparse.ArgumentParser:
+        """`autocom NAME`; ``always``: it runs even when the feature does not (a
+        command about the running server, e.g. `autocom status`)."""
         parser = self._top.add_parser(name, help=help, description=help)
-        parser.set_defaults(run=run, feature=self.feature)
+        parser.set_defaults(run=run, feature="" if always else self.feature)
         return parser
 
     def add_group(

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Commands) -> None:
-    status = commands.add("status", "active calls and the state of autocom's links", cmd_status)
+    status = commands.add(
+        "status", "active calls and the state of autocom's links", cmd_status, always=True
+    )
     status.add_argument("--url", help="the server's /status URL (default: from autocom.yaml)")
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.add_argument(
@@ -38,7 +40,9 @@ def add_commands(commands: Commands) -> None:
         help="the nodes seen in the shared store: version and config hash; flags one that "
         "differs (exit 4)",
     )
-    blf = commands.add("blf", "set a Custom: device state (BLF lamp) through ARI", cmd_blf)
+    blf = commands.add(
+        "blf", "set a Custom: device state (BLF lamp) through ARI", cmd_blf, always=True
+    )
     blf.add_argument("name", help="device name, e.g. bsfilter-2001 (Custom: is added)")
     blf.add_argument("state", help="NOT_INUSE, INUSE, BUSY, RINGING, ONHOLD, UNAVAILABLE, ...")
 

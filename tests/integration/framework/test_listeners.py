@@ -190,7 +190,9 @@ async def test_autocom_status_reads_the_admin_listener_with_its_credentials(
 
     feats = [GreetFeature(), IvrFeature()]
     config = write_config(tmp_path, "admin: {port: 0, user: ops, password: s3cret}\n")
-    async with running(config, feats, agi_port=0) as srv:
+    text = config.read_text()
+    config.write_text(text.replace("  greet: greet.yaml\n", "  greet: greet.yaml\n  ivr:\n"))
+    async with running(config, feats, agi_port=0) as srv:  # /status: the IVR's page
         status, _ = await get(srv.admin_port, "/status")
         assert status == 401
         url = f"http://127.0.0.1:{srv.admin_port}/status"
