@@ -322,6 +322,10 @@ class AsteriskInstance:
         # Channel event logging (apps/accounting): CEL to AMI and to the SQLite backlog
         # ``cel_backlog`` (cel_sqlite3_custom, in the instance's log folder).
         self.cel = False
+        # A resolv.conf for this Asterisk alone (hagi:// tests): bind-mounted over the
+        # root's etc/resolv.conf in a private mount namespace, so the shared root and
+        # the other instances keep theirs.
+        self.resolv_conf: Path | None = None
 
     @property
     def cel_backlog(self) -> Path:
@@ -531,6 +535,11 @@ writetimeout = 5000
         self.log_file.unlink(missing_ok=True)
         args = ["chroot", str(self.root), "/usr/sbin/asterisk", "-f", "-n"]
         args += ["-C", str(self.inner / "etc" / "asterisk.conf")]
+        if self.resolv_conf is not None:
+            bind = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+            target = self.root / "etc" / "resolv.conf"
+            unshare = ["unshare", "--mount", "--propagation", "private", "sh", "-c", bind, "sh"]
+            args = [*unshare, str(self.resolv_conf), str(target), *args]
         try:
             self._process.start(
                 args,

@@ -116,12 +116,15 @@ def private_asterisk(
     globals: Mapping[str, str] | None = None,
     endpoints: dict[str, SipEndpoint] | None = None,
     cel: bool = False,
+    resolv_conf: Path | None = None,
 ) -> Iterator[AsteriskInstance]:
     """Boot one private Asterisk (the session's, or a module's own with its site,
     extra dialplan and globals; ``cel``: channel event logging to AMI and to the
-    backlog), fail the test plainly if it cannot, clean it up."""
+    backlog; ``resolv_conf``: its own DNS resolver), fail the test plainly if it cannot,
+    clean it up."""
     instance = AsteriskInstance(root)
     instance.cel = cel
+    instance.resolv_conf = resolv_conf
     if site is not None:
         instance.site_dialplan = render_dialplan(site)
         instance.voicemail_boxes = mailboxes(site)

@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -55,8 +55,10 @@ class ServerProcess:
         log: Path | None = None,
         stderr_file: Path | None = None,
         new_session: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        """Run ``args`` and wait until ``ready()``; RuntimeError if it exits or is too slow.
+        """Run ``args`` (``env``: its environment) and wait until ``ready()``; RuntimeError
+        if it exits or is too slow.
 
         stderr goes to ``stderr_file`` if given, else nowhere if ``log`` is given, else
         to a pipe.  The reason of an early exit is the tail of ``log`` if given, else of
@@ -76,6 +78,7 @@ class ServerProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 start_new_session=new_session,
+                env=env,
             )
         log = log or stderr_file
         self.popen = popen
