@@ -60,6 +60,10 @@ class FakeTransport:
     def is_closing(self) -> bool:
         return self.closing
 
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        """The peer's address, as the per-peer session cap reads it."""
+        return ("127.0.0.1", 40000) if name == "peername" else default
+
 
 async def run(factory: Callable[[], asyncio.Protocol], n: int, concurrency: int) -> float:
     loop = asyncio.get_running_loop()
