@@ -6,10 +6,13 @@ connection's state"), not derived from TRANSITIONS: a changed transition fails h
 
 from __future__ import annotations
 
+import ast
 import itertools
+from pathlib import Path
 
 import pytest
 
+from autocom.agi import state as state_module
 from autocom.agi.errors import (
     AgiConnectionClosed,
     AgiError,
@@ -158,3 +161,22 @@ def test_a_command_cycle() -> None:
         for event in (Input.SEND, Input.PROVISIONAL, Input.HANGUP, Input.REPLY, Input.SEND)
     ]
     assert seen == [A, A, HA, H, HA]
+
+
+def test_the_state_module_is_sans_io() -> None:
+    """No asyncio, no socket: what it imports is the standard library's types and
+    the AGI errors."""
+    tree = ast.parse(Path(state_module.__file__).read_text())
+    imported = {
+        alias.name if isinstance(node, ast.Import) else f"{node.module}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == {
+        "__future__",
+        "collections.abc",
+        "enum",
+        "typing",
+        "autocom.agi.errors",
+    }
