@@ -8,7 +8,7 @@ CONFIG ?= examples/autocom.yaml
 # Debian packages: the venv, and the real parts the tests run (Redis, OpenLDAP, SIPp,
 # PostgreSQL, debootstrap for the Asterisk 22 root).
 RUN_DEBS := python3-venv python3-dev
-TEST_DEBS := $(RUN_DEBS) redis-server redis-sentinel dnsmasq-base slapd ldap-utils sip-tester debootstrap postgresql systemd
+TEST_DEBS := $(RUN_DEBS) redis-server redis-sentinel dnsmasq-base slapd ldap-utils sip-tester debootstrap postgresql systemd chromium chromium-driver
 
 .PHONY: run test lint typecheck unit integration e2e bench asterisk-root debs-run debs-test clean
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
-from apps.forwards import cli, hooks, lamps, state
-from apps.forwards.rules import ForwardsRules
+from apps.forwards import cli, hooks, lamps, service, state
+from apps.forwards.rules import FORWARD_TYPES, ForwardsRules
 from autocom.ari.lamps import LampKeeper
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
+from autocom.services import Change, ForwardView
 from autocom.site.model import Site
 from autocom.site.patterns import shadow_issues
 
@@ -21,6 +23,7 @@ NO_FILE = "forwards (no rule file under rules:, the default codes)"
 class ForwardsFeature(Feature):
     name = "forwards"
     none_example = "`codes: {}` (the default codes)"
+    forward_types = FORWARD_TYPES  # autocom.services.ForwardsService
 
     def __init__(self) -> None:
         self.lamps: LampKeeper | None = None  # running when autocom.yaml has ari:
@@ -77,6 +80,23 @@ class ForwardsFeature(Feature):
         forwards in memory, to decide on through a store outage."""
         await state.snapshot(ctx.last_known, ctx.store)
         self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
+
+    async def forwards_of(self, ctx: AppContext, user: str) -> list[ForwardView]:
+        return await service.forwards_of(ctx.store, user)
+
+    async def set_forward(
+        self, ctx: AppContext, user: str, ftype: str, number: str, now: datetime
+    ) -> Change:
+        """As *21<number> (or *22, *23) dialed by ``user`` at ``now``."""
+        try:
+            request = service.set_request(ftype, number)
+        except ValueError as exc:
+            return Change(False, str(exc))
+        return await service.apply(ctx, user, request, now)
+
+    async def cancel_forwards(self, ctx: AppContext, user: str, now: datetime) -> Change:
+        """As *20 dialed by ``user``: every forward off (destinations kept)."""
+        return await service.apply(ctx, user, service.CANCEL_ALL, now)
 
     async def stop(self) -> None:
         if self.lamps is not None:

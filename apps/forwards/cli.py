@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 
-from apps.forwards import engine, lamps, state
+from apps.forwards import engine, lamps, service, state
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules, ForwardType, forward_type
 from autocom.context import CliContext
 from autocom.feature import Commands
@@ -79,19 +79,16 @@ def cmd_set(args: argparse.Namespace, cli: CliContext) -> int:
         print(f"autocom forwards set: {exc}", file=sys.stderr)
         return 2
     config = cli.load()
-    rights = rights_for(config, cli.clock.now(), "forward")
     request = engine.CodeRequest("set", ftype, args.number)
 
     async def run() -> tuple[engine.SetDecision, str]:
         store = await cli.open_store()
         try:
-            current = await state.load(store, args.extension)
-            decision = engine.decide_set(
-                _rules(cli), config.site, args.extension, request, current, rights
+            decision, current = await service.change(
+                store, config, args.extension, request, cli.clock.now()
             )
             if not decision.accepted:
                 return decision, ""
-            await state.save(store, args.extension, decision.changes)
         finally:
             await store.close()
         wanted = engine.lamp_states(args.extension, decision.lamps(current))

@@ -1,0 +1,330 @@
+"""The portal's aiohttp application: login, roles, CSRF, and each role's pages.
+
+Handlers gather facts (session, config, state) and apply; the pages are built by
+apps.portal.pages, the forward decisions by the forwards feature through
+autocom.services.  A page a role may not see answers 403; no session, the login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from apps.portal import audit, pages
+from apps.portal.accounts import read_accounts, verify_password
+from apps.portal.i18n import Lang, pick, t
+from apps.portal.rules import PortalRules, Role
+from apps.portal.security import LoginLimiter, Session, Sessions, csrf_ok
+from autocom.clock import parse_instant
+from autocom.cluster import read_beats
+from autocom.context import AppContext
+from autocom.rights import rights_for
+from autocom.services import Change, ForwardsService, forwards_service
+from autocom.store.base import StoreError
+
+SID = "portal_session"
+LOGIN_CSRF = "portal_login_csrf"
+LANG = "portal_lang"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Portal:
+    """Everything the handlers share: built once when the listener starts."""
+
+    ctx: AppContext
+    rules: PortalRules
+    sessions: Sessions = field(init=False)
+    limiter: LoginLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = Sessions(self.rules.session_minutes)
+        self.limiter = LoginLimiter(self.rules.login_limit)
+
+    def forwards(self) -> ForwardsService | None:
+        return forwards_service(self.ctx.features.values())
+
+    def record(self, session: Session, what: str, **facts: object) -> None:
+        path = self.rules.resolve(self.rules.audit_log) if self.rules.audit_log else None
+        audit.record(path, self.ctx.clock.now(), session.login, what, **facts)
+
+
+PORTAL = web.AppKey("portal", Portal)
+
+
+def lang_of(request: web.Request) -> Lang:
+    return pick(request.headers.get("Accept-Language", ""), request.cookies.get(LANG))
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def _redirect(location: str) -> web.Response:
+    """A 303 to ``location`` that may carry cookies."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+def _cookie(portal: Portal, response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        secure=portal.rules.secure_cookies,
+        samesite="Strict",
+        path="/",
+    )
+
+
+@web.middleware
+async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No caching, no framing, no script from anywhere (the pages have none)."""
+    response = await handler(request)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return response
+
+
+def session_of(request: web.Request) -> Session | None:
+    return request.app[PORTAL].sessions.get(request.cookies.get(SID))
+
+
+def _may(session: Session, role: Role) -> bool:
+    return session.has(role) and (role != "user" or bool(session.extension))
+
+
+def requires(role: Role | None) -> Callable[[Handler], Handler]:
+    """(None: any role.) No session: to the login page; a session without ``role``: 403; a POST
+    without the session's CSRF token: 403."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            session = session_of(request)
+            if session is None:
+                raise web.HTTPSeeOther("/login")
+            lang = lang_of(request)
+            if role is not None and not _may(session, role):
+                return _html(pages.forbidden_page(lang, session, request.path), 403)
+            if request.method == "POST":
+                form = await request.post()
+                if not csrf_ok(session, str(form.get("csrf", ""))):
+                    return _html(pages.forbidden_page(lang, session, request.path), 403)
+            return await handler(request)
+
+        return guarded
+
+    return wrap
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    session = session_of(request)
+    if session is None:
+        raise web.HTTPSeeOther("/login")
+    landing: tuple[tuple[Role, str], ...] = (
+        ("user", "/me"),
+        ("helpdesk", "/helpdesk"),
+        ("admin", "/admin"),
+    )
+    for role, path in landing:
+        if _may(session, role):
+            raise web.HTTPSeeOther(path)
+    return _html(pages.forbidden_page(lang_of(request), session, "/"), 403)
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    token = secrets.token_urlsafe(32)
+    response = _html(pages.login_page(lang_of(request), token))
+    _cookie(portal, response, LOGIN_CSRF, token)
+    return response
+
+
+def _address(request: web.Request) -> str:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return str(peer[0]) if peer else "?"
+
+
+async def _check_password(portal: Portal, login: str, password: str) -> bool:
+    if not portal.rules.accounts:
+        return False
+    accounts = await asyncio.to_thread(read_accounts, portal.rules.resolve(portal.rules.accounts))
+    stored = accounts.get(login)
+    if stored is None:
+        return False
+    return await asyncio.to_thread(verify_password, password, stored)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    lang = lang_of(request)
+    form = await request.post()
+    sent, cookie = str(form.get("csrf", "")), request.cookies.get(LOGIN_CSRF, "")
+    if not cookie or not secrets.compare_digest(sent.encode(), cookie.encode()):
+        return _html(pages.forbidden_page(lang, None, "/login"), 403)
+    name, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
+    address = _address(request)
+    person = portal.rules.people.get(name)
+    if portal.limiter.blocked(address, name):
+        return _html(pages.login_page(lang, cookie, t(lang, "too_many"), name), 429)
+    if person is None or not await _check_password(portal, name, password):
+        portal.limiter.failed(address, name)
+        return _html(pages.login_page(lang, cookie, t(lang, "bad_login"), name), 401)
+    sid = portal.sessions.open(name, person.extension, person.roles)
+    response = _redirect("/")
+    _cookie(portal, response, SID, sid)
+    response.del_cookie(LOGIN_CSRF, path="/")
+    return response
+
+
+@requires(None)
+async def logout(request: web.Request) -> web.StreamResponse:
+    request.app[PORTAL].sessions.close(request.cookies.get(SID))
+    response = _redirect("/login")
+    response.del_cookie(SID, path="/")
+    return response
+
+
+async def switch_lang(request: web.Request) -> web.StreamResponse:
+    lang = request.match_info["lang"]
+    target = request.query.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"  # never an open redirect
+    response = _redirect(target)
+    _cookie(request.app[PORTAL], response, LANG, "en" if lang == "en" else "fr")
+    return response
+
+
+async def _me(request: web.Request, change: Change | None = None) -> web.Response:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    service = portal.forwards()
+    lang = lang_of(request)
+    if service is None:
+        return _html(pages.me_page(lang, session, None, (), change))
+    try:
+        found = await service.forwards_of(portal.ctx, session.extension)
+    except StoreError as exc:
+        found, change = [], change or Change(False, f"state store: {exc}")
+    return _html(pages.me_page(lang, session, found, service.forward_types, change))
+
+
+@requires("user")
+async def me(request: web.Request) -> web.StreamResponse:
+    return await _me(request)
+
+
+async def _forward_change(request: web.Request, cancel: bool) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    service = portal.forwards()
+    if service is None:
+        return await _me(request)
+    now = portal.ctx.clock.now()
+    if cancel:
+        change = await service.cancel_forwards(portal.ctx, session.extension, now)
+        portal.record(session, "forwards cancel", user=session.extension, done=change.accepted)
+    else:
+        form = await request.post()
+        ftype, number = str(form.get("type", "")), str(form.get("number", ""))
+        change = await service.set_forward(portal.ctx, session.extension, ftype, number, now)
+        portal.record(
+            session,
+            "forward set",
+            user=session.extension,
+            type=ftype,
+            number=number,
+            done=change.accepted,
+            reason=change.reason,
+        )
+    return await _me(request, change)
+
+
+@requires("user")
+async def set_forward(request: web.Request) -> web.StreamResponse:
+    return await _forward_change(request, cancel=False)
+
+
+@requires("user")
+async def cancel_forwards(request: web.Request) -> web.StreamResponse:
+    return await _forward_change(request, cancel=True)
+
+
+def explain_call(ctx: AppContext, caller: str, dialed: str, at: str) -> pages.Explained | str:
+    """Why a call from ``caller`` to ``dialed`` at ``at`` was (or would be) let through
+    or refused: the rights decision, or what is wrong with the question."""
+    config = ctx.config.current
+    try:
+        when = parse_instant(at, config.settings.timezone) if at else ctx.clock.now()
+    except ValueError as exc:
+        return str(exc)
+    try:
+        check = rights_for(config, when, "call")
+    except LookupError as exc:
+        return str(exc)
+    found = check(caller, dialed)
+    return pages.Explained(found.verdict, found.category or "-", found.reason, tuple(found.trace))
+
+
+@requires("helpdesk")
+async def helpdesk(request: web.Request) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    q = request.query
+    asked = (q.get("caller", "").strip(), q.get("dialed", "").strip(), q.get("at", "").strip())
+    found = explain_call(portal.ctx, *asked) if asked[0] and asked[1] else None
+    return _html(pages.helpdesk_page(lang_of(request), session, asked, found))
+
+
+@requires("admin")
+async def admin(request: web.Request) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    holder = portal.ctx.config
+    config = holder.current
+    error = holder.last_error
+    status = pages.ConfigStatus(
+        tuple(str(f) for f in config.files),
+        config.digest,
+        holder.reloads,
+        holder.failed_reloads,
+        str(error) if error is not None else "",
+    )
+    try:
+        nodes = await read_beats(portal.ctx.store)
+    except StoreError:
+        nodes = []
+    return _html(pages.admin_page(lang_of(request), session, status, nodes, time.time()))
+
+
+def build_portal_app(portal: Portal) -> web.Application:
+    app = web.Application(middlewares=[headers], client_max_size=64 * 1024)
+    app[PORTAL] = portal
+    app.add_routes(
+        [
+            web.get("/", home),
+            web.get("/login", login_form),
+            web.post("/login", login),
+            web.post("/logout", logout),
+            web.get("/lang/{lang}", switch_lang),
+            web.get("/me", me),
+            web.post("/me/forwards", set_forward),
+            web.post("/me/forwards/cancel", cancel_forwards),
+            web.get("/helpdesk", helpdesk),
+            web.get("/admin", admin),
+        ]
+    )
+    return app

@@ -1,0 +1,82 @@
+"""French by default, English on request: Accept-Language, or the switch (a cookie)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # key: (français, English)
+    "title": ("Portail téléphonie", "Telephony portal"),
+    "login": ("Connexion", "Log in"),
+    "logout": ("Se déconnecter", "Log out"),
+    "username": ("Identifiant", "Username"),
+    "password": ("Mot de passe", "Password"),
+    "bad_login": ("Identifiant ou mot de passe incorrect.", "Wrong username or password."),
+    "too_many": (
+        "Trop d'essais : réessayez dans quelques minutes.",
+        "Too many attempts: try again in a few minutes.",
+    ),
+    "switch": ("English", "Français"),
+    "skip": ("Aller au contenu", "Skip to content"),
+    "my_forwards": ("Mes renvois", "My forwards"),
+    "no_forward": ("Aucun renvoi.", "No forward."),
+    "type": ("Type", "Type"),
+    "destination": ("Destination", "Destination"),
+    "state": ("État", "State"),
+    "on": ("actif", "on"),
+    "off": ("inactif", "off"),
+    "unconditional": ("immédiat", "unconditional"),
+    "noanswer": ("sur non-réponse", "on no answer"),
+    "busy": ("sur occupation", "on busy"),
+    "set_forward": ("Renvoyer", "Set forward"),
+    "number": ("Numéro", "Number"),
+    "cancel_all": ("Annuler tous mes renvois", "Cancel all my forwards"),
+    "done": ("Fait : ", "Done: "),
+    "refused": ("Refusé : ", "Refused: "),
+    "no_forwards_feature": (
+        "Les renvois ne sont pas activés sur ce serveur.",
+        "Forwards are not enabled on this server.",
+    ),
+    "forbidden": ("Accès refusé.", "Access denied."),
+    "helpdesk": ("Assistance", "Helpdesk"),
+    "explain": ("Pourquoi cet appel ?", "Why this call?"),
+    "caller": ("Appelant (poste)", "Caller (extension)"),
+    "dialed": ("Numéro composé", "Dialed number"),
+    "at": ("Date et heure (AAAA-MM-JJTHH:MM)", "Date and time (YYYY-MM-DDTHH:MM)"),
+    "verdict": ("Décision", "Decision"),
+    "reason": ("Raison", "Reason"),
+    "admin": ("Administration", "Administration"),
+    "config": ("Fichiers de règles", "Rule files"),
+    "loaded": ("chargés", "loaded"),
+    "reloads": ("rechargements", "reloads"),
+    "failed_reloads": ("échecs", "failed"),
+    "last_error": ("Dernière erreur de rechargement", "Last reload error"),
+    "none": ("aucune", "none"),
+    "nodes": ("Serveurs", "Nodes"),
+    "node": ("Serveur", "Node"),
+    "version": ("Version", "Version"),
+    "digest": ("Empreinte des règles", "Rules digest"),
+    "calls": ("Appels en cours", "Calls in progress"),
+    "bad_time": ("Date invalide : ", "Invalid time: "),
+    "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
+}
+
+
+def pick(accept_language: str, cookie: str | None) -> Lang:
+    """The cookie's choice, else the first of fr/en in Accept-Language, else French."""
+    if cookie in ("fr", "en"):
+        return "en" if cookie == "en" else "fr"
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag == "en":
+            return "en"
+        if tag == "fr":
+            return "fr"
+    return "fr"
+
+
+def t(lang: Lang, key: str) -> str:
+    fr, en = _TEXT[key]
+    return en if lang == "en" else fr

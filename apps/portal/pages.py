@@ -1,0 +1,205 @@
+"""The portal's pages as HTML strings: pure functions of what to show, no I/O.
+
+Every value is escaped; forms are plain HTML (no script), each field has its
+label, and the tab order is the reading order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from apps.portal.i18n import Lang, t
+from apps.portal.security import Session
+from autocom.cluster import NodeBeat
+from autocom.services import Change, ForwardView
+
+STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
+    "a:focus,button:focus,input:focus,select:focus{outline:3px solid #1a5fb4}"
+    "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em}"
+    ".ok{color:#1d6b1d}.no{color:#a51d2d}nav a,nav form{margin-right:1em;display:inline}"
+    ".skip{position:absolute;left:-9999px}.skip:focus{left:1em}"
+)
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _csrf(session: Session) -> str:
+    return f'<input type="hidden" name="csrf" value="{_e(session.csrf)}">'
+
+
+def _nav(lang: Lang, session: Session | None, path: str) -> str:
+    links: list[str] = []
+    if session is not None:
+        if session.has("user") and session.extension:
+            links.append(f'<a href="/me">{t(lang, "my_forwards")}</a>')
+        if session.has("helpdesk"):
+            links.append(f'<a href="/helpdesk">{t(lang, "helpdesk")}</a>')
+        if session.has("admin"):
+            links.append(f'<a href="/admin">{t(lang, "admin")}</a>')
+    other = "en" if lang == "fr" else "fr"
+    links.append(
+        f'<a href="/lang/{other}?next={_e(path)}" hreflang="{other}" lang="{other}">'
+        f"{t(lang, 'switch')}</a>"
+    )
+    if session is not None:
+        links.append(
+            f'<form method="post" action="/logout">{_csrf(session)}'
+            f'<button type="submit">{t(lang, "logout")} ({_e(session.login)})</button></form>'
+        )
+    return "<nav>" + "".join(links) + "</nav>"
+
+
+def layout(lang: Lang, heading: str, body: str, session: Session | None, path: str) -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{_e(heading)} · {t(lang, 'title')}</title><style>{STYLE}</style></head>"
+        f'<body><a class="skip" href="#main">{t(lang, "skip")}</a>'
+        f"<header>{_nav(lang, session, path)}</header>"
+        f'<main id="main"><h1>{_e(heading)}</h1>{body}</main></body></html>'
+    )
+
+
+def message(lang: Lang, change: Change | None) -> str:
+    if change is None:
+        return ""
+    css, key = ("ok", "done") if change.accepted else ("no", "refused")
+    return f'<p role="status" class="{css}" id="outcome">{t(lang, key)}{_e(change.reason)}</p>'
+
+
+def login_page(lang: Lang, token: str, error: str = "", login: str = "") -> str:
+    err = f'<p role="alert" class="no" id="error">{_e(error)}</p>' if error else ""
+    body = (
+        f'{err}<form method="post" action="/login">'
+        f'<input type="hidden" name="csrf" value="{_e(token)}">'
+        f'<p><label for="login">{t(lang, "username")}</label><br>'
+        f'<input id="login" name="login" autocomplete="username" required autofocus '
+        f'value="{_e(login)}"></p>'
+        f'<p><label for="password">{t(lang, "password")}</label><br>'
+        '<input id="password" name="password" type="password" '
+        'autocomplete="current-password" required></p>'
+        f'<p><button type="submit" id="submit">{t(lang, "login")}</button></p></form>'
+    )
+    return layout(lang, t(lang, "login"), body, None, "/login")
+
+
+def _forward_rows(lang: Lang, forwards: Sequence[ForwardView]) -> str:
+    if not forwards:
+        return f'<p id="forwards">{t(lang, "no_forward")}</p>'
+    rows = "".join(
+        f"<tr><td>{t(lang, f.type)}</td><td>{_e(f.destination)}</td>"
+        f"<td>{t(lang, 'on' if f.enabled else 'off')}</td></tr>"
+        for f in forwards
+    )
+    return (
+        f'<table id="forwards"><tr><th scope="col">{t(lang, "type")}</th>'
+        f'<th scope="col">{t(lang, "destination")}</th>'
+        f'<th scope="col">{t(lang, "state")}</th></tr>{rows}</table>'
+    )
+
+
+def me_page(
+    lang: Lang,
+    session: Session,
+    forwards: Sequence[ForwardView] | None,
+    types: Sequence[str],
+    change: Change | None = None,
+) -> str:
+    heading = f"{t(lang, 'my_forwards')} ({session.extension})"
+    if forwards is None:
+        body = f"<p>{t(lang, 'no_forwards_feature')}</p>"
+        return layout(lang, heading, body, session, "/me")
+    options = "".join(f'<option value="{_e(ft)}">{t(lang, ft)}</option>' for ft in types)
+    body = (
+        message(lang, change)
+        + _forward_rows(lang, forwards)
+        + f'<h2>{t(lang, "set_forward")}</h2><form method="post" action="/me/forwards">'
+        + _csrf(session)
+        + f'<p><label for="ftype">{t(lang, "type")}</label><br>'
+        f'<select id="ftype" name="type">{options}</select></p>'
+        f'<p><label for="number">{t(lang, "number")}</label><br>'
+        '<input id="number" name="number" inputmode="tel" required></p>'
+        f'<p><button type="submit" id="set">{t(lang, "set_forward")}</button></p></form>'
+        '<form method="post" action="/me/forwards/cancel">'
+        + _csrf(session)
+        + f'<p><button type="submit" id="cancel">{t(lang, "cancel_all")}</button></p></form>'
+    )
+    return layout(lang, heading, body, session, "/me")
+
+
+@dataclass(frozen=True)
+class Explained:
+    verdict: str
+    category: str
+    reason: str
+    trace: tuple[str, ...]
+
+
+def helpdesk_page(
+    lang: Lang, session: Session, asked: tuple[str, str, str], found: Explained | str | None
+) -> str:
+    caller, dialed, at = asked
+    form = (
+        '<form method="get" action="/helpdesk">'
+        f'<p><label for="caller">{t(lang, "caller")}</label><br>'
+        f'<input id="caller" name="caller" value="{_e(caller)}" required></p>'
+        f'<p><label for="dialed">{t(lang, "dialed")}</label><br>'
+        f'<input id="dialed" name="dialed" value="{_e(dialed)}" required></p>'
+        f'<p><label for="at">{t(lang, "at")}</label><br>'
+        f'<input id="at" name="at" value="{_e(at)}"></p>'
+        f'<p><button type="submit" id="explain">{t(lang, "explain")}</button></p></form>'
+    )
+    if isinstance(found, str):
+        result = f'<p role="alert" class="no" id="verdict">{_e(found)}</p>'
+    elif found is not None:
+        trace = "".join(f"<li><code>{_e(line)}</code></li>" for line in found.trace)
+        result = (
+            f'<dl><dt>{t(lang, "verdict")}</dt><dd id="verdict">{_e(found.verdict)} '
+            f"({_e(found.category)})</dd><dt>{t(lang, 'reason')}</dt>"
+            f'<dd id="reason">{_e(found.reason)}</dd></dl><ul>{trace}</ul>'
+        )
+    else:
+        result = ""
+    heading = t(lang, "explain")
+    return layout(lang, heading, form + result, session, "/helpdesk")
+
+
+@dataclass(frozen=True)
+class ConfigStatus:
+    files: tuple[str, ...]
+    digest: str
+    reloads: int
+    failed: int
+    last_error: str
+
+
+def admin_page(
+    lang: Lang, session: Session, status: ConfigStatus, nodes: Sequence[NodeBeat], now: float
+) -> str:
+    files = "".join(f"<li><code>{_e(f)}</code></li>" for f in status.files)
+    error = status.last_error or t(lang, "none")
+    rows = "".join(
+        f"<tr><td>{_e(n.node)}</td><td>{_e(n.version)}</td><td><code>{_e(n.config_hash[:12])}"
+        f"</code></td><td>{n.active_sessions}</td><td>{max(0, now - n.seen):.0f} s</td></tr>"
+        for n in nodes
+    )
+    body = (
+        f'<h2>{t(lang, "config")}</h2><ul id="files">{files}</ul>'
+        f"<p>{t(lang, 'digest')} <code>{_e(status.digest[:12])}</code>; "
+        f"{t(lang, 'reloads')} {status.reloads}, {t(lang, 'failed_reloads')} {status.failed}</p>"
+        f'<p>{t(lang, "last_error")}: <span id="last-error">{_e(error)}</span></p>'
+        f'<h2>{t(lang, "nodes")}</h2><table id="nodes"><tr><th scope="col">{t(lang, "node")}'
+        f'</th><th scope="col">{t(lang, "version")}</th><th scope="col">{t(lang, "digest")}'
+        f'</th><th scope="col">{t(lang, "calls")}</th><th scope="col">∆</th></tr>{rows}</table>'
+    )
+    return layout(lang, t(lang, "admin"), body, session, "/admin")
+
+
+def forbidden_page(lang: Lang, session: Session | None, path: str) -> str:
+    body = f'<p role="alert" id="forbidden">{t(lang, "forbidden")}</p>'
+    return layout(lang, t(lang, "forbidden"), body, session, path)

@@ -1,0 +1,59 @@
+"""What one feature offers another (the portal) without either importing the other.
+
+A feature implements a protocol below; a caller asks its finder (e.g.
+``forwards_service(ctx.features.values())``) and gets the feature, or None when no
+loaded feature offers it.  The forwards feature implements :class:`ForwardsService`
+with the very decision its feature codes (*21...) take, so a change made elsewhere
+is checked the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from autocom.context import AppContext
+
+
+@dataclass(frozen=True)
+class ForwardView:
+    """One forward of a user as a person reads it."""
+
+    type: str  # "unconditional", "noanswer", "busy"
+    destination: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """The outcome of a change asked on someone's behalf: done or refused, and why."""
+
+    accepted: bool
+    reason: str  # in words, for the person who asked
+    trace: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class ForwardsService(Protocol):
+    """A user's forwards, read and changed with the feature codes' own checks."""
+
+    forward_types: Sequence[str]
+
+    async def forwards_of(self, ctx: AppContext, user: str) -> list[ForwardView]: ...
+
+    async def set_forward(
+        self, ctx: AppContext, user: str, ftype: str, number: str, now: datetime
+    ) -> Change: ...
+
+    async def cancel_forwards(self, ctx: AppContext, user: str, now: datetime) -> Change: ...
+
+
+def forwards_service(features: Iterable[object]) -> ForwardsService | None:
+    """The loaded feature that offers users' forwards, or None."""
+    for feature in features:
+        if isinstance(feature, ForwardsService):
+            return feature
+    return None

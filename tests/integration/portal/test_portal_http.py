@@ -1,0 +1,192 @@
+"""The portal over HTTP against the assembled server (examples/ config, sqlite state):
+login, each role's pages and its 403s, CSRF, the login limit, the audit log, and
+forwards changed through the forwards feature's own decision."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from apps import features
+from apps.portal import PortalFeature
+from autocom.app import Server, running
+from autocom.clock import Clock
+from tests.support.portal import PASSWORD, portal_config
+
+pytestmark = pytest.mark.integration
+
+TZ = "Europe/Paris"
+DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, office hours
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Running:
+    server: Server
+    base: str
+    folder: Path
+
+
+@pytest.fixture
+async def portal(tmp_path: Path) -> AsyncIterator[Running]:
+    config = portal_config(tmp_path / "config", secure_cookies=False)
+    feats = features()
+    async with running(
+        config, feats, clock=Clock(TZ, pinned=DAY), agi_port=0, http_port=0, watch=False
+    ) as server:
+        port = next(f for f in feats if isinstance(f, PortalFeature)).port
+        yield Running(server, f"http://127.0.0.1:{port}", config.parent)
+
+
+def client() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def login(http: aiohttp.ClientSession, base: str, name: str, pw: str = PASSWORD) -> str:
+    """Log in; the page landed on (its HTML)."""
+    async with http.get(f"{base}/login") as page:
+        token = CSRF.findall(await page.text())[0]
+    async with http.post(
+        f"{base}/login", data={"csrf": token, "login": name, "password": pw}
+    ) as reply:
+        return await reply.text()
+
+
+async def csrf_of(http: aiohttp.ClientSession, url: str) -> str:
+    async with http.get(url) as page:
+        assert page.status == 200
+        return CSRF.findall(await page.text())[0]
+
+
+async def test_user_sets_and_cancels_a_forward_with_the_codes_checks(portal: Running) -> None:
+    async with client() as http:
+        page = await login(http, portal.base, "lbernard")
+        assert "Mes renvois (2002)" in page and "Aucun renvoi." in page
+        token = await csrf_of(http, f"{portal.base}/me")
+        form = {"csrf": token, "type": "unconditional", "number": "2003"}
+        async with http.post(f"{portal.base}/me/forwards", data=form) as reply:
+            page = await reply.text()
+        assert reply.status == 200 and "Fait : unconditional forward of 2002 to 2003" in page
+        assert "<td>immédiat</td><td>2003</td><td>actif</td>" in page
+        fwd = portal.server.ctx.features["forwards"]
+        assert [f.destination for f in await fwd.forwards_of(portal.server.ctx, "2002")] == [  # type: ignore[attr-defined]
+            "2003"
+        ]
+        form["number"] = "2002"
+        async with http.post(f"{portal.base}/me/forwards", data=form) as reply:
+            assert "Refusé : 2002 cannot forward to itself" in await reply.text()
+        async with http.post(f"{portal.base}/me/forwards/cancel", data={"csrf": token}) as reply:
+            page = await reply.text()
+        assert "every forward of 2002 cancelled" in page
+        assert "<td>2003</td><td>inactif</td>" in page
+    text = (portal.folder / "var/portal-audit.log").read_text()
+    audit = [json.loads(line) for line in text.splitlines()]
+    assert [(a["who"], a["what"], a["done"]) for a in audit] == [
+        ("lbernard", "forward set", True),
+        ("lbernard", "forward set", False),
+        ("lbernard", "forwards cancel", True),
+    ]
+    assert all(a["at"].startswith("2026-11-24T10:00") for a in audit)
+    assert PASSWORD not in text
+
+
+async def test_restricted_user_is_refused_international_in_words(portal: Running) -> None:
+    async with client() as http:
+        await login(http, portal.base, "restricted")
+        token = await csrf_of(http, f"{portal.base}/me")
+        form = {"csrf": token, "type": "unconditional", "number": "000441234567890"}
+        async with http.post(f"{portal.base}/me/forwards", data=form) as reply:
+            page = await reply.text()
+        assert "Refusé : 5001 may not forward to international numbers now" in page
+        assert (
+            await portal.server.ctx.features["forwards"].forwards_of(  # type: ignore[attr-defined]
+                portal.server.ctx, "5001"
+            )
+            == []
+        )
+
+
+FORBIDDEN = {
+    # login: pages it may not open
+    "lbernard": ["/helpdesk", "/admin"],
+    "hmoreau": ["/me", "/admin"],
+    "root": ["/me", "/helpdesk"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORBIDDEN))
+async def test_each_role_gets_403_outside_its_pages(portal: Running, name: str) -> None:
+    async with client() as http:
+        await login(http, portal.base, name)
+        for path in FORBIDDEN[name]:
+            async with http.get(f"{portal.base}{path}") as reply:
+                assert reply.status == 403, path
+                assert "Accès refusé." in await reply.text()
+        if name == "hmoreau":  # a POST to a user's page: 403 too, even with its token
+            token = await csrf_of(http, f"{portal.base}/helpdesk")
+            form = {"csrf": token, "type": "unconditional", "number": "2003"}
+            async with http.post(f"{portal.base}/me/forwards", data=form) as reply:
+                assert reply.status == 403
+
+
+async def test_no_session_goes_to_login_and_a_post_without_csrf_is_refused(
+    portal: Running,
+) -> None:
+    async with client() as http:
+        for path in ("/me", "/helpdesk", "/admin"):
+            async with http.get(f"{portal.base}{path}", allow_redirects=False) as reply:
+                assert reply.status == 303 and reply.headers["Location"] == "/login"
+        async with http.post(
+            f"{portal.base}/login", data={"login": "lbernard", "password": PASSWORD}
+        ) as reply:
+            assert reply.status == 403  # no login form token
+        await login(http, portal.base, "lbernard")
+        form = {"csrf": "forged", "type": "unconditional", "number": "2003"}
+        async with http.post(f"{portal.base}/me/forwards", data=form) as reply:
+            assert reply.status == 403
+        assert (
+            await portal.server.ctx.features["forwards"].forwards_of(  # type: ignore[attr-defined]
+                portal.server.ctx, "2002"
+            )
+            == []
+        )
+
+
+async def test_login_limit_per_account_then_per_address(portal: Running) -> None:
+    async with client() as http:
+        for _ in range(5):
+            page = await login(http, portal.base, "lbernard", "wrong")
+            assert "Identifiant ou mot de passe incorrect." in page
+        page = await login(http, portal.base, "lbernard")  # right password, too late
+        assert "Trop d&#x27;essais" in page
+        assert "Mes renvois" in await login(http, portal.base, "smartin")  # another account
+        for i in range(15):
+            await login(http, portal.base, f"nobody{i}", "wrong")
+        assert "Trop d&#x27;essais" in await login(http, portal.base, "root")  # the address
+
+
+async def test_cookies_english_helpdesk_and_admin(portal: Running) -> None:
+    async with client() as http:
+        async with http.get(f"{portal.base}/login", headers={"Accept-Language": "en-GB"}) as page:
+            assert "Log in" in await page.text()
+            cookie = page.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        await login(http, portal.base, "hmoreau")
+        query = {"caller": "5001", "dialed": "000441234567890", "at": "2026-11-24T10:00"}
+        async with http.get(f"{portal.base}/helpdesk", params=query) as reply:
+            page = await reply.text()
+        assert 'id="verdict">deny (international)' in page
+        async with http.get(f"{portal.base}/lang/en?next=/helpdesk") as reply:
+            assert "Why this call?" in await reply.text()
+    async with client() as http:
+        page = await login(http, portal.base, "root")
+        assert "Administration" in page and "portal.yaml" in page
+        assert 'id="last-error">aucune' in page
+        assert PASSWORD not in page and "change-me" not in page

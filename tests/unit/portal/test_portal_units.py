@@ -1,0 +1,91 @@
+"""The portal's pure parts: password hashes, the language choice, the login limit,
+the pages' escaping, and `autocom portal passwd`."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from apps.portal.accounts import hash_password, read_accounts, verify_password, write_account
+from apps.portal.i18n import pick
+from apps.portal.pages import login_page
+from apps.portal.rules import RateLimit
+from apps.portal.security import LoginLimiter
+from autocom.cli import main
+from tests.support.portal import portal_config
+
+
+def test_password_hash_verifies_and_holds_no_clear_text() -> None:
+    stored = hash_password("s3cret-passw0rd")
+    assert stored.startswith("scrypt$") and "s3cret" not in stored
+    assert verify_password("s3cret-passw0rd", stored)
+    assert not verify_password("s3cret-passw0rd!", stored)
+    for bad in ("", "scrypt$x", "md5$1$2$3$4$5", "scrypt$16384$8$1$!!$!!"):
+        assert not verify_password("s3cret-passw0rd", bad)
+
+
+def test_accounts_file_is_private_and_a_login_with_a_colon_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.txt"
+    write_account(path, "alice", "first password")
+    write_account(path, "bob", "second password")
+    write_account(path, "alice", "third password")
+    accounts = read_accounts(path)
+    assert sorted(accounts) == ["alice", "bob"]
+    assert verify_password("third password", accounts["alice"])
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ValueError, match="login 'a:b'"):
+        write_account(path, "a:b", "whatever password")
+    assert read_accounts(tmp_path / "missing.txt") == {}
+
+
+@pytest.mark.parametrize(
+    ("header", "cookie", "lang"),
+    [
+        ("", None, "fr"),
+        ("en-GB,en;q=0.8", None, "en"),
+        ("de-DE,fr;q=0.5,en;q=0.3", None, "fr"),
+        ("en-US", "fr", "fr"),
+        ("fr", "en", "en"),
+        ("fr", "xx", "fr"),
+    ],
+)
+def test_language_from_cookie_then_accept_language_else_french(
+    header: str, cookie: str | None, lang: str
+) -> None:
+    assert pick(header, cookie) == lang
+
+
+def test_login_limit_per_account_per_address_and_window() -> None:
+    limiter = LoginLimiter(RateLimit(per_address=4, per_account=2, window=60))
+    limiter.failed("10.0.0.1", "alice", now=0)
+    assert not limiter.blocked("10.0.0.1", "alice", now=1)
+    limiter.failed("10.0.0.2", "alice", now=1)
+    assert limiter.blocked("10.0.0.3", "alice", now=2)  # the account, from anywhere
+    assert not limiter.blocked("10.0.0.3", "bob", now=2)
+    limiter.failed("10.0.0.1", "bob", now=2)
+    limiter.failed("10.0.0.1", "carol", now=3)
+    limiter.failed("10.0.0.1", "dave", now=3)
+    assert limiter.blocked("10.0.0.1", "erin", now=4)  # the address, any account
+    assert not limiter.blocked("10.0.0.1", "erin", now=62)  # the window has passed
+
+
+def test_a_hostile_login_is_escaped_in_the_page() -> None:
+    page = login_page("fr", "tok", "err", '"><script>alert(1)</script>')
+    assert "<script>" not in page and "&quot;&gt;&lt;script&gt;" in page
+
+
+def test_portal_passwd_sets_a_hashed_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = portal_config(tmp_path / "config", secure_cookies=True)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long new password\n"))
+    assert main(["-c", str(config), "portal", "passwd", "newbie", "--stdin"]) == 0
+    accounts = read_accounts(config.parent / "portal-accounts.txt")
+    assert verify_password("a long new password", accounts["newbie"])
+    assert "a long new password" not in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    assert main(["-c", str(config), "portal", "passwd", "newbie", "--stdin"]) == 1
+    assert "at least 10 characters" in capsys.readouterr().err
