@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= examples/autocom.yaml
 # Debian packages: the venv, and the real parts the tests run (Redis, OpenLDAP, SIPp,
-# PostgreSQL, debootstrap for the Asterisk 22 root).
+# PostgreSQL, debootstrap for the Asterisk 22 root, chromium for the portal).
 RUN_DEBS := python3-venv python3-dev
 TEST_DEBS := $(RUN_DEBS) redis-server redis-sentinel dnsmasq-base slapd ldap-utils sip-tester debootstrap postgresql systemd chromium chromium-driver
 

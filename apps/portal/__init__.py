@@ -45,7 +45,7 @@ class PortalFeature(Feature):
         rules = rules_of(config)
         if rules is None:
             return []
-        file = str(config.resolve(config.settings.rules.get(self.name, "portal.yaml")))
+        file = str(config.resolve(config.settings.rules.get(self.name) or "portal.yaml"))
         issues: list[ConfigIssue] = []
         for login, person in rules.people.items():
             if person.extension and config.site.user(person.extension) is None:

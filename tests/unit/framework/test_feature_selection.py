@@ -48,6 +48,7 @@ def test_the_bundled_features_come_from_the_entry_point_group() -> None:
         "forwards",
         "speed_dial",
         "accounting",
+        "portal",
     ]
     assert [f.name for f in installed()][: len(names)] == names
     pyproject = (EXAMPLES.parent / "pyproject.toml").read_text()
@@ -92,7 +93,7 @@ def test_check_prints_which_features_run(config: Path, capsys: pytest.CaptureFix
     assert "  runs: time_rules (rights.yaml)\n" in out
     assert "  runs: ivr (no rule file: its defaults)\n" in out
     assert "runs: forwards" not in out
-    assert "  not running (not named under rules:): accounting, forwards\n" in out
+    assert "  not running (not named under rules:): accounting, forwards, portal\n" in out
 
 
 def test_a_command_of_a_feature_left_out_says_so(
