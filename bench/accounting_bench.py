@@ -38,7 +38,7 @@ from apps.accounting.state import Query, SqliteTicketStore, TicketStore  # noqa:
 from apps.accounting.state_pg import PgTicketStore  # noqa: E402
 from autocom.ami.protocol import AmiMessage, AmiParser  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
-from tests.unit.accounting.samples import FACTS, answered_call  # noqa: E402
+from tests.unit.accounting.samples import FACTS, ami_event, answered_call  # noqa: E402
 
 UTC_ZONE = FACTS.zone
 
@@ -53,21 +53,6 @@ def ami_bytes(calls: int) -> bytes:
             e2 = replace(e, linkedid=f"C{n}", uniqueid=e.uniqueid.replace("L", f"C{n}"))
             out.append(ami_event(e2, shift))
     return b"".join(out)
-
-
-def ami_event(e: CelEvent, shift: float) -> bytes:
-    t = e.time + shift
-    local = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(t)))
-    event_name = "USER_DEFINED" if e.type == "autocom" else e.type
-    fields = [
-        ("Event", "CEL"), ("Privilege", "call,all"), ("Timestamp", f"{t:.6f}"),
-        ("EventName", event_name), ("UserDefType", "autocom" if e.type == "autocom" else ""),
-        ("CallerIDnum", e.cid_num), ("CallerIDname", e.cid_name), ("Exten", e.exten),
-        ("Context", e.context), ("Channel", e.channel), ("Application", e.app),
-        ("AppData", e.appdata), ("EventTime", local), ("UniqueID", e.uniqueid),
-        ("LinkedID", e.linkedid), ("Userfield", ""), ("Peer", e.peer), ("Extra", e.extra),
-    ]  # fmt: skip
-    return ("".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n").encode()
 
 
 async def ingest(calls: int, store: TicketStore, batch: int) -> None:

@@ -25,6 +25,7 @@ from autocom.ami.protocol import AmiMessage
 
 log = logging.getLogger("autocom.accounting")
 BACKLOG_CHECKPOINT = "backlog"
+MAX_PENDING = 200_000  # live events kept in memory while the store is down
 
 
 class Collector:
@@ -43,6 +44,7 @@ class Collector:
         self.tickets_built = 0
         self.events_stored = 0
         self.bad_events = 0
+        self.bad_tickets = 0
 
     async def ingest(self, events: Sequence[CelEvent]) -> int:
         """Store ``events``; build the tickets of the calls they end; return how many."""
@@ -51,10 +53,14 @@ class Collector:
             self.events_stored += len(new)
             done = await self.store.complete({e.linkedid for e in new})
             facts, tariffs = self._facts(), self._tariffs()
-            tickets = [
-                build_ticket(await self.store.events_of(linkedid), facts, tariffs)
-                for linkedid in sorted(done)
-            ]
+            tickets = []
+            for linkedid in sorted(done):
+                events = await self.store.events_of(linkedid)
+                try:
+                    tickets.append(build_ticket(events, facts, tariffs))
+                except (ValueError, TypeError, KeyError) as exc:  # a bug, or events beyond it
+                    self.bad_tickets += 1
+                    log.error("no ticket for call %s: %r", linkedid, exc)
             if tickets:
                 await self.store.save_tickets(tickets)
             self.tickets_built += len(tickets)
@@ -72,15 +78,24 @@ class Collector:
             return
         self._wake.set()
 
-    async def run_flusher(self, interval: float = 0.2) -> None:
-        """Ingest the queued live events in batches, until cancelled."""
+    async def run_flusher(self, interval: float = 0.2, retry: float = 5.0) -> None:
+        """Ingest the queued live events in batches, until cancelled.  When the store
+        fails, the batch waits for the next try (at most ``MAX_PENDING`` events are
+        kept: the backlog has them all, the catch-up brings back what was dropped)."""
         while True:
             await self._wake.wait()
             await asyncio.sleep(interval)  # gather a batch
             self._wake.clear()
             batch, self._pending = self._pending, []
-            if batch:
+            if not batch:
+                continue
+            try:
                 await self.ingest(batch)
+            except Exception as exc:  # the store's own errors: sqlite3, asyncpg, OSError
+                log.error("ticket store unavailable (%r): retrying in %g s", exc, retry)
+                self._pending = (batch + self._pending)[-MAX_PENDING:]
+                self._wake.set()
+                await asyncio.sleep(retry)
 
     async def flush(self) -> None:
         batch, self._pending = self._pending, []

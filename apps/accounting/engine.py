@@ -231,7 +231,7 @@ def _leg_of(
     answer = next((e.time for e in events if e.type == "ANSWER"), None)
     # a Local channel's ;1 half hangs up as its ;2 half (the device side) did
     hangups = [e for e in (*other_half, *events) if e.type == "HANGUP"]
-    causes = [int(str(_extra(e).get("hangupcause", 0)) or 0) for e in hangups]
+    causes = [_int(_extra(e).get("hangupcause")) for e in hangups]
     cause = causes[0] if causes else 0
     status = "answered" if answer is not None else ("busy" if cause == 17 else "no_answer")
     if answer is None and cause not in (0, 16, 17, 19, 26, 31):
@@ -323,14 +323,18 @@ def _dialstatus(events: Sequence[CelEvent]) -> str:
     return statuses[-1] if statuses else ""
 
 
+def _int(value: object) -> int:
+    """A cause code from an event's extra; 0 when missing or not a number."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
 def _cause(first: Sequence[CelEvent]) -> int:
-    for e in reversed(first):
-        if e.type == "HANGUP":
-            try:
-                return int(str(_extra(e).get("hangupcause", 0)))
-            except ValueError:
-                return 0
-    return 0
+    return next(
+        (_int(_extra(e).get("hangupcause")) for e in reversed(first) if e.type == "HANGUP"), 0
+    )
 
 
 def _outcome(

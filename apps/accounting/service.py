@@ -96,10 +96,13 @@ class Accounting:
     async def _periodic(self) -> None:
         since_retention = RETENTION_INTERVAL
         while True:
-            await self.catch_up()
-            if since_retention >= RETENTION_INTERVAL:
-                await self.retention()
-                since_retention = 0.0
+            try:
+                await self.catch_up()
+                if since_retention >= RETENTION_INTERVAL:
+                    await self.retention()
+                    since_retention = 0.0
+            except Exception as exc:  # the store's own errors: sqlite3, asyncpg, OSError
+                log.error("ticket store unavailable for the backlog or retention: %r", exc)
             await asyncio.sleep(BACKLOG_INTERVAL)
             since_retention += BACKLOG_INTERVAL
 

@@ -97,6 +97,24 @@ class PostgresServer(ManagedServer):
             check=True, capture_output=True, text=True, timeout=60,
         ).stdout  # fmt: skip
 
+    def stop(self) -> None:
+        """Fast shutdown (pg_ctl -m fast: open sessions are ended; a SIGTERM to
+        runuser would only ask for a smart one, which waits for every client)."""
+        self._pg_ctl_stop("fast")
+
+    def kill(self) -> None:
+        """Immediate shutdown, as a crash (pg_ctl -m immediate)."""
+        self._pg_ctl_stop("immediate")
+
+    def _pg_ctl_stop(self, mode: str) -> None:
+        if self._process.running:
+            subprocess.run(
+                self._as_postgres(pg_bin("pg_ctl"), "stop", "-D", str(self.data), "-m", mode,
+                                  "-w", "-t", "30"),
+                capture_output=True, timeout=60,
+            )  # fmt: skip
+        self._process.end()
+
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -3,10 +3,14 @@ the collector: duplicates, late events, history by role, reports, retention."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,7 +24,15 @@ from apps.accounting.state import (
     months_before,
 )
 from apps.accounting.state_pg import PgTicketStore
-from tests.unit.accounting.samples import FACTS, answered_call, outgoing_call, unanswered_call
+from autocom.ami.protocol import parse_block
+from tests.support.postgres import PostgresServer
+from tests.unit.accounting.samples import (
+    FACTS,
+    ami_event,
+    answered_call,
+    outgoing_call,
+    unanswered_call,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -138,3 +150,43 @@ def test_months_before_and_mask() -> None:
     assert months_before(datetime(2027, 1, 5, tzinfo=UTC), 1) == datetime(2026, 12, 5, tzinfo=UTC)
     assert mask_number("0612345678") == "xxxxxx5678"
     assert mask_number("12") == "12"
+
+
+async def test_live_events_wait_while_postgresql_is_down() -> None:
+    """PostgreSQL stopped under the collector: the live events wait, then make their
+    ticket once it is back (a private server: the session's keeps running)."""
+    server = PostgresServer()
+    server.start()
+    store = await PgTicketStore.connect(server.dsn())
+    c = collector(store)
+    flusher = asyncio.create_task(c.run_flusher(interval=0.05, retry=0.3))
+    try:
+        server.stop()
+        for event in answered_call():
+            c.on_ami_event(parse_block(ami_event(event).decode()), ZoneInfo("UTC"))
+        await asyncio.sleep(1.0)
+        assert c.tickets_built == 0 and len(c._pending) == len(answered_call())
+        server.start()
+        for _ in range(100):
+            if c.tickets_built:
+                break
+            await asyncio.sleep(0.1)
+        assert [r.id for r in await store.tickets(Query())] == ["L.10"]
+    finally:
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+        await store.close()
+        server.cleanup()
+
+
+def test_hostile_event_fields_still_make_a_ticket() -> None:
+    from apps.accounting.engine import build_ticket
+
+    events = [
+        replace(e, extra='{"hangupcause":"x)(*","dialstatus":7}') if e.type == "HANGUP" else e
+        for e in answered_call()
+    ]
+    events.append(replace(events[0], event_id="junk", type="autocom", extra="{not json"))
+    ticket = build_ticket(events, FACTS)
+    assert (ticket.disposition, ticket.hangup_cause) == ("answered", 0)

@@ -3,6 +3,7 @@ the fields the builder reads; times relative to the call's first event."""
 
 from __future__ import annotations
 
+import time
 from zoneinfo import ZoneInfo
 
 from apps.accounting.cel import CelEvent, event_id
@@ -180,3 +181,19 @@ def outgoing_call(number: str, talk: float, *decisions: str) -> list[CelEvent]:
         ),
         ev("LINKEDID_END", 4.02 + talk, "L.10", phone),
     ]
+
+
+def ami_event(e: CelEvent, shift: float = 0.0) -> bytes:
+    """``e`` (``shift`` seconds later) as cel_manager sends it, EventTime in UTC."""
+    t = e.time + shift
+    local = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(t)))
+    event_name = "USER_DEFINED" if e.type == "autocom" else e.type
+    fields = [
+        ("Event", "CEL"), ("Privilege", "call,all"), ("Timestamp", f"{t:.6f}"),
+        ("EventName", event_name), ("UserDefType", "autocom" if e.type == "autocom" else ""),
+        ("CallerIDnum", e.cid_num), ("CallerIDname", e.cid_name), ("Exten", e.exten),
+        ("Context", e.context), ("Channel", e.channel), ("Application", e.app),
+        ("AppData", e.appdata), ("EventTime", local), ("UniqueID", e.uniqueid),
+        ("LinkedID", e.linkedid), ("Userfield", ""), ("Peer", e.peer), ("Extra", e.extra),
+    ]  # fmt: skip
+    return ("".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n").encode()
