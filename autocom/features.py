@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import tomllib
 from collections.abc import Iterable, Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 from autocom.config.errors import ConfigError, ConfigIssue
@@ -41,11 +41,19 @@ class FeatureLoadError(Exception):
 def installed() -> list[Feature]:
     """One instance of every feature of the ``autocom.features`` entry points,
     autocom's bundled ones first (in pyproject.toml's order), then the others by name."""
-    specs = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
     bundled = _bundled_specs()
-    ordered = [*bundled.items(), *sorted(specs.items())]
+    # autocom's own installed entry points are the pyproject list (maybe older): skip them
+    others = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if not _ours(ep, bundled)]
+    listed = [*bundled.items(), *((ep.name, ep.value) for ep in others)]
+    specs: dict[str, str] = {}
+    for name, value in listed:
+        if specs.setdefault(name, value) != value:
+            raise FeatureLoadError(
+                f"two features are called {name!r} ({specs[name]} and {value}): "
+                "rename one (its entry point and its Feature.name)"
+            )
     found: dict[str, Feature] = {}
-    for name, value in ordered:
+    for name, value in [*bundled.items(), *sorted(specs.items())]:
         if name in found:
             continue
         try:
@@ -61,6 +69,10 @@ def installed() -> list[Feature]:
             )
         found[name] = feature
     return list(found.values())
+
+
+def _ours(ep: EntryPoint, bundled: dict[str, str]) -> bool:
+    return bool(bundled) and ep.dist is not None and ep.dist.name == "autocom"
 
 
 def _bundled_specs() -> dict[str, str]:
@@ -95,8 +107,21 @@ def imported(settings: Settings, doc: Document, known: Sequence[Feature]) -> lis
                 )
             )
             continue
-        if not any(type(f) is cls for f in [*known, *found]):
-            found.append(cls())
+        if any(type(f) is cls for f in [*known, *found]):
+            continue
+        feature = cls()
+        if any(f.name == feature.name for f in [*known, *found]):
+            issues.append(
+                ConfigIssue(
+                    doc.file,
+                    doc.line_of(("features", i)),
+                    f"features: {path} is called {feature.name!r}, the name of a feature "
+                    "autocom already has",
+                    "give the site's feature a name of its own (Feature.name)",
+                )
+            )
+            continue
+        found.append(feature)
     if issues:
         raise ConfigError(issues)
     return found

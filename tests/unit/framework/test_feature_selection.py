@@ -11,11 +11,25 @@ import pytest
 from apps import features
 from autocom.cli import main
 from autocom.config import ConfigError
+from autocom.feature import Feature
 from autocom.features import ENTRY_POINT_GROUP, installed
 from autocom.loader import load_config
 from autocom.site.dialplan import render_dialplan
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+HERE = "tests.unit.framework.test_feature_selection"
+
+
+class Welcome(Feature):
+    """A site's own feature, imported by path (autocom.yaml's features:)."""
+
+    name = "welcome"
+
+
+class Impostor(Feature):
+    """A site's feature that takes the name of a bundled one."""
+
+    name = "forwards"
 
 
 @pytest.fixture
@@ -127,3 +141,22 @@ def test_an_import_path_to_something_else_than_a_feature(config: Path) -> None:
     config.write_text(config.read_text() + "features: [autocom.loader:Config]\n")
     with pytest.raises(ConfigError, match="is not a Feature class"):
         load_config(config, features())
+
+
+def test_an_import_path_adds_a_feature_that_runs_once_named(config: Path) -> None:
+    edit(config, "rules:\n", f"features: [{HERE}:Welcome]\nrules:\n")
+    assert "welcome" not in load_config(config, features()).feature_names  # known, not named
+    edit(config, "rules:\n", "rules:\n  welcome:\n")
+    loaded = load_config(config, features())
+    assert "welcome" in loaded.feature_names
+    assert [type(f) for f in loaded.features].count(Welcome) == 1
+
+
+def test_an_imported_feature_cannot_take_a_known_name(config: Path) -> None:
+    edit(config, "rules:\n", f"features:\n  - {HERE}:Impostor\nrules:\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(config, features())
+    (issue,) = info.value.issues
+    line = config.read_text().splitlines().index(f"  - {HERE}:Impostor") + 1
+    assert (issue.file, issue.line) == (str(config), line)
+    assert "is called 'forwards', the name of a feature autocom already has" in issue.message
