@@ -57,3 +57,33 @@ def forwards_service(features: Iterable[object]) -> ForwardsService | None:
         if isinstance(feature, ForwardsService):
             return feature
     return None
+
+
+@dataclass(frozen=True)
+class BossFilterView:
+    """One boss's filter as a secretary sees it."""
+
+    boss: str  # extension
+    name: str  # the boss's name, as the site says
+    filter: str  # the filter's name in the rule file
+    on: bool
+    vip: tuple[str, ...]  # numbers and patterns that reach the boss directly
+
+
+@runtime_checkable
+class BossFiltersService(Protocol):
+    """Bosses' filters, switched with the checks and the lamp of the toggle code (*37)."""
+
+    async def filters_for(self, ctx: AppContext, user: str) -> list[BossFilterView]:
+        """The filters ``user`` may switch (the boss's own, or a boss's as a secretary)."""
+        ...
+
+    async def switch_filter(self, ctx: AppContext, user: str, boss: str, on: bool) -> Change: ...
+
+
+def filters_service(features: Iterable[object]) -> BossFiltersService | None:
+    """The loaded feature that offers bosses' filters, or None."""
+    for feature in features:
+        if isinstance(feature, BossFiltersService):
+            return feature
+    return None

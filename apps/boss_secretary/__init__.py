@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from apps.boss_secretary import cli, hooks, lamps, state
+from apps.boss_secretary import cli, hooks, lamps, service, state
 from apps.boss_secretary.checks import check_site, check_slots, check_toggle_code, toggle_claim
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import known_slots
@@ -14,6 +14,7 @@ from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
+from autocom.services import BossFilterView, Change
 from autocom.site.model import Site
 
 
@@ -66,6 +67,12 @@ class BossSecretaryFeature(Feature):
         filter states in memory, to decide on through a store outage."""
         await ctx.last_known.snapshot(ctx.store, state.NAMESPACE)
         self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
+
+    async def filters_for(self, ctx: AppContext, user: str) -> list[BossFilterView]:
+        return await service.filters_for(ctx, user)
+
+    async def switch_filter(self, ctx: AppContext, user: str, boss: str, on: bool) -> Change:
+        return await service.switch(ctx, user, boss, on)
 
     async def stop(self) -> None:
         if self.lamps is not None:

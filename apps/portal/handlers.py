@@ -24,7 +24,13 @@ from autocom.clock import parse_instant
 from autocom.cluster import read_beats
 from autocom.context import AppContext
 from autocom.rights import rights_for
-from autocom.services import Change, ForwardsService, forwards_service
+from autocom.services import (
+    BossFiltersService,
+    Change,
+    ForwardsService,
+    filters_service,
+    forwards_service,
+)
 from autocom.store.base import StoreError
 
 SID = "portal_session"
@@ -48,6 +54,9 @@ class Portal:
 
     def forwards(self) -> ForwardsService | None:
         return forwards_service(self.ctx.features.values())
+
+    def filters(self) -> BossFiltersService | None:
+        return filters_service(self.ctx.features.values())
 
     def record(self, session: Session, what: str, **facts: object) -> None:
         path = self.rules.resolve(self.rules.audit_log) if self.rules.audit_log else None
@@ -100,7 +109,7 @@ def session_of(request: web.Request) -> Session | None:
 
 
 def _may(session: Session, role: Role) -> bool:
-    return session.has(role) and (role != "user" or bool(session.extension))
+    return session.has(role) and (role not in ("user", "secretary") or bool(session.extension))
 
 
 def requires(role: Role | None) -> Callable[[Handler], Handler]:
@@ -132,6 +141,7 @@ async def home(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/login")
     landing: tuple[tuple[Role, str], ...] = (
         ("user", "/me"),
+        ("secretary", "/secretary"),
         ("helpdesk", "/helpdesk"),
         ("admin", "/admin"),
     )
@@ -261,6 +271,38 @@ async def cancel_forwards(request: web.Request) -> web.StreamResponse:
     return await _forward_change(request, cancel=True)
 
 
+async def _secretary(request: web.Request, change: Change | None = None) -> web.Response:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    service = portal.filters()
+    try:
+        found = [] if service is None else await service.filters_for(portal.ctx, session.extension)
+    except StoreError as exc:
+        found, change = [], change or Change(False, f"state store: {exc}")
+    return _html(pages.secretary_page(lang_of(request), session, found, change))
+
+
+@requires("secretary")
+async def secretary(request: web.Request) -> web.StreamResponse:
+    return await _secretary(request)
+
+
+@requires("secretary")
+async def switch_filter(request: web.Request) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    service = portal.filters()
+    if service is None:
+        return await _secretary(request)
+    form = await request.post()
+    boss, on = str(form.get("boss", "")), form.get("on") == "1"
+    change = await service.switch_filter(portal.ctx, session.extension, boss, on)
+    portal.record(session, "filter switch", boss=boss, on=on, done=change.accepted)
+    return await _secretary(request, change)
+
+
 def explain_call(ctx: AppContext, caller: str, dialed: str, at: str) -> pages.Explained | str:
     """Why a call from ``caller`` to ``dialed`` at ``at`` was (or would be) let through
     or refused: the rights decision, or what is wrong with the question."""
@@ -323,6 +365,8 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.get("/me", me),
             web.post("/me/forwards", set_forward),
             web.post("/me/forwards/cancel", cancel_forwards),
+            web.get("/secretary", secretary),
+            web.post("/secretary/filter", switch_filter),
             web.get("/helpdesk", helpdesk),
             web.get("/admin", admin),
         ]

@@ -60,6 +60,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "digest": ("Empreinte des règles", "Rules digest"),
     "calls": ("Appels en cours", "Calls in progress"),
     "bad_time": ("Date invalide : ", "Invalid time: "),
+    "secretary": ("Filtrage des responsables", "Bosses' filters"),
+    "boss": ("Responsable", "Boss"),
+    "filter": ("Filtrage", "Filter"),
+    "vip": ("Liste VIP (appellent directement)", "VIP list (ring the boss directly)"),
+    "turn_on": ("Activer le filtrage de", "Turn on the filter of"),
+    "turn_off": ("Désactiver le filtrage de", "Turn off the filter of"),
+    "no_boss": ("Aucun filtrage à gérer.", "No filter to manage."),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
 

@@ -13,7 +13,7 @@ from html import escape
 from apps.portal.i18n import Lang, t
 from apps.portal.security import Session
 from autocom.cluster import NodeBeat
-from autocom.services import Change, ForwardView
+from autocom.services import BossFilterView, Change, ForwardView
 
 STYLE = (
     "body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
@@ -37,6 +37,8 @@ def _nav(lang: Lang, session: Session | None, path: str) -> str:
     if session is not None:
         if session.has("user") and session.extension:
             links.append(f'<a href="/me">{t(lang, "my_forwards")}</a>')
+        if session.has("secretary") and session.extension:
+            links.append(f'<a href="/secretary">{t(lang, "secretary")}</a>')
         if session.has("helpdesk"):
             links.append(f'<a href="/helpdesk">{t(lang, "helpdesk")}</a>')
         if session.has("admin"):
@@ -130,6 +132,36 @@ def me_page(
         + f'<p><button type="submit" id="cancel">{t(lang, "cancel_all")}</button></p></form>'
     )
     return layout(lang, heading, body, session, "/me")
+
+
+def _filter_row(lang: Lang, session: Session, f: BossFilterView) -> str:
+    key = "turn_off" if f.on else "turn_on"
+    vip = ", ".join(_e(v) for v in f.vip) or "-"
+    return (
+        f"<tr><td>{_e(f.name)} ({_e(f.boss)})</td>"
+        f'<td id="state-{_e(f.boss)}">{t(lang, "on" if f.on else "off")}</td><td>{vip}</td>'
+        f'<td><form method="post" action="/secretary/filter">{_csrf(session)}'
+        f'<input type="hidden" name="boss" value="{_e(f.boss)}">'
+        f'<input type="hidden" name="on" value="{"0" if f.on else "1"}">'
+        f'<button type="submit" id="toggle-{_e(f.boss)}">{t(lang, key)} {_e(f.name)}</button>'
+        "</form></td></tr>"
+    )
+
+
+def secretary_page(
+    lang: Lang, session: Session, filters: Sequence[BossFilterView], change: Change | None = None
+) -> str:
+    if not filters:
+        body = message(lang, change) + f"<p>{t(lang, 'no_boss')}</p>"
+    else:
+        rows = "".join(_filter_row(lang, session, f) for f in filters)
+        body = (
+            message(lang, change)
+            + f'<table id="filters"><tr><th scope="col">{t(lang, "boss")}</th>'
+            f'<th scope="col">{t(lang, "filter")}</th><th scope="col">{t(lang, "vip")}</th>'
+            f'<th scope="col"></th></tr>{rows}</table>'
+        )
+    return layout(lang, t(lang, "secretary"), body, session, "/secretary")
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,9 @@ async def test_restricted_user_is_refused_international_in_words(portal: Running
 FORBIDDEN = {
     # login: pages it may not open
     "lbernard": ["/helpdesk", "/admin"],
+    "smartin": ["/secretary", "/helpdesk", "/admin"],
     "hmoreau": ["/me", "/admin"],
-    "root": ["/me", "/helpdesk"],
+    "root": ["/me", "/secretary", "/helpdesk"],
 }
 
 
@@ -190,3 +191,26 @@ async def test_cookies_english_helpdesk_and_admin(portal: Running) -> None:
         assert "Administration" in page and "portal.yaml" in page
         assert 'id="last-error">aucune' in page
         assert PASSWORD not in page and "change-me" not in page
+
+
+async def test_secretary_switches_her_boss_filter_and_sees_the_vip_list(portal: Running) -> None:
+    store = portal.server.ctx.store
+    async with client() as http:
+        await login(http, portal.base, "lbernard")
+        async with http.get(f"{portal.base}/secretary") as reply:
+            page = await reply.text()
+        assert "Sophie Martin (2001)" in page and 'id="state-2001">actif' in page
+        assert "0389336000, _06XXXXXXXX, 2101" in page  # her VIP list
+        assert "2101" not in page.split("Sophie Martin")[0]  # no other boss listed
+        token = CSRF.findall(page)[0]
+        form = {"csrf": token, "boss": "2001", "on": "0"}
+        async with http.post(f"{portal.base}/secretary/filter", data=form) as reply:
+            page = await reply.text()
+        assert "Fait : filter of 2001 off" in page and 'id="state-2001">inactif' in page
+        assert await store.get("filters", "2001") == "off"
+        form = {"csrf": token, "boss": "2101", "on": "0"}  # not her boss
+        async with http.post(f"{portal.base}/secretary/filter", data=form) as reply:
+            assert "Refusé : 2002 is neither 2101 nor one of 2101" in await reply.text()
+        assert await store.get("filters", "2101") is None
+    audit = (portal.folder / "var/portal-audit.log").read_text()
+    assert '"what": "filter switch", "boss": "2001", "on": false, "done": true' in audit
