@@ -119,7 +119,7 @@ async def test_its_code_is_dialed_through_the_project_dialplan(
     assert rendered.returncode == 0, rendered.stderr
     assert "include => autocom-site-hello-codes" in rendered.stdout
     await pbx.load_site_dialplan(rendered.stdout)
-    await pbx.set_globals({"AUTOCOM_AGI": f"127.0.0.1:{served}"})
+    await pbx.set_globals({"AUTOCOM_AGI": f"agi://127.0.0.1:{served}"})
 
     greeted = await pbx.driver.call("*44", "personnel", caller="2001")
     assert greeted.agistatus == ["SUCCESS"], greeted.summary()

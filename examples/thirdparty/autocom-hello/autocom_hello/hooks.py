@@ -7,6 +7,6 @@ from autocom_hello.rules import HelloRules
 
 
 async def hello(request: AgiRequest) -> None:
-    """AGI(agi://${AUTOCOM_AGI}/hello,${CALLERID(num)}): sets AUTOCOM_HELLO."""
+    """AGI(${AUTOCOM_AGI}/hello,${CALLERID(num)}): sets AUTOCOM_HELLO."""
     rules: HelloRules = request.config.rules["hello"]
     await request.session.set_variable("AUTOCOM_HELLO", rules.greeting_for(request.arg(0)))

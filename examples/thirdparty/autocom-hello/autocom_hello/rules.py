@@ -63,7 +63,7 @@ class HelloRules(RuleModel):
             f"; the hello code, from {self.file}\n"
             f"exten => {self.code},1,Answer()\n"
             " same => n,Set(AUTOCOM_HELLO=)\n"
-            " same => n,AGI(agi://${AUTOCOM_AGI}/hello,${CALLERID(num)})\n"
+            " same => n,AGI(${AUTOCOM_AGI}/hello,${CALLERID(num)})\n"
             ' same => n,GotoIf($["${AGISTATUS}" != "SUCCESS" | "${AUTOCOM_HELLO}" = ""]?failed)\n'
             " same => n,Playback(${AUTOCOM_HELLO})\n"
             " same => n,Hangup()\n"
