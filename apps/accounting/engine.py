@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -63,6 +63,9 @@ class SiteFacts:
     devices: Mapping[str, str] = field(default_factory=dict)  # device -> extension
     trunks: frozenset[str] = frozenset()
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    # the rights domain (autocom.rights), when call rights are configured:
+    category: Callable[[str], str] | None = None  # of a number sent to a trunk
+    rights_class: Callable[[str], str] | None = None  # of a user's extension
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Ticket:
     hangup_cause: int
     category: str
     rights: str
+    rights_class: str  # the class of rights.yaml of the payer (or the caller)
     pin: str
     payer: str  # the extension the call is billed to ('' for none)
     department: str
@@ -152,6 +156,7 @@ class Ticket:
             "hangup_cause": self.hangup_cause,
             "category": self.category,
             "rights": self.rights,
+            "rights_class": self.rights_class,
             "pin": self.pin,
             "payer": self.payer,
             "department": self.department,
@@ -356,6 +361,17 @@ def _outcome(
     return status or "failed", "", None
 
 
+def _category(rights: Sequence[str], direction: str, legs: Sequence[Leg], facts: SiteFacts) -> str:
+    """autocom's rights decision says; else internal calls are internal, and a trunk
+    leg's number is classified by the rights domain (a speed dial, autocom down)."""
+    if len(rights) > 1 and rights[1]:
+        return rights[1]
+    if direction == "internal":
+        return "internal"
+    trunk = next((leg.target for leg in legs if leg.kind == "trunk"), "")
+    return facts.category(trunk) if trunk and facts.category else ""
+
+
 def _direction(p: _Parties, legs: Sequence[Leg]) -> str:
     external = any(leg.kind == "trunk" for leg in legs)
     if p.caller_user:
@@ -384,12 +400,11 @@ def build_ticket(
     disposition, answered_by, answer = _outcome(ordered, first, legs, rights[0])
     direction = _direction(parties, legs)
     forwards = _forwards(marks)
-    category = rights[1] if len(rights) > 1 and rights[1] else ""
-    if not category and direction == "internal":
-        category = "internal"
+    category = _category(rights, direction, legs, facts)
     end = next((e.time for e in ordered if e.type == "LINKEDID_END"), ordered[-1].time)
     payer, price = _billing(parties, direction, forwards, category, (answer, end), facts, tariffs)
     owner = facts.users.get(payer or parties.called_user)
+    who = payer or parties.caller_user
     return Ticket(
         id=linkedid,
         start=ordered[0].time,
@@ -406,6 +421,7 @@ def build_ticket(
         hangup_cause=_cause(first),
         category=category,
         rights=rights[0],
+        rights_class=facts.rights_class(who) if facts.rights_class and who else "",
         pin=pins[-1][0] if pins else "",
         payer=payer,
         department=owner.department if owner else "",

@@ -58,7 +58,7 @@ class Accounting:
 
     def _facts(self) -> SiteFacts:
         config = self.holder.current
-        return site_facts(config.site, self._rules(), config.settings.timezone)
+        return site_facts(config, self._rules())
 
     def _tariffs(self) -> tuple[Tariff, ...]:
         return self._rules().tariffs

@@ -195,6 +195,8 @@ async def test_feature_calls_give_their_tickets(
         "8002",
     )
     assert s["payer"] == "2002" and s["department"] == "Scolarité"
+    # no rights decision on a speed dial's path: the rights domain classifies the number
+    assert (s["category"], s["rights_class"]) == ("national", "staff")
 
     g = got[group.call_id]
     assert (g["group"], g["disposition"], g["direction"]) == ("2900", "answered", "internal")
@@ -203,6 +205,7 @@ async def test_feature_calls_give_their_tickets(
 
     r = got[refused.call_id]
     assert (r["disposition"], r["rights"], r["caller_user"]) == ("denied", "deny", "5001")
+    assert (r["category"], r["rights_class"]) == ("international", "lobby")
     assert (r["legs"], r["price"], r["answer"]) == ([], "0", None)
 
     assert got[code.call_id]["called"] == "*2100612345678"
