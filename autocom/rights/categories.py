@@ -113,14 +113,14 @@ class CategoryTable:
             stripped = dialed[len(prefix) :] if dialed.startswith(prefix) else None
         else:
             stripped = dialed
-        for candidate in (dialed, stripped):
+        for candidate in (dialed, stripped) if stripped != dialed else (dialed,):
             if candidate:
                 hit = emergency.best(candidate)
                 if hit is not None:
                     return Classified(EMERGENCY, candidate, hit.pattern.text, hit.where)
         if dialed in self.internal_numbers or any(dialed in r for r in self.internal_ranges):
             return Classified(INTERNAL, dialed, "", f"{self.site_file}: site number")
-        hit = internal.best(dialed)
+        hit = internal.best(dialed) if self.internal_patterns else None
         if hit is not None:
             return Classified(INTERNAL, dialed, hit.pattern.text, hit.where)
         if stripped:

@@ -188,9 +188,8 @@ class PatternIndex:
         """The indexes of the patterns that match ``number`` (in no particular order)."""
         found: list[int] = []
         state = self._start
-        tail_ok = len(number)  # from this position on, every character is dialable
-        while tail_ok > 0 and number[tail_ok - 1] in _DIALABLE:
-            tail_ok -= 1
+        # from this position on, every character is dialable (what a tail may cover)
+        tail_ok = len(number.rstrip(ALPHABET))
         for pos, char in enumerate(number):
             if state.tails and pos >= tail_ok:
                 found.extend(state.tails)
