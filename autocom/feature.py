@@ -177,6 +177,10 @@ class Feature:
     # What an admin writes in the rule file to say "none" (an empty file is refused,
     # as a save cut short looks the same), e.g. "filters: []"
     none_example: str = "a key of the file with an empty value, e.g. `key: []`"
+    # load_rules reads nothing but its rule file and the site: a reload keeps the
+    # loaded rules when neither file's bytes changed (a large rule file is not
+    # parsed and compiled again when another file was edited)
+    rules_from_file_only: bool = False
 
     def load_rules(self, path: Path | None, site: Site) -> Any:
         """Read and validate this feature's rule file (None: no file named).

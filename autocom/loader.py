@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,6 +42,9 @@ class Config:
         """The names of the features that run."""
         return tuple(f.name for f in self.features)
 
+    # sha256 of the site and rule files as loaded: what a reload may keep
+    file_digests: Mapping[Path, str] = field(default_factory=dict)
+
     @property
     def base(self) -> Path:
         return self.path.parent
@@ -63,12 +67,15 @@ LARGE_CONFIG_BYTES = 256 * 1024
 SWITCH_INTERVAL = 0.001  # seconds, while a large load runs beside the calls
 
 
-def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
+def load_config(
+    path: Path | str, features: Sequence[Feature], previous: Config | None = None
+) -> Config:
     """Read everything; raise ConfigError listing every issue of every file.
 
     ``features``: the features that exist (autocom.features.installed()); those of
     autocom.yaml's ``features:`` list are added; only those named under ``rules:``
-    load their rules and run (``Config.features``)."""
+    load their rules and run (``Config.features``).  ``previous``: the config a
+    reload replaces (what unchanged files loaded is kept: ``_Reuse``)."""
     path = Path(path).absolute()
     doc = load_yaml(path)
     settings = validate(Settings, doc)
@@ -76,7 +83,7 @@ def load_config(path: Path | str, features: Sequence[Feature]) -> Config:
     named = [settings.site, *(name for name in settings.rules.values() if name)]
     size = sum(_size(_resolve(path.parent, name)) for name in named)
     with collector_paused(size > LARGE_CONFIG_BYTES):
-        return _load(path, settings, known)
+        return _load(path, settings, known, previous)
 
 
 def _size(file: Path) -> int:
@@ -169,30 +176,87 @@ def empty_rule_file(path: Path, feature: Feature) -> ConfigIssue | None:
     )
 
 
-def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config:
+def file_digest(file: Path) -> str:
+    """sha256 of a file's bytes ('' when it cannot be read: never equal to a digest)."""
+    try:
+        with open(file, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+class _Reuse:
+    """What a reload keeps from the config it replaces: the site, and the rules of a
+    ``rules_from_file_only`` feature, when their files' bytes are the same
+    (``previous`` None, a first load: nothing)."""
+
+    def __init__(self, previous: Config | None) -> None:
+        self.previous = previous
+        self.digests: dict[Path, str] = {}
+        self.same_site = False
+
+    def _same(self, file: Path) -> bool:
+        digest = self.digests[file] = file_digest(file)
+        old = self.previous.file_digests.get(file) if self.previous is not None else None
+        return bool(digest) and digest == old
+
+    def site(self, site_path: Path, issues: list[ConfigIssue]) -> Site:
+        previous = self.previous
+        if self._same(site_path) and previous is not None:
+            self.same_site = True
+            return previous.site  # loaded and checked then, the same bytes now
+        try:
+            site = load_site(site_path)  # the generated site's fast path; else YAML
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+            site = Site()
+        issues.extend(check_site(site))  # numbering plan, even when a rule file is broken
+        return site
+
+    def rules(self, feature: Feature, rule_path: Path | None, site: Site) -> Any:
+        previous = self.previous
+        if (
+            self.same_site
+            and previous is not None
+            and feature.rules_from_file_only
+            and rule_path is not None
+            and feature.name in previous.rules
+            and self._same(rule_path)
+        ):
+            return previous.rules[feature.name]  # the same bytes on the same site
+        return feature.load_rules(rule_path, site)
+
+    def digests_of(self, files: Sequence[Path]) -> dict[Path, str]:
+        return {f: self.digests.get(f) or file_digest(f) for f in files}
+
+
+def _unknown_features(
+    path: Path, settings: Settings, features: Sequence[Feature]
+) -> list[ConfigIssue]:
+    known = {f.name for f in features}
+    return [
+        ConfigIssue(
+            str(path),
+            settings.source.line if settings.source else None,
+            f"rules: no feature is called {name!r}",
+            f"use one of {', '.join(sorted(known))}",
+        )
+        for name in settings.rules
+        if name not in known
+    ]
+
+
+def _load(
+    path: Path, settings: Settings, features: Sequence[Feature], previous: Config | None = None
+) -> Config:
     issues: list[ConfigIssue] = []
     files = [path]
     base = path.parent
     site_path = _resolve(base, settings.site)
     files.append(site_path)
-    try:
-        site = load_site(site_path)  # the generated site's fast path; else YAML
-    except ConfigError as exc:
-        issues.extend(exc.issues)
-        site = Site()
-    issues.extend(check_site(site))  # numbering plan, even when a rule file is broken
-
-    known = {f.name for f in features}
-    for name in settings.rules:
-        if name not in known:
-            issues.append(
-                ConfigIssue(
-                    str(path),
-                    settings.source.line if settings.source else None,
-                    f"rules: no feature is called {name!r}",
-                    f"use one of {', '.join(sorted(known))}",
-                )
-            )
+    reuse = _Reuse(previous)
+    site = reuse.site(site_path, issues)
+    issues.extend(_unknown_features(path, settings, features))
 
     runs = running(features, settings)
     rules: dict[str, Any] = {}
@@ -206,13 +270,16 @@ def _load(path: Path, settings: Settings, features: Sequence[Feature]) -> Config
                 issues.append(empty)
                 continue
         try:
-            rules[feature.name] = feature.load_rules(rule_path, site)
+            rules[feature.name] = reuse.rules(feature, rule_path, site)
         except ConfigError as exc:
             issues.extend(exc.issues)
     if issues:
         raise ConfigError(issues)
 
-    config = Config(path, settings, site, rules, tuple(files), config_hash(base, files), runs)
+    digests = reuse.digests_of(files[1:])
+    config = Config(
+        path, settings, site, rules, tuple(files), config_hash(base, files), runs, digests
+    )
     for feature in runs:
         issues.extend(feature.check(config))
     issues.extend(code_collisions({f.name: f.codes(config) for f in runs}))

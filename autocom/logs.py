@@ -159,6 +159,8 @@ class TurnHandler(logging.StreamHandler[TextIO]):
 
     def _write(self) -> None:
         lines, self._lines = self._lines, []
+        if getattr(self.stream, "closed", False):
+            return  # nowhere to write (a test's capture, ended): not an error at exit
         try:
             self.stream.write("\n".join(lines) + "\n")
             super().flush()

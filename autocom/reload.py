@@ -52,8 +52,10 @@ class ConfigHolder:
         self,
         config: Config,
         features: Sequence[Feature],
-        loader: Callable[[Path, Sequence[Feature]], Config] = load_config,
+        loader: Callable[[Path, Sequence[Feature]], Config] | None = None,
     ) -> None:
+        """``loader``: how to load again (default: ``load_config``, keeping what the
+        current config loaded from files whose bytes did not change)."""
         self.current = config
         self._features = features
         self._loader = loader
@@ -70,7 +72,10 @@ class ConfigHolder:
         """
         stamp = _stamp(self.current.files)
         try:
-            new = self._loader(self.current.path, self._features)
+            if self._loader is None:
+                new = load_config(self.current.path, self._features, previous=self.current)
+            else:
+                new = self._loader(self.current.path, self._features)
             _same_features(self.current, new)
         except ConfigError as exc:
             self._stamp = stamp

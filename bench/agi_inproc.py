@@ -57,9 +57,6 @@ class FakeTransport:
     def abort(self) -> None:
         self.close()
 
-    def get_extra_info(self, name: str, default: object = None) -> object:
-        return ("127.0.0.1", 40000) if name == "peername" else default
-
     def is_closing(self) -> bool:
         return self.closing
 

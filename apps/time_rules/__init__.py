@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 class TimeRulesFeature(Feature):
     name = "time_rules"
     none_example = "`classes: {}`"
+    rules_from_file_only = True  # rights.yaml and the site, nothing else
 
     def __init__(self) -> None:
         # wrong PINs of one owner are counted one at a time on this server
