@@ -10,13 +10,13 @@ CONFIG ?= examples/autocom.yaml
 RUN_DEBS := python3-venv python3-dev
 TEST_DEBS := $(RUN_DEBS) redis-server redis-sentinel dnsmasq-base slapd ldap-utils sip-tester debootstrap postgresql systemd chromium chromium-driver
 
-.PHONY: run test lint typecheck unit integration e2e bench asterisk-root debs-run debs-test clean
+.PHONY: run test lint typecheck unit integration e2e bench asterisk-root bookworm-root deb debs-run debs-test clean
 
 run: $(BIN)/autocom
 	$(BIN)/autocom -c $(CONFIG) check
 	$(BIN)/autocom -c $(CONFIG) serve
 
-test: debs-test $(BIN)/.test-deps asterisk-root lint typecheck
+test: debs-test $(BIN)/.test-deps asterisk-root bookworm-root lint typecheck
 	$(BIN)/pytest -q tests
 
 lint: $(BIN)/.test-deps
@@ -40,6 +40,14 @@ bench: $(BIN)/.bench-deps
 
 asterisk-root:
 	bash scripts/asterisk-root.sh
+
+# the Debian 12 root where tests/integration/packaging installs the package
+bookworm-root:
+	sh scripts/bookworm-root.sh
+
+# dist/autocom_<version>_<arch>.deb (dpkg-deb; docs/deployment.md)
+deb:
+	sh scripts/build-deb.sh dist
 
 debs-run:
 	@bash scripts/apt-install.sh $(RUN_DEBS)

@@ -65,6 +65,7 @@ command -v debootstrap >/dev/null 2>&1 ||
 PARENT="$(dirname "$ROOT")"
 mkdir -p "$PARENT" || fail "cannot create the cache folder $PARENT"
 TMP="$(mktemp -d "$PARENT/.$NAME.XXXXXX")" || fail "cannot create a temporary folder in $PARENT"
+chmod 0755 "$TMP" # it becomes the root's /: mktemp made it 0700, no user could enter
 # Always returns 0: in dash an EXIT trap's last status becomes the script's exit
 # status, and a successful build (TMP emptied) must still exit 0.
 cleanup() {

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_
 from pydantic_core import ErrorDetails
 
 from autocom.config.errors import ConfigError, ConfigIssue
+from autocom.config.renamed import renamed
 from autocom.config.yaml_source import Document, LocatedDict
 
 
@@ -87,6 +88,9 @@ def _describe(err: ErrorDetails, path: tuple[str | int, ...]) -> tuple[str, str]
     where = ".".join(str(p) for p in path) or "file"
     kind = err["type"]
     if kind == "extra_forbidden":
+        moved = renamed(path) if path else None
+        if moved is not None:
+            return moved
         parent = ".".join(str(p) for p in path[:-1])
         key = f"unknown key {path[-1]!r}" if path else "unknown key"
         return (f"{parent}: {key}" if parent else key), "check its spelling"

@@ -68,3 +68,22 @@ def test_sentinel_settings_say_what_to_write() -> None:
         validate(Settings, parse_yaml(slow))
     assert "must be shorter than state.timeout (0.5s)" in str(exc.value)
     assert "write e.g. wait_timeout: 0.25" in str(exc.value)
+
+
+def test_a_renamed_key_is_named_with_what_to_write_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autocom.config import renamed as table
+
+    monkeypatch.setattr(
+        table, "RENAMED_KEYS", {("state", "redis_url"): table.Renamed("url", "0.3")}
+    )
+    text = "state:\n  backend: redis\n  redis_url: redis://r1:6379/0\n  bogus: 1\n"
+    with pytest.raises(ConfigError) as exc:
+        validate(Settings, parse_yaml(text))
+    messages = [str(i) for i in exc.value.issues]
+    assert any(
+        ":3: state: 'redis_url' was renamed in autocom 0.3" in m
+        and "write 'url: ...' (the same value) instead" in m
+        for m in messages
+    ), messages
+    assert any("unknown key 'bogus'" in m for m in messages)  # others stay unknown
+    assert table.renamed(("state", "redis_url"), {}) is None
