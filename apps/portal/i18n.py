@@ -59,6 +59,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "version": ("Version", "Version"),
     "digest": ("Empreinte des règles", "Rules digest"),
     "calls": ("Appels en cours", "Calls in progress"),
+    "agi_sessions": ("Sessions AGI", "AGI sessions"),
+    "seen": ("Vu il y a", "Last seen"),
     "bad_time": ("Date invalide : ", "Invalid time: "),
     "secretary": ("Filtrage des responsables", "Bosses' filters"),
     "boss": ("Responsable", "Boss"),

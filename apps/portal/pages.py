@@ -227,7 +227,8 @@ def admin_page(
         f'<p>{t(lang, "last_error")}: <span id="last-error">{_e(error)}</span></p>'
         f'<h2>{t(lang, "nodes")}</h2><table id="nodes"><tr><th scope="col">{t(lang, "node")}'
         f'</th><th scope="col">{t(lang, "version")}</th><th scope="col">{t(lang, "digest")}'
-        f'</th><th scope="col">{t(lang, "calls")}</th><th scope="col">∆</th></tr>{rows}</table>'
+        f'</th><th scope="col">{t(lang, "agi_sessions")}</th><th scope="col">{t(lang, "seen")}</th>'
+        f"</tr>{rows}</table>"
     )
     return layout(lang, t(lang, "admin"), body, session, "/admin")
 

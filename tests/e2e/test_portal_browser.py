@@ -1,0 +1,202 @@
+"""The portal in a real headless browser (Debian's chromium through chromedriver) against
+the real autocom server and the real Asterisk 22: every role's main path, driven with
+the keyboard; a forward set in the browser is followed by a real call, and a
+secretary's toggle flips the boss's device state in Asterisk (read over AMI).
+
+One browser for the module.  Selenium is synchronous: its calls run in a thread, so
+the server (in the test's event loop) answers meanwhile.  With
+AUTOCOM_PORTAL_SCREENSHOTS=<folder>, each page's screenshot is written there
+(scripts/portal_screenshots.sh fills docs/portal/).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from apps import features
+from apps.portal import PortalFeature
+from autocom.clock import Clock
+from tests.e2e.conftest import ConfigDir, Pbx
+from tests.support.portal import PASSWORD, add_portal
+
+pytestmark = pytest.mark.e2e
+
+TZ = "Europe/Paris"
+DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, office hours
+CHROME_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1000,800",
+)
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+class Browser:
+    """The module's browser, for one test: each step in a thread."""
+
+    def __init__(self, driver: WebDriver, base: str) -> None:
+        self.driver = driver
+        self.base = base
+
+    async def do(self, step: Callable[[WebDriver], T]) -> T:
+        return await asyncio.to_thread(step, self.driver)
+
+    async def submit(self, step: Callable[[WebDriver], None]) -> None:
+        """``step`` sends a form (a key or a click): wait for the next page to load."""
+
+        def run(d: WebDriver) -> None:
+            page = d.find_element(By.TAG_NAME, "html")
+            step(d)
+            WebDriverWait(d, 10).until(staleness_of(page))
+
+        await self.do(run)
+
+    async def open(self, path: str) -> None:
+        await self.do(lambda d: d.get(f"{self.base}{path}"))
+
+    async def text(self, element_id: str) -> str:
+        return await self.do(lambda d: d.find_element(By.ID, element_id).text)
+
+    async def shot(self, name: str) -> None:
+        folder = os.environ.get("AUTOCOM_PORTAL_SCREENSHOTS")
+        if folder:
+            await self.do(lambda d: d.save_screenshot(str(Path(folder) / f"{name}.png")))
+
+    async def login(self, name: str) -> None:
+        """Log in with the keyboard only: type, Tab, type, Enter."""
+        await self.open("/login")
+        await self.do(lambda d: d.delete_all_cookies())
+        await self.open("/login")
+
+        def type_in(d: WebDriver) -> None:
+            field = d.switch_to.active_element  # autofocus: the username
+            assert field.get_attribute("id") == "login"
+            field.send_keys(name, Keys.TAB)
+            d.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
+
+        await self.submit(type_in)
+
+
+@pytest.fixture
+async def portal_cfg(autocom_config: ConfigDir) -> ConfigDir:
+    add_portal(autocom_config.path, secure_cookies=True)
+    return autocom_config
+
+
+async def _serve(pbx: Pbx, cfg: ConfigDir) -> Any:
+    return pbx.autocom(cfg.path, features=features(), clock=Clock(TZ, pinned=DAY))
+
+
+def _port(server: Any) -> int:
+    portal = server.ctx.features["portal"]
+    assert isinstance(portal, PortalFeature) and portal.port is not None
+    return portal.port
+
+
+async def test_user_sets_a_forward_in_the_browser_and_a_real_call_follows_it(
+    pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
+) -> None:
+    async with await _serve(pbx, portal_cfg) as srv:
+        browser = Browser(chrome, f"http://127.0.0.1:{_port(srv)}")
+        await browser.login("lbernard")
+        assert await browser.do(lambda d: d.current_url.endswith("/me"))
+        assert await browser.text("forwards") == "Aucun renvoi."
+        await browser.shot("me")
+
+        def set_forward(d: WebDriver) -> None:
+            Select(d.find_element(By.ID, "ftype")).select_by_value("unconditional")
+            d.find_element(By.ID, "number").send_keys("2003", Keys.ENTER)
+
+        await browser.submit(set_forward)
+        assert (await browser.text("outcome")).startswith("Fait : unconditional forward")
+        await browser.shot("me-forward-set")
+        call = await pbx.driver.call("2002", "personnel", caller="2004")
+        assert sorted(call.rang) == ["petit-desk", "petit-soft"]
+        lamp = await pbx.driver.get_global("DEVICE_STATE(Custom:autocom-fwd-unc-2002)")
+        assert lamp == "INUSE"
+        # an international forward for the lobby phone: refused in words, nothing stored
+        await browser.login("restricted")
+        await browser.submit(
+            lambda d: d.find_element(By.ID, "number").send_keys("000441234567890\n")
+        )
+        assert "may not forward to international numbers" in await browser.text("outcome")
+        await browser.shot("me-refused")
+
+
+async def test_secretary_toggle_flips_the_boss_lamp_in_asterisk(
+    pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
+) -> None:
+    async with await _serve(pbx, portal_cfg) as srv:
+        browser = Browser(chrome, f"http://127.0.0.1:{_port(srv)}")
+        await browser.login("lbernard")
+        await browser.open("/secretary")
+        assert await browser.text("state-2001") == "actif"
+        await browser.shot("secretary")
+        await browser.submit(lambda d: d.find_element(By.ID, "toggle-2001").send_keys(Keys.ENTER))
+        assert await browser.text("state-2001") == "inactif"
+        assert await pbx.driver.get_global("DEVICE_STATE(Custom:bsfilter-2001)") == "NOT_INUSE"
+        await browser.submit(lambda d: d.find_element(By.ID, "toggle-2001").send_keys(Keys.ENTER))
+        assert await pbx.driver.get_global("DEVICE_STATE(Custom:bsfilter-2001)") == "INUSE"
+        assert await srv.ctx.store.get("filters", "2001") == "on"
+
+
+async def test_helpdesk_admin_language_and_forbidden_pages(
+    pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
+) -> None:
+    async with await _serve(pbx, portal_cfg) as srv:
+        browser = Browser(chrome, f"http://127.0.0.1:{_port(srv)}")
+        await browser.open("/login")
+        await browser.shot("login")
+        await browser.login("hmoreau")
+
+        def explain(d: WebDriver) -> None:
+            d.find_element(By.ID, "caller").send_keys("5001", Keys.TAB)
+            d.switch_to.active_element.send_keys("000441234567890", Keys.TAB)
+            d.switch_to.active_element.send_keys("2026-11-24T10:00", Keys.ENTER)
+
+        await browser.submit(explain)
+        assert await browser.text("verdict") == "deny (international)"
+        await browser.shot("helpdesk")
+        await browser.open("/admin")
+        assert await browser.text("forbidden") == "Accès refusé."
+        await browser.login("root")
+        assert await browser.text("last-error") == "aucune"
+        await browser.submit(lambda d: d.find_element(By.LINK_TEXT, "English").click())
+        assert await browser.text("last-error") == "none"
+        await browser.shot("admin")
+        cookies = await browser.do(lambda d: d.get_cookies())
+        session = next(c for c in cookies if c["name"] == "portal_session")
+        assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Strict"
