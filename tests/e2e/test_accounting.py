@@ -9,6 +9,7 @@ are all there after it starts again (caught up from the backlog).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -21,7 +22,7 @@ import pytest
 from apps import features
 from apps.accounting import AccountingFeature
 from apps.accounting.state import Query
-from autocom.app import running
+from autocom.app import Server, running
 from autocom.clock import Clock
 from autocom.site.dialplan import render_dialplan
 from tests.e2e.ami import AmiClient
@@ -96,6 +97,24 @@ async def tickets(
         await asyncio.sleep(0.2)
 
 
+@contextlib.asynccontextmanager
+async def autocom_on(
+    a: AsteriskInstance,
+    driver: CallDriver,
+    config: Path,
+    feats: list[Any],
+    clock: Clock | None = None,
+) -> AsyncIterator[Server]:
+    """The real autocom server: its site (and feature codes) rendered into ``a``,
+    AUTOCOM_AGI pointed at it."""
+    async with running(config, feats, clock=clock, agi_port=0, http_port=0, watch=False) as srv:
+        await asyncio.to_thread(
+            a.reconfigure, site_dialplan=render_dialplan(srv.ctx.config.current)
+        )
+        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
+        yield srv
+
+
 def accounting(feats: list[Any]) -> AccountingFeature:
     return next(f for f in feats if isinstance(f, AccountingFeature))
 
@@ -105,8 +124,7 @@ async def test_tickets_live_and_after_a_restart(
 ) -> None:
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
-    async with running(config, feats, agi_port=0, http_port=0, watch=False) as server:
-        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{server.agi_port}")
+    async with autocom_on(cel_asterisk, driver, config, feats):
         answered = await driver.call("2001", "personnel", caller="2002", caller_name="Bernard")
         await driver.sink("petit-desk", "busy")
         await driver.sink("petit-soft", "busy")
@@ -160,11 +178,7 @@ async def test_feature_calls_give_their_tickets(
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
     clock = Clock("Europe/Paris", pinned=DAY)
-    async with running(config, feats, clock=clock, agi_port=0, http_port=0, watch=False) as srv:
-        await asyncio.to_thread(
-            cel_asterisk.reconfigure, site_dialplan=render_dialplan(srv.ctx.config.current)
-        )
-        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
+    async with autocom_on(cel_asterisk, driver, config, feats, clock=clock):
         code = await driver.call("*2100612345678", "personnel", caller="2002")
         forwarded = await driver.call("2002", "personnel", caller="2004")
         await driver.call("*21", "personnel", caller="2002")  # off again
@@ -249,8 +263,7 @@ async def test_blind_transfer_is_in_the_ticket(
     (AMI BlindTransfer, as a phone's transfer key does); 2003 answers."""
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
-    async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
-        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
+    async with autocom_on(cel_asterisk, driver, config, feats):
         call, desk = await answered_on_martin_desk(driver)
         await driver.ami.action("BlindTransfer", Channel=desk, Exten="2003", Context="personnel")
         result = await call.finished(20)
@@ -275,11 +288,7 @@ async def test_ivr_and_secretary_filter_tickets(
     ConfigDir(config.parent).point_ari(AriAccess(a.host, a.http_port, a.ari_user, a.ari_password))
     feats = features()
     clock = Clock("Europe/Paris", pinned=DAY)
-    async with running(config, feats, clock=clock, agi_port=0, http_port=0, watch=False) as srv:
-        await asyncio.to_thread(
-            a.reconfigure, site_dialplan=render_dialplan(srv.ctx.config.current)
-        )
-        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
+    async with autocom_on(a, driver, config, feats, clock=clock) as srv:
         await driver.set_global("AUTOCOM_IVR_DEFAULT_CONTEXT", "personnel")
         ivr = srv.ctx.features["ivr"]
         await ivr.link.wait_connected(10)  # type: ignore[attr-defined]
@@ -315,11 +324,7 @@ async def test_302_from_a_sip_phone(
     feats = features()
     clock = Clock("Europe/Paris", pinned=DAY)
     try:
-        async with running(config, feats, clock=clock, agi_port=0, http_port=0, watch=False) as s:
-            await asyncio.to_thread(
-                a.reconfigure, site_dialplan=render_dialplan(s.ctx.config.current)
-            )
-            await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{s.agi_port}")
+        async with autocom_on(a, driver, config, feats, clock=clock):
             await driver.set_global("AUTOCOM_DEVICE_DIAL", "PJSIP/{device}")
             sipp = Sipp(a.tmp / "sipp-acct", a.host, a.sip_port)
             phone = await sipp.start(MOVED, port=port, variables={"target": "00612345678"})
@@ -348,8 +353,7 @@ async def test_attended_transfer_is_in_the_ticket(
     phone's attended transfer) and hangs up: 2004 and 2003 are put through."""
     config = accounting_config(tmp_path / "config", cel_asterisk)
     feats = features()
-    async with running(config, feats, agi_port=0, http_port=0, watch=False) as srv:
-        await driver.set_global("AUTOCOM_AGI", f"agi://127.0.0.1:{srv.agi_port}")
+    async with autocom_on(cel_asterisk, driver, config, feats):
         await driver.set_global("AUTOCOM_DIAL_OPTIONS", "tT")
         await driver.sink("petit-desk", "echo")
         await driver.sink("petit-soft", "busy")
