@@ -1,16 +1,22 @@
 """Server CPU per FastAGI session: autocom vs bare asyncio vs panoramisk, in one run.
 
-Each server (bench/agi_servers.py) runs in its own process pinned to one core
-(default 1), the load generator (bench/agi_load.py) runs here pinned to another
-(default 0).  The hook reads one variable and sets two.  The server's CPU time
-(utime + stime from /proc) over the measured sessions, divided by the number of
-sessions, is the figure compared: the generator may be the bottleneck on a small
-machine, CPU per session still holds.
+Each server runs in its own process pinned to one core (default 1), the load
+generator (bench/agi_load.py) runs here pinned to another (default 0).  The
+server's CPU time (utime + stime from /proc) over the measured sessions, divided
+by the number of sessions, is the figure compared: the generator may be the
+bottleneck on a small machine, CPU per session still holds.
 
-Goal (issue 2): autocom <= 1.5x the bare uvloop Protocol server, and <= 1/3 of
-panoramisk 1.4.
+``served`` (the default, with ``bare-uvloop`` and ``panoramisk``) is the product
+as a site runs it: `autocom serve` on a copy of examples/ (bench/served.py), the
+real ``rights`` hook (2 commands) and its default logging to a file.  The other
+kinds (bench/agi_servers.py) serve a bench hook that reads one variable and sets
+two.  ``--baseline DIR`` also runs ``served`` from another checkout: before/after.
 
-    python bench/agi_compare.py [-n 20000] [-c 50] [--rounds 3]
+Goals (issue 21): served <= 1.5x the bare uvloop Protocol server (the floor) and
+<= 1/2 of panoramisk 1.4; (issue 2) the bench hook on autocom <= 1.5x the floor
+and <= 1/3 of panoramisk.
+
+    python bench/agi_compare.py [-n 20000] [-c 50] [--rounds 3] [--baseline DIR]
 """
 
 from __future__ import annotations
