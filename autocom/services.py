@@ -87,3 +87,28 @@ def filters_service(features: Iterable[object]) -> BossFiltersService | None:
         if isinstance(feature, BossFiltersService):
             return feature
     return None
+
+
+@dataclass(frozen=True)
+class PinLockView:
+    """Whether an extension's PIN is locked now, and why (in words)."""
+
+    locked: bool
+    reason: str
+
+
+@runtime_checkable
+class PinLocksService(Protocol):
+    """PIN lockouts, read and lifted as `autocom rights pin-status|pin-unlock` do."""
+
+    async def pin_lock(self, ctx: AppContext, owner: str, now: datetime) -> PinLockView: ...
+
+    async def unlock_pin(self, ctx: AppContext, owner: str, now: datetime) -> Change: ...
+
+
+def pin_service(features: Iterable[object]) -> PinLocksService | None:
+    """The loaded feature that keeps PIN lockouts, or None."""
+    for feature in features:
+        if isinstance(feature, PinLocksService):
+            return feature
+    return None

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from apps.portal import audit, pages
 from apps.portal.accounts import read_accounts, verify_password
+from apps.portal.find import find_users
 from apps.portal.i18n import Lang, pick, t
 from apps.portal.rules import PortalRules, Role
 from apps.portal.security import LoginLimiter, Session, Sessions, csrf_ok
@@ -28,8 +29,10 @@ from autocom.services import (
     BossFiltersService,
     Change,
     ForwardsService,
+    PinLocksService,
     filters_service,
     forwards_service,
+    pin_service,
 )
 from autocom.store.base import StoreError
 
@@ -57,6 +60,9 @@ class Portal:
 
     def filters(self) -> BossFiltersService | None:
         return filters_service(self.ctx.features.values())
+
+    def pins(self) -> PinLocksService | None:
+        return pin_service(self.ctx.features.values())
 
     def record(self, session: Session, what: str, **facts: object) -> None:
         path = self.rules.resolve(self.rules.audit_log) if self.rules.audit_log else None
@@ -319,15 +325,52 @@ def explain_call(ctx: AppContext, caller: str, dialed: str, at: str) -> pages.Ex
     return pages.Explained(found.verdict, found.category or "-", found.reason, tuple(found.trace))
 
 
-@requires("helpdesk")
-async def helpdesk(request: web.Request) -> web.StreamResponse:
+async def _user_rows(portal: Portal, query: str) -> list[pages.UserRow]:
+    """The site's users matching ``query``, each with its PIN lock now."""
+    service = portal.pins()
+    now = portal.ctx.clock.now()
+    rows: list[pages.UserRow] = []
+    for user in find_users(portal.ctx.config.current.site.users, query):
+        pin = None if service is None else await service.pin_lock(portal.ctx, user.extension, now)
+        name = f"{user.first_name} {user.name}".strip()
+        rows.append(pages.UserRow(user.extension, name, user.department, user.devices, pin))
+    return rows
+
+
+async def _helpdesk(
+    request: web.Request, change: Change | None = None, found_again: str = ""
+) -> web.Response:
     portal = request.app[PORTAL]
     session = session_of(request)
     assert session is not None  # guarded
+    lang = lang_of(request)
     q = request.query
     asked = (q.get("caller", "").strip(), q.get("dialed", "").strip(), q.get("at", "").strip())
     found = explain_call(portal.ctx, *asked) if asked[0] and asked[1] else None
-    return _html(pages.helpdesk_page(lang_of(request), session, asked, found))
+    query = q.get("q", "").strip() or found_again
+    rows = await _user_rows(portal, query) if query else None
+    finder = pages.message(lang, change) + pages.find_section(lang, session, query, rows)
+    return _html(pages.helpdesk_page(lang, session, asked, found, finder))
+
+
+@requires("helpdesk")
+async def helpdesk(request: web.Request) -> web.StreamResponse:
+    return await _helpdesk(request)
+
+
+@requires("helpdesk")
+async def unlock_pin(request: web.Request) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    owner = str((await request.post()).get("owner", "")).strip()
+    service = portal.pins()
+    if service is None:
+        change = Change(False, "no PIN lockout on this server")
+    else:
+        change = await service.unlock_pin(portal.ctx, owner, portal.ctx.clock.now())
+    portal.record(session, "pin unlock", owner=owner, done=change.accepted)
+    return await _helpdesk(request, change, found_again=owner)
 
 
 @requires("admin")
@@ -368,6 +411,7 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.get("/secretary", secretary),
             web.post("/secretary/filter", switch_filter),
             web.get("/helpdesk", helpdesk),
+            web.post("/helpdesk/unlock", unlock_pin),
             web.get("/admin", admin),
         ]
     )

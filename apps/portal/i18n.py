@@ -69,6 +69,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "turn_on": ("Activer le filtrage de", "Turn on the filter of"),
     "turn_off": ("Désactiver le filtrage de", "Turn off the filter of"),
     "no_boss": ("Aucun filtrage à gérer.", "No filter to manage."),
+    "find_user": ("Trouver un utilisateur", "Find a user"),
+    "find_what": ("Poste ou nom", "Extension or name"),
+    "find": ("Chercher", "Search"),
+    "nobody": ("Personne.", "Nobody."),
+    "extension": ("Poste", "Extension"),
+    "name": ("Nom", "Name"),
+    "department": ("Service", "Department"),
+    "devices": ("Téléphones", "Devices"),
+    "pin": ("Code PIN", "PIN"),
+    "locked": ("bloqué", "locked"),
+    "unlocked": ("non bloqué", "not locked"),
+    "unlock": ("Débloquer le PIN de", "Unlock the PIN of"),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
 

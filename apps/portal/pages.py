@@ -13,7 +13,7 @@ from html import escape
 from apps.portal.i18n import Lang, t
 from apps.portal.security import Session
 from autocom.cluster import NodeBeat
-from autocom.services import BossFilterView, Change, ForwardView
+from autocom.services import BossFilterView, Change, ForwardView, PinLockView
 
 STYLE = (
     "body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
@@ -172,12 +172,64 @@ class Explained:
     trace: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class UserRow:
+    """A user the helpdesk found, with the PIN lock now."""
+
+    extension: str
+    name: str
+    department: str
+    devices: tuple[str, ...]
+    pin: PinLockView | None  # None: no PIN lockout on this server
+
+
+def _user_row(lang: Lang, session: Session, row: UserRow) -> str:
+    if row.pin is None:
+        pin = "-"
+    else:
+        pin = f"{t(lang, 'locked' if row.pin.locked else 'unlocked')}: {_e(row.pin.reason)}"
+        if row.pin.locked:
+            pin += (
+                f'<form method="post" action="/helpdesk/unlock">{_csrf(session)}'
+                f'<input type="hidden" name="owner" value="{_e(row.extension)}">'
+                f'<button type="submit" id="unlock-{_e(row.extension)}">'
+                f"{t(lang, 'unlock')} {_e(row.extension)}</button></form>"
+            )
+    return (
+        f"<tr><td>{_e(row.extension)}</td><td>{_e(row.name)}</td><td>{_e(row.department)}</td>"
+        f'<td>{_e(", ".join(row.devices))}</td><td id="pin-{_e(row.extension)}">{pin}</td></tr>'
+    )
+
+
+def find_section(lang: Lang, session: Session, query: str, rows: Sequence[UserRow] | None) -> str:
+    form = (
+        f'<h2>{t(lang, "find_user")}</h2><form method="get" action="/helpdesk">'
+        f'<p><label for="q">{t(lang, "find_what")}</label><br>'
+        f'<input id="q" name="q" value="{_e(query)}"></p>'
+        f'<p><button type="submit" id="find">{t(lang, "find")}</button></p></form>'
+    )
+    if rows is None:
+        return form
+    if not rows:
+        return form + f'<p id="users">{t(lang, "nobody")}</p>'
+    head = "".join(
+        f'<th scope="col">{t(lang, k)}</th>'
+        for k in ("extension", "name", "department", "devices", "pin")
+    )
+    body = "".join(_user_row(lang, session, r) for r in rows)
+    return form + f'<table id="users"><tr>{head}</tr>{body}</table>'
+
+
 def helpdesk_page(
-    lang: Lang, session: Session, asked: tuple[str, str, str], found: Explained | str | None
+    lang: Lang,
+    session: Session,
+    asked: tuple[str, str, str],
+    found: Explained | str | None,
+    finder: str = "",
 ) -> str:
     caller, dialed, at = asked
-    form = (
-        '<form method="get" action="/helpdesk">'
+    form = finder + (
+        f'<h2>{t(lang, "explain")}</h2><form method="get" action="/helpdesk">'
         f'<p><label for="caller">{t(lang, "caller")}</label><br>'
         f'<input id="caller" name="caller" value="{_e(caller)}" required></p>'
         f'<p><label for="dialed">{t(lang, "dialed")}</label><br>'
@@ -197,8 +249,7 @@ def helpdesk_page(
         )
     else:
         result = ""
-    heading = t(lang, "explain")
-    return layout(lang, heading, form + result, session, "/helpdesk")
+    return layout(lang, t(lang, "helpdesk"), form + result, session, "/helpdesk")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,11 @@ from autocom.rights.decision import classify
 from autocom.site.model import Site
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from autocom.context import AppContext
     from autocom.loader import Config
+    from autocom.services import Change, PinLockView
 
 
 class TimeRulesFeature(Feature):
@@ -75,6 +79,18 @@ class TimeRulesFeature(Feature):
         from apps.time_rules.cli import add_commands
 
         add_commands(commands)
+
+    async def pin_lock(self, ctx: AppContext, owner: str, now: datetime) -> PinLockView:
+        """autocom.services.PinLocksService: as `autocom rights pin-status`."""
+        from apps.time_rules import service
+
+        return await service.pin_lock(ctx, self.pin_owners, owner, now)
+
+    async def unlock_pin(self, ctx: AppContext, owner: str, now: datetime) -> Change:
+        """As `autocom rights pin-unlock`."""
+        from apps.time_rules import service
+
+        return await service.unlock(ctx, self.pin_owners, owner, now)
 
 
 __all__ = ["TimeRules", "TimeRulesFeature"]

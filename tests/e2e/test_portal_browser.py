@@ -181,6 +181,9 @@ async def test_helpdesk_admin_language_and_forbidden_pages(
         await browser.open("/login")
         await browser.shot("login")
         await browser.login("hmoreau")
+        await browser.submit(lambda d: d.find_element(By.ID, "q").send_keys("durand", Keys.ENTER))
+        assert (await browser.text("pin-2004")).startswith("non bloqué")
+        await browser.shot("helpdesk-find")
 
         def explain(d: WebDriver) -> None:
             d.find_element(By.ID, "caller").send_keys("5001", Keys.TAB)

@@ -16,8 +16,10 @@ import pytest
 
 from apps import features
 from apps.portal import PortalFeature
+from apps.time_rules.pinlock import PinLocks
 from autocom.app import Server, running
 from autocom.clock import Clock
+from autocom.rights.lockout import decide_lock
 from tests.support.portal import PASSWORD, portal_config
 
 pytestmark = pytest.mark.integration
@@ -214,3 +216,36 @@ async def test_secretary_switches_her_boss_filter_and_sees_the_vip_list(portal: 
         assert await store.get("filters", "2101") is None
     audit = (portal.folder / "var/portal-audit.log").read_text()
     assert '"what": "filter switch", "boss": "2001", "on": false, "done": true' in audit
+
+
+async def test_helpdesk_finds_a_user_and_unlocks_its_pin(portal: Running) -> None:
+    ctx = portal.server.ctx
+    rules = ctx.config.current.rules["time_rules"]
+    policy = rules.lockout
+    at = ctx.clock.now().timestamp()
+    for _ in range(policy.failures):  # five wrong PINs typed on 2004's account
+        await PinLocks(ctx.store).record_failure(
+            "2004", at, "2004", policy, lambda h: decide_lock(policy, h, at, rules.tz)
+        )
+    async with client() as http:
+        await login(http, portal.base, "hmoreau")
+        async with http.get(f"{portal.base}/helpdesk", params={"q": "durand"}) as reply:
+            page = await reply.text()
+        assert "<td>2004</td><td>Marc Durand</td>" in page
+        assert 'id="pin-2004">bloqué' in page
+        token = CSRF.findall(page)[0]
+        form = {"csrf": token, "owner": "2004"}
+        async with http.post(f"{portal.base}/helpdesk/unlock", data=form) as reply:
+            page = await reply.text()
+        assert "Fait : PIN of 2004 unlocked" in page and 'id="pin-2004">non bloqué' in page
+        assert (await PinLocks(ctx.store).history("2004")).locked_until is None
+        async with http.get(f"{portal.base}/helpdesk", params={"q": "LEFEB"}) as reply:
+            assert "<td>2104</td><td>Emma Lefebvre</td>" in await reply.text()
+    async with client() as http:  # a user may not unlock anyone's PIN
+        await login(http, portal.base, "lbernard")
+        token = await csrf_of(http, f"{portal.base}/me")
+        form = {"csrf": token, "owner": "2004"}
+        async with http.post(f"{portal.base}/helpdesk/unlock", data=form) as reply:
+            assert reply.status == 403
+    audit = (portal.folder / "var/portal-audit.log").read_text()
+    assert '"who": "hmoreau", "what": "pin unlock", "owner": "2004", "done": true' in audit

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from apps.portal.accounts import hash_password, read_accounts, verify_password, write_account
+from apps.portal.find import find_users
 from apps.portal.i18n import pick
 from apps.portal.pages import login_page
 from apps.portal.rules import RateLimit
 from apps.portal.security import LoginLimiter
 from autocom.cli import main
+from autocom.site.model import User
 from tests.support.portal import portal_config
 
 
@@ -89,3 +91,17 @@ def test_portal_passwd_sets_a_hashed_password(
     monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
     assert main(["-c", str(config), "portal", "passwd", "newbie", "--stdin"]) == 1
     assert "at least 10 characters" in capsys.readouterr().err
+
+
+def test_find_users_by_extension_start_or_name_without_accents() -> None:
+    users = [
+        User(extension="2104", name="Lefèvre", first_name="Émile", context="c"),
+        User(extension="2001", name="Martin", first_name="Sophie", context="c", department="Scol"),
+        User(extension="3210", name="Durand", context="c"),
+    ]
+    assert [u.extension for u in find_users(users, "LEFEVRE")] == ["2104"]
+    assert [u.extension for u in find_users(users, "emile")] == ["2104"]
+    assert [u.extension for u in find_users(users, "21")] == ["2104"]  # a start, not "3210"
+    assert [u.extension for u in find_users(users, "scol")] == ["2001"]
+    assert find_users(users, "  ") == []
+    assert len(find_users(users * 30, "2", limit=20)) == 20
