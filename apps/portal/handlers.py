@@ -8,6 +8,7 @@ autocom.services.  A page a role may not see answers 403; no session, the login.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from apps.portal import audit, pages
 from apps.portal.accounts import read_accounts, verify_password
 from apps.portal.find import find_users
 from apps.portal.i18n import Lang, pick, t
+from apps.portal.ldap_login import LdapUnavailable, authenticate
 from apps.portal.rules import PortalRules, Role
 from apps.portal.security import LoginLimiter, Session, Sessions, csrf_ok
 from autocom.clock import parse_instant
@@ -35,6 +37,8 @@ from autocom.services import (
     pin_service,
 )
 from autocom.store.base import StoreError
+
+log = logging.getLogger("autocom.portal")
 
 SID = "portal_session"
 LOGIN_CSRF = "portal_login_csrf"
@@ -180,6 +184,31 @@ async def _check_password(portal: Portal, login: str, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password, stored)
 
 
+async def _authenticate(
+    portal: Portal, name: str, password: str
+) -> tuple[str, tuple[Role, ...]] | None:
+    """(extension, roles) when the password is right: a local account first, then an
+    LDAP bind; portal.yaml's people give the roles when they name the login."""
+    person = portal.rules.people.get(name)
+    if await _check_password(portal, name, password):
+        return (person.extension, person.roles) if person is not None else None
+    settings = portal.rules.ldap
+    if settings is None:
+        return None
+    site = portal.ctx.config.current.site
+    extensions = frozenset(u.extension for u in site.users)
+    try:
+        found = await asyncio.to_thread(authenticate, settings, name, password, extensions)
+    except LdapUnavailable as exc:
+        log.warning("portal login of %r: LDAP unavailable: %s", name, exc)
+        return None
+    if found is None:
+        return None
+    if person is not None:
+        return person.extension, person.roles
+    return (found.extension, found.roles) if found.roles else None
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     portal = request.app[PORTAL]
     lang = lang_of(request)
@@ -189,13 +218,13 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _html(pages.forbidden_page(lang, None, "/login"), 403)
     name, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
     address = _address(request)
-    person = portal.rules.people.get(name)
     if portal.limiter.blocked(address, name):
         return _html(pages.login_page(lang, cookie, t(lang, "too_many"), name), 429)
-    if person is None or not await _check_password(portal, name, password):
+    found = await _authenticate(portal, name, password)
+    if found is None:
         portal.limiter.failed(address, name)
         return _html(pages.login_page(lang, cookie, t(lang, "bad_login"), name), 401)
-    sid = portal.sessions.open(name, person.extension, person.roles)
+    sid = portal.sessions.open(name, *found)
     response = _redirect("/")
     _cookie(portal, response, SID, sid)
     response.del_cookie(LOGIN_CSRF, path="/")

@@ -55,6 +55,19 @@ class RateLimit(RuleModel):
     window: float = Field(default=300, gt=0)
 
 
+class LdapLogin(RuleModel):
+    """Login by LDAP bind (apps.portal.ldap_login)."""
+
+    servers: tuple[str, ...] = Field(min_length=1)  # ldap://host:port/, tried in order
+    base: str  # where people are, e.g. ou=people,dc=example,dc=org
+    bind_dn: str  # a read-only service account that finds the login's entry
+    password: str
+    login_attribute: str = "uid"
+    extension_attribute: str = "telephoneNumber"  # names the person's site extension
+    groups: dict[Role, str] = {}  # role -> the DN of a group whose members have it
+    timeout: float = Field(default=3.0, gt=0, le=30)
+
+
 class PortalRules(RuleModel):
     listen: Listen = Listen()
     secure_cookies: bool = True
@@ -62,7 +75,8 @@ class PortalRules(RuleModel):
     audit_log: str = ""
     session_minutes: int = Field(default=30, ge=1, le=24 * 60)
     login_limit: RateLimit = RateLimit()
-    people: dict[str, Person] = {}
+    people: dict[str, Person] = {}  # local logins, and roles that override LDAP's
+    ldap: LdapLogin | None = None
     # set by load_rules: where `accounts` and `audit_log` are read from
     base: str = ""
 
