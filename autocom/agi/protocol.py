@@ -310,9 +310,7 @@ def format_command(verb: str, *args: str) -> bytes:
     """
     words = _KNOWN_VERBS.get(verb)
     if words is None:
-        if not verb or not _VERB_CHARS.issuperset(verb) or "  " in verb or verb.strip() != verb:
-            raise AgiArgumentError(f"not an AGI command verb: {verb!r}")
-        words = verb.count(" ") + 1
+        words = _verb_words(verb)
     if not args:
         return (verb + "\n").encode()
     words += len(args)
@@ -321,14 +319,9 @@ def format_command(verb: str, *args: str) -> bytes:
     try:
         probe = "".join(args)
     except TypeError:
-        bad = next(a for a in args if not isinstance(a, str))
-        raise AgiArgumentError(f"{verb}: argument {bad!r} is not a str") from None
+        raise _refused(verb, args) from None
     if "\n" in probe or "\r" in probe or "\0" in probe:
-        bad = next(a for a in args if "\n" in a or "\r" in a or "\0" in a)
-        raise AgiArgumentError(
-            f"{verb}: argument {bad[:40]!r} holds CR, LF or NUL; Asterisk would "
-            "run the rest as a new command"
-        )
+        raise _refused(verb, args)
     if "\\" in probe or '"' in probe:
         args = tuple(a.replace("\\", "\\\\").replace('"', '\\"') for a in args)
     line = (verb + ' "' + '" "'.join(args) + '"\n').encode(_ENCODING, _ERRORS)
@@ -338,6 +331,27 @@ def format_command(verb: str, *args: str) -> bytes:
             f"{MAX_COMMAND_BYTES} (LF included)"
         )
     return line
+
+
+def _verb_words(verb: str) -> int:
+    """The word count of a verb not in _KNOWN_VERBS, checked."""
+    if not verb or not _VERB_CHARS.issuperset(verb) or "  " in verb or verb.strip() != verb:
+        raise AgiArgumentError(f"not an AGI command verb: {verb!r}")
+    return verb.count(" ") + 1
+
+
+def _refused(verb: str, args: tuple[object, ...]) -> AgiArgumentError:
+    """The error for an argument that is not a str, or holds CR, LF or NUL."""
+    texts: list[str] = []
+    for arg in args:
+        if not isinstance(arg, str):
+            return AgiArgumentError(f"{verb}: argument {arg!r} is not a str")
+        texts.append(arg)
+    bad = next(a for a in texts if "\n" in a or "\r" in a or "\0" in a)
+    return AgiArgumentError(
+        f"{verb}: argument {bad[:40]!r} holds CR, LF or NUL; Asterisk would "
+        "run the rest as a new command"
+    )
 
 
 # The commands of Asterisk 22 and their word counts (validated once, here).
