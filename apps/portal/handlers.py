@@ -14,15 +14,19 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import web
 
 from apps.portal import audit, pages
 from apps.portal.accounts import read_accounts, verify_password
+from apps.portal.decisions import matches, tail_lines
 from apps.portal.find import find_users
 from apps.portal.i18n import Lang, pick, t
 from apps.portal.ldap_login import LdapUnavailable, authenticate
 from apps.portal.rules import PortalRules, Role
 from apps.portal.security import LoginLimiter, Session, Sessions, csrf_ok
+from autocom.ari.client import AriClient
+from autocom.ari.errors import AriError
 from autocom.clock import parse_instant
 from autocom.cluster import read_beats
 from autocom.context import AppContext
@@ -48,16 +52,24 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass
 class Portal:
-    """Everything the handlers share: built once when the listener starts."""
+    """Everything the handlers share: built once when the listener starts.  The
+    listener, the session length and the login limit are portal.yaml's at start;
+    people, accounts, LDAP and logs follow a reload."""
 
     ctx: AppContext
-    rules: PortalRules
+    started: PortalRules
     sessions: Sessions = field(init=False)
     limiter: LoginLimiter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.sessions = Sessions(self.rules.session_minutes)
-        self.limiter = LoginLimiter(self.rules.login_limit)
+        self.sessions = Sessions(self.started.session_minutes)
+        self.limiter = LoginLimiter(self.started.login_limit)
+
+    @property
+    def rules(self) -> PortalRules:
+        """portal.yaml as loaded now (as at start if a reload dropped it)."""
+        rules = self.ctx.config.current.rules.get("portal")
+        return rules if isinstance(rules, PortalRules) else self.started
 
     def forwards(self) -> ForwardsService | None:
         return forwards_service(self.ctx.features.values())
@@ -402,11 +414,43 @@ async def unlock_pin(request: web.Request) -> web.StreamResponse:
     return await _helpdesk(request, change, found_again=owner)
 
 
+async def calls_in_progress(ctx: AppContext) -> list[pages.CallRow] | str:
+    """The channels Asterisk has now (ARI), or why they cannot be listed."""
+    settings = ctx.config.current.settings.ari
+    if settings is None:
+        return "no ari: section in autocom.yaml"
+    try:
+        async with AriClient.from_settings(settings) as ari:
+            channels = await ari.channels()
+    except (AriError, aiohttp.ClientError, TimeoutError) as exc:
+        return f"ARI unavailable: {exc}"
+    return [
+        pages.CallRow(
+            c.name,
+            c.state,
+            c.caller.number,
+            c.connected.number,
+            f"{c.dialplan.context},{c.dialplan.exten}",
+            c.creationtime,
+        )
+        for c in sorted(channels, key=lambda c: c.creationtime)
+    ]
+
+
+async def _decisions(portal: Portal, query: str) -> list[dict[str, object]] | None:
+    if not query or not portal.rules.decision_log:
+        return None
+    path = portal.rules.resolve(portal.rules.decision_log)
+    lines = await asyncio.to_thread(tail_lines, path)
+    return matches(lines, query)
+
+
 @requires("admin")
 async def admin(request: web.Request) -> web.StreamResponse:
     portal = request.app[PORTAL]
     session = session_of(request)
     assert session is not None  # guarded
+    lang = lang_of(request)
     holder = portal.ctx.config
     config = holder.current
     error = holder.last_error
@@ -421,7 +465,11 @@ async def admin(request: web.Request) -> web.StreamResponse:
         nodes = await read_beats(portal.ctx.store)
     except StoreError:
         nodes = []
-    return _html(pages.admin_page(lang_of(request), session, status, nodes, time.time()))
+    query = request.query.get("q", "").strip()
+    extra = pages.calls_section(lang, await calls_in_progress(portal.ctx))
+    found = await _decisions(portal, query)
+    extra += pages.decisions_section(lang, query, found, bool(portal.rules.decision_log))
+    return _html(pages.admin_page(lang, session, status, nodes, time.time(), extra))
 
 
 def build_portal_app(portal: Portal) -> web.Application:

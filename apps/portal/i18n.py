@@ -81,6 +81,16 @@ _TEXT: dict[str, tuple[str, str]] = {
     "locked": ("bloqué", "locked"),
     "unlocked": ("non bloqué", "not locked"),
     "unlock": ("Débloquer le PIN de", "Unlock the PIN of"),
+    "decisions": ("Journal des décisions", "Decision log"),
+    "search": ("Mots cherchés (ex. 5001 rights)", "Words to find (e.g. 5001 rights)"),
+    "no_log": ("Aucun journal configuré (decision_log).", "No log configured (decision_log)."),
+    "no_call": ("Aucun appel.", "No call."),
+    "no_ari": ("Pas d'ARI configuré (ari: dans autocom.yaml).", "No ARI (ari: in autocom.yaml)."),
+    "channel": ("Canal", "Channel"),
+    "from": ("Appelant", "Caller"),
+    "since": ("Depuis", "Since"),
+    "where": ("Où", "Where"),
+    "no_match": ("Rien trouvé.", "Nothing found."),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
 

@@ -6,6 +6,7 @@ label, and the tab order is the reading order.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -261,8 +262,66 @@ class ConfigStatus:
     last_error: str
 
 
+@dataclass(frozen=True)
+class CallRow:
+    channel: str
+    state: str
+    caller: str
+    connected: str
+    where: str  # context,exten
+    since: str
+
+
+def calls_section(lang: Lang, calls: Sequence[CallRow] | str) -> str:
+    """The calls in progress (ARI), or why they cannot be shown."""
+    head = f"<h2>{t(lang, 'calls')}</h2>"
+    if isinstance(calls, str):
+        return head + f'<p id="calls">{_e(calls)}</p>'
+    if not calls:
+        return head + f'<p id="calls">{t(lang, "no_call")}</p>'
+    cols = "".join(
+        f'<th scope="col">{t(lang, k)}</th>'
+        for k in ("channel", "state", "from", "destination", "where", "since")
+    )
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td>{_e(v)}</td>" for v in (c.channel, c.state, c.caller, c.connected))
+        + f"<td>{_e(c.where)}</td><td>{_e(c.since)}</td></tr>"
+        for c in calls
+    )
+    return head + f'<table id="calls"><tr>{cols}</tr>{rows}</table>'
+
+
+def decisions_section(
+    lang: Lang, query: str, found: Sequence[dict[str, object]] | None, configured: bool
+) -> str:
+    head = f"<h2>{t(lang, 'decisions')}</h2>"
+    if not configured:
+        return head + f"<p>{t(lang, 'no_log')}</p>"
+    form = (
+        '<form method="get" action="/admin">'
+        f'<p><label for="log-q">{t(lang, "search")}</label><br>'
+        f'<input id="log-q" name="q" value="{_e(query)}"></p>'
+        f'<p><button type="submit" id="log-search">{t(lang, "find")}</button></p></form>'
+    )
+    if found is None:
+        return head + form
+    if not found:
+        return head + form + f'<p id="log">{t(lang, "no_match")}</p>'
+    items = "".join(
+        f"<li><code>{_e(json.dumps(d, ensure_ascii=False, sort_keys=True))}</code></li>"
+        for d in found
+    )
+    return head + form + f'<ol id="log">{items}</ol>'
+
+
 def admin_page(
-    lang: Lang, session: Session, status: ConfigStatus, nodes: Sequence[NodeBeat], now: float
+    lang: Lang,
+    session: Session,
+    status: ConfigStatus,
+    nodes: Sequence[NodeBeat],
+    now: float,
+    extra: str = "",
 ) -> str:
     files = "".join(f"<li><code>{_e(f)}</code></li>" for f in status.files)
     error = status.last_error or t(lang, "none")
@@ -281,7 +340,7 @@ def admin_page(
         f'</th><th scope="col">{t(lang, "agi_sessions")}</th><th scope="col">{t(lang, "seen")}</th>'
         f"</tr>{rows}</table>"
     )
-    return layout(lang, t(lang, "admin"), body, session, "/admin")
+    return layout(lang, t(lang, "admin"), body + extra, session, "/admin")
 
 
 def forbidden_page(lang: Lang, session: Session | None, path: str) -> str:

@@ -73,6 +73,7 @@ class PortalRules(RuleModel):
     secure_cookies: bool = True
     accounts: str = ""
     audit_log: str = ""
+    decision_log: str = ""  # autocom serve's JSON log file, searched on the admin page
     session_minutes: int = Field(default=30, ge=1, le=24 * 60)
     login_limit: RateLimit = RateLimit()
     people: dict[str, Person] = {}  # local logins, and roles that override LDAP's

@@ -4,6 +4,7 @@ forwards changed through the forwards feature's own decision."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -249,3 +250,24 @@ async def test_helpdesk_finds_a_user_and_unlocks_its_pin(portal: Running) -> Non
             assert reply.status == 403
     audit = (portal.folder / "var/portal-audit.log").read_text()
     assert '"who": "hmoreau", "what": "pin unlock", "owner": "2004", "done": true' in audit
+
+
+async def test_admin_searches_the_decision_log_and_says_there_is_no_ari(portal: Running) -> None:
+    log = portal.folder / "var/autocom.log"
+    log.write_text(
+        '{"event": "rights", "caller": "5001", "dialed": "000441234567890", "verdict": "deny"}\n'
+        "not json 5001 rights\n"
+        '{"event": "rights", "caller": "2002", "dialed": "0612345678", "verdict": "allow"}\n'
+        '{"event": "forward-code", "user": "5001", "outcome": "refused"}\n'
+    )
+    portal_yaml = portal.folder / "portal.yaml"
+    portal_yaml.write_text(portal_yaml.read_text() + "decision_log: var/autocom.log\n")
+    assert await asyncio.to_thread(portal.server.ctx.config.reload)
+    async with client() as http:
+        await login(http, portal.base, "root")
+        async with http.get(f"{portal.base}/admin", params={"q": "5001 RIGHTS"}) as reply:
+            page = await reply.text()
+    assert page.count("<li><code>{") == 1  # one decision found
+    assert "&quot;dialed&quot;: &quot;000441234567890&quot;" in page
+    assert "0612345678" not in page and "not json" not in page
+    assert 'id="calls">no ari: section in autocom.yaml' in page

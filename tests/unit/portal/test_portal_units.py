@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from apps.portal.accounts import hash_password, read_accounts, verify_password, write_account
+from apps.portal.decisions import matches, tail_lines
 from apps.portal.find import find_users
 from apps.portal.i18n import pick
 from apps.portal.pages import login_page
@@ -105,3 +106,21 @@ def test_find_users_by_extension_start_or_name_without_accents() -> None:
     assert [u.extension for u in find_users(users, "scol")] == ["2001"]
     assert find_users(users, "  ") == []
     assert len(find_users(users * 30, "2", limit=20)) == 20
+
+
+def test_decision_log_matches_every_word_newest_first(tmp_path: Path) -> None:
+    lines = [
+        '{"event": "rights", "caller": "5001", "n": 1}',
+        '{"event": "rights", "caller": "2002", "n": 2}',
+        "5001 rights but not json",
+        '["5001", "rights"]',
+        '{"event": "Rights", "caller": "5001", "n": 3}',
+    ]
+    assert [d["n"] for d in matches(lines, "rights 5001")] == [3, 1]
+    assert [d["n"] for d in matches(lines, "rights", limit=2)] == [3, 2]
+    assert matches(lines, "   ") == []
+    path = tmp_path / "autocom.log"
+    path.write_text("cut line\n" + "\n".join(lines) + "\n")
+    assert tail_lines(path, size=10_000) == ["cut line", *lines]
+    assert tail_lines(path, size=len(lines[-1]) + 3) == [lines[-1]]  # the cut line dropped
+    assert tail_lines(tmp_path / "missing.log") == []
