@@ -112,3 +112,35 @@ def pin_service(features: Iterable[object]) -> PinLocksService | None:
         if isinstance(feature, PinLocksService):
             return feature
     return None
+
+
+@dataclass(frozen=True)
+class SpeedDialView:
+    """One personal speed dial: its slot ("00".."99"), number and label."""
+
+    slot: str
+    number: str
+    label: str
+
+
+@runtime_checkable
+class SpeedDialsService(Protocol):
+    """A user's personal speed dials, stored and deleted as the phone codes do."""
+
+    async def speed_dials_of(self, ctx: AppContext, user: str) -> list[SpeedDialView]: ...
+
+    async def store_speed_dial(
+        self, ctx: AppContext, user: str, slot: str, number: str, now: datetime
+    ) -> Change: ...
+
+    async def delete_speed_dial(
+        self, ctx: AppContext, user: str, slot: str, now: datetime
+    ) -> Change: ...
+
+
+def speed_dials_service(features: Iterable[object]) -> SpeedDialsService | None:
+    """The loaded feature that keeps personal speed dials, or None."""
+    for feature in features:
+        if isinstance(feature, SpeedDialsService):
+            return feature
+    return None

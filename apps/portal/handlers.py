@@ -35,10 +35,14 @@ from autocom.services import (
     BossFiltersService,
     Change,
     ForwardsService,
+    ForwardView,
     PinLocksService,
+    SpeedDialsService,
+    SpeedDialView,
     filters_service,
     forwards_service,
     pin_service,
+    speed_dials_service,
 )
 from autocom.store.base import StoreError
 
@@ -79,6 +83,9 @@ class Portal:
 
     def pins(self) -> PinLocksService | None:
         return pin_service(self.ctx.features.values())
+
+    def speed_dials(self) -> SpeedDialsService | None:
+        return speed_dials_service(self.ctx.features.values())
 
     def record(self, session: Session, what: str, **facts: object) -> None:
         path = self.rules.resolve(self.rules.audit_log) if self.rules.audit_log else None
@@ -265,15 +272,47 @@ async def _me(request: web.Request, change: Change | None = None) -> web.Respons
     portal = request.app[PORTAL]
     session = session_of(request)
     assert session is not None  # guarded
-    service = portal.forwards()
-    lang = lang_of(request)
-    if service is None:
-        return _html(pages.me_page(lang, session, None, (), change))
+    forwards, dials = portal.forwards(), portal.speed_dials()
+    found: list[ForwardView] | None = None
+    slots: list[SpeedDialView] | None = None
     try:
-        found = await service.forwards_of(portal.ctx, session.extension)
+        if forwards is not None:
+            found = await forwards.forwards_of(portal.ctx, session.extension)
+        if dials is not None:
+            slots = await dials.speed_dials_of(portal.ctx, session.extension)
     except StoreError as exc:
-        found, change = [], change or Change(False, f"state store: {exc}")
-    return _html(pages.me_page(lang, session, found, service.forward_types, change))
+        change = change or Change(False, f"state store: {exc}")
+    types = forwards.forward_types if forwards is not None else ()
+    return _html(pages.me_page(lang_of(request), session, found, types, change, slots))
+
+
+@requires("user")
+async def store_speed_dial(request: web.Request) -> web.StreamResponse:
+    return await _speed_dial_change(request, delete=False)
+
+
+@requires("user")
+async def delete_speed_dial(request: web.Request) -> web.StreamResponse:
+    return await _speed_dial_change(request, delete=True)
+
+
+async def _speed_dial_change(request: web.Request, delete: bool) -> web.StreamResponse:
+    portal = request.app[PORTAL]
+    session = session_of(request)
+    assert session is not None  # guarded
+    service = portal.speed_dials()
+    if service is None:
+        return await _me(request)
+    form = await request.post()
+    slot, number = str(form.get("slot", "")).strip(), str(form.get("number", "")).strip()
+    now, user = portal.ctx.clock.now(), session.extension
+    if delete:
+        change = await service.delete_speed_dial(portal.ctx, user, slot, now)
+    else:
+        change = await service.store_speed_dial(portal.ctx, user, slot, number, now)
+    what = "speed dial delete" if delete else "speed dial store"
+    portal.record(session, what, user=user, slot=slot, number=number, done=change.accepted)
+    return await _me(request, change)
 
 
 @requires("user")
@@ -485,6 +524,8 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.get("/me", me),
             web.post("/me/forwards", set_forward),
             web.post("/me/forwards/cancel", cancel_forwards),
+            web.post("/me/speed-dials", store_speed_dial),
+            web.post("/me/speed-dials/delete", delete_speed_dial),
             web.get("/secretary", secretary),
             web.post("/secretary/filter", switch_filter),
             web.get("/helpdesk", helpdesk),

@@ -91,6 +91,16 @@ _TEXT: dict[str, tuple[str, str]] = {
     "since": ("Depuis", "Since"),
     "where": ("Où", "Where"),
     "no_match": ("Rien trouvé.", "Nothing found."),
+    "speed_dials": ("Mes numéros abrégés", "My speed dials"),
+    "no_speed_dial": ("Aucun numéro abrégé.", "No speed dial."),
+    "no_speed_dial_feature": (
+        "Les numéros abrégés ne sont pas activés sur ce serveur.",
+        "Speed dials are not enabled on this server.",
+    ),
+    "slot": ("Case (0 à 99)", "Slot (0 to 99)"),
+    "label": ("Libellé", "Label"),
+    "store": ("Enregistrer", "Store"),
+    "delete": ("Effacer la case", "Delete slot"),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
 

@@ -14,7 +14,13 @@ from html import escape
 from apps.portal.i18n import Lang, t
 from apps.portal.security import Session
 from autocom.cluster import NodeBeat
-from autocom.services import BossFilterView, Change, ForwardView, PinLockView
+from autocom.services import (
+    BossFilterView,
+    Change,
+    ForwardView,
+    PinLockView,
+    SpeedDialView,
+)
 
 STYLE = (
     "body{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}"
@@ -106,21 +112,14 @@ def _forward_rows(lang: Lang, forwards: Sequence[ForwardView]) -> str:
     )
 
 
-def me_page(
-    lang: Lang,
-    session: Session,
-    forwards: Sequence[ForwardView] | None,
-    types: Sequence[str],
-    change: Change | None = None,
+def forwards_section(
+    lang: Lang, session: Session, forwards: Sequence[ForwardView] | None, types: Sequence[str]
 ) -> str:
-    heading = f"{t(lang, 'my_forwards')} ({session.extension})"
     if forwards is None:
-        body = f"<p>{t(lang, 'no_forwards_feature')}</p>"
-        return layout(lang, heading, body, session, "/me")
+        return f"<p>{t(lang, 'no_forwards_feature')}</p>"
     options = "".join(f'<option value="{_e(ft)}">{t(lang, ft)}</option>' for ft in types)
-    body = (
-        message(lang, change)
-        + _forward_rows(lang, forwards)
+    return (
+        _forward_rows(lang, forwards)
         + f'<h2>{t(lang, "set_forward")}</h2><form method="post" action="/me/forwards">'
         + _csrf(session)
         + f'<p><label for="ftype">{t(lang, "type")}</label><br>'
@@ -131,6 +130,52 @@ def me_page(
         '<form method="post" action="/me/forwards/cancel">'
         + _csrf(session)
         + f'<p><button type="submit" id="cancel">{t(lang, "cancel_all")}</button></p></form>'
+    )
+
+
+def speed_dials_section(lang: Lang, session: Session, dials: Sequence[SpeedDialView] | None) -> str:
+    head = f"<h2>{t(lang, 'speed_dials')}</h2>"
+    if dials is None:
+        return head + f"<p>{t(lang, 'no_speed_dial_feature')}</p>"
+    rows = "".join(
+        f"<tr><td>{_e(d.slot)}</td><td>{_e(d.number)}</td><td>{_e(d.label)}</td><td>"
+        f'<form method="post" action="/me/speed-dials/delete">{_csrf(session)}'
+        f'<input type="hidden" name="slot" value="{_e(d.slot)}">'
+        f'<button type="submit" id="delete-{_e(d.slot)}">{t(lang, "delete")} {_e(d.slot)}'
+        "</button></form></td></tr>"
+        for d in dials
+    )
+    table = (
+        f'<table id="speed-dials"><tr><th scope="col">{t(lang, "slot")}</th>'
+        f'<th scope="col">{t(lang, "number")}</th><th scope="col">{t(lang, "label")}</th>'
+        f'<th scope="col"></th></tr>{rows}</table>'
+        if dials
+        else f'<p id="speed-dials">{t(lang, "no_speed_dial")}</p>'
+    )
+    form = (
+        f'<form method="post" action="/me/speed-dials">{_csrf(session)}'
+        f'<p><label for="slot">{t(lang, "slot")}</label><br>'
+        '<input id="slot" name="slot" inputmode="numeric" size="2" required></p>'
+        f'<p><label for="sd-number">{t(lang, "number")}</label><br>'
+        '<input id="sd-number" name="number" inputmode="tel" required></p>'
+        f'<p><button type="submit" id="store">{t(lang, "store")}</button></p></form>'
+    )
+    return head + table + form
+
+
+def me_page(
+    lang: Lang,
+    session: Session,
+    forwards: Sequence[ForwardView] | None,
+    types: Sequence[str],
+    change: Change | None = None,
+    dials: Sequence[SpeedDialView] | None = None,
+) -> str:
+    heading = f"{t(lang, 'my_forwards')} ({session.extension})"
+    body = (
+        message(lang, change)
+        + forwards_section(lang, session, forwards, types)
+        + speed_dials_section(lang, session, dials)
     )
     return layout(lang, heading, body, session, "/me")
 

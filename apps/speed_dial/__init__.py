@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
-from apps.speed_dial import cli, hooks
-from apps.speed_dial.engine import check_rules
+from apps.speed_dial import cli, hooks, service
+from apps.speed_dial.engine import Request, check_rules
 from apps.speed_dial.numbering import classifier
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
+from autocom.services import Change, SpeedDialView
 from autocom.site.model import Site
 
 NO_FILE = "speed_dial (no rule file under rules:, the default codes)"
@@ -60,6 +63,21 @@ class SpeedDialFeature(Feature):
 
     def add_commands(self, commands: Commands) -> None:
         cli.add_commands(commands)
+
+    # autocom.services.SpeedDialsService
+    async def speed_dials_of(self, ctx: AppContext, user: str) -> list[SpeedDialView]:
+        return await service.speed_dials_of(ctx, user)
+
+    async def store_speed_dial(
+        self, ctx: AppContext, user: str, slot: str, number: str, now: datetime
+    ) -> Change:
+        """As the store code (*55 by default) then the slot and number, dialed by ``user``."""
+        return await service.change(ctx, user, Request("store", slot=slot, number=number), now)
+
+    async def delete_speed_dial(
+        self, ctx: AppContext, user: str, slot: str, now: datetime
+    ) -> Change:
+        return await service.change(ctx, user, Request("delete", slot=slot), now)
 
 
 __all__ = ["SpeedDialFeature"]

@@ -271,3 +271,29 @@ async def test_admin_searches_the_decision_log_and_says_there_is_no_ari(portal: 
     assert "&quot;dialed&quot;: &quot;000441234567890&quot;" in page
     assert "0612345678" not in page and "not json" not in page
     assert 'id="calls">no ari: section in autocom.yaml' in page
+
+
+async def test_user_stores_and_deletes_a_personal_speed_dial(portal: Running) -> None:
+    store = portal.server.ctx.store
+    async with client() as http:
+        await login(http, portal.base, "lbernard")
+        token = await csrf_of(http, f"{portal.base}/me")
+        url = f"{portal.base}/me/speed-dials"
+        form = {"csrf": token, "slot": "7", "number": "00612345678"}  # as dialed: 0 first
+        async with http.post(url, data=form) as r:
+            page = await r.text()
+        assert "Fait : slot 07 of 2002 = 00612345678 (mobile)" in page
+        assert "<td>07</td><td>00612345678</td>" in page
+        assert await store.get("speeddial", "2002:07") is not None
+        for slot, number, why in [
+            ("100", "00612345678", "slot &#x27;100&#x27;: write 0 to 99"),
+            ("08", "12345678901234567", "the numbering plan does not know"),
+            ("08", "06x", "&#x27;06x&#x27; is not a number of 1 to 20 digits"),
+        ]:
+            form = {"csrf": token, "slot": slot, "number": number}
+            async with http.post(url, data=form) as r:
+                assert f"Refusé : {why}" in await r.text(), slot + number
+        form = {"csrf": token, "slot": "07"}
+        async with http.post(f"{url}/delete", data=form) as r:
+            assert "Fait : slot 07 of 2002 deleted" in await r.text()
+        assert await store.get("speeddial", "2002:07") is None
