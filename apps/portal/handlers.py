@@ -137,6 +137,13 @@ def session_of(request: web.Request) -> Session | None:
     return request.app[PORTAL].sessions.get(request.cookies.get(SID))
 
 
+def _who(request: web.Request) -> tuple[Portal, Session]:
+    """The portal and the session of a request that ``requires`` let through."""
+    session = session_of(request)
+    assert session is not None  # guarded by requires()
+    return request.app[PORTAL], session
+
+
 def _may(session: Session, role: Role) -> bool:
     return session.has(role) and (role not in ("user", "secretary") or bool(session.extension))
 
@@ -269,9 +276,7 @@ async def switch_lang(request: web.Request) -> web.StreamResponse:
 
 
 async def _me(request: web.Request, change: Change | None = None) -> web.Response:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     forwards, dials = portal.forwards(), portal.speed_dials()
     found: list[ForwardView] | None = None
     slots: list[SpeedDialView] | None = None
@@ -297,9 +302,7 @@ async def delete_speed_dial(request: web.Request) -> web.StreamResponse:
 
 
 async def _speed_dial_change(request: web.Request, delete: bool) -> web.StreamResponse:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     service = portal.speed_dials()
     if service is None:
         return await _me(request)
@@ -321,9 +324,7 @@ async def me(request: web.Request) -> web.StreamResponse:
 
 
 async def _forward_change(request: web.Request, cancel: bool) -> web.StreamResponse:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     service = portal.forwards()
     if service is None:
         return await _me(request)
@@ -358,9 +359,7 @@ async def cancel_forwards(request: web.Request) -> web.StreamResponse:
 
 
 async def _secretary(request: web.Request, change: Change | None = None) -> web.Response:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     service = portal.filters()
     try:
         found = [] if service is None else await service.filters_for(portal.ctx, session.extension)
@@ -376,9 +375,7 @@ async def secretary(request: web.Request) -> web.StreamResponse:
 
 @requires("secretary")
 async def switch_filter(request: web.Request) -> web.StreamResponse:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     service = portal.filters()
     if service is None:
         return await _secretary(request)
@@ -420,9 +417,7 @@ async def _user_rows(portal: Portal, query: str) -> list[pages.UserRow]:
 async def _helpdesk(
     request: web.Request, change: Change | None = None, found_again: str = ""
 ) -> web.Response:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     lang = lang_of(request)
     q = request.query
     asked = (q.get("caller", "").strip(), q.get("dialed", "").strip(), q.get("at", "").strip())
@@ -440,9 +435,7 @@ async def helpdesk(request: web.Request) -> web.StreamResponse:
 
 @requires("helpdesk")
 async def unlock_pin(request: web.Request) -> web.StreamResponse:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     owner = str((await request.post()).get("owner", "")).strip()
     service = portal.pins()
     if service is None:
@@ -486,9 +479,7 @@ async def _decisions(portal: Portal, query: str) -> list[dict[str, object]] | No
 
 @requires("admin")
 async def admin(request: web.Request) -> web.StreamResponse:
-    portal = request.app[PORTAL]
-    session = session_of(request)
-    assert session is not None  # guarded
+    portal, session = _who(request)
     lang = lang_of(request)
     holder = portal.ctx.config
     config = holder.current

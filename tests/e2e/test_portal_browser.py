@@ -12,8 +12,9 @@ AUTOCOM_PORTAL_SCREENSHOTS=<folder>, each page's screenshot is written there
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -116,21 +117,21 @@ async def portal_cfg(autocom_config: ConfigDir) -> ConfigDir:
     return autocom_config
 
 
-async def _serve(pbx: Pbx, cfg: ConfigDir) -> Any:
-    return pbx.autocom(cfg.path, features=features(), clock=Clock(TZ, pinned=DAY))
-
-
-def _port(server: Any) -> int:
-    portal = server.ctx.features["portal"]
-    assert isinstance(portal, PortalFeature) and portal.port is not None
-    return portal.port
+@contextlib.asynccontextmanager
+async def serving(
+    pbx: Pbx, cfg: ConfigDir, chrome: WebDriver
+) -> AsyncIterator[tuple[Any, Browser]]:
+    """The real server (pinned to a Tuesday 10:00) and the browser pointed at its portal."""
+    async with pbx.autocom(cfg.path, features=features(), clock=Clock(TZ, pinned=DAY)) as srv:
+        portal = srv.ctx.features["portal"]
+        assert isinstance(portal, PortalFeature) and portal.port is not None
+        yield srv, Browser(chrome, f"http://127.0.0.1:{portal.port}")
 
 
 async def test_user_sets_a_forward_in_the_browser_and_a_real_call_follows_it(
     pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
 ) -> None:
-    async with await _serve(pbx, portal_cfg) as srv:
-        browser = Browser(chrome, f"http://127.0.0.1:{_port(srv)}")
+    async with serving(pbx, portal_cfg, chrome) as (srv, browser):
         await browser.login("lbernard")
         assert await browser.do(lambda d: d.current_url.endswith("/me"))
         assert await browser.text("forwards") == "Aucun renvoi."
@@ -153,14 +154,14 @@ async def test_user_sets_a_forward_in_the_browser_and_a_real_call_follows_it(
             lambda d: d.find_element(By.ID, "number").send_keys("000441234567890\n")
         )
         assert "may not forward to international numbers" in await browser.text("outcome")
+        assert await srv.ctx.store.get("forwards", "5001:unconditional") is None
         await browser.shot("me-refused")
 
 
 async def test_secretary_toggle_flips_the_boss_lamp_in_asterisk(
     pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
 ) -> None:
-    async with await _serve(pbx, portal_cfg) as srv:
-        browser = Browser(chrome, f"http://127.0.0.1:{_port(srv)}")
+    async with serving(pbx, portal_cfg, chrome) as (srv, browser):
         await browser.login("lbernard")
         await browser.open("/secretary")
         assert await browser.text("state-2001") == "actif"
@@ -176,8 +177,7 @@ async def test_secretary_toggle_flips_the_boss_lamp_in_asterisk(
 async def test_helpdesk_admin_language_and_forbidden_pages(
     pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
 ) -> None:
-    async with await _serve(pbx, portal_cfg) as srv:
-        browser = Browser(chrome, f"http://127.0.0.1:{_port(srv)}")
+    async with serving(pbx, portal_cfg, chrome) as (_srv, browser):
         await browser.open("/login")
         await browser.shot("login")
         await browser.login("hmoreau")
