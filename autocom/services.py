@@ -144,3 +144,32 @@ def speed_dials_service(features: Iterable[object]) -> SpeedDialsService | None:
         if isinstance(feature, SpeedDialsService):
             return feature
     return None
+
+
+@dataclass(frozen=True)
+class CallView:
+    """One call of a user's history, as the user sees it."""
+
+    start: datetime
+    kind: str  # "dialed", "received" or "missed"
+    other: str  # the other party's number
+    other_name: str
+    talk_seconds: float
+    disposition: str  # answered, no_answer, busy, failed, denied
+
+
+@runtime_checkable
+class CallHistoryService(Protocol):
+    """Users' call histories from call accounting."""
+
+    async def calls_of(self, ctx: AppContext, user: str, limit: int) -> list[CallView] | None:
+        """The newest ``limit`` calls of ``user``; None when accounting is not running."""
+        ...
+
+
+def history_service(features: Iterable[object]) -> CallHistoryService | None:
+    """The loaded feature that keeps call histories, or None."""
+    for feature in features:
+        if isinstance(feature, CallHistoryService):
+            return feature
+    return None

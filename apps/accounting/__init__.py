@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 
 from apps.accounting import cli
 from apps.accounting.checks import check_rules
+from apps.accounting.history import call_views
 from apps.accounting.rules import AccountingRules
 from apps.accounting.service import Accounting, open_ticket_store, rules_of
+from apps.accounting.state import Query
 from autocom.config import ConfigIssue, load_yaml, validate
 from autocom.feature import Commands, Feature
 from autocom.loader import Config
+from autocom.services import CallView
 from autocom.site.model import Site
 
 if TYPE_CHECKING:
@@ -56,6 +59,14 @@ class AccountingFeature(Feature):
         store = await open_ticket_store(config, rules)
         self.service = Accounting(ctx.config, store, ctx.clock.now)
         self.service.start()
+
+    async def calls_of(self, ctx: AppContext, user: str, limit: int) -> list[CallView] | None:
+        """autocom.services.CallHistoryService: ``user``'s newest calls, None when
+        accounting is not running."""
+        if self.service is None:
+            return None
+        rows = await self.service.store.tickets(Query(user=user, limit=limit))
+        return call_views(rows, user)
 
     async def stop(self) -> None:
         if self.service is not None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from apps.accounting.state import TicketRow
 from autocom.directory import Entry, Page
 from autocom.directory.model import Number
+from autocom.services import CallView
 
 KINDS = {"missed": "Manqué", "received": "Reçu", "dialed": "Composé"}
 
@@ -45,3 +46,20 @@ def when_param(text: str) -> datetime | None:
         return None
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def call_views(rows: Sequence[TicketRow], ext: str) -> list[CallView]:
+    """The tickets of ``ext`` as its history (autocom.services.CallHistoryService)."""
+    out: list[CallView] = []
+    for row in rows:
+        body = row.body
+        number, name = other_party(body, ext)
+        disposition = str(body.get("disposition", ""))
+        if body.get("caller_user") == ext:
+            kind = "dialed"
+        else:
+            kind = "received" if disposition == "answered" else "missed"
+        talk = body.get("talk_seconds", 0)
+        seconds = float(talk) if isinstance(talk, int | float) else 0.0
+        out.append(CallView(row.start, kind, number, name, seconds, disposition))
+    return out

@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -41,6 +42,7 @@ from autocom.services import (
     SpeedDialView,
     filters_service,
     forwards_service,
+    history_service,
     pin_service,
     speed_dials_service,
 )
@@ -288,7 +290,20 @@ async def _me(request: web.Request, change: Change | None = None) -> web.Respons
     except StoreError as exc:
         change = change or Change(False, f"state store: {exc}")
     types = forwards.forward_types if forwards is not None else ()
-    return _html(pages.me_page(lang_of(request), session, found, types, change, slots))
+    lang = lang_of(request)
+    history = await _history(portal, lang, session.extension)
+    return _html(pages.me_page(lang, session, found, types, change, slots, history))
+
+
+HISTORY_LIMIT = 30
+
+
+async def _history(portal: Portal, lang: Lang, user: str, heading: str = "") -> str:
+    """The history section of ``user`` (the newest HISTORY_LIMIT calls)."""
+    service = history_service(portal.ctx.features.values())
+    calls = None if service is None else await service.calls_of(portal.ctx, user, HISTORY_LIMIT)
+    zone = ZoneInfo(portal.ctx.config.current.settings.timezone)
+    return pages.history_section(lang, calls, zone, heading)
 
 
 @requires("user")
@@ -371,6 +386,20 @@ async def _secretary(request: web.Request, change: Change | None = None) -> web.
 @requires("secretary")
 async def secretary(request: web.Request) -> web.StreamResponse:
     return await _secretary(request)
+
+
+@requires("secretary")
+async def boss_history(request: web.Request) -> web.StreamResponse:
+    """A boss's call history, for a secretary who may switch that boss's filter."""
+    portal, session = _who(request)
+    boss = request.query.get("boss", "")
+    service = portal.filters()
+    bosses = [] if service is None else await service.filters_for(portal.ctx, session.extension)
+    lang = lang_of(request)
+    if boss not in {f.boss for f in bosses}:
+        return _html(pages.forbidden_page(lang, session, request.path), 403)
+    history = await _history(portal, lang, boss, f"{t(lang, 'history_of')} {boss}")
+    return _html(pages.secretary_page(lang, session, bosses, None, history))
 
 
 @requires("secretary")
@@ -519,6 +548,7 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.post("/me/speed-dials/delete", delete_speed_dial),
             web.get("/secretary", secretary),
             web.post("/secretary/filter", switch_filter),
+            web.get("/secretary/history", boss_history),
             web.get("/helpdesk", helpdesk),
             web.post("/helpdesk/unlock", unlock_pin),
             web.get("/admin", admin),

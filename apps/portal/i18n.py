@@ -101,6 +101,19 @@ _TEXT: dict[str, tuple[str, str]] = {
     "label": ("Libellé", "Label"),
     "store": ("Enregistrer", "Store"),
     "delete": ("Effacer la case", "Delete slot"),
+    "history": ("Historique des appels", "Call history"),
+    "no_history_feature": (
+        "L'historique des appels n'est pas activé (facturation des appels).",
+        "Call history is not enabled (call accounting).",
+    ),
+    "dialed_call": ("Composé", "Dialed"),
+    "received_call": ("Reçu", "Received"),
+    "missed_call": ("Manqué", "Missed"),
+    "when": ("Date", "When"),
+    "kind": ("Sens", "Kind"),
+    "other": ("Correspondant", "Other party"),
+    "talk": ("Durée (s)", "Talk (s)"),
+    "history_of": ("Historique de", "History of"),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
 

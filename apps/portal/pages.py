@@ -10,12 +10,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from zoneinfo import ZoneInfo
 
 from apps.portal.i18n import Lang, t
 from apps.portal.security import Session
 from autocom.cluster import NodeBeat
 from autocom.services import (
     BossFilterView,
+    CallView,
     Change,
     ForwardView,
     PinLockView,
@@ -163,6 +165,27 @@ def speed_dials_section(lang: Lang, session: Session, dials: Sequence[SpeedDialV
     return head + table + form
 
 
+def history_section(
+    lang: Lang, calls: Sequence[CallView] | None, zone: ZoneInfo, heading: str = ""
+) -> str:
+    head = f"<h2>{_e(heading or t(lang, 'history'))}</h2>"
+    if calls is None:
+        return head + f'<p id="history">{t(lang, "no_history_feature")}</p>'
+    if not calls:
+        return head + f'<p id="history">{t(lang, "no_call")}</p>'
+    cols = "".join(
+        f'<th scope="col">{t(lang, k)}</th>' for k in ("when", "kind", "other", "state", "talk")
+    )
+    rows = "".join(
+        f"<tr><td>{c.start.astimezone(zone).strftime('%d/%m/%Y %H:%M')}</td>"
+        f"<td>{t(lang, c.kind + '_call')}</td>"
+        f"<td>{_e((c.other_name + ' ' + c.other).strip())}</td><td>{_e(c.disposition)}</td>"
+        f"<td>{c.talk_seconds:.0f}</td></tr>"
+        for c in calls
+    )
+    return head + f'<table id="history"><tr>{cols}</tr>{rows}</table>'
+
+
 def me_page(
     lang: Lang,
     session: Session,
@@ -170,12 +193,14 @@ def me_page(
     types: Sequence[str],
     change: Change | None = None,
     dials: Sequence[SpeedDialView] | None = None,
+    history: str = "",
 ) -> str:
     heading = f"{t(lang, 'my_forwards')} ({session.extension})"
     body = (
         message(lang, change)
         + forwards_section(lang, session, forwards, types)
         + speed_dials_section(lang, session, dials)
+        + history
     )
     return layout(lang, heading, body, session, "/me")
 
@@ -183,8 +208,9 @@ def me_page(
 def _filter_row(lang: Lang, session: Session, f: BossFilterView) -> str:
     key = "turn_off" if f.on else "turn_on"
     vip = ", ".join(_e(v) for v in f.vip) or "-"
+    history = f'<a href="/secretary/history?boss={_e(f.boss)}">{t(lang, "history")}</a>'
     return (
-        f"<tr><td>{_e(f.name)} ({_e(f.boss)})</td>"
+        f"<tr><td>{_e(f.name)} ({_e(f.boss)}) {history}</td>"
         f'<td id="state-{_e(f.boss)}">{t(lang, "on" if f.on else "off")}</td><td>{vip}</td>'
         f'<td><form method="post" action="/secretary/filter">{_csrf(session)}'
         f'<input type="hidden" name="boss" value="{_e(f.boss)}">'
@@ -195,7 +221,11 @@ def _filter_row(lang: Lang, session: Session, f: BossFilterView) -> str:
 
 
 def secretary_page(
-    lang: Lang, session: Session, filters: Sequence[BossFilterView], change: Change | None = None
+    lang: Lang,
+    session: Session,
+    filters: Sequence[BossFilterView],
+    change: Change | None = None,
+    history: str = "",
 ) -> str:
     if not filters:
         body = message(lang, change) + f"<p>{t(lang, 'no_boss')}</p>"
@@ -207,7 +237,7 @@ def secretary_page(
             f'<th scope="col">{t(lang, "filter")}</th><th scope="col">{t(lang, "vip")}</th>'
             f'<th scope="col"></th></tr>{rows}</table>'
         )
-    return layout(lang, t(lang, "secretary"), body, session, "/secretary")
+    return layout(lang, t(lang, "secretary"), body + history, session, "/secretary")
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,16 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
 from apps import features
+from apps.accounting import AccountingFeature
+from apps.accounting.engine import Ticket
 from apps.portal import PortalFeature
 from apps.time_rules.pinlock import PinLocks
 from autocom.app import Server, running
@@ -297,3 +301,65 @@ async def test_user_stores_and_deletes_a_personal_speed_dial(portal: Running) ->
         async with http.post(f"{url}/delete", data=form) as r:
             assert "Fait : slot 07 of 2002 deleted" in await r.text()
         assert await store.get("speeddial", "2002:07") is None
+
+
+def ticket(linkedid: str, caller: str, called: str, answered: bool, start: float) -> Ticket:
+    return Ticket(
+        id=linkedid,
+        start=start,
+        answer=start + 5 if answered else None,
+        end=start + 65,
+        caller=caller,
+        caller_name="",
+        caller_user=caller if len(caller) == 4 else "",
+        called=called,
+        called_user=called if len(called) == 4 else "",
+        answered_by=called if answered and len(called) == 4 else "",
+        direction="internal",
+        disposition="answered" if answered else "no_answer",
+        hangup_cause=16,
+        category="internal",
+        rights="",
+        rights_class="",
+        pin="",
+        payer="",
+        department="",
+        cost_center="",
+        price=Decimal(0),
+    )
+
+
+async def test_user_and_secretary_see_call_histories(tmp_path: Path) -> None:
+    config = portal_config(tmp_path / "config", secure_cookies=False)
+    (config.parent / "accounting.yaml").write_text(
+        "backlog: var/cel.sqlite\nstorage: {backend: sqlite, path: var/calls.sqlite}\n"
+    )
+    config.write_text(
+        config.read_text().replace("rules:\n", "rules:\n  accounting: accounting.yaml\n")
+    )
+    feats = features()
+    async with running(
+        config, feats, clock=Clock(TZ, pinned=DAY), agi_port=0, http_port=0, watch=False
+    ):
+        acc = next(f for f in feats if isinstance(f, AccountingFeature))
+        assert acc.service is not None
+        at = DAY.replace(tzinfo=ZoneInfo(TZ)).timestamp()
+        await acc.service.store.save_tickets(
+            [
+                ticket("c1", "2002", "2003", True, at - 3600),
+                ticket("c2", "2004", "2002", False, at - 600),
+                ticket("c3", "2004", "2001", True, at - 60),
+            ]
+        )
+        base = f"http://127.0.0.1:{next(f for f in feats if isinstance(f, PortalFeature)).port}"
+        async with client() as http:
+            page = await login(http, base, "lbernard")
+            assert "<td>24/11/2026 09:50</td><td>Manqué</td><td>2004</td>" in page
+            assert "<td>24/11/2026 09:00</td><td>Composé</td><td>2003</td>" in page
+            assert "2001" not in page.split('id="history"')[1]  # not 2002's call
+            async with http.get(f"{base}/secretary/history", params={"boss": "2001"}) as reply:
+                page = await reply.text()
+            assert "Historique de 2001" in page
+            assert "<td>24/11/2026 09:59</td><td>Reçu</td><td>2004</td>" in page
+            async with http.get(f"{base}/secretary/history", params={"boss": "2101"}) as reply:
+                assert reply.status == 403  # not one of his bosses
