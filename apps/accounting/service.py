@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.accounting.collector import Collector
@@ -51,7 +52,7 @@ class Accounting:
         self._now = now
         self.collector = Collector(store, self._facts, self._tariffs)
         self.link: AmiLink | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: list[asyncio.Task[Any]] = []
 
     def _rules(self) -> AccountingRules:
         return rules_of(self.holder.current) or AccountingRules()
@@ -86,8 +87,9 @@ class Accounting:
             )
             self._spawn(self.link.run(), "accounting-ami")
 
-    def _spawn(self, coro: object, name: str) -> None:
-        self._tasks.append(asyncio.create_task(coro, name=name))  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        self._tasks = [t for t in self._tasks if not t.done()]  # one catch-up per login
+        self._tasks.append(asyncio.create_task(coro, name=name))
 
     async def _on_connect(self) -> None:
         # what happened while the link was down is in the backlog

@@ -22,6 +22,7 @@ import pytest
 from apps import features
 from apps.accounting import AccountingFeature
 from apps.accounting.state import Query
+from autocom.ami.client import AmiAccess, AmiLink
 from autocom.app import Server, running
 from autocom.clock import Clock
 from autocom.site.dialplan import render_dialplan
@@ -372,3 +373,42 @@ async def test_attended_transfer_is_in_the_ticket(
     assert status["martin-desk"] == ("2001", "answered")
     assert status["petit-desk"] == ("2003", "answered")
     assert t["answered_by"] == "2001"
+
+
+async def test_the_ami_link_comes_back_after_asterisk_restarts(
+    cel_asterisk: AsteriskInstance, driver: CallDriver
+) -> None:
+    """autocom's own AMI link (autocom/ami): logged in, Asterisk restarts, logged in
+    again with the catch-up hook run each time; events flow on the new connection."""
+    a = cel_asterisk
+    logins: list[int] = []
+    events: list[str] = []
+    link: AmiLink
+
+    async def on_connect() -> None:
+        logins.append(link.connections)
+
+    link = AmiLink(
+        AmiAccess(a.host, a.ami_port, a.ami_user, a.ami_secret, timeout=2),
+        lambda message: events.append(message.get("Event", "")),
+        on_connect=on_connect,
+        retry_min=0.2,
+        retry_max=0.5,
+    )
+    task = asyncio.create_task(link.run())
+    try:
+        await asyncio.wait_for(link.connected.wait(), 10)
+        await driver.ami.close()  # the test driver's own session goes with Asterisk
+        await asyncio.to_thread(a.stop)
+        await asyncio.sleep(0.5)
+        assert not link.connected.is_set()
+        await asyncio.to_thread(a.start)
+        await asyncio.wait_for(link.connected.wait(), 10)
+        reply = await link.action("Ping")
+        assert reply.get("Response") == "Success"
+        assert logins == [1, 2]
+        assert "FullyBooted" in events
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
