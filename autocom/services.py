@@ -99,11 +99,16 @@ class PinLockView:
 
 @runtime_checkable
 class PinLocksService(Protocol):
-    """PIN lockouts, read and lifted as `autocom rights pin-status|pin-unlock` do."""
+    """PINs: lockouts read and lifted as `autocom rights pin-status|pin-unlock` do, and
+    a user's own PIN changed (the current one checked, a wrong one counted)."""
 
     async def pin_lock(self, ctx: AppContext, owner: str, now: datetime) -> PinLockView: ...
 
     async def unlock_pin(self, ctx: AppContext, owner: str, now: datetime) -> Change: ...
+
+    async def change_pin(
+        self, ctx: AppContext, owner: str, current: str, new: str, now: datetime
+    ) -> Change: ...
 
 
 def pin_service(features: Iterable[object]) -> PinLocksService | None:

@@ -307,6 +307,23 @@ async def _history(portal: Portal, lang: Lang, user: str, heading: str = "") -> 
 
 
 @requires("user")
+async def change_pin(request: web.Request) -> web.StreamResponse:
+    portal, session = _who(request)
+    form = await request.post()
+    current, new = str(form.get("current", "")), str(form.get("new", ""))
+    service = portal.pins()
+    if new != str(form.get("again", "")):
+        change = Change(False, t(lang_of(request), "pins_differ"))
+    elif service is None:
+        change = Change(False, "no call rights on this server: PINs are not used")
+    else:
+        now = portal.ctx.clock.now()
+        change = await service.change_pin(portal.ctx, session.extension, current, new, now)
+    portal.record(session, "pin change", user=session.extension, done=change.accepted)
+    return await _me(request, change)
+
+
+@requires("user")
 async def store_speed_dial(request: web.Request) -> web.StreamResponse:
     return await _speed_dial_change(request, delete=False)
 
@@ -545,6 +562,7 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.post("/me/forwards", set_forward),
             web.post("/me/forwards/cancel", cancel_forwards),
             web.post("/me/speed-dials", store_speed_dial),
+            web.post("/me/pin", change_pin),
             web.post("/me/speed-dials/delete", delete_speed_dial),
             web.get("/secretary", secretary),
             web.post("/secretary/filter", switch_filter),

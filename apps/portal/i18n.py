@@ -114,6 +114,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "other": ("Correspondant", "Other party"),
     "talk": ("Durée (s)", "Talk (s)"),
     "history_of": ("Historique de", "History of"),
+    "change_pin": ("Changer mon code PIN", "Change my PIN"),
+    "current_pin": ("Code PIN actuel (vide s'il n'y en a pas)", "Current PIN (empty if none)"),
+    "new_pin": ("Nouveau code PIN", "New PIN"),
+    "again_pin": ("Nouveau code PIN, encore", "New PIN again"),
+    "pins_differ": ("Les deux nouveaux codes diffèrent.", "The two new PINs differ."),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
 

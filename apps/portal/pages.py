@@ -186,6 +186,24 @@ def history_section(
     return head + f'<table id="history"><tr>{cols}</tr>{rows}</table>'
 
 
+def pin_section(lang: Lang, session: Session) -> str:
+    fields = "".join(
+        f'<p><label for="{name}">{t(lang, key)}</label><br>'
+        f'<input id="{name}" name="{name}" type="password" inputmode="numeric" '
+        f'autocomplete="off"{req}></p>'
+        for name, key, req in (
+            ("current", "current_pin", ""),
+            ("new", "new_pin", " required"),
+            ("again", "again_pin", " required"),
+        )
+    )
+    return (
+        f'<h2>{t(lang, "change_pin")}</h2><form method="post" action="/me/pin">'
+        f"{_csrf(session)}{fields}"
+        f'<p><button type="submit" id="pin">{t(lang, "change_pin")}</button></p></form>'
+    )
+
+
 def me_page(
     lang: Lang,
     session: Session,
@@ -200,6 +218,7 @@ def me_page(
         message(lang, change)
         + forwards_section(lang, session, forwards, types)
         + speed_dials_section(lang, session, dials)
+        + pin_section(lang, session)
         + history
     )
     return layout(lang, heading, body, session, "/me")

@@ -92,5 +92,13 @@ class TimeRulesFeature(Feature):
 
         return await service.unlock(ctx, self.pin_owners, owner, now)
 
+    async def change_pin(
+        self, ctx: AppContext, owner: str, current: str, new: str, now: datetime
+    ) -> Change:
+        """``owner`` changes its own PIN (portal): the current one checked first."""
+        from apps.time_rules import service
+
+        return await service.change_pin(ctx, self.pin_owners, owner, current, new, now)
+
 
 __all__ = ["TimeRules", "TimeRulesFeature"]

@@ -1,5 +1,7 @@
-"""PIN lockouts offered to other features (autocom.services.PinLocksService): the
-status `autocom rights pin-status` prints and the unlock of `pin-unlock`."""
+"""PINs offered to other features (autocom.services.PinLocksService): the lock status
+`autocom rights pin-status` prints, the unlock of `pin-unlock`, and a user's own PIN
+change (stored as `set-pin` does, after the current PIN is checked as a call checks
+it: a wrong one counts towards the lockout)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
 from autocom.context import AppContext
 from autocom.rights import TimeRules
 from autocom.rights.lockout import decide_lock
+from autocom.rights.pins import STORE_NAMESPACE, hash_pin, verify_pin
 from autocom.services import Change, PinLockView
 from autocom.store.base import StoreError
 
@@ -41,3 +44,32 @@ async def unlock(ctx: AppContext, owners: OwnerLocks, owner: str, now: datetime)
         return Change(False, f"the state store cannot be reached ({exc}): nothing changed")
     done = "unlocked" if was else "was not locked"
     return Change(True, f"PIN of {owner} {done}, its wrong PINs forgotten")
+
+
+async def change_pin(
+    ctx: AppContext, owners: OwnerLocks, owner: str, current: str, new: str, now: datetime
+) -> Change:
+    rules = _rules(ctx)
+    if rules is None or not valid_owner(owner):
+        return Change(False, "no call rights file: PINs are not used on this server")
+    settings = rules.model.pin
+    if not new.isdigit() or not settings.min_digits <= len(new) <= settings.max_digits:
+        return Change(False, f"a PIN is {settings.min_digits} to {settings.max_digits} digits")
+    locks = PinLocks(ctx.store, owners)
+    try:
+        if rules.lockout is not None:
+            lock = decide_lock(rules.lockout, await locks.history(owner), now.timestamp(), rules.tz)
+            if lock.locked:
+                return Change(False, f"the PIN is locked ({lock.reason}): ask the helpdesk")
+        stored = await ctx.store.get(STORE_NAMESPACE, owner) or rules.pins.get(owner)
+        if stored is not None and not verify_pin(current, stored):
+            if rules.lockout is not None:
+                policy, at = rules.lockout, now.timestamp()
+                await locks.record_failure(
+                    owner, at, "portal", policy, lambda h: decide_lock(policy, h, at, rules.tz)
+                )
+            return Change(False, "the current PIN is wrong")
+        await ctx.store.set(STORE_NAMESPACE, owner, hash_pin(new))
+    except StoreError as exc:
+        return Change(False, f"the state store cannot be reached ({exc}): nothing changed")
+    return Change(True, f"PIN of {owner} changed")

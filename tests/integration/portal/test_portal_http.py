@@ -25,6 +25,7 @@ from apps.time_rules.pinlock import PinLocks
 from autocom.app import Server, running
 from autocom.clock import Clock
 from autocom.rights.lockout import decide_lock
+from autocom.rights.pins import STORE_NAMESPACE, hash_pin, verify_pin
 from tests.support.portal import PASSWORD, portal_config
 
 pytestmark = pytest.mark.integration
@@ -363,3 +364,27 @@ async def test_user_and_secretary_see_call_histories(tmp_path: Path) -> None:
             assert "<td>24/11/2026 09:59</td><td>Reçu</td><td>2004</td>" in page
             async with http.get(f"{base}/secretary/history", params={"boss": "2101"}) as reply:
                 assert reply.status == 403  # not one of his bosses
+
+
+async def test_user_changes_its_pin_after_the_current_one(portal: Running) -> None:
+    store = portal.server.ctx.store
+    await store.set(STORE_NAMESPACE, "2002", hash_pin("1234"))
+    async with client() as http:
+        await login(http, portal.base, "lbernard")
+        token = await csrf_of(http, f"{portal.base}/me")
+        url = f"{portal.base}/me/pin"
+        for current, new, again, why in [
+            ("0000", "5678", "5678", "Refusé : the current PIN is wrong"),
+            ("1234", "5678", "5679", "Refusé : Les deux nouveaux codes diffèrent."),
+            ("1234", "12", "12", "Refusé : a PIN is 4 to 8 digits"),
+            ("1234", "5678", "5678", "Fait : PIN of 2002 changed"),
+        ]:
+            form = {"csrf": token, "current": current, "new": new, "again": again}
+            async with http.post(url, data=form) as reply:
+                assert why in await reply.text(), (current, new, again)
+    stored = await store.get(STORE_NAMESPACE, "2002")
+    assert stored is not None and verify_pin("5678", stored)
+    assert (await PinLocks(store).history("2002")).count == 1  # the wrong one counted
+    audit = (portal.folder / "var/portal-audit.log").read_text()
+    assert audit.count('"what": "pin change"') == 4
+    assert "5678" not in audit and "1234" not in audit
