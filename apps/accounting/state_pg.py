@@ -10,6 +10,7 @@ caught up from the backlog).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -91,7 +92,9 @@ class PgTicketStore:
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 4) -> PgTicketStore:
-        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, timeout=10)
+        pool = await asyncpg.create_pool(
+            dsn, min_size=min_size, max_size=max_size, timeout=10, command_timeout=60
+        )
         async with pool.acquire() as conn:
             await conn.execute(SCHEMA)
         return cls(pool)
@@ -270,4 +273,8 @@ class PgTicketStore:
         return changed
 
     async def close(self) -> None:
-        await self._pool.close()
+        """Close the connections; those still busy after 10 s are cut."""
+        try:
+            await asyncio.wait_for(self._pool.close(), 10)
+        except TimeoutError:
+            self._pool.terminate()
