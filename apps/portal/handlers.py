@@ -11,7 +11,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,7 @@ from autocom.services import (
     pin_service,
     speed_dials_service,
 )
+from autocom.site.model import User
 from autocom.store.base import StoreError
 
 log = logging.getLogger("autocom.portal")
@@ -180,6 +181,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     landing: tuple[tuple[Role, str], ...] = (
         ("user", "/me"),
         ("secretary", "/secretary"),
+        ("department_admin", "/department"),
         ("helpdesk", "/helpdesk"),
         ("admin", "/admin"),
     )
@@ -448,12 +450,12 @@ def explain_call(ctx: AppContext, caller: str, dialed: str, at: str) -> pages.Ex
     return pages.Explained(found.verdict, found.category or "-", found.reason, tuple(found.trace))
 
 
-async def _user_rows(portal: Portal, query: str) -> list[pages.UserRow]:
-    """The site's users matching ``query``, each with its PIN lock now."""
+async def _user_rows(portal: Portal, users: Iterable[User]) -> list[pages.UserRow]:
+    """These users, each with its PIN lock now."""
     service = portal.pins()
     now = portal.ctx.clock.now()
     rows: list[pages.UserRow] = []
-    for user in find_users(portal.ctx.config.current.site.users, query):
+    for user in users:
         pin = None if service is None else await service.pin_lock(portal.ctx, user.extension, now)
         name = f"{user.first_name} {user.name}".strip()
         rows.append(pages.UserRow(user.extension, name, user.department, user.devices, pin))
@@ -469,7 +471,8 @@ async def _helpdesk(
     asked = (q.get("caller", "").strip(), q.get("dialed", "").strip(), q.get("at", "").strip())
     found = explain_call(portal.ctx, *asked) if asked[0] and asked[1] else None
     query = q.get("q", "").strip() or found_again
-    rows = await _user_rows(portal, query) if query else None
+    found_users = find_users(portal.ctx.config.current.site.users, query)
+    rows = await _user_rows(portal, found_users) if query else None
     finder = pages.message(lang, change) + pages.find_section(lang, session, query, rows)
     return _html(pages.helpdesk_page(lang, session, asked, found, finder))
 
@@ -523,6 +526,40 @@ async def _decisions(portal: Portal, query: str) -> list[dict[str, object]] | No
     return matches(lines, query)
 
 
+def _department_users(portal: Portal, session: Session) -> list[User]:
+    """The site's users of the departments this department admin manages (portal.yaml)."""
+    person = portal.rules.people.get(session.login)
+    managed = set(person.departments) if person is not None else set()
+    return [u for u in portal.ctx.config.current.site.users if u.department in managed]
+
+
+async def _department(request: web.Request, change: Change | None = None) -> web.Response:
+    portal, session = _who(request)
+    rows = await _user_rows(portal, _department_users(portal, session))
+    return _html(pages.department_page(lang_of(request), session, rows, change))
+
+
+@requires("department_admin")
+async def department(request: web.Request) -> web.StreamResponse:
+    return await _department(request)
+
+
+@requires("department_admin")
+async def department_unlock(request: web.Request) -> web.StreamResponse:
+    """Unlock the PIN of a user of one of this admin's departments (only)."""
+    portal, session = _who(request)
+    owner = str((await request.post()).get("owner", "")).strip()
+    service = portal.pins()
+    if owner not in {u.extension for u in _department_users(portal, session)}:
+        change = Change(False, f"{owner} is not in a department you manage")
+    elif service is None:
+        change = Change(False, "no PIN lockout on this server")
+    else:
+        change = await service.unlock_pin(portal.ctx, owner, portal.ctx.clock.now())
+    portal.record(session, "pin unlock", owner=owner, done=change.accepted)
+    return await _department(request, change)
+
+
 @requires("admin")
 async def admin(request: web.Request) -> web.StreamResponse:
     portal, session = _who(request)
@@ -567,6 +604,8 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.get("/secretary", secretary),
             web.post("/secretary/filter", switch_filter),
             web.get("/secretary/history", boss_history),
+            web.get("/department", department),
+            web.post("/department/unlock", department_unlock),
             web.get("/helpdesk", helpdesk),
             web.post("/helpdesk/unlock", unlock_pin),
             web.get("/admin", admin),

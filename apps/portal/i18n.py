@@ -119,6 +119,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "new_pin": ("Nouveau code PIN", "New PIN"),
     "again_pin": ("Nouveau code PIN, encore", "New PIN again"),
     "pins_differ": ("Les deux nouveaux codes diffèrent.", "The two new PINs differ."),
+    "my_department": ("Mon service", "My department"),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
 

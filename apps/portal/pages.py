@@ -48,6 +48,8 @@ def _nav(lang: Lang, session: Session | None, path: str) -> str:
             links.append(f'<a href="/me">{t(lang, "my_forwards")}</a>')
         if session.has("secretary") and session.extension:
             links.append(f'<a href="/secretary">{t(lang, "secretary")}</a>')
+        if session.has("department_admin"):
+            links.append(f'<a href="/department">{t(lang, "my_department")}</a>')
         if session.has("helpdesk"):
             links.append(f'<a href="/helpdesk">{t(lang, "helpdesk")}</a>')
         if session.has("admin"):
@@ -278,14 +280,14 @@ class UserRow:
     pin: PinLockView | None  # None: no PIN lockout on this server
 
 
-def _user_row(lang: Lang, session: Session, row: UserRow) -> str:
+def _user_row(lang: Lang, session: Session, row: UserRow, unlock: str = "/helpdesk/unlock") -> str:
     if row.pin is None:
         pin = "-"
     else:
         pin = f"{t(lang, 'locked' if row.pin.locked else 'unlocked')}: {_e(row.pin.reason)}"
         if row.pin.locked:
             pin += (
-                f'<form method="post" action="/helpdesk/unlock">{_csrf(session)}'
+                f'<form method="post" action="{unlock}">{_csrf(session)}'
                 f'<input type="hidden" name="owner" value="{_e(row.extension)}">'
                 f'<button type="submit" id="unlock-{_e(row.extension)}">'
                 f"{t(lang, 'unlock')} {_e(row.extension)}</button></form>"
@@ -305,14 +307,27 @@ def find_section(lang: Lang, session: Session, query: str, rows: Sequence[UserRo
     )
     if rows is None:
         return form
+    return form + users_table(lang, session, rows)
+
+
+def users_table(
+    lang: Lang, session: Session, rows: Sequence[UserRow], unlock: str = "/helpdesk/unlock"
+) -> str:
     if not rows:
-        return form + f'<p id="users">{t(lang, "nobody")}</p>'
+        return f'<p id="users">{t(lang, "nobody")}</p>'
     head = "".join(
         f'<th scope="col">{t(lang, k)}</th>'
         for k in ("extension", "name", "department", "devices", "pin")
     )
-    body = "".join(_user_row(lang, session, r) for r in rows)
-    return form + f'<table id="users"><tr>{head}</tr>{body}</table>'
+    body = "".join(_user_row(lang, session, r, unlock) for r in rows)
+    return f'<table id="users"><tr>{head}</tr>{body}</table>'
+
+
+def department_page(
+    lang: Lang, session: Session, rows: Sequence[UserRow], change: Change | None
+) -> str:
+    body = message(lang, change) + users_table(lang, session, rows, "/department/unlock")
+    return layout(lang, t(lang, "my_department"), body, session, "/department")
 
 
 def helpdesk_page(

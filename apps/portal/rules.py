@@ -36,9 +36,15 @@ class Person(RuleModel):
 
     extension: str = ""
     roles: tuple[Role, ...] = ("user",)
+    departments: tuple[str, ...] = ()  # a department admin's (site.yaml's department:)
 
     @model_validator(mode="after")
     def _user_has_extension(self) -> Self:
+        if "department_admin" in self.roles and not self.departments:
+            raise ValueError(
+                "role department_admin needs the departments it manages: write "
+                "departments: [Scolarité]"
+            )
         if "user" in self.roles and not self.extension:
             raise ValueError(
                 'role user needs the person\'s extension: write extension: "2001", '

@@ -10,7 +10,7 @@ from apps.portal.accounts import write_account
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSWORD = "correct horse battery"  # every test account's
-LOGINS = ("smartin", "lbernard", "hmoreau", "root", "restricted")
+LOGINS = ("smartin", "lbernard", "hmoreau", "cdir", "root", "restricted")
 
 
 def add_portal(main: Path, *, secure_cookies: bool) -> Path:

@@ -123,10 +123,11 @@ async def test_restricted_user_is_refused_international_in_words(portal: Running
 
 FORBIDDEN = {
     # login: pages it may not open
-    "lbernard": ["/helpdesk", "/admin"],
+    "lbernard": ["/helpdesk", "/admin", "/department"],
     "smartin": ["/secretary", "/helpdesk", "/admin"],
     "hmoreau": ["/me", "/admin"],
-    "root": ["/me", "/secretary", "/helpdesk"],
+    "root": ["/me", "/secretary", "/helpdesk", "/department"],
+    "cdir": ["/me", "/secretary", "/helpdesk", "/admin"],
 }
 
 
@@ -388,3 +389,26 @@ async def test_user_changes_its_pin_after_the_current_one(portal: Running) -> No
     audit = (portal.folder / "var/portal-audit.log").read_text()
     assert audit.count('"what": "pin change"') == 4
     assert "5678" not in audit and "1234" not in audit
+
+
+async def test_department_admin_unlocks_pins_in_its_departments_only(portal: Running) -> None:
+    ctx = portal.server.ctx
+    rules = ctx.config.current.rules["time_rules"]
+    policy, at = rules.lockout, ctx.clock.now().timestamp()
+    for owner in ("2101", "2004"):
+        for _ in range(policy.failures):
+            await PinLocks(ctx.store).record_failure(
+                owner, at, owner, policy, lambda h: decide_lock(policy, h, at, rules.tz)
+            )
+    async with client() as http:
+        page = await login(http, portal.base, "cdir")
+        assert "<td>2101</td><td>Antoine Moreau</td><td>Laboratoire MIPS</td>" in page
+        assert "<td>2004</td>" not in page  # Scolarité: not this admin's
+        token = CSRF.findall(page)[0]
+        url = f"{portal.base}/department/unlock"
+        async with http.post(url, data={"csrf": token, "owner": "2004"}) as reply:
+            assert "Refusé : 2004 is not in a department you manage" in await reply.text()
+        async with http.post(url, data={"csrf": token, "owner": "2101"}) as reply:
+            assert "Fait : PIN of 2101 unlocked" in await reply.text()
+    assert (await PinLocks(ctx.store).history("2101")).locked_until is None
+    assert (await PinLocks(ctx.store).history("2004")).locked_until is not None
