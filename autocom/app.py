@@ -93,6 +93,12 @@ def build_router(
     return AgiRouter(routes)
 
 
+def _test_port(port: int | None, agi_port: int | None) -> int | None:
+    """A listener's port: as given; with ``agi_port=0`` (tests) a free one too, so a
+    test never binds autocom.yaml's fixed ports (9088, 9089) another run may hold."""
+    return 0 if port is None and agi_port == 0 else port
+
+
 @contextlib.asynccontextmanager
 async def running(
     config: Config | Path | str,
@@ -107,7 +113,7 @@ async def running(
     node: str | None = None,
 ) -> AsyncIterator[Server]:
     """Run autocom inside an ``async with``; ports 0 pick free ports, and with
-    ``agi_port=0`` (tests) the admin listener picks a free port too unless given one.
+    ``agi_port=0`` (tests) the phone and admin listeners pick free ports too unless given.
 
     ``config`` is autocom.yaml's path, or a Config loaded from it with ``features``
     (`autocom serve` has loaded it to report errors before starting).  ``node`` names
@@ -134,8 +140,7 @@ async def running(
         stack.push_async_callback(agi.close)
 
         guards: dict[str, Guard] = {}
-        admin_port = 0 if admin_port is None and agi_port == 0 else admin_port
-        ports = (http_port, admin_port)
+        ports = (_test_port(http_port, agi_port), _test_port(admin_port, agi_port))
         bound_http, bound_admin = await _start_listeners(stack, ctx, budget, ports, guards)
         await _start_watchers(stack, holder, watch)
 

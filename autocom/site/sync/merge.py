@@ -213,4 +213,6 @@ def merge(sources: Sequence[SourceData], overrides: Overrides, site_name: str = 
         "users": list(users.values()),
         "groups": list(groups.values()),
     }
+    if overrides.tandems:
+        document["tandems"] = _plain(overrides.tandems)
     return Merged(document, tuple(notes))

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from autocom.config.model import RuleModel
-from autocom.site.model import Did, Overflow
+from autocom.site.model import Did, Overflow, Tandem
 
 
 class ConfdSource(RuleModel):
@@ -146,4 +146,6 @@ class Overrides(RuleModel):
     contexts: tuple[ContextOverride, ...] = ()
     users: tuple[UserOverride, ...] = ()
     groups: tuple[GroupOverride, ...] = ()
+    # tandems are autocom's alone (no source has them): copied into the generated site
+    tandems: tuple[Tandem, ...] = ()
     exclude: tuple[str, ...] = ()  # extensions the sources give that the site leaves out

@@ -277,3 +277,31 @@ def test_confd_user_without_extension_or_disabled_is_left_out_with_a_note() -> N
     assert [u.extension for u in data.users] == ["20002"]
     assert data.notes == ("wazo: 2 users without an extension (or disabled) left out",)
     assert data.groups[0].members == ("20002",)  # members that are no user are dropped
+
+
+def test_tandems_in_the_overrides_reach_the_generated_site() -> None:
+    # no source knows a tandem: site.yaml keeps it and every sync writes it again
+    text = OVERRIDES_TEXT + (
+        "tandems:\n"
+        '  - main: "2001"\n'
+        "    when_main_busy: skip\n"
+        "    secondaries:\n"
+        "      - {device: m-dect, delay: 5}\n"
+        '      - {number: "0612345678"}\n'
+    )
+    site, document, _ = build_site([wazo(), hr()], overrides(text))
+    (tandem,) = site.tandems
+    assert (tandem.main, tandem.when_main_busy) == ("2001", "skip")
+    assert [(s.kind, s.target, s.delay) for s in tandem.secondaries] == [
+        ("device", "m-dect", 5),
+        ("number", "0612345678", 0),
+    ]
+    back = render_generated(document, ["wazo", "rh"], "site.yaml")
+    again = validate(Site, parse_yaml(back, "site.generated.yaml"))
+    assert [t.model_dump() for t in again.tandems] == [t.model_dump() for t in site.tandems]
+
+
+def test_a_tandem_of_a_user_the_sources_dropped_is_refused() -> None:
+    text = OVERRIDES_TEXT + 'tandems:\n  - {main: "2003", secondaries: [{device: t-dect}]}\n'
+    with pytest.raises(MergeError, match="2003"):
+        build_site([wazo()], overrides(text))
