@@ -103,9 +103,11 @@ class Browser:
         await self.open("/login")
 
         def type_in(d: WebDriver) -> None:
-            field = d.switch_to.active_element  # autofocus: the username
-            assert field.get_attribute("id") == "login"
-            field.send_keys(name, Keys.TAB)
+            # autofocus puts the caret in the username (chromium applies it after load)
+            WebDriverWait(d, 5).until(
+                lambda d: d.switch_to.active_element.get_attribute("id") == "login"
+            )
+            d.switch_to.active_element.send_keys(name, Keys.TAB)
             d.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
 
         await self.submit(type_in)
@@ -195,6 +197,9 @@ async def test_helpdesk_admin_language_and_forbidden_pages(
         await browser.shot("helpdesk")
         await browser.open("/admin")
         assert await browser.text("forbidden") == "Accès refusé."
+        await browser.login("cdir")  # a department admin: its department's users
+        assert "Antoine Moreau" in await browser.text("users")
+        await browser.shot("department")
         await browser.login("root")
         assert await browser.text("last-error") == "aucune"
         calls = await browser.text("calls")  # asked of the test Asterisk over ARI
