@@ -124,8 +124,18 @@ def _cookie(portal: Portal, response: web.StreamResponse, name: str, value: str)
 
 @web.middleware
 async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """No caching, no framing, no script from anywhere (the pages have none)."""
-    response = await handler(request)
+    """No caching, no framing, no script from anywhere (the pages have none); on
+    aiohttp's own answers (a redirect, a 404) too."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _harden(exc)
+        raise
+    _harden(response)
+    return response
+
+
+def _harden(response: web.StreamResponse) -> None:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -133,7 +143,6 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
     )
-    return response
 
 
 def session_of(request: web.Request) -> Session | None:
@@ -254,6 +263,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if found is None:
         portal.limiter.failed(address, name)
         return _html(pages.login_page(lang, cookie, t(lang, "bad_login"), name), 401)
+    portal.sessions.close(request.cookies.get(SID))  # a new id at each login
     sid = portal.sessions.open(name, *found)
     response = _redirect("/")
     _cookie(portal, response, SID, sid)

@@ -30,12 +30,18 @@ class Session:
         return role in self.roles
 
 
+PURGE_ABOVE = 10_000  # sessions kept before the expired ones are dropped at a login
+
+
 @dataclass
 class Sessions:
     minutes: int
     _by_id: dict[str, Session] = field(default_factory=dict)
 
     def open(self, login: str, extension: str, roles: tuple[Role, ...]) -> str:
+        if len(self._by_id) >= PURGE_ABOVE:
+            now = time.monotonic()
+            self._by_id = {k: v for k, v in self._by_id.items() if v.expires >= now}
         sid = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         self._by_id[sid] = Session(login, extension, roles, csrf, self._deadline())

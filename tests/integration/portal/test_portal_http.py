@@ -153,6 +153,8 @@ async def test_no_session_goes_to_login_and_a_post_without_csrf_is_refused(
         for path in ("/me", "/helpdesk", "/admin"):
             async with http.get(f"{portal.base}{path}", allow_redirects=False) as reply:
                 assert reply.status == 303 and reply.headers["Location"] == "/login"
+                assert reply.headers["Cache-Control"] == "no-store"
+                assert reply.headers["Content-Security-Policy"].startswith("default-src 'none'")
         async with http.post(
             f"{portal.base}/login", data={"login": "lbernard", "password": PASSWORD}
         ) as reply:
