@@ -423,7 +423,10 @@ async def boss_history(request: web.Request) -> web.StreamResponse:
     portal, session = _who(request)
     boss = request.query.get("boss", "")
     service = portal.filters()
-    bosses = [] if service is None else await service.filters_for(portal.ctx, session.extension)
+    try:
+        bosses = [] if service is None else await service.filters_for(portal.ctx, session.extension)
+    except StoreError as exc:
+        return await _secretary(request, Change(False, f"state store: {exc}"))
     lang = lang_of(request)
     if boss not in {f.boss for f in bosses}:
         return _html(pages.forbidden_page(lang, session, request.path), 403)
@@ -494,15 +497,23 @@ async def helpdesk(request: web.Request) -> web.StreamResponse:
 
 @requires("helpdesk")
 async def unlock_pin(request: web.Request) -> web.StreamResponse:
-    portal, session = _who(request)
     owner = str((await request.post()).get("owner", "")).strip()
+    change = await _unlock(request, owner, may=True)
+    return await _helpdesk(request, change, found_again=owner)
+
+
+async def _unlock(request: web.Request, owner: str, may: bool) -> Change:
+    """Unlock ``owner``'s PIN if ``may``; recorded in the audit log either way."""
+    portal, session = _who(request)
     service = portal.pins()
-    if service is None:
+    if not may:
+        change = Change(False, f"{owner} is not in a department you manage")
+    elif service is None:
         change = Change(False, "no PIN lockout on this server")
     else:
         change = await service.unlock_pin(portal.ctx, owner, portal.ctx.clock.now())
     portal.record(session, "pin unlock", owner=owner, done=change.accepted)
-    return await _helpdesk(request, change, found_again=owner)
+    return change
 
 
 async def calls_in_progress(ctx: AppContext) -> list[pages.CallRow] | str:
@@ -559,15 +570,8 @@ async def department_unlock(request: web.Request) -> web.StreamResponse:
     """Unlock the PIN of a user of one of this admin's departments (only)."""
     portal, session = _who(request)
     owner = str((await request.post()).get("owner", "")).strip()
-    service = portal.pins()
-    if owner not in {u.extension for u in _department_users(portal, session)}:
-        change = Change(False, f"{owner} is not in a department you manage")
-    elif service is None:
-        change = Change(False, "no PIN lockout on this server")
-    else:
-        change = await service.unlock_pin(portal.ctx, owner, portal.ctx.clock.now())
-    portal.record(session, "pin unlock", owner=owner, done=change.accepted)
-    return await _department(request, change)
+    mine = {u.extension for u in _department_users(portal, session)}
+    return await _department(request, await _unlock(request, owner, may=owner in mine))
 
 
 @requires("admin")
