@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from apps.time_rules import engine
 from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
 from autocom.feature import AgiRequest, HookRoute
 from autocom.logs import log_event
 from autocom.rights.decision import Purpose, RightsDecision, decide
-from autocom.rights.lockout import decide_lock, local_iso
+from autocom.rights.lockout import decide_lock
 from autocom.rights.pins import STORE_NAMESPACE, verify_pin
 from autocom.rights.rules import TimeRules
 from autocom.store.base import StoreError
@@ -108,129 +109,110 @@ async def _stored_hash(request: AgiRequest, rules: TimeRules, ext: str) -> str |
 
 
 async def rights_pin(request: AgiRequest) -> None:
+    """The PIN dialog: a thin loop applying the pure engine's actions."""
     facts = _facts(request)
-    caller = facts.caller
     rules: TimeRules = request.config.rules["time_rules"]
-    session = request.session
     decision = _decide(request, facts)
-    base = {
-        "event": "rights-pin",
-        "uniqueid": request.env.uniqueid,
-        "caller": caller,
-        "dialed": facts.dialed,
-        "category": decision.category,
-        "class": decision.class_name,
-    }
-    if decision.verdict != "pin":
-        # Rules changed since the first hook (reload, slot edge): follow them now.
-        result = "ok" if decision.verdict == "allow" else "fail"
-        audit({**base, "result": result, "reason": f"no PIN needed now: {decision.reason}"})
-        await session.set_variable(PIN_VAR, result)
-        return
-    settings = rules.model.pin
-    policy = rules.lockout
-    owners = getattr(request.ctx.features.get("time_rules"), "pin_owners", None)
-    locks = PinLocks(request.ctx.store, owners if isinstance(owners, OwnerLocks) else None)
-    for attempt in range(1, settings.attempts + 1):
-        if attempt > 1:
-            await session.stream_file(PIN_RETRY)
-        got = await session.get_data(PIN_PROMPT, settings.timeout_ms, settings.max_digits + 21)
-        typed = got.digits
-        owner, _, pin = typed.rpartition("*")
-        owner = owner or caller
-        record: dict[str, Any] = {**base, "by": owner, "attempt": attempt}
-        now = request.ctx.clock.now().timestamp()  # per entry: a call lasts a while
-        # Nothing typed is no guess: it neither counts nor needs the lockout state.
-        counts = bool(typed) and policy is not None
-        if counts and not valid_owner(owner):
-            # cannot be counted, so never checked (no unlimited guessing this way)
-            audit({**record, "result": "fail", "why": "PIN owner is not an extension"})
-            continue
-        if counts and policy is not None:
-            try:
-                lock = decide_lock(policy, await locks.history(owner), now, rules.tz)
-            except StoreError as exc:
-                await _lockout_unavailable(request, record, exc)
-                return
-            if lock.locked:
-                # whatever was typed, the right PIN too: it is not even checked
-                audit(
-                    {
-                        **record,
-                        "result": "locked",
-                        "reason": lock.reason,
-                        "until": local_iso(lock.until, rules.tz),
-                    }
-                )
-                await session.set_variable(PIN_VAR, "locked")
-                return
-        ok = False
-        overrider_decision: RightsDecision | None = None
-        if settings.min_digits <= len(pin) <= settings.max_digits and pin.isdigit():
-            stored = await _stored_hash(request, rules, owner)
-            if stored is not None:
-                ok = await asyncio.to_thread(verify_pin, pin, stored)
-        if ok and owner != caller:
-            overrider_decision = _decide(request, facts, caller=owner)
-            ok = overrider_decision.verdict in ("allow", "pin")
-        record["result"] = "ok" if ok else "fail"
-        if overrider_decision is not None:
-            record["by_class"] = overrider_decision.class_name
-            record["by_reason"] = overrider_decision.reason
-        if ok:
-            if counts and policy is not None:
-                try:
-                    await locks.reset(owner, now, policy)
-                except StoreError as exc:
-                    # the lock was checked; the count of wrong PINs just stays as it is
-                    log.warning("PIN lockout: could not reset the count of %s (%s)", owner, exc)
-            record["overrode"] = f"{decision.class_name}: {decision.reason}"
-            audit(record)
-            await session.set_variable(PIN_VAR, "ok")
-            return
-        record["why"] = "wrong PIN" if typed else "nothing typed"
-        if not (counts and policy is not None):
-            audit(record)
-            continue
-        try:
-            after = await locks.record_failure(
-                owner, now, caller, policy, partial(decide_lock, policy, now=now, tz=rules.tz)
-            )
-        except StoreError as exc:
-            await _lockout_unavailable(request, record, exc)
-            return
-        audit({**record, "failures": after.failures, "left": after.left})
-        if after.locked:
-            audit(
-                {
-                    "event": "rights-pin-lock",
-                    "uniqueid": request.env.uniqueid,
-                    "by": owner,
-                    "caller": caller,
-                    "failures": after.failures,
-                    "until": local_iso(after.until, rules.tz),
-                    "reason": after.reason,
-                    "trace": list(after.trace),
-                }
-            )
-            log.warning("PIN of %s locked (typed from %s): %s", owner, caller, after.reason)
-            await session.set_variable(PIN_VAR, "locked")
-            return
-    await session.set_variable(PIN_VAR, "fail")
-
-
-async def _lockout_unavailable(
-    request: AgiRequest, record: dict[str, Any], exc: StoreError
-) -> None:
-    """The lockout state cannot be read or written: refuse the PIN (never unlimited tries)."""
-    log.error(
-        "PIN refused: the PIN lockout state is unavailable (%s); calls that need a PIN are "
-        "refused until the state store answers",
-        exc,
+    dialog = engine.PinDialog(
+        settings=rules.model.pin,
+        policy=rules.lockout,
+        tz=rules.tz,
+        caller=facts.caller,
+        base={
+            "event": "rights-pin",
+            "uniqueid": request.env.uniqueid,
+            "caller": facts.caller,
+            "dialed": facts.dialed,
+            "category": decision.category,
+            "class": decision.class_name,
+        },
+        decision=decision,
+        decide_for=partial(_decide_for, request, facts),
+        valid_owner=valid_owner,
     )
-    audit({**record, "result": "unavailable", "why": f"lockout state unavailable: {exc}"})
-    await request.degraded("time_rules")
-    await request.session.set_variable(PIN_VAR, "unavailable")
+    owners = getattr(request.ctx.features.get("time_rules"), "pin_owners", None)
+    apply = _PinIo(
+        request,
+        rules,
+        PinLocks(request.ctx.store, owners if isinstance(owners, OwnerLocks) else None),
+    )
+    state, actions = engine.start(dialog)
+    while True:
+        event: engine.Event | None = None
+        for action in actions:
+            event = await apply(action, dialog) or event
+        if event is None:
+            return
+        state, actions = engine.step(dialog, state, event)
+
+
+def _decide_for(request: AgiRequest, facts: Facts, owner: str) -> RightsDecision:
+    return _decide(request, facts, caller=owner)
+
+
+class _PinIo:
+    """Applies one action of the PIN dialog; returns the event it produced, if any."""
+
+    def __init__(self, request: AgiRequest, rules: TimeRules, locks: PinLocks) -> None:
+        self.request, self.rules, self.locks = request, rules, locks
+
+    async def __call__(
+        self, action: engine.Action, dialog: engine.PinDialog
+    ) -> engine.Event | None:
+        session = self.request.session
+        match action:
+            case engine.Ask(retry=retry):
+                if retry:
+                    await session.stream_file(PIN_RETRY)
+                settings = self.rules.model.pin
+                got = await session.get_data(
+                    PIN_PROMPT, settings.timeout_ms, settings.max_digits + 21
+                )
+                # per entry: a call lasts a while
+                return engine.Typed(got.digits, self.request.ctx.clock.now().timestamp())
+            case engine.ReadLock(owner=owner):
+                try:
+                    return engine.LockRead(await self.locks.history(owner))
+                except StoreError as exc:
+                    return engine.LockRead(None, str(exc))
+            case engine.CheckPin(owner=owner, pin=pin):
+                stored = await _stored_hash(self.request, self.rules, owner)
+                ok = stored is not None and await asyncio.to_thread(verify_pin, pin, stored)
+                return engine.PinChecked(ok)
+            case engine.RecordFailure(owner=owner, now=now):
+                return await self._record_failure(owner, now, dialog)
+            case engine.ResetCount(owner=owner, now=now):
+                await self._reset(owner, now, dialog)
+            case engine.Audit(record=record):
+                audit(record)
+            case engine.Log(level=level, message=message):
+                getattr(log, level)("%s", message)
+            case engine.Finish(result=result):
+                if result == "unavailable":  # decided without the lockout state
+                    await self.request.degraded("time_rules")
+                await session.set_variable(PIN_VAR, result)
+        return None
+
+    async def _record_failure(
+        self, owner: str, now: float, dialog: engine.PinDialog
+    ) -> engine.FailureRecorded:
+        policy = dialog.policy
+        assert policy is not None  # a failure is recorded only under a lockout
+        decide = partial(decide_lock, policy, now=now, tz=dialog.tz)
+        try:
+            after = await self.locks.record_failure(owner, now, dialog.caller, policy, decide)
+        except StoreError as exc:
+            return engine.FailureRecorded(None, str(exc))
+        return engine.FailureRecorded(after)
+
+    async def _reset(self, owner: str, now: float, dialog: engine.PinDialog) -> None:
+        if dialog.policy is None:
+            return
+        try:
+            await self.locks.reset(owner, now, dialog.policy)
+        except StoreError as exc:
+            # the lock was checked; the count of wrong PINs just stays as it is
+            log.warning("PIN lockout: could not reset the count of %s (%s)", owner, exc)
 
 
 def routes() -> Sequence[HookRoute]:
