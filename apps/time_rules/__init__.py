@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from apps.time_rules.pinlock import OwnerLocks
+from apps.time_rules.state import OwnerLocks
 from autocom.config.errors import ConfigIssue
 from autocom.feature import Commands, Feature, HookRoute
 from autocom.rights import TimeRules, load_rules

@@ -9,7 +9,7 @@ import getpass
 import sys
 
 from apps.time_rules.hooks import audit
-from apps.time_rules.pinlock import Failure, PinLocks, valid_owner
+from apps.time_rules.state import Failure, PinLocks, valid_owner
 from autocom.context import CliContext
 from autocom.feature import Commands
 from autocom.rights.decision import decide

@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any
 
 from apps.time_rules import engine
-from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
+from apps.time_rules.state import OwnerLocks, PinLocks, valid_owner
 from autocom.feature import AgiRequest, HookRoute
 from autocom.logs import log_event
 from autocom.rights.decision import Purpose, RightsDecision, decide

@@ -1,7 +1,7 @@
 """PIN lockout: after too many wrong PINs, a PIN owner's PIN is refused for a while.
 
 Pure: no I/O, no clock. The PIN hook (apps/time_rules/hooks.py) reads a
-:class:`PinHistory` snapshot from the state store (apps/time_rules/pinlock.py),
+:class:`PinHistory` snapshot from the state store (apps/time_rules/state.py),
 calls :func:`decide_lock` with the time as epoch seconds, and writes what the
 decision says.
 

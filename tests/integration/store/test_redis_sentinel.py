@@ -20,7 +20,7 @@ from apps.forwards import state as forwards
 from apps.forwards.engine import Forward
 from apps.speed_dial import state as speed_dials
 from apps.speed_dial.engine import PersonalEntry
-from apps.time_rules.pinlock import PinLocks
+from apps.time_rules.state import PinLocks
 from autocom.loader import load_config
 from autocom.rights.lockout import LockoutPolicy, decide_lock
 from autocom.store.base import StoreError, StoreUnavailable

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from apps.time_rules import TimeRulesFeature
-from apps.time_rules.pinlock import PinLocks
+from apps.time_rules.state import PinLocks
 from autocom.app import Server, running
 from autocom.cli import main
 from autocom.clock import Clock

@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 
-from apps.time_rules.pinlock import PinLocks
+from apps.time_rules.state import PinLocks
 from autocom.config import ConfigError
 from autocom.rights.lockout import (
     LockDecision,
