@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from apps.boss_secretary import cli, hooks, lamps, service, state
-from apps.boss_secretary.checks import check_site, check_slots, check_toggle_code, toggle_claim
+from apps.boss_secretary import checks, cli, hooks, lamps, service, state
+from apps.boss_secretary.checks import check_site, toggle_claim
 from apps.boss_secretary.rules import FilterRules
-from apps.boss_secretary.slots import known_slots
 from autocom.ari.lamps import LampKeeper
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
@@ -42,13 +41,7 @@ class BossSecretaryFeature(Feature):
         return load_filter_rules(path, site)
 
     def check(self, config: Config) -> list[ConfigIssue]:
-        rules = config.rules.get(self.name)
-        if not isinstance(rules, FilterRules):
-            return []
-        return [
-            *check_slots(rules, known_slots(config.rules.get("time_rules"))),
-            *check_toggle_code(rules, config.site),
-        ]
+        return checks.check(config)
 
     def codes(self, config: Config) -> Sequence[CodeClaim]:
         return (toggle_claim(),)

@@ -1,19 +1,40 @@
-"""Checks of filters.yaml against the site and the time slots (pure)."""
+"""Checks of filters.yaml against the site and the time slots (pure);
+``check(config) -> issues`` is what the feature runs at every (re)load."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from apps.boss_secretary.rules import Destination, FilterRules
+from apps.boss_secretary.rules import Destination, Filter, FilterRules
+from apps.boss_secretary.slots import known_slots
 from autocom.config.errors import ConfigIssue
 from autocom.feature import CodeClaim
 from autocom.site.model import Site
 from autocom.site.patterns import shadowed_extensions
 
+if TYPE_CHECKING:
+    from autocom.loader import Config
+
 TOGGLE_PATTERN = "_*37X."  # dialplan/autocom-boss_secretary.conf
 TOGGLE_DIALPLAN = "dialplan/autocom-boss_secretary.conf"  # [autocom-boss_secretary-codes]
 
 _MAILBOX_RE = re.compile(r"^[A-Za-z0-9_.*#+-]+(@[A-Za-z0-9_.-]+)?$")
+
+
+def check(config: Config) -> list[ConfigIssue]:
+    """Cross-file checks (`autocom check`, every reload): time slots, the toggle code."""
+    rules = config.rules.get("boss_secretary")
+    if not isinstance(rules, FilterRules):
+        return []
+    return [
+        *check_slots(rules, known_slots(config.rules.get("time_rules"))),
+        *check_toggle_code(rules, config.site),
+    ]
+
+
+Issue = Callable[..., None]  # (path, message, hint="") at the path's file:line
 
 
 def check_site(rules: FilterRules, site: Site) -> list[ConfigIssue]:
@@ -39,65 +60,81 @@ def check_site(rules: FilterRules, site: Site) -> list[ConfigIssue]:
                     "a boss belongs to one filter: merge the two filters",
                 )
             seen[b.extension] = f.name
-            user = site.user(b.extension)
-            if user is None:
-                hint = "a boss is a user of the site file"
-                if site.group(b.extension) is not None:
-                    hint = f"{b.extension} is a hunt group; a boss must be a user"
-                issue(where, f"boss {b.extension} is not a user of the site", hint)
-                continue
-            if not user.devices:
-                issue(where, f"boss {b.extension} has no device", "give the user devices: [...]")
-            if f.fallback == "voicemail":
-                if not user.voicemail:
-                    issue(
-                        ("filters", i, "fallback"),
-                        f"fallback voicemail: boss {b.extension} has no voicemail box",
-                        "give the user 'voicemail: ...' in the site file, or write "
-                        "'fallback: hangup' or 'fallback: {destination: ...}'",
-                    )
-                elif not _MAILBOX_RE.match(user.voicemail):
-                    issue(
-                        ("filters", i, "fallback"),
-                        f"boss {b.extension}: voicemail box {user.voicemail!r} cannot be dialed",
-                        "write the box as 2001 or 2001@context in the site file",
-                    )
+            _check_boss(f, i, where, b.extension, site, issue)
         for j, m in enumerate(f.secretaries):
-            where = ("filters", i, "secretaries", j)
-            user = site.user(m.extension)
-            group = site.group(m.extension)
-            if user is None and group is None:
-                issue(
-                    where,
-                    f"secretary {m.extension} is neither a user nor a hunt group of the site",
-                    "write the extension of a user or of a group",
-                )
-            elif group is not None:
-                missing = [x for x in group.members if site.user(x) is None]
-                if missing:
-                    issue(
-                        where,
-                        f"group {group.extension} has members that are not users: "
-                        f"{', '.join(missing)}",
-                        "fix the group's members in the site file",
-                    )
-            elif user is not None and not user.devices:
-                issue(where, f"secretary {m.extension} has no device", "give the user devices")
-        fb = f.fallback
-        if isinstance(fb, Destination):
-            if fb.destination in {b.extension for b in f.bosses}:
-                issue(
-                    ("filters", i, "fallback"),
-                    f"fallback destination {fb.destination} is a boss of this filter: a loop",
-                    "send the call to a voicemail or another extension",
-                )
-            if fb.context is not None and site.context(fb.context) is None:
-                issue(
-                    ("filters", i, "fallback", "context"),
-                    f"context {fb.context!r} is not a context of the site",
-                    f"use one of {', '.join(c.name for c in site.contexts) or '(none)'}",
-                )
+            _check_secretary(("filters", i, "secretaries", j), m.extension, site, issue)
+        _check_fallback(f, i, site, issue)
     return issues
+
+
+def _check_boss(
+    f: Filter, i: int, where: tuple[str | int, ...], boss: str, site: Site, issue: Issue
+) -> None:
+    user = site.user(boss)
+    if user is None:
+        hint = "a boss is a user of the site file"
+        if site.group(boss) is not None:
+            hint = f"{boss} is a hunt group; a boss must be a user"
+        issue(where, f"boss {boss} is not a user of the site", hint)
+        return
+    if not user.devices:
+        issue(where, f"boss {boss} has no device", "give the user devices: [...]")
+    if f.fallback != "voicemail":
+        return
+    if not user.voicemail:
+        issue(
+            ("filters", i, "fallback"),
+            f"fallback voicemail: boss {boss} has no voicemail box",
+            "give the user 'voicemail: ...' in the site file, or write "
+            "'fallback: hangup' or 'fallback: {destination: ...}'",
+        )
+    elif not _MAILBOX_RE.match(user.voicemail):
+        issue(
+            ("filters", i, "fallback"),
+            f"boss {boss}: voicemail box {user.voicemail!r} cannot be dialed",
+            "write the box as 2001 or 2001@context in the site file",
+        )
+
+
+def _check_secretary(
+    where: tuple[str | int, ...], extension: str, site: Site, issue: Issue
+) -> None:
+    user = site.user(extension)
+    group = site.group(extension)
+    if user is None and group is None:
+        issue(
+            where,
+            f"secretary {extension} is neither a user nor a hunt group of the site",
+            "write the extension of a user or of a group",
+        )
+    elif group is not None:
+        missing = [x for x in group.members if site.user(x) is None]
+        if missing:
+            issue(
+                where,
+                f"group {group.extension} has members that are not users: {', '.join(missing)}",
+                "fix the group's members in the site file",
+            )
+    elif user is not None and not user.devices:
+        issue(where, f"secretary {extension} has no device", "give the user devices")
+
+
+def _check_fallback(f: Filter, i: int, site: Site, issue: Issue) -> None:
+    fb = f.fallback
+    if not isinstance(fb, Destination):
+        return
+    if fb.destination in {b.extension for b in f.bosses}:
+        issue(
+            ("filters", i, "fallback"),
+            f"fallback destination {fb.destination} is a boss of this filter: a loop",
+            "send the call to a voicemail or another extension",
+        )
+    if fb.context is not None and site.context(fb.context) is None:
+        issue(
+            ("filters", i, "fallback", "context"),
+            f"context {fb.context!r} is not a context of the site",
+            f"use one of {', '.join(c.name for c in site.contexts) or '(none)'}",
+        )
 
 
 def check_slots(rules: FilterRules, known: set[str] | None) -> list[ConfigIssue]:

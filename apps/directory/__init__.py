@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from apps.directory import checks
 from apps.directory.rules import DirectoryRules, load_rules
 from apps.directory.service import DirectoryService
 from autocom.config.errors import ConfigIssue
@@ -39,21 +40,7 @@ class DirectoryFeature(Feature):
         return load_rules(path, site)
 
     def check(self, config: Config) -> list[ConfigIssue]:
-        rules = config.rules.get(self.name)
-        if not isinstance(rules, DirectoryRules):
-            return []
-        issues = []
-        phones = rules.model.phones
-        if phones.enabled and phones.auth is None and not phones.allow:
-            issues.append(
-                ConfigIssue(
-                    rules.file,
-                    rules.lines.get("phones"),
-                    "phones: the directory is open to any address and needs no password",
-                    "list the phones' subnets under allow: or set auth:",
-                )
-            )
-        return issues
+        return checks.check(config)
 
     def hooks(self) -> Sequence[HookRoute]:
         from apps.directory.hooks import routes

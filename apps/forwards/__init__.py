@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from apps.forwards import cli, hooks, lamps, service, state
+from apps.forwards import checks, cli, hooks, lamps, service, state
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules
 from autocom.ari.lamps import LampKeeper
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
@@ -46,16 +46,7 @@ class ForwardsFeature(Feature):
         return rules
 
     def check(self, config: Config) -> list[ConfigIssue]:
-        if config.rules.get("time_rules") is None:
-            return [
-                ConfigIssue(
-                    str(config.path),
-                    None,
-                    "forwards need call rights to check forwards to outside numbers",
-                    "name a time_rules file under rules: (e.g. 'time_rules: rights.yaml')",
-                )
-            ]
-        return []
+        return checks.check(config)
 
     def codes(self, config: Config) -> Sequence[CodeClaim]:
         rules = config.rules.get(self.name)

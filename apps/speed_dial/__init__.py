@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from apps.speed_dial import cli, hooks, service
-from apps.speed_dial.engine import Request, check_rules
-from apps.speed_dial.numbering import classifier
+from apps.speed_dial import checks, cli, hooks, service
+from apps.speed_dial.engine import Request
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
@@ -33,22 +32,7 @@ class SpeedDialFeature(Feature):
         return rules
 
     def check(self, config: Config) -> list[ConfigIssue]:
-        rules = config.rules.get(self.name)
-        if not isinstance(rules, SpeedDialRules):
-            return []
-        name = config.settings.rules.get(self.name)
-        file = str(config.resolve(name)) if name else "speeddial.yaml"
-        issues = check_rules(rules, config.site, classifier(config), file)
-        if config.rules.get("time_rules") is None:
-            issues.append(
-                ConfigIssue(
-                    str(config.path),
-                    None,
-                    "speed dials need call rights (the number goes through the caller's rights)",
-                    "name a time_rules file under rules: (e.g. 'time_rules: rights.yaml')",
-                )
-            )
-        return issues
+        return checks.check(config)
 
     def codes(self, config: Config) -> Sequence[CodeClaim]:
         rules = config.rules.get(self.name)

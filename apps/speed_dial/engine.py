@@ -6,7 +6,7 @@
   (through the caller's call rights unless the collective entry says
   ``bypass_rights: true``), a slot to store or delete, digits to read back,
   or a refusal with its reason.
-- :func:`check_rules` finds what `autocom check` refuses in speeddial.yaml.
+- what `autocom check` refuses in speeddial.yaml is in :mod:`apps.speed_dial.checks`.
 
 No I/O: personal slots come in as a snapshot, the rights as a function.
 """
@@ -17,11 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from apps.speed_dial.rules import NUMBER_RE, Entry, SpeedDialRules
-from autocom.config.errors import ConfigIssue
+from apps.speed_dial.rules import NUMBER_RE, SpeedDialRules
 from autocom.rights import INTERNAL, RightsCheck, is_unclassified
 from autocom.site.model import Site
-from autocom.site.patterns import shadowed_extensions
 
 
 @dataclass(frozen=True)
@@ -244,148 +242,5 @@ def resolve(
     )
 
 
-# ----------------------------------------------------------------------------- check
-
 # number -> its category, or None when the numbering plan cannot classify it
 Classify = Callable[[str], str | None]
-
-
-def _where(entry: Entry, fallback: str) -> tuple[str, int | None]:
-    src = entry.source
-    return (src.file, src.line) if src is not None else (fallback, None)
-
-
-def _site_numbers(site: Site) -> dict[str, str]:
-    """Every extension of the site -> what it is, for shadow checks."""
-    found = {u.extension: f"user {u.extension}" for u in site.users}
-    found.update({g.extension: f"group {g.extension}" for g in site.groups})
-    return found
-
-
-def shadowed(code: str, site: Site) -> str | None:
-    """What of the site (user, group, emergency number, numbering range) the collective
-    code ``code`` takes the place of, with where it is declared; None if nothing."""
-    for hit in shadowed_extensions(site, code):
-        if hit.kind != "outgoing":  # a dialplan exact code beats the outside-call pattern
-            return f"{hit.what} ({hit.where()})"
-    return None
-
-
-def check_rules(
-    rules: SpeedDialRules, site: Site, classify: Classify | None, file: str
-) -> list[ConfigIssue]:
-    """Everything `autocom check` refuses in the collective table and codes."""
-    issues: list[ConfigIssue] = []
-    col = rules.collective
-    src = col.source
-    col_line = src.line if src is not None else None
-    rng = col.number_range
-    if rng is not None:
-        for ctx in site.contexts:
-            for kind, ranges in ctx.ranges().items():
-                for other in ranges:
-                    if rng.overlaps(other):
-                        issues.append(
-                            ConfigIssue(
-                                file,
-                                col_line,
-                                f"speed-dial range {rng} overlaps the {kind} range {other} "
-                                f"of context {ctx.name} ({ctx.source or 'site.yaml'})",
-                                "choose a range no extension uses, e.g. 8000-8999",
-                            )
-                        )
-    if col.prefix is not None:
-        for number, what in _site_numbers(site).items():
-            if number.startswith(col.prefix):
-                issues.append(
-                    ConfigIssue(
-                        file,
-                        col_line,
-                        f"speed-dial prefix {col.prefix!r} shadows {what}",
-                        "choose a prefix no extension starts with, e.g. '*8'",
-                    )
-                )
-    seen: dict[str, Entry] = {}
-    for entry in col.entries:
-        efile, eline = _where(entry, file)
-        first = seen.get(entry.code)
-        if first is not None:
-            ffile, fline = _where(first, file)
-            issues.append(
-                ConfigIssue(
-                    efile,
-                    eline,
-                    f"speed-dial code {entry.code} given twice (first at {ffile}:{fline})",
-                    "keep one entry per code",
-                )
-            )
-            continue
-        seen[entry.code] = entry
-        if not col.in_range(entry.code):
-            issues.append(
-                ConfigIssue(
-                    efile,
-                    eline,
-                    f"speed-dial code {entry.code} is outside the {col.describe_range()}",
-                    "use a code inside it, or widen collective.range",
-                )
-            )
-        shadow = shadowed(entry.code, site)
-        if shadow is not None:
-            issues.append(
-                ConfigIssue(
-                    efile,
-                    eline,
-                    f"speed-dial code {entry.code} shadows {shadow}",
-                    "use a code that is not an extension",
-                )
-            )
-        if classify is not None and classify(entry.number) is None:
-            issues.append(
-                ConfigIssue(
-                    efile,
-                    eline,
-                    f"speed dial {entry.code}: the numbering plan cannot classify {entry.number}",
-                    "write the number as a user dials it (line prefix included), "
-                    "or add its pattern to the time_rules categories",
-                )
-            )
-    p = rules.personal
-    psrc = p.source
-    dialplan = dict(zip((p.store, p.delete, p.hear, p.dial), rules.extensions()[-4:], strict=True))
-    for code, exten in dialplan.items():
-        for number, what in _site_numbers(site).items():
-            # stricter than the dialplan: a phone's digit map sends 2001 before *5507...
-            if number.startswith(code):
-                issues.append(
-                    ConfigIssue(
-                        psrc.file if psrc else file,
-                        psrc.line if psrc else None,
-                        f"personal speed-dial code {code!r} shadows {what}",
-                        "choose a code no extension starts with",
-                    )
-                )
-        # and what the rendered dialplan would take from the rest of the numbering
-        # plan: ranges, emergency numbers, outside calls (autocom.site.patterns)
-        for hit in shadowed_extensions(site, exten):
-            if hit.kind in ("user", "group"):
-                continue
-            issues.append(
-                ConfigIssue(
-                    psrc.file if psrc else file,
-                    psrc.line if psrc else None,
-                    f"personal speed-dial code {code!r} ({exten} in the dialplan) shadows "
-                    f"{hit.what} ({hit.where()})",
-                    "choose a code no extension starts with",
-                )
-            )
-        if col.prefix is not None and (code.startswith(col.prefix) or col.prefix.startswith(code)):
-            issues.append(
-                ConfigIssue(
-                    psrc.file if psrc else file,
-                    psrc.line if psrc else None,
-                    f"personal code {code!r} and collective prefix {col.prefix!r} overlap",
-                    "give them different starts",
-                )
-            )
-    return issues

@@ -25,7 +25,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from apps.speed_dial.engine import Classify, PersonalEntry, check_rules, shadowed, slot_of
+from apps.speed_dial.checks import check_rules, shadowed
+from apps.speed_dial.engine import Classify, PersonalEntry, slot_of
 from apps.speed_dial.rules import Entry, SpeedDialRules, check_label, check_number
 from autocom.config import ConfigError, ConfigIssue, parse_yaml, validate
 from autocom.site.model import Site

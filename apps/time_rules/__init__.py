@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from apps.time_rules import checks
 from apps.time_rules.state import OwnerLocks
 from autocom.config.errors import ConfigIssue
 from autocom.feature import Commands, Feature, HookRoute
 from autocom.rights import TimeRules, load_rules
-from autocom.rights.categories import EMERGENCY
-from autocom.rights.decision import classify
 from autocom.site.model import Site
 
 if TYPE_CHECKING:
@@ -35,40 +34,7 @@ class TimeRulesFeature(Feature):
         return load_rules(path, site)
 
     def check(self, config: Config) -> list[ConfigIssue]:
-        rules = config.rules.get(self.name)
-        if not isinstance(rules, TimeRules):
-            return []
-        issues: list[ConfigIssue] = []
-        line = rules.model.source.line if rules.model.source else None
-        zone = config.settings.timezone
-        if rules.tz.key != zone:
-            issues.append(
-                ConfigIssue(
-                    rules.file,
-                    line,
-                    f"call rights read times in {rules.tz.key} but autocom.yaml's "
-                    f"timezone is {zone}",
-                    f"write 'timezone: {zone}' in this file",
-                )
-            )
-        # The dialplan routes the site's emergency numbers before any hook; the
-        # rules must agree, or explain and the audit log would tell another story.
-        for ctx in config.site.outgoing():
-            for number in getattr(ctx, "emergency", ()):
-                for dialed in {number, ctx.line_prefix + number}:
-                    cat = classify(rules, dialed)
-                    if cat.category != EMERGENCY:
-                        issues.append(
-                            ConfigIssue(
-                                rules.file,
-                                line,
-                                f"{dialed} is an emergency number of the site's outgoing "
-                                f"context {ctx.name} but the call rights file makes it "
-                                f"{cat.category}",
-                                f'add "_{number}" under categories: emergency:',
-                            )
-                        )
-        return issues
+        return checks.check(config)
 
     def hooks(self) -> Sequence[HookRoute]:
         from apps.time_rules.hooks import routes

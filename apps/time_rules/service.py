@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from apps.time_rules.pinlock import OwnerLocks, PinLocks, valid_owner
+from apps.time_rules.state import OwnerLocks, PinLocks, valid_owner
 from autocom.context import AppContext
 from autocom.rights import TimeRules
 from autocom.rights.lockout import decide_lock

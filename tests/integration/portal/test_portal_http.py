@@ -21,7 +21,7 @@ from apps import features
 from apps.accounting import AccountingFeature
 from apps.accounting.engine import Ticket
 from apps.portal import PortalFeature
-from apps.time_rules.pinlock import PinLocks
+from apps.time_rules.state import PinLocks
 from autocom.app import Server, running
 from autocom.clock import Clock
 from autocom.rights.lockout import decide_lock

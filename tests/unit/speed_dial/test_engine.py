@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from apps.speed_dial import engine
+from apps.speed_dial import checks, engine
 from apps.speed_dial.engine import PersonalEntry, Request
 from apps.speed_dial.numbering import classifier_of
 from apps.speed_dial.rules import SpeedDialRules
@@ -158,7 +158,7 @@ def test_personal_needs_a_site_user() -> None:
 
 def issues(text: str) -> list[str]:
     return [
-        str(i) for i in engine.check_rules(load(text), SITE, classifier_of(RULES), "speeddial.yaml")
+        str(i) for i in checks.check_rules(load(text), SITE, classifier_of(RULES), "speeddial.yaml")
     ]
 
 
