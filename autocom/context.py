@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,3 +87,12 @@ class CliContext:
         from autocom.store.factory import open_store
 
         return await open_store(self.load())
+
+    @asynccontextmanager
+    async def store(self) -> AsyncIterator[StateStore]:
+        """``async with cli.store() as store:`` the state store, closed on the way out."""
+        store = await self.open_store()
+        try:
+            yield store
+        finally:
+            await store.close()

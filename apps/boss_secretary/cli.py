@@ -53,11 +53,8 @@ def cmd_list(args: argparse.Namespace, cli: CliContext) -> int:
     rules = _rules(cli)
 
     async def run() -> dict[str, bool]:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             return await state.all_states(store)
-        finally:
-            await store.close()
 
     try:
         stored = asyncio.run(run())
@@ -90,11 +87,8 @@ def _switch(args: argparse.Namespace, cli: CliContext, on: bool) -> int:
         return 2
 
     async def run() -> str:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             await state.set_state(store, args.boss, on)
-        finally:
-            await store.close()
         return await lamps.push(cli.load().settings.ari, {args.boss: on})
 
     try:
@@ -128,11 +122,8 @@ def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
     if args.state == "store":
 
         async def run() -> bool | None:
-            store = await cli.open_store()
-            try:
+            async with cli.store() as store:
                 return await state.get_state(store, args.boss)
-            finally:
-                await store.close()
 
         try:
             value = asyncio.run(run())

@@ -50,13 +50,10 @@ def _rules(cli: CliContext) -> ForwardsRules:
 
 def cmd_list(args: argparse.Namespace, cli: CliContext) -> int:
     async def run() -> dict[str, dict[ForwardType, engine.Forward]]:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             if args.extension:
                 return {args.extension: await state.load(store, args.extension)}
             return await state.load_all(store)
-        finally:
-            await store.close()
 
     found = asyncio.run(run())
     lines = 0
@@ -82,15 +79,12 @@ def cmd_set(args: argparse.Namespace, cli: CliContext) -> int:
     request = engine.CodeRequest("set", ftype, args.number)
 
     async def run() -> tuple[engine.SetDecision, str]:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             decision, current = await service.change(
                 store, config, args.extension, request, cli.clock.now()
             )
             if not decision.accepted:
                 return decision, ""
-        finally:
-            await store.close()
         wanted = engine.lamp_states(args.extension, decision.lamps(current))
         return decision, await lamps.push(config.settings.ari, wanted)
 
@@ -109,11 +103,8 @@ def cmd_clear(args: argparse.Namespace, cli: CliContext) -> int:
     config = cli.load()
 
     async def run() -> tuple[int, str]:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             removed = await state.clear(store, args.extension)
-        finally:
-            await store.close()
         if config.site.user(args.extension) is None:
             return removed, "no lamps: not a user of the site"
         wanted = engine.lamp_states(args.extension, engine.current_lamps({}))

@@ -104,11 +104,8 @@ def cmd_cluster(args: argparse.Namespace, cli: CliContext) -> int:
     from autocom.store.base import StoreError
 
     async def read() -> list[NodeBeat]:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             return await read_beats(store)
-        finally:
-            await store.close()
 
     try:
         beats = asyncio.run(read())
@@ -197,11 +194,8 @@ def _override(args: argparse.Namespace, cli: CliContext, when: datetime) -> Over
         return Override(mode, when, None)
 
     async def run() -> Override | None:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             return await daynight_hooks.stored(store, args.service)
-        finally:
-            await store.close()
 
     try:
         return asyncio.run(run())

@@ -77,13 +77,10 @@ def _rule_file(config: Config) -> Path | None:
 async def _personal(
     cli: CliContext, user: str | None
 ) -> dict[str, dict[str, engine.PersonalEntry]]:
-    store = await cli.open_store()
-    try:
+    async with cli.store() as store:
         if user:
             return {user: await state.load(store, user)}
         return await state.load_all(store)
-    finally:
-        await store.close()
 
 
 def cmd_list(args: argparse.Namespace, cli: CliContext) -> int:
@@ -151,11 +148,8 @@ def cmd_add(args: argparse.Namespace, cli: CliContext) -> int:
         changes = {slot: engine.PersonalEntry(args.number, args.label)}
 
         async def run() -> None:
-            store = await cli.open_store()
-            try:
+            async with cli.store() as store:
                 await state.apply(store, args.user, changes)
-            finally:
-                await store.close()
 
         asyncio.run(run())
         print(res.reason)
@@ -185,11 +179,8 @@ def cmd_remove(args: argparse.Namespace, cli: CliContext) -> int:
             return 1
 
         async def run() -> bool:
-            store = await cli.open_store()
-            try:
+            async with cli.store() as store:
                 return await store.delete(state.NAMESPACE, f"{args.user}:{slot}")
-            finally:
-                await store.close()
 
         if not asyncio.run(run()):
             print(f"{args.user} has no speed dial in slot {slot}", file=sys.stderr)
@@ -228,45 +219,49 @@ def cmd_import(args: argparse.Namespace, cli: CliContext) -> int:
     if args.dry_run:
         print(f"{args.file}: valid, would import {summary}")
         return 0
-    path = _rule_file(config)
-    before = path.read_text(encoding="utf-8") if path is not None and path.exists() else None
-
-    async def run() -> int:
-        store = await cli.open_store()
-        written: list[tuple[str, str]] = []
-        try:
-            if not await store.ping():
-                print("the state store does not answer: nothing imported", file=sys.stderr)
-                return 1
-            if plan.collective:
-                status, _ = _edit_yaml(config, plan.collective, [])
-                if status != 0:
-                    print(f"{args.file}: nothing imported", file=sys.stderr)
-                    return status
-            try:
-                for user, slot, entry in plan.personal:
-                    await state.apply(store, user, {slot: entry})
-                    written.append((user, slot))
-            except StoreError as exc:
-                # undo: the table goes in whole or not at all
-                if plan.collective and path is not None:
-                    if before is None:
-                        path.unlink(missing_ok=True)
-                    else:
-                        tables.write_atomic(path, before)
-                for user, slot in written:
-                    prior = existing.get(user, {}).get(slot)
-                    await state.apply(store, user, {slot: prior})
-                print(f"{args.file}: state store failed ({exc}): nothing imported", file=sys.stderr)
-                return 1
-            return 0
-        finally:
-            await store.close()
-
-    status = asyncio.run(run())
+    status = asyncio.run(_import(cli, config, plan, existing, args.file))
     if status != 0:
         return status
     print(f"{args.file}: imported {summary}")
+    return 0
+
+
+async def _import(
+    cli: CliContext,
+    config: Config,
+    plan: tables.ImportPlan,
+    existing: dict[str, dict[str, engine.PersonalEntry]],
+    file: Path,
+) -> int:
+    """Write the table whole, or nothing: the collective part to speeddial.yaml, the
+    personal part to the state store; a store failure undoes both."""
+    path = _rule_file(config)
+    before = path.read_text(encoding="utf-8") if path is not None and path.exists() else None
+    async with cli.store() as store:
+        if not await store.ping():
+            print("the state store does not answer: nothing imported", file=sys.stderr)
+            return 1
+        if plan.collective:
+            status, _ = _edit_yaml(config, plan.collective, [])
+            if status != 0:
+                print(f"{file}: nothing imported", file=sys.stderr)
+                return status
+        written: list[tuple[str, str]] = []
+        try:
+            for user, slot, entry in plan.personal:
+                await state.apply(store, user, {slot: entry})
+                written.append((user, slot))
+        except StoreError as exc:
+            # undo: the table goes in whole or not at all
+            if plan.collective and path is not None:
+                if before is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    tables.write_atomic(path, before)
+            for user, slot in written:
+                await state.apply(store, user, {slot: existing.get(user, {}).get(slot)})
+            print(f"{file}: state store failed ({exc}): nothing imported", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -206,6 +206,17 @@ def resolve(
         )
     if site.user(user) is None:
         return _refused(f"{user} is not a user of the site: no personal speed dials")
+    return _personal(user, request, personal, rights, trunks)
+
+
+def _personal(
+    user: str,
+    request: Request,
+    personal: PersonalState,
+    rights: RightsCheck,
+    trunks: tuple[str, ...],
+) -> Resolution:
+    """A personal code: dial, hear, delete or store the user's slot."""
     slot = request.slot
     current = personal.get(slot)
     if request.action == "dial":

@@ -102,67 +102,97 @@ def plan_import(
 ) -> ImportPlan:
     """Validate a whole CSV table; nothing is written here."""
     rows, problems = read_csv(text)
-    plan = ImportPlan(refused=list(problems))
-    codes_in_file: dict[str, int] = {}
-    slots_in_file: dict[tuple[str, str], int] = {}
-    col = rules.collective
+    importer = _Importer(rules, site, existing_personal, ImportPlan(refused=list(problems)))
     for line, row in rows:
         kind = row.get("kind", "").lower()
-        code, number = row.get("code", ""), row.get("number", "")
-        label, user = row.get("label", ""), row.get("user", "")
-        why: list[str] = []
-        try:
-            check_number(number)
-        except ValueError as exc:
-            why.append(str(exc))
-        try:
-            check_label(label)
-        except ValueError as exc:
-            why.append(str(exc))
-        if not why and classify is not None and classify(number) is None:
-            why.append(f"the numbering plan cannot classify {number}")
+        why = _number_problems(row.get("number", ""), row.get("label", ""), classify)
         if kind == "collective":
-            bypass_text = row.get("bypass_rights", "").lower()
-            if bypass_text not in TRUE | FALSE:
-                why.append(f"bypass_rights {bypass_text!r}: write yes or no")
-            if user:
-                why.append("a collective entry has no user: leave the column empty")
-            if not col.in_range(code):
-                why.append(f"code {code!r} is outside the {col.describe_range()}")
-            elif rules.entry(code) is not None:
-                why.append(f"code {code} is already in speeddial.yaml")
-            elif code in codes_in_file:
-                why.append(f"code {code} already on line {codes_in_file[code]}")
-            what = shadowed(code, site)
-            if what is not None:
-                why.append(f"code {code} shadows {what}")
-            if why:
-                plan.refused.append(Refused(line, "; ".join(why)))
-                continue
-            codes_in_file[code] = line
-            plan.collective.append(
-                Entry(code=code, number=number, label=label, bypass_rights=bypass_text in TRUE)
-            )
+            importer.collective(line, row, why)
         elif kind == "personal":
-            slot = slot_of(code, rules.personal.slots)
-            if slot is None:
-                why.append(f"slot {code!r}: write 0 to {rules.personal.slots - 1}")
-            if site.user(user) is None:
-                why.append(f"user {user!r} is not in the site file")
-            if row.get("bypass_rights", "").lower() not in FALSE:
-                why.append("bypass_rights is only for collective entries")
-            if slot is not None and (user, slot) in slots_in_file:
-                why.append(f"user {user} slot {slot} already on line {slots_in_file[user, slot]}")
-            if why or slot is None:
-                plan.refused.append(Refused(line, "; ".join(why)))
-                continue
-            slots_in_file[user, slot] = line
-            if slot in existing_personal.get(user, {}):
-                plan.replaced += 1
-            plan.personal.append((user, slot, PersonalEntry(number, label)))
+            importer.personal(line, row, why)
         else:
-            plan.refused.append(Refused(line, f"kind {kind!r}: write collective or personal"))
-    return plan
+            importer.plan.refused.append(
+                Refused(line, f"kind {kind!r}: write collective or personal")
+            )
+    return importer.plan
+
+
+def _number_problems(number: str, label: str, classify: Classify | None) -> list[str]:
+    why: list[str] = []
+    try:
+        check_number(number)
+    except ValueError as exc:
+        why.append(str(exc))
+    try:
+        check_label(label)
+    except ValueError as exc:
+        why.append(str(exc))
+    if not why and classify is not None and classify(number) is None:
+        why.append(f"the numbering plan cannot classify {number}")
+    return why
+
+
+class _Importer:
+    """The rows accepted so far, and where each code and slot was first seen."""
+
+    def __init__(
+        self,
+        rules: SpeedDialRules,
+        site: Site,
+        existing: Mapping[str, Mapping[str, PersonalEntry]],
+        plan: ImportPlan,
+    ) -> None:
+        self.rules, self.site, self.existing, self.plan = rules, site, existing, plan
+        self.codes: dict[str, int] = {}
+        self.slots: dict[tuple[str, str], int] = {}
+
+    def collective(self, line: int, row: dict[str, str], why: list[str]) -> None:
+        code, col = row.get("code", ""), self.rules.collective
+        bypass_text = row.get("bypass_rights", "").lower()
+        if bypass_text not in TRUE | FALSE:
+            why.append(f"bypass_rights {bypass_text!r}: write yes or no")
+        if row.get("user", ""):
+            why.append("a collective entry has no user: leave the column empty")
+        if not col.in_range(code):
+            why.append(f"code {code!r} is outside the {col.describe_range()}")
+        elif self.rules.entry(code) is not None:
+            why.append(f"code {code} is already in speeddial.yaml")
+        elif code in self.codes:
+            why.append(f"code {code} already on line {self.codes[code]}")
+        what = shadowed(code, self.site)
+        if what is not None:
+            why.append(f"code {code} shadows {what}")
+        if why:
+            self.plan.refused.append(Refused(line, "; ".join(why)))
+            return
+        self.codes[code] = line
+        entry = Entry(
+            code=code,
+            number=row.get("number", ""),
+            label=row.get("label", ""),
+            bypass_rights=bypass_text in TRUE,
+        )
+        self.plan.collective.append(entry)
+
+    def personal(self, line: int, row: dict[str, str], why: list[str]) -> None:
+        user, code = row.get("user", ""), row.get("code", "")
+        slot = slot_of(code, self.rules.personal.slots)
+        if slot is None:
+            why.append(f"slot {code!r}: write 0 to {self.rules.personal.slots - 1}")
+        if self.site.user(user) is None:
+            why.append(f"user {user!r} is not in the site file")
+        if row.get("bypass_rights", "").lower() not in FALSE:
+            why.append("bypass_rights is only for collective entries")
+        if slot is not None and (user, slot) in self.slots:
+            why.append(f"user {user} slot {slot} already on line {self.slots[user, slot]}")
+        if why or slot is None:
+            self.plan.refused.append(Refused(line, "; ".join(why)))
+            return
+        self.slots[user, slot] = line
+        if slot in self.existing.get(user, {}):
+            self.plan.replaced += 1
+        entry = PersonalEntry(row.get("number", ""), row.get("label", ""))
+        self.plan.personal.append((user, slot, entry))
 
 
 def export_csv(rules: SpeedDialRules, personal: Mapping[str, Mapping[str, PersonalEntry]]) -> str:

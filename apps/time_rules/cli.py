@@ -115,12 +115,9 @@ def _lock_state(
     """Read the owner's lockout state (StoreError when the store cannot answer)."""
 
     async def run() -> tuple[PinHistory, list[Failure]]:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             locks = PinLocks(store)
             return await locks.history(owner), await locks.failures(owner)
-        finally:
-            await store.close()
 
     history, failures = asyncio.run(run())
     now = cli.clock.now().timestamp()
@@ -164,11 +161,8 @@ def cmd_pin_unlock(args: argparse.Namespace, cli: CliContext) -> int:
     owner = _owner_arg(args.extension)
 
     async def run() -> bool:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             return await PinLocks(store).unlock(owner, cli.clock.now().timestamp())
-        finally:
-            await store.close()
 
     try:
         was_locked = asyncio.run(run())
@@ -222,11 +216,8 @@ def cmd_set_pin(args: argparse.Namespace, cli: CliContext) -> int:
     hashed = hash_pin(pin)
 
     async def run() -> None:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             await store.set(STORE_NAMESPACE, args.extension, hashed)
-        finally:
-            await store.close()
 
     asyncio.run(run())
     print(f"PIN of {args.extension} stored (state store, {STORE_NAMESPACE})")
@@ -235,11 +226,8 @@ def cmd_set_pin(args: argparse.Namespace, cli: CliContext) -> int:
 
 def cmd_clear_pin(args: argparse.Namespace, cli: CliContext) -> int:
     async def run() -> bool:
-        store = await cli.open_store()
-        try:
+        async with cli.store() as store:
             return await store.delete(STORE_NAMESPACE, args.extension)
-        finally:
-            await store.close()
 
     existed = asyncio.run(run())
     print(f"PIN of {args.extension} {'removed' if existed else 'was not in the state store'}")
