@@ -169,39 +169,25 @@ def decide(
         trace.add(boss_at, f"boss {boss} is not a user of the site")
         return direct(f"boss {boss} is not a user of the site")
 
-    on = filter_state.get(boss, filt.default)
-    if not on:
-        source = (
-            "state store" if boss in filter_state else f"default: {'on' if filt.default else 'off'}"
-        )
-        trace.add(("default",), f"filter of {boss} is off ({source})")
-        return direct(f"the filter of {boss} is off")
+    why = _why_direct(filt, boss_rule, boss_at, site, caller, when, filter_state, slots, trace)
+    if why is not None:
+        return direct(why)
 
-    if filt.slots:
-        if slots is None:
-            trace.add(("slots",), "time slots not evaluated (no time_rules loaded): active")
-        else:
-            active = [s for s in filt.slots if slots(s, when)]
-            if not active:
-                trace.add(
-                    ("slots",),
-                    f"none of the slots {', '.join(filt.slots)} is active "
-                    f"at {when:%Y-%m-%d %H:%M %Z}",
-                )
-                return direct("outside the filter's time slots")
-            trace.add(("slots",), f"slot {active[0]!r} is active at {when:%Y-%m-%d %H:%M %Z}")
+    return _filter_plan(rules, filt, boss_rule, boss_at, user, site, caller, trace)
 
-    exempt = _exemption(filt, boss_rule, site, caller, trace)
-    if exempt is not None:
-        return direct(exempt)
 
-    vips = ((boss_rule.vip, (*boss_at, "vip")), (filt.vip, ("vip",)))
-    for entries, at in vips:
-        for k, entry in enumerate(entries):
-            if matches(entry, caller.number):
-                trace.add((*at, k), f"caller {caller.number} is VIP ({entry})")
-                return direct(f"VIP caller ({entry})")
-
+def _filter_plan(
+    rules: FilterRules,
+    filt: Filter,
+    boss_rule: Boss,
+    boss_at: tuple[str | int, ...],
+    user: User,
+    site: Site,
+    caller: Caller,
+    trace: _Trace,
+) -> FilterPlan:
+    """The steps of a filtered call, its fallback and the name shown to the boss."""
+    boss = boss_rule.extension
     boss_leg = _boss_leg(boss_rule, user, filt, site)
     boss_devices = set(user.devices)
     sec_legs = [
@@ -214,7 +200,14 @@ def decide(
         trace.add(("secretaries",), "no secretary has a device: the boss rings alone")
     if not any(s.devices for s in steps):
         trace.add(boss_at, f"boss {boss} has no device either")
-        return direct("nobody to ring")
+        return FilterPlan(
+            "direct",
+            boss,
+            "nobody to ring",
+            tuple(trace.lines),
+            filter=filt.name,
+            boss_devices=user.devices,
+        )
     fallback = _fallback(filt, user)
     trace.add(("fallback",), f"fallback: {_describe_fallback(fallback)}")
     return FilterPlan(
@@ -228,6 +221,55 @@ def decide(
         caller_name=caller_display(rules, filt, user, caller),
         boss_devices=user.devices,
     )
+
+
+def _why_direct(
+    filt: Filter,
+    boss_rule: Boss,
+    boss_at: tuple[str | int, ...],
+    site: Site,
+    caller: Caller,
+    when: datetime,
+    filter_state: Mapping[str, bool],
+    slots: SlotCheck | None,
+    trace: _Trace,
+) -> str | None:
+    """Why the boss rings directly (filter off, outside its slots, an exempt or VIP
+    caller), or None: the call is filtered."""
+    boss = boss_rule.extension
+    on = filter_state.get(boss, filt.default)
+    if not on:
+        source = (
+            "state store" if boss in filter_state else f"default: {'on' if filt.default else 'off'}"
+        )
+        trace.add(("default",), f"filter of {boss} is off ({source})")
+        return f"the filter of {boss} is off"
+
+    if filt.slots:
+        if slots is None:
+            trace.add(("slots",), "time slots not evaluated (no time_rules loaded): active")
+        else:
+            active = [s for s in filt.slots if slots(s, when)]
+            if not active:
+                trace.add(
+                    ("slots",),
+                    f"none of the slots {', '.join(filt.slots)} is active "
+                    f"at {when:%Y-%m-%d %H:%M %Z}",
+                )
+                return "outside the filter's time slots"
+            trace.add(("slots",), f"slot {active[0]!r} is active at {when:%Y-%m-%d %H:%M %Z}")
+
+    exempt = _exemption(filt, boss_rule, site, caller, trace)
+    if exempt is not None:
+        return exempt
+
+    vips = ((boss_rule.vip, (*boss_at, "vip")), (filt.vip, ("vip",)))
+    for entries, at in vips:
+        for k, entry in enumerate(entries):
+            if matches(entry, caller.number):
+                trace.add((*at, k), f"caller {caller.number} is VIP ({entry})")
+                return f"VIP caller ({entry})"
+    return None
 
 
 def secretary_extensions(filt: Filter, site: Site) -> set[str]:

@@ -360,7 +360,22 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
     model = validate(DirectoryFile, doc)
     base = path.parent if path is not None else Path(".")
     issues: list[ConfigIssue] = []
+    plan = _number_plan(model, site, doc, issues)
+    memory, ldap = _sources(model, site, plan, base, doc, issues)
+    phone_password = _phone_password(model, base, doc, issues)
+    if issues:
+        raise ConfigError(issues)
+    lines = {
+        key: line
+        for key in ("caller_name", "phones", "cache", "numbers", "sources")
+        if (line := doc.lines.get((key,))) is not None
+    }
+    return DirectoryRules(model, plan, doc.file, memory, ldap, phone_password, lines)
 
+
+def _number_plan(
+    model: DirectoryFile, site: Site, doc: Document, issues: list[ConfigIssue]
+) -> NumberPlan:
     line_prefix = model.numbers.line_prefix
     if line_prefix is None:
         line_prefix = site.line_prefix()
@@ -368,7 +383,7 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
         line_prefix = ""
         message, hint = line_prefix_needed(site)
         issues.append(ConfigIssue(doc.file, doc.line_of(("numbers",)), message, hint))
-    plan = NumberPlan(
+    return NumberPlan(
         country_code=model.numbers.country_code,
         national_prefix=model.numbers.national_prefix,
         international_prefix=model.numbers.international_prefix,
@@ -380,6 +395,16 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
         did_aliases=_did_aliases(site, model.numbers),
     )
 
+
+def _sources(
+    model: DirectoryFile,
+    site: Site,
+    plan: NumberPlan,
+    base: Path,
+    doc: Document,
+    issues: list[ConfigIssue],
+) -> tuple[dict[str, tuple[Entry, ...]], dict[str, LdapSettings]]:
+    """The in-memory sources (site, files) read now, and the LDAP sources' settings."""
     memory: dict[str, tuple[Entry, ...]] = {}
     ldap: dict[str, LdapSettings] = {}
     for index, source in enumerate(model.sources):
@@ -413,28 +438,27 @@ def load_rules(path: Path | None, site: Site) -> DirectoryRules:
                 page_size=source.page_size,
                 retry_after=source.retry_after,
             )
-    phone_password = ""
+    return memory, ldap
+
+
+def _phone_password(
+    model: DirectoryFile, base: Path, doc: Document, issues: list[ConfigIssue]
+) -> str:
     auth = model.phones.auth
-    if auth is not None:
-        phone_password = auth.password
-        if auth.password_file:
-            phone_password = _read_secret(
-                base, auth.password_file, doc, ("phones", "auth", "password_file"), issues
+    if auth is None:
+        return ""
+    phone_password = auth.password
+    if auth.password_file:
+        phone_password = _read_secret(
+            base, auth.password_file, doc, ("phones", "auth", "password_file"), issues
+        )
+    if not phone_password and not issues:
+        issues.append(
+            ConfigIssue(
+                doc.file,
+                doc.line_of(("phones", "auth")),
+                "phones.auth has no password",
+                "write password: or password_file:",
             )
-        if not phone_password and not issues:
-            issues.append(
-                ConfigIssue(
-                    doc.file,
-                    doc.line_of(("phones", "auth")),
-                    "phones.auth has no password",
-                    "write password: or password_file:",
-                )
-            )
-    if issues:
-        raise ConfigError(issues)
-    lines = {
-        key: line
-        for key in ("caller_name", "phones", "cache", "numbers", "sources")
-        if (line := doc.lines.get((key,))) is not None
-    }
-    return DirectoryRules(model, plan, doc.file, memory, ldap, phone_password, lines)
+        )
+    return phone_password

@@ -373,46 +373,58 @@ def step(rules: IvrRules, state: IvrState, event: Event) -> Step:
     if state.menu not in rules.menus:  # the menu vanished in a reload
         return Step(replace(state, phase="done"), (Hangup(),), f"menu {state.menu!r} gone")
     b = _Builder(rules, state)
-    phase = state.phase
     if isinstance(event, PromptDone):
-        if event.playback_id != state.playing:
-            return Step(state, (), "stale playback")
-        b.state = replace(state, playing=None)
-        if phase == "bye":
-            b.state = replace(b.state, phase="done")
-            b.actions.append(Hangup())
-            b.reason = "goodbye played"
-        elif phase == "prompt":
-            b.state = replace(b.state, phase="wait")
-            b.timer(rules.timeout_of(b.menu))
-            b.reason = "prompt played, waiting for a key"
-        elif phase in ("dir_keys", "dir_pick"):
-            assert state.directory is not None
-            b.timer(state.directory.timeout)
-            b.reason = "waiting for a key"
-        return b.done()
+        return _prompt_done(b, state, event)
     if isinstance(event, Timeout):
-        if event.token != state.token or state.playing is not None:
-            return Step(state, (), "stale timer")
-        if phase == "wait":
-            b.fail(f"no key within {rules.timeout_of(b.menu)} s", wrong_key=False)
-        elif phase == "dir_keys":
-            if state.keys:
-                b.lookup()
-            else:
-                b.fail("no letters keyed", wrong_key=False)
-        elif phase == "dir_pick":
-            b.fail("no name picked", wrong_key=False)
-        else:
-            return Step(state, (), "timer in phase " + phase)
-        return b.done()
+        return _timeout(b, state, event)
     if isinstance(event, Found):
-        if phase != "dir_lookup":
+        if state.phase != "dir_lookup":
             return Step(state, (), "stale lookup")
         b.offer(event)
         return b.done()
-    # a key
-    digit = event.digit
+    return _key(b, state, event.digit)
+
+
+def _prompt_done(b: _Builder, state: IvrState, event: PromptDone) -> Step:
+    if event.playback_id != state.playing:
+        return Step(state, (), "stale playback")
+    b.state = replace(state, playing=None)
+    phase = state.phase
+    if phase == "bye":
+        b.state = replace(b.state, phase="done")
+        b.actions.append(Hangup())
+        b.reason = "goodbye played"
+    elif phase == "prompt":
+        b.state = replace(b.state, phase="wait")
+        b.timer(b.rules.timeout_of(b.menu))
+        b.reason = "prompt played, waiting for a key"
+    elif phase in ("dir_keys", "dir_pick"):
+        assert state.directory is not None
+        b.timer(state.directory.timeout)
+        b.reason = "waiting for a key"
+    return b.done()
+
+
+def _timeout(b: _Builder, state: IvrState, event: Timeout) -> Step:
+    if event.token != state.token or state.playing is not None:
+        return Step(state, (), "stale timer")
+    phase = state.phase
+    if phase == "wait":
+        b.fail(f"no key within {b.rules.timeout_of(b.menu)} s", wrong_key=False)
+    elif phase == "dir_keys":
+        if state.keys:
+            b.lookup()
+        else:
+            b.fail("no letters keyed", wrong_key=False)
+    elif phase == "dir_pick":
+        b.fail("no name picked", wrong_key=False)
+    else:
+        return Step(state, (), "timer in phase " + phase)
+    return b.done()
+
+
+def _key(b: _Builder, state: IvrState, digit: str) -> Step:
+    phase = state.phase
     if phase in ("bye", "dir_lookup") or len(digit) != 1:
         return Step(state, (), f"key {digit!r} ignored in phase {phase}")
     b.stop_prompt()  # barge-in

@@ -388,25 +388,14 @@ class LdapSource:
         query: Query,
         want: int,
     ) -> SourceResult:
-        s = self.settings
-        if want + 1 <= s.page_size and self._exact(query):
-            # The server returns what matches: one plain search cut at want+1
-            # entries tells whether there is more, in one round trip, with no
-            # paged search left open on the server to abandon.
-            result, response = self._search_in(
-                conn, search_filter, attributes, size_limit=want + 1, time_limit=self._seconds
-            )
-            code = result.get("result")
-            if code not in (0, SIZE_LIMIT_EXCEEDED, TIME_LIMIT_EXCEEDED):
-                raise SourceUnavailable(self.name, f"search failed: {result.get('description')}")
-            found = self._matching(response, query)
-            if code == 0:
-                return SourceResult(tuple(found[:want]), more=len(found) > want)
-            if len(found) > want:
-                return SourceResult(tuple(found[:want]), more=True)
+        if want + 1 <= self.settings.page_size and self._exact(query):
+            done = self._plain_search(conn, search_filter, attributes, query, want)
+            if done is not None:
+                return done
             # cut before enough matched (the check dropped some, a lower
             # server limit, the time limit): page through the whole answer
-        found = []
+        s = self.settings
+        found: list[Entry] = []
         cookie: bytes | None = None
         # The first page asks for what the caller wants (and one more, to know
         # whether there is more); slapd returns a superset (accents, keypad
@@ -442,6 +431,30 @@ class LdapSource:
             if not cookie:
                 return SourceResult(tuple(found), more=False)
             page = s.page_size
+
+    def _plain_search(
+        self,
+        conn: ldap3.Connection,
+        search_filter: str,
+        attributes: Sequence[str],
+        query: Query,
+        want: int,
+    ) -> SourceResult | None:
+        """The server returns what matches: one plain search cut at want+1 entries
+        tells whether there is more, in one round trip, with no paged search left
+        open on the server to abandon.  None: cut before enough matched."""
+        result, response = self._search_in(
+            conn, search_filter, attributes, size_limit=want + 1, time_limit=self._seconds
+        )
+        code = result.get("result")
+        if code not in (0, SIZE_LIMIT_EXCEEDED, TIME_LIMIT_EXCEEDED):
+            raise SourceUnavailable(self.name, f"search failed: {result.get('description')}")
+        found = self._matching(response, query)
+        if code == 0:
+            return SourceResult(tuple(found[:want]), more=len(found) > want)
+        if len(found) > want:
+            return SourceResult(tuple(found[:want]), more=True)
+        return None
 
     def _exact(self, query: Query) -> bool:
         """True if the server returns only entries ``matches`` keeps (no superset)."""
