@@ -16,6 +16,11 @@ def record(path: Path | None, when: datetime, who: str, what: str, **facts: obje
         {"at": when.isoformat(), "who": who, "what": what, **facts}, ensure_ascii=False
     )
     log.info("%s", line)
-    if path is not None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
+    except OSError as exc:  # the change is made: say loudly that its record is missing
+        log.error("audit log %s not written (%s): %s", path, exc, line)

@@ -27,6 +27,7 @@ from autocom.clock import Clock
 from autocom.rights.lockout import decide_lock
 from autocom.rights.pins import STORE_NAMESPACE, hash_pin, verify_pin
 from tests.support.portal import PASSWORD, portal_config
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -432,3 +433,29 @@ async def test_department_admin_unlocks_pins_in_its_departments_only(portal: Run
             assert "Fait : PIN of 2101 unlocked" in await reply.text()
     assert (await PinLocks(ctx.store).history("2101")).locked_until is None
     assert (await PinLocks(ctx.store).history("2004")).locked_until is not None
+
+
+async def test_a_dead_redis_refuses_changes_in_words_and_pages_still_answer(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    config = portal_config(tmp_path / "config", secure_cookies=False)
+    text = config.read_text()
+    config.write_text(text.replace("backend: sqlite", "backend: redis", 1).replace(
+        "# url: redis://127.0.0.1:6379/0", f"url: {redis_server.url}", 1
+    ))  # fmt: skip
+    feats = features()
+    async with running(
+        config, feats, clock=Clock(TZ, pinned=DAY), agi_port=0, http_port=0, watch=False
+    ):
+        base = f"http://127.0.0.1:{next(f for f in feats if isinstance(f, PortalFeature)).port}"
+        async with client() as http:
+            await login(http, base, "lbernard")
+            token = await csrf_of(http, f"{base}/me")
+            redis_server.kill()
+            form = {"csrf": token, "type": "unconditional", "number": "2003"}
+            async with http.post(f"{base}/me/forwards", data=form) as reply:
+                page = await reply.text()
+            assert reply.status == 200
+            assert "Refusé : the state store cannot be reached" in page
+            async with http.get(f"{base}/secretary") as reply:
+                assert reply.status == 200 and "Refusé : state store" in await reply.text()
