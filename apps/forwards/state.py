@@ -10,11 +10,11 @@ so dialing the code alone turns it back on.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterable, Mapping
 
 from apps.forwards.engine import Forward
 from apps.forwards.rules import FORWARD_TYPES, ForwardType
+from autocom.store import codec
 from autocom.store.base import StateStore
 from autocom.store.last_known import LastKnown, Recalled
 
@@ -26,16 +26,13 @@ def _key(user: str, ftype: ForwardType) -> str:
 
 
 def encode(fwd: Forward) -> str:
-    return json.dumps({"destination": fwd.destination, "enabled": fwd.enabled})
+    return codec.encode({"destination": fwd.destination, "enabled": fwd.enabled})
 
 
 def decode(value: str) -> Forward | None:
     """A stored value, or None if it is not one we wrote (ignored, never fatal)."""
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = codec.decode(value)
+    if data is None:
         return None
     dest, enabled = data.get("destination"), data.get("enabled")
     if not isinstance(dest, str) or not isinstance(enabled, bool):

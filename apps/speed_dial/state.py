@@ -7,26 +7,23 @@ servers storing two slots of the same user never overwrite each other.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from apps.speed_dial.engine import PersonalEntry
+from autocom.store import codec
 from autocom.store.base import StateStore
 
 NAMESPACE = "speeddial"
 
 
 def encode(entry: PersonalEntry) -> str:
-    return json.dumps({"number": entry.number, "label": entry.label}, ensure_ascii=False)
+    return codec.encode({"number": entry.number, "label": entry.label}, ascii_only=False)
 
 
 def decode(value: str) -> PersonalEntry | None:
     """A stored value, or None if it is not one we wrote (ignored, never fatal)."""
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = codec.decode(value)
+    if data is None:
         return None
     number, label = data.get("number"), data.get("label", "")
     if not isinstance(number, str) or not number.isdigit() or not isinstance(label, str):

@@ -26,7 +26,6 @@ itself is :func:`autocom.rights.lockout.decide_lock` (pure).
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autocom.rights.lockout import LockDecision, LockoutPolicy, PinHistory
+from autocom.store import codec
 from autocom.store.base import StateStore
 
 NAMESPACE = "rights_pin_lock"
@@ -97,13 +97,8 @@ def _float(data: dict[str, Any], key: str) -> float | None:
 
 
 def _json(raw: str | None) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return {}  # not ours: treated as empty, overwritten by the next write
-    return data if isinstance(data, dict) else {}
+    # not ours: treated as empty, overwritten by the next write
+    return codec.decode(raw) or {}
 
 
 def _count(raw: str | None) -> int:
@@ -187,11 +182,11 @@ class PinLocks:
                 until = decision.until if decision.until is not None else at + policy.lock
                 lock = {"until": until, "since": at, "failures": decision.failures}
                 ttl = max(until - at, 1.0)
-                await self.store.set(NAMESPACE, _lock_key(owner), json.dumps(lock), ttl=ttl)
+                await self.store.set(NAMESPACE, _lock_key(owner), codec.encode(lock), ttl=ttl)
                 # the lock's wrong PINs are spent: the next one after it opens a new window
                 await self.store.delete(NAMESPACE, _count_key(owner))
                 keep = max(keep, ttl)  # pin-status shows what made the lock while it lasts
-            await self.store.set(NAMESPACE, _seen_key(owner), json.dumps(seen), ttl=keep)
+            await self.store.set(NAMESPACE, _seen_key(owner), codec.encode(seen), ttl=keep)
             return decision
 
     async def reset(self, owner: str, now: float, policy: LockoutPolicy) -> None:
