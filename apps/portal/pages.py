@@ -436,7 +436,8 @@ def admin_page(
     error = status.last_error or t(lang, "none")
     rows = "".join(
         f"<tr><td>{_e(n.node)}</td><td>{_e(n.version)}</td><td><code>{_e(n.config_hash[:12])}"
-        f"</code></td><td>{n.active_sessions}</td><td>{max(0, now - n.seen):.0f} s</td></tr>"
+        f"</code>{'' if n.config_hash == status.digest else ' ≠'}</td>"
+        f"<td>{n.active_sessions}</td><td>{max(0, now - n.seen):.0f} s</td></tr>"
         for n in nodes
     )
     body = (

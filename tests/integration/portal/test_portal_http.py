@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,8 @@ from apps.portal import PortalFeature
 from apps.time_rules.state import PinLocks
 from autocom.app import Server, running
 from autocom.clock import Clock
+from autocom.cluster import NAMESPACE as NODES
+from autocom.cluster import NodeBeat
 from autocom.rights.lockout import decide_lock
 from autocom.rights.pins import STORE_NAMESPACE, hash_pin, verify_pin
 from tests.support.portal import PASSWORD, portal_config
@@ -216,9 +219,14 @@ async def test_cookies_english_helpdesk_and_admin(portal: Running) -> None:
         assert 'id="verdict">deny (international)' in page
         async with http.get(f"{portal.base}/lang/en?next=/helpdesk") as reply:
             assert "Why this call?" in await reply.text()
+    other = NodeBeat("other:4573", "0.1.0", "f" * 64, time.time() - 60, time.time(), 3)
+    await portal.server.ctx.store.set(NODES, other.node, other.to_json())
     async with client() as http:
         page = await login(http, portal.base, "root")
         assert "Administration" in page and "portal.yaml" in page
+        assert "<td>other:4573</td><td>0.1.0</td><td><code>ffffffffffff</code> ≠</td>" in page
+        own = portal.server.ctx.config.current.digest[:12]
+        assert f"<code>{own}</code></td>" in page  # this node: same rules, no mark
         assert 'id="last-error">aucune' in page
         assert PASSWORD not in page and "change-me" not in page
 
