@@ -10,6 +10,7 @@ them in a thread.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Iterable
@@ -123,5 +124,8 @@ def authenticate(
         personal.unbind()
         roles: tuple[Role, ...] = ("user",) if extension else ()
         return LdapPerson(dn, extension, roles + _groups(service, settings, dn))
+    except LDAPException as exc:  # the directory went away in the middle
+        raise LdapUnavailable(str(exc)) from exc
     finally:
-        service.unbind()
+        with contextlib.suppress(LDAPException):
+            service.unbind()
