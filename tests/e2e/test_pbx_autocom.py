@@ -64,9 +64,10 @@ async def test_site_change_reloaded_into_autocom_and_asterisk(
         await pbx.reload_autocom(server)
         after = await pbx.driver.call("2002", "personnel", caller="2001")
         # a broken site is refused: the last good config keeps serving
-        site.write_text(
-            site.read_text() + '  - {extension: "2002", name: Twin, context: personnel}\n'
-        )
+        text = site.read_text()
+        assert "  # Hallways\n" in text  # a line of the users: list
+        twin = '  - {extension: "2002", name: Twin, context: personnel}\n'
+        site.write_text(text.replace("  # Hallways\n", twin + "  # Hallways\n"))
         with pytest.raises(AssertionError, match="extension 2002 is used twice"):
             await pbx.reload_autocom(server)
         again = await pbx.driver.call("2002", "personnel", caller="2001")
