@@ -4,6 +4,7 @@ person with no role and a dead directory are refused."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -105,6 +106,12 @@ async def test_ldap_logins_roles_and_refusals(base: str, directory: Slapd) -> No
         async with client() as http:
             status, page = await _login(http, base, name, pw)
             assert status == 401, name
+    directory.pause()  # a hung directory: connections accepted, nothing answers
+    async with client() as http:
+        began = time.monotonic()
+        status, page = await _login(http, base, "u000000", SECRET)
+        assert status == 401 and time.monotonic() - began < 5  # ldap timeout: 1 s
+    directory.resume()
     directory.stop()
     async with client() as http:
         status, page = await _login(http, base, "u000000", SECRET)
