@@ -25,6 +25,7 @@ from autocom import __version__
 from autocom.agi.router import AgiRoute, AgiRouter
 from autocom.agi.server import FastAgiServer, SessionReport
 from autocom.agi.session import AgiSession
+from autocom.ari.lamps import start_lamps, stop_lamps
 from autocom.clock import Clock
 from autocom.cluster import NodeBeat, heartbeat
 from autocom.config.settings import HttpSettings, Settings
@@ -132,6 +133,8 @@ async def running(
         for feature in runs:
             await feature.start(ctx)
             stack.push_async_callback(feature.stop)
+            start_lamps(feature, ctx)  # its declared lamps, kept while it runs
+            stack.push_async_callback(stop_lamps, feature)
 
         router = build_router(runs, ctx, [f for f in known if f not in runs])
         agi = _agi_server(router, ctx, budget.agi_sessions, agi_host, agi_port)

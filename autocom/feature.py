@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from autocom.agi.protocol import AgiEnvironment
     from autocom.agi.session import AgiSession
+    from autocom.ari.lamps import LampKeeper, LampSpec
     from autocom.context import AppContext, CliContext
     from autocom.loader import Config
     from autocom.site.model import Site
@@ -174,6 +175,7 @@ class Feature:
     """Base class of every feature; override what the feature has."""
 
     name: str = ""  # key under `rules:` in autocom.yaml, e.g. "time_rules"
+    lamps: LampKeeper | None = None  # the keeper of lamp_spec(), while the server runs
     # What an admin writes in the rule file to say "none" (an empty file is refused,
     # as a save cut short looks the same), e.g. "filters: []"
     none_example: str = "a key of the file with an empty value, e.g. `key: []`"
@@ -212,6 +214,12 @@ class Feature:
         return ()
 
     def add_commands(self, commands: Commands) -> None:
+        return None
+
+    def lamp_spec(self, ctx: AppContext) -> LampSpec | None:
+        """The BLF lamps this feature keeps in step with its state (autocom.ari.lamps);
+        the server's lifespan runs their keeper, as ``self.lamps``, when autocom.yaml
+        has ari:."""
         return None
 
     async def start(self, ctx: AppContext) -> None:

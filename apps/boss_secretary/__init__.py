@@ -8,7 +8,7 @@ from pathlib import Path
 from apps.boss_secretary import checks, cli, hooks, lamps, service, state
 from apps.boss_secretary.checks import check_site, toggle_claim
 from apps.boss_secretary.rules import FilterRules
-from autocom.ari.lamps import LampKeeper
+from autocom.ari.lamps import LampSpec
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
@@ -34,9 +34,6 @@ class BossSecretaryFeature(Feature):
     name = "boss_secretary"
     none_example = "`filters: []`"
 
-    def __init__(self) -> None:
-        self.lamps: LampKeeper | None = None  # running when autocom.yaml has ari:
-
     def load_rules(self, path: Path | None, site: Site) -> FilterRules:
         return load_filter_rules(path, site)
 
@@ -56,21 +53,18 @@ class BossSecretaryFeature(Feature):
         cli.add_commands(commands)
 
     async def start(self, ctx: AppContext) -> None:
-        """Keep the lamps in step with the state store (when autocom.yaml has ari:); the
-        filter states in memory, to decide on through a store outage."""
+        """The filter states in memory, to decide on through a store outage."""
         await ctx.last_known.snapshot(ctx.store, state.NAMESPACE)
-        self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
+
+    def lamp_spec(self, ctx: AppContext) -> LampSpec:
+        """The filters' lamps, in step with the state store (when autocom.yaml has ari:)."""
+        return LampSpec(self.name, lamps.wanted, lamps.interval)
 
     async def filters_for(self, ctx: AppContext, user: str) -> list[BossFilterView]:
         return await service.filters_for(ctx, user)
 
     async def switch_filter(self, ctx: AppContext, user: str, boss: str, on: bool) -> Change:
         return await service.switch(ctx, user, boss, on)
-
-    async def stop(self) -> None:
-        if self.lamps is not None:
-            await self.lamps.stop()
-            self.lamps = None
 
 
 __all__ = ["BossSecretaryFeature"]

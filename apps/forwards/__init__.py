@@ -8,7 +8,7 @@ from pathlib import Path
 
 from apps.forwards import checks, cli, hooks, lamps, service, state
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules
-from autocom.ari.lamps import LampKeeper
+from autocom.ari.lamps import LampSpec
 from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
@@ -24,9 +24,6 @@ class ForwardsFeature(Feature):
     name = "forwards"
     none_example = "`codes: {}` (the default codes)"
     forward_types = FORWARD_TYPES  # autocom.services.ForwardsService
-
-    def __init__(self) -> None:
-        self.lamps: LampKeeper | None = None  # running when autocom.yaml has ari:
 
     def load_rules(self, path: Path | None, site: Site) -> ForwardsRules:
         if path is None:
@@ -67,10 +64,12 @@ class ForwardsFeature(Feature):
         cli.add_commands(commands)
 
     async def start(self, ctx: AppContext) -> None:
-        """Keep the lamps in step with the state store (when autocom.yaml has ari:); the
-        forwards in memory, to decide on through a store outage."""
+        """The forwards in memory, to decide on through a store outage."""
         await state.snapshot(ctx.last_known, ctx.store)
-        self.lamps = LampKeeper.start(ctx, self.name, lamps.wanted, lamps.interval)
+
+    def lamp_spec(self, ctx: AppContext) -> LampSpec:
+        """The forward lamps, in step with the state store (when autocom.yaml has ari:)."""
+        return LampSpec(self.name, lamps.wanted, lamps.interval)
 
     async def forwards_of(self, ctx: AppContext, user: str) -> list[ForwardView]:
         return await service.forwards_of(ctx.store, user)
@@ -88,11 +87,6 @@ class ForwardsFeature(Feature):
     async def cancel_forwards(self, ctx: AppContext, user: str, now: datetime) -> Change:
         """As *20 dialed by ``user``: every forward off (destinations kept)."""
         return await service.apply(ctx, user, service.CANCEL_ALL, now)
-
-    async def stop(self) -> None:
-        if self.lamps is not None:
-            await self.lamps.stop()
-            self.lamps = None
 
 
 __all__ = ["ForwardsFeature"]

@@ -11,7 +11,7 @@ from apps.ivr.finder import Finder, directory_finder, site_finder
 from apps.ivr.hooks import CallFacts, IvrApp, active_slots
 from apps.ivr.rules import IvrRules
 from autocom.ari.client import AriClient, AriEventLink
-from autocom.ari.lamps import LampKeeper
+from autocom.ari.lamps import LampSpec
 from autocom.config import ConfigIssue, load_yaml, validate
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 
@@ -32,7 +32,6 @@ class IvrFeature(Feature):
         self.client: AriClient | None = None
         self.link: AriEventLink | None = None
         self.app: IvrApp | None = None
-        self.lamps: LampKeeper | None = None  # the day/night lamps, when autocom.yaml has ari:
         self._ctx: AppContext | None = None
 
     def load_rules(self, path: Path | None, site: Site) -> IvrRules:
@@ -92,12 +91,6 @@ class IvrFeature(Feature):
 
     async def start(self, ctx: AppContext) -> None:
         self._ctx = ctx
-        clock = ctx.clock
-
-        async def lamps(config: Config, store: StateStore) -> dict[str, str]:
-            return await daynight_hooks.wanted_lamps(config, store, clock.now())
-
-        self.lamps = LampKeeper.start(ctx, "daynight", lamps, daynight_hooks.lamp_interval)
         config = ctx.config.current
         ari = config.settings.ari
         rules: IvrRules = config.rules.get("ivr") or IvrRules()
@@ -110,10 +103,16 @@ class IvrFeature(Feature):
         )
         self.link.start()
 
+    def lamp_spec(self, ctx: AppContext) -> LampSpec:
+        """The day/night lamps (when autocom.yaml has ari:)."""
+        clock = ctx.clock
+
+        async def wanted(config: Config, store: StateStore) -> dict[str, str]:
+            return await daynight_hooks.wanted_lamps(config, store, clock.now())
+
+        return LampSpec("daynight", wanted, daynight_hooks.lamp_interval)
+
     async def stop(self) -> None:
-        if self.lamps is not None:
-            await self.lamps.stop()
-            self.lamps = None
         if self.link is not None:
             await self.link.stop()
         if self.app is not None:

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autocom.ari.client import AriClient
@@ -38,6 +39,7 @@ from autocom.store.base import StateStore, StoreError
 
 if TYPE_CHECKING:
     from autocom.context import AppContext
+    from autocom.feature import Feature
     from autocom.loader import Config
 
 log = logging.getLogger("autocom.ari.lamps")
@@ -67,6 +69,30 @@ async def push(settings: AriSettings | None, states: Mapping[str, str], *, witho
         them = "it" if one else "them"
         return f"{lamps} not set ({exc}); the server's next lamp sync sets {them}"
     return f"{lamps} set"
+
+
+@dataclass(frozen=True)
+class LampSpec:
+    """A feature's BLF lamps, declared (``Feature.lamp_spec``): the server's lifespan
+    runs a :class:`LampKeeper` for them while the feature runs."""
+
+    name: str  # the keeper's name: logs, the task "autocom-<name>-lamps"
+    wanted: Wanted
+    interval: Interval
+
+
+def start_lamps(feature: Feature, ctx: AppContext) -> None:
+    """Run the keeper of ``feature``'s declared lamps as ``feature.lamps`` (none when
+    it declares none or autocom.yaml has no ari:)."""
+    spec = feature.lamp_spec(ctx)
+    if spec is not None:
+        feature.lamps = LampKeeper.start(ctx, spec.name, spec.wanted, spec.interval)
+
+
+async def stop_lamps(feature: Feature) -> None:
+    keeper, feature.lamps = feature.lamps, None
+    if keeper is not None:
+        await keeper.stop()
 
 
 class LampKeeper:

@@ -26,7 +26,7 @@ from apps.forwards import ForwardsFeature, state
 from apps.forwards import lamps as forward_lamps
 from apps.forwards.engine import Forward
 from autocom.ari.client import AriClient
-from autocom.ari.lamps import LampKeeper, push
+from autocom.ari.lamps import LampKeeper, push, start_lamps, stop_lamps
 from autocom.clock import Clock
 from autocom.context import AppContext
 from autocom.loader import Config, load_config
@@ -194,13 +194,14 @@ async def test_filter_lamps_follow_the_stored_state_or_the_default(
     assert forward_lamps.interval(config) == 10.0
 
 
-async def test_start_runs_the_keeper_and_stop_ends_it(
+async def test_the_declared_lamps_run_a_keeper_and_stop_ends_it(
     config: Config, store: StateStore, fake: FakeAri
 ) -> None:
     features_ = features()
     ctx = AppContext(ConfigHolder(config, features_), store, Clock("Europe/Paris"), Metrics())
     feature = ForwardsFeature()
     await feature.start(ctx)
+    start_lamps(feature, ctx)  # as the server's lifespan does with lamp_spec()
     sync = feature.lamps
     assert sync is not None
     for _ in range(100):
@@ -210,6 +211,7 @@ async def test_start_runs_the_keeper_and_stop_ends_it(
     assert sync.syncs == 1 and len(sync.pushed) == 3 * len(config.site.users)
     tasks = [t for t in asyncio.all_tasks() if t.get_name() == "autocom-forwards-lamps"]
     assert len(tasks) == 1
+    await stop_lamps(feature)
     await feature.stop()
     assert feature.lamps is None and tasks[0].cancelled()
 
