@@ -29,7 +29,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from apps.directory import DirectoryFeature
-from apps.directory.rules import load_rules
+from apps.directory.compile import load_rules
 from apps.directory.service import DirectoryService
 from autocom.app import running
 from autocom.config.model import validate

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from apps.boss_secretary import checks, cli, hooks, lamps, service, state
-from apps.boss_secretary.checks import check_site, toggle_claim
+from apps.boss_secretary import checks, cli, compile, hooks, lamps, service, state
+from apps.boss_secretary.checks import toggle_claim
 from apps.boss_secretary.rules import FilterRules
 from autocom.ari.lamps import LampSpec
-from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
+from autocom.config import ConfigIssue
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
@@ -17,25 +17,12 @@ from autocom.services import BossFilterView, Change
 from autocom.site.model import Site
 
 
-def load_filter_rules(path: Path | None, site: Site) -> FilterRules:
-    """Read and validate filters.yaml (None: no filter); site checks included."""
-    if path is None:
-        return FilterRules()
-    doc = load_yaml(path)
-    rules = validate(FilterRules, doc)
-    rules.remember_lines(doc.file, doc.lines)
-    issues = check_site(rules, site)
-    if issues:
-        raise ConfigError(issues)
-    return rules
-
-
 class BossSecretaryFeature(Feature):
     name = "boss_secretary"
     none_example = "`filters: []`"
 
     def load_rules(self, path: Path | None, site: Site) -> FilterRules:
-        return load_filter_rules(path, site)
+        return compile.load_rules(path, site)
 
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apps.directory import checks
-from apps.directory.rules import DirectoryRules, load_rules
+from apps.directory.compile import load_rules
+from apps.directory.rules import DirectoryRules
 from apps.directory.service import DirectoryService
 from autocom.config.errors import ConfigIssue
 from autocom.directory import Page

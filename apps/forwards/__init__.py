@@ -6,18 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from apps.forwards import checks, cli, hooks, lamps, service, state
+from apps.forwards import checks, cli, compile, hooks, lamps, service, state
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules
 from autocom.ari.lamps import LampSpec
-from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
+from autocom.config import ConfigIssue
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.services import Change, ForwardView
 from autocom.site.model import Site
-from autocom.site.patterns import shadow_issues
-
-NO_FILE = "forwards (no rule file under rules:, the default codes)"
 
 
 class ForwardsFeature(Feature):
@@ -26,21 +23,7 @@ class ForwardsFeature(Feature):
     forward_types = FORWARD_TYPES  # autocom.services.ForwardsService
 
     def load_rules(self, path: Path | None, site: Site) -> ForwardsRules:
-        if path is None:
-            rules = ForwardsRules()
-            file, lines = NO_FILE, None
-        else:
-            doc = load_yaml(path)
-            rules = validate(ForwardsRules, doc)
-            rules.remember_code_lines(doc)
-            file, lines = str(path), doc
-        issues: list[ConfigIssue] = []
-        for name, exten in rules.codes.extensions():
-            line = lines.line_of(("codes", name)) if lines is not None else None
-            issues += shadow_issues(site, exten, file, line, label=f"forward code {name}")
-        if issues:
-            raise ConfigError(issues)
-        return rules
+        return compile.load_rules(path, site)
 
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)
@@ -50,7 +33,7 @@ class ForwardsFeature(Feature):
         if not isinstance(rules, ForwardsRules):
             return ()
         name = config.settings.rules.get(self.name)
-        file = str(config.resolve(name)) if name else NO_FILE
+        file = str(config.resolve(name)) if name else compile.NO_FILE
         return rules.code_claims(file)
 
     def hooks(self) -> Sequence[HookRoute]:

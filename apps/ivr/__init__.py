@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apps.ivr import checks, daynight_hooks, engine
+from apps.ivr import checks, compile, daynight_hooks, engine
 from apps.ivr.finder import Finder, directory_finder, site_finder
 from apps.ivr.hooks import CallFacts, IvrApp, active_slots
 from apps.ivr.rules import IvrRules
 from autocom.ari.client import AriClient, AriEventLink
 from autocom.ari.lamps import LampSpec
-from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.config import ConfigIssue
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 
 if TYPE_CHECKING:
@@ -35,9 +35,7 @@ class IvrFeature(Feature):
         self._ctx: AppContext | None = None
 
     def load_rules(self, path: Path | None, site: Site) -> IvrRules:
-        if path is None:
-            return IvrRules()
-        return validate(IvrRules, load_yaml(path))
+        return compile.load_rules(path, site)
 
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)

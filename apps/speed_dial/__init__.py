@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from apps.speed_dial import checks, cli, hooks, service
+from apps.speed_dial import checks, cli, compile, hooks, service
 from apps.speed_dial.engine import Request
 from apps.speed_dial.rules import SpeedDialRules
-from autocom.config import ConfigIssue, load_yaml, validate
+from autocom.config import ConfigIssue
 from autocom.context import AppContext
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
@@ -24,12 +24,7 @@ class SpeedDialFeature(Feature):
     none_example = "`collective: {entries: []}`"
 
     def load_rules(self, path: Path | None, site: Site) -> SpeedDialRules:
-        if path is None:
-            return SpeedDialRules()
-        doc = load_yaml(path)
-        rules = validate(SpeedDialRules, doc)
-        rules.remember_lines(doc)
-        return rules
+        return compile.load_rules(path, site)
 
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from apps.boss_secretary import load_filter_rules
+from apps.boss_secretary.compile import load_rules as load_filter_rules
 from apps.boss_secretary.rules import FilterRules
 from autocom.config import parse_yaml, validate
 from autocom.site.model import Site

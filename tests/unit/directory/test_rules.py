@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from apps.directory import DirectoryFeature
-from apps.directory.rules import DirectoryRules, load_rules
+from apps.directory.compile import load_rules
+from apps.directory.rules import DirectoryRules
 from autocom.config import ConfigError
 from autocom.config.model import validate
 from autocom.config.yaml_source import load_yaml

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from apps.directory.rules import load_rules
+from apps.directory.compile import load_rules
 from apps.directory.service import DirectoryService
 from apps.ivr import engine as e
 from apps.ivr.finder import directory_finder, site_finder

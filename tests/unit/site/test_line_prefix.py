@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.directory.rules import load_rules as load_directory
+from apps.directory.compile import load_rules as load_directory
 from autocom.config import ConfigError, parse_yaml, validate
 from autocom.rights.compile import load_rules as load_rights
 from autocom.site.model import Site
