@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from apps.portal import cli
+from apps.portal import checks, cli
 from apps.portal.handlers import Portal, build_portal_app
 from apps.portal.rules import PortalRules
 from autocom.config import ConfigIssue, load_yaml, validate
@@ -46,18 +46,7 @@ class PortalFeature(Feature):
         if rules is None:
             return []
         file = str(config.resolve(config.settings.rules.get(self.name) or "portal.yaml"))
-        issues: list[ConfigIssue] = []
-        for login, person in rules.people.items():
-            if person.extension and config.site.user(person.extension) is None:
-                issues.append(
-                    ConfigIssue(
-                        file,
-                        None,
-                        f"people.{login}: extension {person.extension} is not a user of the site",
-                        "write the extension of one of the site's users",
-                    )
-                )
-        return issues
+        return checks.check(config, rules, file)
 
     def add_commands(self, commands: Commands) -> None:
         cli.add_commands(commands)

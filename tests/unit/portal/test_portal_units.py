@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from apps import features
 from apps.portal.accounts import hash_password, read_accounts, verify_password, write_account
 from apps.portal.decisions import matches, tail_lines
 from apps.portal.find import find_users
@@ -17,6 +18,8 @@ from apps.portal.pages import login_page
 from apps.portal.rules import RateLimit
 from apps.portal.security import LoginLimiter
 from autocom.cli import main
+from autocom.config.errors import ConfigError
+from autocom.loader import load_config
 from autocom.site.model import User
 from tests.support.portal import portal_config
 
@@ -124,3 +127,16 @@ def test_decision_log_matches_every_word_newest_first(tmp_path: Path) -> None:
     assert tail_lines(path, size=10_000) == ["cut line", *lines]
     assert tail_lines(path, size=len(lines[-1]) + 3) == [lines[-1]]  # the cut line dropped
     assert tail_lines(tmp_path / "missing.log") == []
+
+
+def test_check_names_the_line_of_a_person_whose_extension_is_no_user(tmp_path: Path) -> None:
+    main = portal_config(tmp_path / "config", secure_cookies=True)
+    portal_yaml = main.parent / "portal.yaml"
+    text = portal_yaml.read_text() + '  ghost: {extension: "9999"}\n'
+    portal_yaml.write_text(text)
+    line = text.count("\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(main, features())
+    assert f"portal.yaml:{line}: people.ghost: extension 9999 is not a user of the site" in str(
+        caught.value
+    )
