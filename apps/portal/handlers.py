@@ -20,7 +20,7 @@ from aiohttp import web
 
 from apps.portal import audit, pages
 from apps.portal.accounts import read_accounts, verify_password
-from apps.portal.decisions import matches, tail_lines
+from apps.portal.decisions import DecisionIndex
 from apps.portal.find import find_users
 from apps.portal.i18n import Lang, pick, t
 from apps.portal.ldap_login import LdapUnavailable, authenticate
@@ -67,6 +67,8 @@ class Portal:
     started: PortalRules
     sessions: Sessions = field(init=False)
     limiter: LoginLimiter = field(init=False)
+    log_index: DecisionIndex | None = None  # the decision log's tail, in memory
+    log_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.sessions = Sessions(self.started.session_minutes)
@@ -543,8 +545,11 @@ async def _decisions(portal: Portal, query: str) -> list[dict[str, object]] | No
     if not query or not portal.rules.decision_log:
         return None
     path = portal.rules.resolve(portal.rules.decision_log)
-    lines = await asyncio.to_thread(tail_lines, path)
-    return matches(lines, query)
+    async with portal.log_lock:  # one refresh at a time; no search during one
+        if portal.log_index is None or portal.log_index.path != path:
+            portal.log_index = DecisionIndex(path)  # a reload named another file
+        await asyncio.to_thread(portal.log_index.refresh)
+        return portal.log_index.search(query)
 
 
 def _department_users(portal: Portal, session: Session) -> list[User]:

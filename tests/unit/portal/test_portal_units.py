@@ -4,6 +4,7 @@ the pages' escaping, and `autocom portal passwd`."""
 from __future__ import annotations
 
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from apps import features
 from apps.portal.accounts import hash_password, read_accounts, verify_password, write_account
-from apps.portal.decisions import matches, tail_lines
+from apps.portal.decisions import DecisionIndex
 from apps.portal.find import find_users
 from apps.portal.i18n import pick
 from apps.portal.pages import login_page
@@ -119,14 +120,48 @@ def test_decision_log_matches_every_word_newest_first(tmp_path: Path) -> None:
         '["5001", "rights"]',
         '{"event": "Rights", "caller": "5001", "n": 3}',
     ]
-    assert [d["n"] for d in matches(lines, "rights 5001")] == [3, 1]
-    assert [d["n"] for d in matches(lines, "rights", limit=2)] == [3, 2]
-    assert matches(lines, "   ") == []
     path = tmp_path / "autocom.log"
     path.write_text("cut line\n" + "\n".join(lines) + "\n")
-    assert tail_lines(path, size=10_000) == ["cut line", *lines]
-    assert tail_lines(path, size=len(lines[-1]) + 3) == [lines[-1]]  # the cut line dropped
-    assert tail_lines(tmp_path / "missing.log") == []
+    index = DecisionIndex(path, size=10_000)
+    index.refresh()
+    assert [d["n"] for d in index.search("rights 5001")] == [3, 1]
+    assert [d["n"] for d in index.search("rights", limit=2)] == [3, 2]
+    assert index.search("   ") == []
+    tail = DecisionIndex(path, size=len(lines[-1]) + 3)
+    tail.refresh()
+    assert [d["n"] for d in tail.search("rights")] == [3]  # the cut line dropped
+    missing = DecisionIndex(tmp_path / "missing.log")
+    missing.refresh()
+    assert missing.search("rights") == []
+
+
+def test_decision_index_follows_appends_half_lines_and_rotation(tmp_path: Path) -> None:
+    path = tmp_path / "autocom.log"
+    path.write_text('{"n": 1, "w": "a"}\n{"n": 2, "w": "a"}\n{"n": 3, "w"')  # half-written
+    index = DecisionIndex(path)
+    index.refresh()
+    assert [d["n"] for d in index.search('"a"')] == [2, 1]
+    with path.open("a") as fh:
+        fh.write(': "a"}\n')
+    index.refresh()
+    assert [d["n"] for d in index.search('"a"')] == [3, 2, 1]  # read from the offset on
+    path.unlink()
+    path.write_text('{"n": 9, "w": "a"}\n')  # rotated: another file
+    index.refresh()
+    assert [d["n"] for d in index.search('"a"')] == [9]
+
+
+def test_decision_index_keeps_a_bounded_tail(tmp_path: Path) -> None:
+    path = tmp_path / "autocom.log"
+    index = DecisionIndex(path, size=200_000)
+    for part in range(10):
+        with path.open("a") as fh:
+            fh.writelines(f'{{"n": {part * 5000 + i}}}\n' for i in range(5000))
+        index.refresh()
+    kept = index.search("n", limit=100_000)
+    assert kept[0] == {"n": 49_999}  # the newest, first
+    assert 200_000 <= sum(len(json.dumps(d)) + 1 for d in kept) < 200_000 + 4 * 16 * 4096
+    assert [d["n"] for d in kept] == list(range(49_999, 49_999 - len(kept), -1))
 
 
 def test_check_names_the_line_of_a_person_whose_extension_is_no_user(tmp_path: Path) -> None:
