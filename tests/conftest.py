@@ -4,4 +4,5 @@ pytest_plugins: list[str] = [
     "tests.support.redis_server",
     "tests.support.slapd",
     "tests.support.postgres",
+    "tests.support.browser",
 ]

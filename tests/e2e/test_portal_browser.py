@@ -11,106 +11,28 @@ AUTOCOM_PORTAL_SCREENSHOTS=<folder>, each page's screenshot is written there
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from apps import features
 from apps.portal import PortalFeature
 from autocom.clock import Clock
 from tests.e2e.conftest import ConfigDir, Pbx
-from tests.support.portal import PASSWORD, add_portal
+from tests.support.browser import Browser
+from tests.support.portal import add_portal
 
 pytestmark = pytest.mark.e2e
 
 TZ = "Europe/Paris"
 DAY = datetime(2026, 11, 24, 10, 0)  # a Tuesday, office hours
-CHROME_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1000,800",
-)
-T = TypeVar("T")
-
-
-@pytest.fixture(scope="module")
-def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
-    options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
-
-class Browser:
-    """The module's browser, for one test: each step in a thread."""
-
-    def __init__(self, driver: WebDriver, base: str) -> None:
-        self.driver = driver
-        self.base = base
-
-    async def do(self, step: Callable[[WebDriver], T]) -> T:
-        return await asyncio.to_thread(step, self.driver)
-
-    async def submit(self, step: Callable[[WebDriver], None]) -> None:
-        """``step`` sends a form (a key or a click): wait for the next page to load."""
-
-        def run(d: WebDriver) -> None:
-            page = d.find_element(By.TAG_NAME, "html")
-            step(d)
-            WebDriverWait(d, 10).until(staleness_of(page))
-
-        await self.do(run)
-
-    async def open(self, path: str) -> None:
-        await self.do(lambda d: d.get(f"{self.base}{path}"))
-
-    async def text(self, element_id: str) -> str:
-        return await self.do(lambda d: d.find_element(By.ID, element_id).text)
-
-    async def shot(self, name: str) -> None:
-        folder = os.environ.get("AUTOCOM_PORTAL_SCREENSHOTS")
-        if folder:
-            await self.do(lambda d: d.save_screenshot(str(Path(folder) / f"{name}.png")))
-
-    async def login(self, name: str) -> None:
-        """Log in with the keyboard only: type, Tab, type, Enter."""
-        await self.open("/login")
-        await self.do(lambda d: d.delete_all_cookies())
-        await self.open("/login")
-
-        def type_in(d: WebDriver) -> None:
-            # autofocus puts the caret in the username (chromium applies it after load)
-            WebDriverWait(d, 5).until(
-                lambda d: d.switch_to.active_element.get_attribute("id") == "login"
-            )
-            d.switch_to.active_element.send_keys(name, Keys.TAB)
-            d.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
-
-        await self.submit(type_in)
 
 
 @pytest.fixture

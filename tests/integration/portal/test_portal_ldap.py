@@ -12,6 +12,8 @@ from pathlib import Path
 import aiohttp
 import ldap3
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from apps import features
 from apps.portal import PortalFeature
@@ -19,6 +21,7 @@ from apps.portal.ldap_login import extension_of
 from autocom.app import running
 from autocom.clock import Clock
 from tests.integration.portal.test_portal_http import CSRF, client
+from tests.support.browser import Browser
 from tests.support.portal import portal_config
 from tests.support.slapd import BASE, PEOPLE, Slapd
 
@@ -116,6 +119,17 @@ async def test_ldap_logins_roles_and_refusals(base: str, directory: Slapd) -> No
     async with client() as http:
         status, page = await _login(http, base, "u000000", SECRET)
         assert status == 401 and "Identifiant ou mot de passe incorrect." in page
+
+
+async def test_ldap_login_in_the_browser(base: str, chrome: WebDriver) -> None:
+    """The login form in chromium, typed with the keyboard, checked by slapd's bind:
+    the directory's person lands on her own page, with the extension of her entry."""
+    browser = Browser(chrome, base)
+    await browser.login("u000000", SECRET)
+    heading = await browser.do(lambda d: d.find_element(By.TAG_NAME, "h1").text)
+    assert heading == "Mes renvois (2002)"
+    await browser.login("u000000", "wrong")
+    assert "Identifiant ou mot de passe incorrect." in await browser.do(lambda d: d.page_source)
 
 
 def test_extension_from_a_phone_number_tail_of_three_digits_at_least() -> None:
