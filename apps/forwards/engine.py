@@ -56,6 +56,19 @@ def parse_code(rules: ForwardsRules, dialed: str) -> CodeRequest | None:
     return None
 
 
+def parse_dnd(rules: ForwardsRules, dialed: str) -> bool | None:
+    """True (DND on), False (off), or None if ``dialed`` is no DND code."""
+    if dialed == rules.codes.dnd_on:
+        return True
+    if dialed == rules.codes.dnd_off:
+        return False
+    return None
+
+
+PROMPT_DND_ON = ("do-not-disturb", "activated")
+PROMPT_DND_OFF = ("do-not-disturb", "de-activated")
+
+
 Outcome = Literal["set", "enabled", "disabled", "cancelled", "refused"]
 
 

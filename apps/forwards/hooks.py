@@ -51,6 +51,10 @@ async def forward_code(request: AgiRequest) -> None:
     rules = _rules(request)
     user = acting_user(site, request.env.channel, request.arg(0))
     dialed = request.arg(1)
+    dnd = engine.parse_dnd(rules, dialed)
+    if dnd is not None:
+        await _dnd_code(request, user, dnd)
+        return
     code = engine.parse_code(rules, dialed)
     if code is None:
         _log("forward-code", user=user, dialed=dialed, outcome="refused", reason="not a code")
@@ -91,6 +95,23 @@ async def forward_code(request: AgiRequest) -> None:
         await session.set_variable("AUTOCOM_FWD_LAMPS", f"{user},{lamps}")
 
 
+async def _dnd_code(request: AgiRequest, user: str, on: bool) -> None:
+    """*78 / *79: do-not-disturb on or off for ``user`` (the main user of a tandem)."""
+    prompt = "&".join(engine.PROMPT_DND_ON if on else engine.PROMPT_DND_OFF)
+    if request.config.site.user(user) is None:
+        prompt, reason = PROMPT_FAILED, f"{user} is not a user of the site"
+    else:
+        try:
+            await state.save_dnd(request.ctx.store, user, on)
+            state.remember_dnd(request.ctx.last_known, user, on)
+            reason = f"do-not-disturb of {user} {'on' if on else 'off'}"
+        except StoreError as exc:  # a change that cannot be stored is refused
+            await request.degraded("forwards")
+            prompt, reason = PROMPT_FAILED, f"store: {exc}"
+    _log("forward-code", user=user, dnd="on" if on else "off", reason=reason)
+    await request.session.set_variable("AUTOCOM_FWD_PROMPT", prompt)
+
+
 async def _apply_ring(request: AgiRequest, decision: engine.RingDecision, **facts: str) -> None:
     _log(
         "forward-ring",
@@ -118,6 +139,8 @@ async def forward_ring(request: AgiRequest) -> None:
         return
     ftype = cast(ForwardType, phase)
     ctx = request.ctx
+    if phase == "unconditional" and await _dnd_on(request, user):
+        return
     current, recalled = await state.recall_type(ctx.last_known, ctx.store, user, ftype)
     if recalled.stale:  # decided on the last forward seen here (none known: ring the user)
         known = "the last known forward" if recalled.known else "no forward known here"
@@ -133,6 +156,20 @@ async def forward_ring(request: AgiRequest) -> None:
         rights_for(request.config, request.now, "forward"),
     )
     await _apply_ring(request, decision, user=user, phase=phase, chain=",".join(chain))
+
+
+async def _dnd_on(request: AgiRequest, user: str) -> bool:
+    """Do-not-disturb of ``user`` on: AUTOCOM_FWD=dnd: (not rung, the caller gets busy)."""
+    on, recalled = await state.recall_dnd(request.ctx.last_known, request.ctx.store, user)
+    if on:
+        if recalled.stale:  # off or unknown: the forward recall below says it is degraded
+            log.warning("state store: %s; last known do-not-disturb of %s", recalled.error, user)
+            await request.degraded("forwards")
+        _log(
+            "forward-ring", user=user, phase="unconditional", action="dnd", reason="do-not-disturb"
+        )
+        await request.session.set_variable("AUTOCOM_FWD", "dnd:")
+    return on
 
 
 async def forward_phone(request: AgiRequest) -> None:

@@ -8,6 +8,8 @@ most 5 forwards apply.  Example::
       no_answer: "*22"
       busy: "*23"
       cancel_all: "*20"
+      dnd_on: "*78"       # do-not-disturb on: the user's devices are not rung
+      dnd_off: "*79"
     max_chain: 5          # forwards followed in one call before ringing where it stands
     emergency_forward: refuse
     lamp_sync: 10         # seconds between two lamp syncs from the store (needs ari:)
@@ -58,8 +60,11 @@ class ForwardCodes(RuleModel):
     no_answer: str = "*22"
     busy: str = "*23"
     cancel_all: str = "*20"
+    # do-not-disturb on and off (the user's devices are not rung: the caller gets busy)
+    dnd_on: str = "*78"
+    dnd_off: str = "*79"
 
-    @field_validator("unconditional", "no_answer", "busy", "cancel_all")
+    @field_validator("unconditional", "no_answer", "busy", "cancel_all", "dnd_on", "dnd_off")
     @classmethod
     def _code(cls, v: str) -> str:
         if not CODE_RE.match(v):
@@ -68,7 +73,14 @@ class ForwardCodes(RuleModel):
 
     @model_validator(mode="after")
     def _distinct(self) -> ForwardCodes:
-        codes = [self.unconditional, self.no_answer, self.busy, self.cancel_all]
+        codes = [
+            self.unconditional,
+            self.no_answer,
+            self.busy,
+            self.cancel_all,
+            self.dnd_on,
+            self.dnd_off,
+        ]
         for i, a in enumerate(codes):
             for b in codes[i + 1 :]:
                 if a.startswith(b) or b.startswith(a):
@@ -92,7 +104,11 @@ class ForwardCodes(RuleModel):
             ("busy", self.busy),
         ):
             out += [(name, f"_{code}."), (name, code)]
-        out.append(("cancel_all", self.cancel_all))
+        out += [
+            ("cancel_all", self.cancel_all),
+            ("dnd_on", self.dnd_on),
+            ("dnd_off", self.dnd_off),
+        ]
         return out
 
 

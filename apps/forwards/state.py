@@ -105,6 +105,24 @@ async def load_all(store: StateStore) -> dict[str, dict[ForwardType, Forward]]:
     return _parse(await store.items(NAMESPACE))
 
 
+DND_KEY = "dnd"  # key <extension>:dnd, value JSON {"enabled": true}
+
+
+async def save_dnd(store: StateStore, user: str, on: bool) -> None:
+    await store.set(NAMESPACE, f"{user}:{DND_KEY}", codec.encode({"enabled": on}))
+
+
+def remember_dnd(memory: LastKnown, user: str, on: bool) -> None:
+    memory.remember(NAMESPACE, f"{user}:{DND_KEY}", codec.encode({"enabled": on}))
+
+
+async def recall_dnd(memory: LastKnown, store: StateStore, user: str) -> tuple[bool, Recalled]:
+    """Whether ``user`` has do-not-disturb on, through ``memory`` (last known in an outage)."""
+    recalled = await memory.get(store, NAMESPACE, f"{user}:{DND_KEY}")
+    data = codec.decode(recalled.value) if recalled.value is not None else None
+    return (data is not None and data.get("enabled") is True), recalled
+
+
 async def save(store: StateStore, user: str, changes: Mapping[ForwardType, Forward]) -> None:
     for ftype, fwd in changes.items():
         await store.set(NAMESPACE, _key(user, ftype), encode(fwd))

@@ -203,3 +203,13 @@ def test_lamp_device_names() -> None:
     assert engine.lamp_device("2001", "unconditional") == "Custom:autocom-fwd-unc-2001"
     assert engine.lamp_device("2001", "noanswer") == "Custom:autocom-fwd-rna-2001"
     assert engine.lamp_device("2001", "busy") == "Custom:autocom-fwd-busy-2001"
+
+
+def test_dnd_codes_parse_and_render_exactly() -> None:
+    from apps.forwards.engine import parse_dnd
+    from apps.forwards.rules import ForwardsRules
+
+    rules = ForwardsRules()
+    assert (parse_dnd(rules, "*78"), parse_dnd(rules, "*79")) == (True, False)
+    assert parse_dnd(rules, "*782001") is None and parse_dnd(rules, "*21") is None
+    assert "exten => *78,1,Goto(autocom-forwards-code" in rules.site_dialplan()
