@@ -120,6 +120,7 @@ class Ticket:
     group: str = ""  # the hunt group called, if any
     filtered_boss: str = ""  # the boss whose secretary filter took the call
     ivr: tuple[str, ...] = ()  # the IVR menus entered, in order
+    ivr_keys: tuple[dict[str, str], ...] = ()  # the keys pressed: {menu, key}, in order
     speed_dial: str = ""  # the speed dial code dialed
     legs: tuple[Leg, ...] = ()
     forwards: tuple[dict[str, str], ...] = ()
@@ -165,6 +166,7 @@ class Ticket:
             "group": self.group,
             "filtered_boss": self.filtered_boss,
             "ivr": list(self.ivr),
+            "ivr_keys": list(self.ivr_keys),
             "speed_dial": self.speed_dial,
             "legs": [leg.as_dict() for leg in self.legs],
             "forwards": list(self.forwards),
@@ -283,6 +285,17 @@ def _mark_values(marks: Sequence[str], key: str) -> list[list[str]]:
 def _last(marks: Sequence[str], key: str) -> str:
     values = _mark_values(marks, key)
     return values[-1][0] if values else ""
+
+
+def _ivr_keys(marks: Sequence[str]) -> tuple[dict[str, str], ...]:
+    """``ivrkeys=<menu>:<key>>...`` marks -> ({menu, key}, ...); an empty mark adds none."""
+    out = []
+    for parts in _mark_values(marks, "ivrkeys"):
+        for step in parts:
+            menu, sep, key = step.rpartition(":")
+            if sep and menu and key:
+                out.append({"menu": menu, "key": key})
+    return tuple(out)
 
 
 def _forwards(marks: Sequence[str]) -> tuple[dict[str, str], ...]:
@@ -430,6 +443,7 @@ def build_ticket(
         group=_last(marks, "group"),
         filtered_boss=_last(marks, "filter"),
         ivr=tuple(v[0] for v in _mark_values(marks, "ivr")),
+        ivr_keys=_ivr_keys(marks),
         speed_dial=_last(marks, "speeddial"),
         legs=legs,
         forwards=forwards,

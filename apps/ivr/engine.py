@@ -117,6 +117,7 @@ class IvrState:
     token: int = 0  # current timer token
     seq: int = 0  # for playback ids
     keys: str = ""  # dial by name: keys typed so far
+    path: tuple[tuple[str, str], ...] = ()  # (menu, key) of every option taken, in order
     directory: Directory | None = None
     matches: tuple[Match, ...] = ()
 
@@ -263,6 +264,7 @@ class _Builder:
             return
         self.trace.append(_where(action, f"key {digit}"))
         self.reason = f"menu {self.state.menu}: key {digit}"
+        self.state = replace(self.state, path=(*self.state.path, (self.state.menu, digit)))
         self.do(action)
 
     # ------------------------------------------------------------ dial by name

@@ -151,6 +151,7 @@ class IvrCall:
                 self._cancel_timer()
                 await ari.set_variable(self.channel_id, "AUTOCOM_IVR_TARGET", action.target)
                 await ari.set_variable(self.channel_id, "AUTOCOM_IVR_MENU", self.state_menu())
+                await ari.set_variable(self.channel_id, "AUTOCOM_IVR_KEYS", self.keys_path())
                 await ari.continue_in_dialplan(self.channel_id, ROUTE_CONTEXT, action.kind, 1)
             elif isinstance(action, engine.Hangup):
                 self._cancel_timer()
@@ -181,6 +182,11 @@ class IvrCall:
 
     def state_menu(self) -> str:
         return self.state.menu if self.state is not None else self.menu
+
+    def keys_path(self) -> str:
+        """The keys pressed, as the CEL mark ``ivrkeys=<menu>:<key>>...`` carries them."""
+        path = self.state.path if self.state is not None else ()
+        return ">".join(f"{menu}:{key}" for menu, key in path)
 
 
 FactsSource = Callable[[], CallFacts]

@@ -301,6 +301,7 @@ async def test_ivr_and_secretary_filter_tickets(
     assert "petit-desk" in via_ivr.rang, via_ivr.summary()
     t = got[via_ivr.call_id]
     assert (t["ivr"], t["called_user"], t["filtered_boss"]) == (["main"], "2001", "2001")
+    assert t["ivr_keys"] == [{"menu": "main", "key": "2"}]
     assert (t["caller"], t["caller_user"], t["direction"]) == ("0388112233", "", "incoming")
     assert (t["disposition"], t["answered_by"], t["payer"]) == ("answered", "2003", "")
     statuses = {leg["target"]: leg["status"] for leg in t["legs"]}

@@ -167,3 +167,13 @@ def test_transfers_from_their_cel_events() -> None:
         ("attended", "2001", "2002"),
         ("attended", "2001", "2003"),
     ]
+
+
+def test_ivr_keys_pressed_from_the_route_mark() -> None:
+    marks = ("ivr=accueil", "ivrkeys=accueil:2>scolarite:1", "ivrkeys=")
+    t = build_ticket(outgoing_call("0044123456", 61.0, *marks), FACTS, TARIFFS).as_dict()
+    assert t["ivr"] == ["accueil"]
+    assert t["ivr_keys"] == [
+        {"menu": "accueil", "key": "2"},
+        {"menu": "scolarite", "key": "1"},
+    ]

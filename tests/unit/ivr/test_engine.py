@@ -100,6 +100,7 @@ def test_barge_in_stops_the_prompt_and_enters_submenu() -> None:
     assert e.step(rules(), s1.state, e.PromptDone("ivr-1")).actions == ()
     s2 = e.step(rules(), s1.state, e.Digit("1"))
     assert s2.actions[-1] == e.Route("extension", "2002")
+    assert s2.state.path == (("main", "1"), ("sales", "1"))  # the keys of each menu
 
 
 def test_timeout_replays_then_on_failure() -> None:
@@ -130,7 +131,7 @@ def test_invalid_key_plays_invalid_then_prompt() -> None:
         e.StopPlayback("ivr-1"),
         e.Play("ivr-2", ("sound:pm-invalid-option", "sound:welcome"), "fr"),
     )
-    assert s.state.attempts == 1
+    assert s.state.attempts == 1 and s.state.path == ()  # a wrong key takes no option
 
 
 def test_no_on_failure_says_goodbye_then_hangs_up() -> None:
