@@ -143,4 +143,9 @@ async def heartbeat(store: StateStore, describe: Callable[[], NodeBeat], interva
             if failing:
                 log.info("heartbeat: the store answers again")
             failing = False
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # the store's client (redis-py) may swallow the CancelledError that stop()
+            # threw in mid-command: end as cancelled instead of beating forever
+            raise asyncio.CancelledError
         await asyncio.sleep(interval)

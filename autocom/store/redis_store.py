@@ -386,6 +386,11 @@ class RedisStore:
                 ) from exc
             raise StoreUnavailable(f"redis at {self.url}: {what} refused: {message}") from exc
         except (RedisError, OSError) as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # a cancel thrown in mid-command, turned into a connection error by
+                # the client: the caller is being cancelled, not the store failing
+                raise asyncio.CancelledError from exc
             raise StoreUnavailable(
                 f"redis at {self.url}: {what} failed: {exc or type(exc).__name__}"
             ) from exc

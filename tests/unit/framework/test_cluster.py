@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
-from autocom.cluster import NodeBeat, cluster_report, config_hash, render_report
+from autocom.cluster import NodeBeat, cluster_report, config_hash, heartbeat, render_report
 
 
 def beat(node: str, version: str = "1.0", digest: str = "aaaa", seen: float = 100.0) -> NodeBeat:
@@ -60,3 +62,27 @@ def test_render() -> None:
     assert "pbx2:4573" in lines[2] and "3s" in lines[2] and "DIFFERS: config" in lines[2]
     assert lines[-1].endswith("1 node(s) differ")
     assert "no node has reported" in render_report([], 100.0)
+
+
+class SwallowingStore:
+    """A named fake: a store client that swallows the CancelledError thrown into it
+    mid-command and returns (as redis-py did, now and then, when the server stopped;
+    a real Redis cannot be made to do it on demand)."""
+
+    def __init__(self) -> None:
+        self.writing = asyncio.Event()
+
+    async def set(self, namespace: str, key: str, value: str, ttl: float | None = None) -> None:
+        self.writing.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(10)
+
+
+async def test_heartbeat_ends_when_cancelled_even_if_the_store_swallowed_the_cancel() -> None:
+    store = SwallowingStore()
+    beat = NodeBeat("pbx1:4573", "0.1.0", "abc", started=0.0, seen=0.0)
+    task = asyncio.create_task(heartbeat(store, lambda: beat, 0.01))  # type: ignore[arg-type]
+    await store.writing.wait()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2)
+    assert task in done and task.cancelled()  # it used to beat on, and a server stop hung
