@@ -53,8 +53,8 @@ from tests.e2e.asterisk import (
     SipEndpoint,
     ensure_root,
 )
-from tests.e2e.driver import CallDriver
-from tests.e2e.sipp import Sipp, free_udp_port
+from tests.e2e.driver import CallDriver, CallResult
+from tests.e2e.sipp import CALL, REGISTER, Sipp, free_udp_port
 
 EXAMPLES = PROJECT / "examples"
 HOOK_POINTS = ("INCOMING", "USER", "UNANSWERED", "OUTGOING", "FORWARD")
@@ -246,6 +246,28 @@ class Pbx:
         if dial_sip:
             await self.set_globals({"AUTOCOM_DEVICE_DIAL": "PJSIP/{device}"})
         return port
+
+    async def phone_dials(self, endpoint: SipEndpoint, number: str) -> CallResult:
+        """``endpoint`` (password ``secret``) registers from a SIPp phone and dials
+        ``number``; the call as Asterisk saw it, once it is over."""
+        await self.add_endpoint(endpoint)
+        sipp = self.sipp()
+        user = endpoint.name
+        reg = await sipp.run(REGISTER, service=user, user=user, password="secret")
+        assert reg.ok, reg.explain()
+        mark = self.driver.mark()
+        run = await sipp.start(
+            CALL,
+            service=number,
+            user=user,
+            password="secret",
+            port=reg.port,
+            variables={"caller_name": "DECT"},
+        )
+        call = await self.driver.call_from(f"PJSIP/{user}-", mark)
+        result = await call.finished(20)
+        await run.wait()
+        return result
 
     async def add_queue(self, name: str, members: Sequence[str]) -> None:
         """A queue (app_queue, ringall, 5 s a try) of member interfaces for this test,

@@ -17,7 +17,6 @@ from autocom.clock import Clock
 from tests.e2e.asterisk import SipEndpoint
 from tests.e2e.conftest import ConfigDir, Pbx
 from tests.e2e.driver import CallResult
-from tests.e2e.sipp import CALL, REGISTER
 
 pytestmark = pytest.mark.e2e
 
@@ -26,23 +25,8 @@ DAY = datetime(2026, 11, 24, 22, 0)  # night: the tandem's mobile leg stays out
 
 async def _dect_dials(pbx: Pbx, code: str) -> CallResult:
     """zimmer-dect registers and dials ``code``; the call as Asterisk saw it."""
-    await pbx.add_endpoint(SipEndpoint("zimmer-dect", context="personnel", callerid="<5001>"))
-    sipp = pbx.sipp()
-    reg = await sipp.run(REGISTER, service="zimmer-dect", user="zimmer-dect", password="secret")
-    assert reg.ok, reg.explain()
-    mark = pbx.driver.mark()
-    run = await sipp.start(
-        CALL,
-        service=code,
-        user="zimmer-dect",
-        password="secret",
-        port=reg.port,
-        variables={"caller_name": "DECT"},
-    )
-    call = await pbx.driver.call_from("PJSIP/zimmer-dect-", mark)
-    result = await call.finished(20)
-    await run.wait()
-    return result
+    dect = SipEndpoint("zimmer-dect", context="personnel", callerid="<5001>")
+    return await pbx.phone_dials(dect, code)
 
 
 async def test_dnd_silences_the_tandem_and_the_caller_gets_busy(

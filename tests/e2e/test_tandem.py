@@ -20,7 +20,7 @@ from autocom.app import Server
 from autocom.clock import Clock
 from tests.e2e.asterisk import SipEndpoint
 from tests.e2e.conftest import EXAMPLES, Pbx, write_autocom_yaml
-from tests.e2e.sipp import ANSWER, BUSY, CALL, REGISTER
+from tests.e2e.sipp import ANSWER, BUSY
 
 pytestmark = pytest.mark.e2e
 
@@ -113,24 +113,8 @@ async def test_main_set_answers_busy_the_secondary_still_rings(pbx: Pbx, server:
 async def _dect_calls(pbx: Pbx, number: str) -> tuple[list[str], list[str]]:
     """zimmer-dect (a hallway endpoint whose own caller ID is 5001, class lobby)
     registers and calls ``number``: (numbers dialed on the trunks, callers seen there)."""
-    await pbx.add_endpoint(
-        SipEndpoint("zimmer-dect", context="couloirs", callerid='"Amphi A" <5001>')
-    )
-    sipp = pbx.sipp()
-    reg = await sipp.run(REGISTER, service="zimmer-dect", user="zimmer-dect", password="secret")
-    assert reg.ok, reg.explain()
-    mark = pbx.driver.mark()
-    run = await sipp.start(
-        CALL,
-        service=number,
-        user="zimmer-dect",
-        password="secret",
-        port=reg.port,
-        variables={"caller_name": "DECT"},
-    )
-    call = await pbx.driver.call_from("PJSIP/zimmer-dect-", mark)
-    result = await call.finished(20)
-    await run.wait()
+    dect = SipEndpoint("zimmer-dect", context="couloirs", callerid='"Amphi A" <5001>')
+    result = await pbx.phone_dials(dect, number)
     return result.dialed, [result.sink_caller(n)[0] for n in result.dialed]
 
 
