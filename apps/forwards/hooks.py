@@ -18,6 +18,7 @@ extension the dialplan passed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import cast
 
@@ -28,6 +29,7 @@ from autocom.logs import Event, log_event
 from autocom.rights import rights_for
 from autocom.site.channels import acting_user
 from autocom.store.base import StoreError
+from autocom.store.last_known import Recalled
 
 log = logging.getLogger("autocom.forwards")
 
@@ -139,9 +141,15 @@ async def forward_ring(request: AgiRequest) -> None:
         return
     ftype = cast(ForwardType, phase)
     ctx = request.ctx
-    if phase == "unconditional" and await _dnd_on(request, user):
-        return
-    current, recalled = await state.recall_type(ctx.last_known, ctx.store, user, ftype)
+    forward = state.recall_type(ctx.last_known, ctx.store, user, ftype)
+    if phase == "unconditional":  # do-not-disturb read beside the forward: one wait, not two
+        dnd, (current, recalled) = await asyncio.gather(
+            state.recall_dnd(ctx.last_known, ctx.store, user), forward
+        )
+        if await _apply_dnd(request, user, *dnd):
+            return
+    else:
+        current, recalled = await forward
     if recalled.stale:  # decided on the last forward seen here (none known: ring the user)
         known = "the last known forward" if recalled.known else "no forward known here"
         log.warning("state store: %s; %s of %s %s", recalled.error, known, user, phase)
@@ -158,9 +166,8 @@ async def forward_ring(request: AgiRequest) -> None:
     await _apply_ring(request, decision, user=user, phase=phase, chain=",".join(chain))
 
 
-async def _dnd_on(request: AgiRequest, user: str) -> bool:
+async def _apply_dnd(request: AgiRequest, user: str, on: bool, recalled: Recalled) -> bool:
     """Do-not-disturb of ``user`` on: AUTOCOM_FWD=dnd: (not rung, the caller gets busy)."""
-    on, recalled = await state.recall_dnd(request.ctx.last_known, request.ctx.store, user)
     if on:
         if recalled.stale:  # off or unknown: the forward recall below says it is degraded
             log.warning("state store: %s; last known do-not-disturb of %s", recalled.error, user)
