@@ -34,6 +34,7 @@ from autocom.context import AppContext
 from autocom.rights import rights_for
 from autocom.services import (
     BossFiltersService,
+    BossFilterView,
     Change,
     ForwardsService,
     ForwardView,
@@ -404,11 +405,16 @@ async def cancel_forwards(request: web.Request) -> web.StreamResponse:
     return await _forward_change(request, cancel=True)
 
 
+async def _bosses_of(portal: Portal, session: Session) -> list[BossFilterView]:
+    """The filters this secretary may switch (none without boss_secretary); StoreError."""
+    service = portal.filters()
+    return [] if service is None else await service.filters_for(portal.ctx, session.extension)
+
+
 async def _secretary(request: web.Request, change: Change | None = None) -> web.Response:
     portal, session = _who(request)
-    service = portal.filters()
     try:
-        found = [] if service is None else await service.filters_for(portal.ctx, session.extension)
+        found = await _bosses_of(portal, session)
     except StoreError as exc:
         found, change = [], change or Change(False, f"state store: {exc}")
     return _html(pages.secretary_page(lang_of(request), session, found, change))
@@ -424,9 +430,8 @@ async def boss_history(request: web.Request) -> web.StreamResponse:
     """A boss's call history, for a secretary who may switch that boss's filter."""
     portal, session = _who(request)
     boss = request.query.get("boss", "")
-    service = portal.filters()
     try:
-        bosses = [] if service is None else await service.filters_for(portal.ctx, session.extension)
+        bosses = await _bosses_of(portal, session)
     except StoreError as exc:
         return await _secretary(request, Change(False, f"state store: {exc}"))
     lang = lang_of(request)
