@@ -54,7 +54,7 @@ from tests.e2e.asterisk import (
     ensure_root,
 )
 from tests.e2e.driver import CallDriver, CallResult
-from tests.e2e.sipp import CALL, REGISTER, Sipp, free_udp_port
+from tests.e2e.sipp import CALL, REGISTER, UNREGISTER, Sipp, free_udp_port
 
 EXAMPLES = PROJECT / "examples"
 HOOK_POINTS = ("INCOMING", "USER", "UNANSWERED", "OUTGOING", "FORWARD")
@@ -248,8 +248,8 @@ class Pbx:
         return port
 
     async def phone_dials(self, endpoint: SipEndpoint, number: str) -> CallResult:
-        """``endpoint`` (password ``secret``) registers from a SIPp phone and dials
-        ``number``; the call as Asterisk saw it, once it is over."""
+        """``endpoint`` (password ``secret``) registers from a SIPp phone, dials
+        ``number`` and unregisters; the call as Asterisk saw it, once it is over."""
         await self.add_endpoint(endpoint)
         sipp = self.sipp()
         user = endpoint.name
@@ -267,6 +267,8 @@ class Pbx:
         call = await self.driver.call_from(f"PJSIP/{user}-", mark)
         result = await call.finished(20)
         await run.wait()
+        off = await sipp.run(UNREGISTER, service=user, user=user, password="secret", port=reg.port)
+        assert off.ok, off.explain()
         return result
 
     async def add_queue(self, name: str, members: Sequence[str]) -> None:

@@ -7,10 +7,10 @@ and returns a ``SippRun`` (exit code, the messages it traced, its error log);
 call the test places next) and ``await run.wait()`` collects it.
 
 Scenarios (strings built from shared message templates, written into the folder):
-``REGISTER`` (REGISTER with digest auth), ``CALL`` (INVITE with digest auth, hang
-up on the other side's BYE), ``ANSWER`` (a phone that rings, answers, and waits
-for BYE), ``MOVED`` (a phone that answers 302 Moved Temporarily to ``[target]``,
-i.e. a forward set on the phone), ``BUSY`` (486).
+``REGISTER`` (REGISTER with digest auth), ``UNREGISTER`` (the same, Expires: 0),
+``CALL`` (INVITE with digest auth, hang up on the other side's BYE), ``ANSWER`` (a
+phone that rings, answers, and waits for BYE), ``MOVED`` (a phone that answers 302
+Moved Temporarily to ``[target]``, i.e. a forward set on the phone), ``BUSY`` (486).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _scenario(name: str, *steps: str) -> str:
     return f'{head}\n<scenario name="{name}">\n{body}</scenario>\n'
 
 
-def _register(cseq: str, *, auth: bool = False) -> str:
+def _register(cseq: str, *, auth: bool = False, expires: int = 3600) -> str:
     return _request(
         "REGISTER sip:[remote_ip]:[remote_port] SIP/2.0",
         cseq,
@@ -118,7 +118,7 @@ def _register(cseq: str, *, auth: bool = False) -> str:
         to="<sip:[service]@[remote_ip]>",
         contact="<sip:[service]@[local_ip]:[local_port]>",
         auth=auth,
-        extra=("Expires: 3600",),
+        extra=(f"Expires: {expires}",),
         retrans=True,
     )
 
@@ -128,6 +128,17 @@ REGISTER = _scenario(
     _register("1 REGISTER"),
     '<recv response="401" auth="true" />',
     _register("2 REGISTER", auth=True),
+    '<recv response="200" />',
+)
+
+# The same phone going off (Expires: 0, sent from the port it registered from): its
+# contact leaves the AOR.  A contact left behind outlives the test, and a later test's
+# PJSIP/<endpoint> would dial that dead contact first.
+UNREGISTER = _scenario(
+    "unregister",
+    _register("1 REGISTER", expires=0),
+    '<recv response="401" auth="true" />',
+    _register("2 REGISTER", auth=True, expires=0),
     '<recv response="200" />',
 )
 
