@@ -9,9 +9,16 @@ writes the commands it sends.  All timeouts (environment, replies) share one
 
 What Asterisk sees:
 - the handler returned: the server closes, AGISTATUS=SUCCESS (HANGUP if hung up);
-- unknown script, handler raised, timeout, too many sessions, shutdown: the
-  server writes a line starting with ``FAILURE`` and closes, AGISTATUS=FAILURE,
-  and the dialplan goes on at its next priority (the documented safe path).
+- unknown script, handler raised, timeout, too many sessions, a session still
+  running when the shutdown grace period ends: the server writes a line starting
+  with ``FAILURE`` and closes, AGISTATUS=FAILURE, and the dialplan goes on at its
+  next priority (the documented safe path).
+
+Shutdown (``close``) drains: the listener closes (a new connection is refused, and
+Asterisk's ``hagi://`` moves to its next SRV record), but every connection the
+kernel already accepted is served: the ones still in the listen backlog are taken
+first, and the ones still sending their environment get their session.  Only what
+is left when ``grace_period`` ends is cancelled.
 
 One JSON log line per session on the logger ``autocom.agi.session``: script,
 uniqueid, channel, duration_ms, commands, outcome.  Outcomes: ``ok``, ``hangup``,
@@ -33,6 +40,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -128,7 +137,7 @@ class FastAgiServer:
         self._deadlines: Deadlines | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiting_env: set[_Connection] = set()
-        self._closing = False
+        self._idle: asyncio.Event | None = None  # set when the last session ends, on close
 
     @property
     def port(self) -> int:
@@ -151,25 +160,66 @@ class FastAgiServer:
 
     async def close(self) -> None:
         """Stop accepting; let sessions finish for ``grace_period`` s, then cancel them."""
-        self._closing = True
-        if self._server is not None:
+        loop = self._loop
+        if self._server is not None and loop is not None:
+            backlog = self._take_backlog()
             self._server.close()
-        for conn in list(self._waiting_env):
-            conn.abort_env("cancelled")
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=self.grace_period)
-            for task in pending:
-                task.cancel()
-            if pending:
-                log.warning(
-                    "shutdown: %d session(s) cancelled after the grace period", len(pending)
-                )
-                await asyncio.wait(pending)
+            for sock in backlog:  # the kernel accepted them: serve them like the others
+                try:
+                    await loop.connect_accepted_socket(lambda: _Connection(self, loop), sock)
+                except OSError as exc:  # reset by the peer meanwhile
+                    log.info("shutdown: a connection of the backlog is gone: %s", exc)
+                    sock.close()
+        if self.active_sessions:
+            self._idle = asyncio.Event()
+            try:
+                async with asyncio.timeout(self.grace_period):
+                    await self._idle.wait()
+            except TimeoutError:
+                self._cancel_the_rest()
+        if self._tasks:  # ended, or cancelled: let them write their report
+            await asyncio.wait(set(self._tasks))
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
         if self._deadlines is not None:
             self._deadlines.close()
+
+    def _take_backlog(self) -> list[socket.socket]:
+        """Accept what waits in the listen backlog (connections the kernel completed,
+        which closing the listener would reset): called just before it closes."""
+        assert self._server is not None
+        taken: list[socket.socket] = []
+        for listener in self._server.sockets:
+            # A duplicate of the listening socket's descriptor: accept() takes from
+            # the same backlog, and closing it leaves the server's own descriptor.
+            with socket.socket(fileno=os.dup(listener.fileno())) as dup:
+                dup.setblocking(False)
+                while True:
+                    try:
+                        sock, _ = dup.accept()
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    except ConnectionAbortedError:  # reset while in the backlog
+                        continue
+                    except OSError as exc:  # e.g. out of descriptors: what is left is reset
+                        log.warning("shutdown: cannot take the listen backlog: %s", exc)
+                        break
+                    taken.append(sock)
+        return taken
+
+    def _cancel_the_rest(self) -> None:
+        """The grace period is over: end what still runs, with FAILURE."""
+        pending = set(self._tasks)
+        waiting = list(self._waiting_env)
+        for conn in waiting:
+            conn.abort_env("cancelled")
+        for task in pending:
+            task.cancel()
+        log.warning(
+            "shutdown: %d session(s) cancelled after the grace period",
+            len(pending) + len(waiting),
+        )
 
     async def __aenter__(self) -> FastAgiServer:
         await self.start()
@@ -194,8 +244,6 @@ class FastAgiServer:
 
     def _refusal(self, peer: str) -> str | None:
         """Why a new connection from ``peer`` is refused, or None to serve it."""
-        if self._closing:
-            return "shutting down"
         if self.active_sessions >= self.max_sessions:
             return f"{self.max_sessions} sessions running"
         if self.peer_sessions.get(peer, 0) >= self.max_sessions_per_peer:
@@ -430,6 +478,8 @@ class _Connection(asyncio.Protocol):
             server.peer_sessions[self.peer] = left
         else:
             server.peer_sessions.pop(self.peer, None)
+        if server.active_sessions == 0 and server._idle is not None:
+            server._idle.set()
 
     def close(self, fail: bool = False) -> None:
         if self._closed:

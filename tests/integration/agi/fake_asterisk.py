@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -86,10 +87,15 @@ async def fake_call(
     env: bytes | None = None,
     before_reply: bytes = b"",
     wait_s: float = 10.0,
+    sock: socket.socket | None = None,
 ) -> CallResult:
-    """One AGI() call as Asterisk makes it; returns what AGISTATUS would be."""
+    """One AGI() call as Asterisk makes it; returns what AGISTATUS would be.
+    ``sock``: a socket already connected to ``port`` (``port`` is then unused)."""
     answer = answer or asterisk_answer()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    if sock is None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    else:
+        reader, writer = await asyncio.open_connection(sock=sock)
     result = CallResult("SUCCESS")
     try:
         block = env if env is not None else env_with(network_script=script)

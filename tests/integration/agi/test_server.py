@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -303,6 +304,79 @@ async def test_shutdown_cancels_after_grace_period(
     await server.close()
     result = await call
     assert result.status == "FAILURE" and result.commands == ["NOOP"]
+    assert [r.outcome for r in reports] == ["cancelled"]
+
+
+async def accepted(server: FastAgiServer) -> None:
+    """Wait (5 s at most) until the loop has accepted a connection: the server counts it."""
+    for _ in range(1000):
+        if server.active_sessions:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the server did not accept the connection within 5 s")
+
+
+async def test_shutdown_serves_the_connections_left_in_the_listen_backlog() -> None:
+    """Connections the kernel completed but the loop has not accepted yet when the
+    shutdown starts (Asterisk sees them connected): served, not reset."""
+    reports: list[SessionReport] = []
+    server = FastAgiServer(
+        AgiRouter([AgiRoute("rights", rights)]), port=0, on_session_end=reports.append
+    )
+    await server.start()
+    waiting = []
+    for _ in range(3):  # blocking connects, the loop never runs: they stay in the backlog
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(env_with(network_script="rights"))
+        waiting.append(sock)
+    closing = asyncio.ensure_future(server.close())  # runs before the loop's accept
+    answer = asterisk_answer({"CALLERID(num)": "1001"})
+    results = await asyncio.gather(*(fake_call(0, answer=answer, env=b"", sock=s) for s in waiting))
+    await closing
+    assert [r.status for r in results] == ["SUCCESS"] * 3
+    assert all(len(r.commands) == 3 for r in results)
+    assert [r.outcome for r in reports] == ["ok"] * 3
+    with pytest.raises(OSError):  # and the listener is closed
+        await asyncio.open_connection("127.0.0.1", server.port)
+
+
+async def test_shutdown_serves_a_connection_still_sending_its_environment() -> None:
+    reports: list[SessionReport] = []
+    server = FastAgiServer(
+        AgiRouter([AgiRoute("rights", rights)]), port=0, on_session_end=reports.append
+    )
+    await server.start()
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    block = env_with(network_script="rights")
+    sock.sendall(block[:40])
+    await accepted(server)  # in its environment phase
+    closing = asyncio.create_task(server.close())
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # it waits for this connection
+    answer = asterisk_answer({"CALLERID(num)": "1001"})
+    result = await fake_call(0, answer=answer, env=block[40:], sock=sock)
+    await closing
+    assert result.status == "SUCCESS" and len(result.commands) == 3
+    assert [r.outcome for r in reports] == ["ok"]
+
+
+async def test_shutdown_cancels_a_connection_whose_environment_never_ends() -> None:
+    reports: list[SessionReport] = []
+    server = FastAgiServer(
+        AgiRouter([AgiRoute("rights", rights)]),
+        port=0,
+        grace_period=0.1,
+        env_timeout=30,
+        on_session_end=reports.append,
+    )
+    await server.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(env_with(network_script="rights")[:40])
+    await accepted(server)
+    async with asyncio.timeout(5):
+        await server.close()
+    assert (await read_until_closed(reader)).startswith(b"FAILURE")
+    writer.close()
     assert [r.outcome for r in reports] == ["cancelled"]
 
 
