@@ -31,6 +31,7 @@ from autocom.cluster import NodeBeat, heartbeat
 from autocom.config.settings import HttpSettings, Settings
 from autocom.context import AppContext
 from autocom.feature import AgiRequest, Feature, FeatureNotConfigured, Hook
+from autocom.history.recorder import Recorder
 from autocom.http.guard import FileBudget, Guard, GuardedProtocol, Limits, file_budget
 from autocom.http.server import build_admin_app, build_app
 from autocom.loader import Config, load_config
@@ -149,6 +150,7 @@ async def running(
 
         ctx.node = node or os.environ.get("AUTOCOM_NODE") or f"{socket.gethostname()}:{agi.port}"
         _start_heartbeat(stack, ctx)
+        _start_history(stack, ctx)
 
         log.info(
             "autocom serving FastAGI on %s:%s, phones' HTTP on %s, admin on %s, config %s",
@@ -300,6 +302,14 @@ def _start_heartbeat(stack: contextlib.AsyncExitStack, ctx: AppContext) -> None:
             await beating
 
     stack.push_async_callback(stop)
+
+
+def _start_history(stack: contextlib.AsyncExitStack, ctx: AppContext) -> None:
+    """Record the config that serves now and each one a reload applies (docs/history.md)."""
+    recorder = Recorder(ctx.store, ctx.clock, lambda: ctx.node, asyncio.get_running_loop())
+    ctx.config.on_applied = recorder.applied
+    recorder.applied(ctx.config.current)
+    stack.push_async_callback(recorder.drain)
 
 
 def _describe(ctx: AppContext, started: float) -> Callable[[], NodeBeat]:

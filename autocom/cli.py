@@ -82,6 +82,10 @@ def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
 
     add_site_commands(top)
 
+    from autocom.history.cli import add_history_commands
+
+    add_history_commands(top)
+
     explain = top.add_parser("explain", help="print a decision with the rules that made it")
     explain_sub = explain.add_subparsers(dest="explain_command", required=True, metavar="WHAT")
 

@@ -63,6 +63,8 @@ class ConfigHolder:
         self.last_error: ConfigError | None = None
         self.reloads = 0
         self.failed_reloads = 0
+        # called with each config a reload swaps in (the history records it)
+        self.on_applied: Callable[[Config], None] | None = None
 
     def reload(self) -> bool:
         """Load again from disk; True if the new config was swapped in.
@@ -91,6 +93,8 @@ class ConfigHolder:
         self.last_error = None
         self.reloads += 1
         log.info("config reloaded from %s", new.path)
+        if self.on_applied is not None:
+            self.on_applied(new)
         return True
 
     def changed(self) -> bool:

@@ -132,6 +132,13 @@ class AriSettings(RuleModel):
     timeout: float = Field(default=3.0, gt=0)  # seconds for one REST request
 
 
+class HistorySettings(RuleModel):
+    """The history of applied configs in the state store (docs/history.md)."""
+
+    enabled: bool = True
+    keep: int = Field(default=100, ge=1)  # versions kept; older ones (and their files) go
+
+
 class Settings(RuleModel):
     """autocom.yaml."""
 
@@ -143,6 +150,7 @@ class Settings(RuleModel):
     admin: AdminSettings = AdminSettings()
     state: StateSettings = StateSettings()
     ari: AriSettings | None = None  # no ari: section, no ARI link
+    history: HistorySettings = HistorySettings()
     # The features that run: name -> rule file, relative to autocom.yaml's folder
     # (empty: the feature runs without a rule file).  A feature not named does not run.
     rules: dict[str, str | None] = {}

@@ -1,0 +1,1 @@
+"""The history of applied configs: `autocom history`, `autocom rollback` (docs/history.md)."""

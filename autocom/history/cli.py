@@ -1,0 +1,259 @@
+"""`autocom history [N]` and `autocom rollback N` (docs/history.md).
+
+Both read only autocom.yaml's settings to find the state store, so they work while
+a rule file is broken (a rollback is how one gets out of that)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from autocom.clock import Clock
+from autocom.config.errors import ConfigError
+from autocom.config.model import validate
+from autocom.config.settings import Settings
+from autocom.config.yaml_source import load_yaml
+from autocom.context import CliContext
+from autocom.history.files import FileText, build_shadow, read_files, write_atomic
+from autocom.history.model import Version, inside, listing, unified
+from autocom.history.store import History
+from autocom.loader import Config, load_config
+from autocom.reload import _same_features
+from autocom.site.model import Site
+from autocom.store.base import StoreError
+
+
+def add_history_commands(top: Any) -> None:
+    history = top.add_parser(
+        "history",
+        help="the configs the servers applied: who changed which file, when, on which node",
+    )
+    history.add_argument("number", nargs="?", type=int, help="show this version's diff")
+    history.set_defaults(run=cmd_history)
+    rollback = top.add_parser(
+        "rollback",
+        help="write an earlier version's files back (checked first, like a reload); "
+        "the servers reload them",
+    )
+    rollback.add_argument("number", type=int, help="the version (autocom history lists them)")
+    rollback.add_argument(
+        "--as",
+        dest="author",
+        default="",
+        help="who asks, recorded as the author (default: $SUDO_USER, else your login)",
+    )
+    rollback.add_argument(
+        "--dry-run", action="store_true", help="check and show what would change, write nothing"
+    )
+    rollback.set_defaults(run=cmd_rollback)
+
+
+def _settings(cli: CliContext) -> Config | None:
+    """autocom.yaml's settings in a Config without site or rules (to open the store)."""
+    path = cli.config_path.absolute()
+    try:
+        return Config(path, validate(Settings, load_yaml(path)), Site())
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        print(f"autocom: {path} does not load: it names the state store", file=sys.stderr)
+        return None
+
+
+def cmd_history(args: argparse.Namespace, cli: CliContext) -> int:
+    config = _settings(cli)
+    if config is None:
+        return 1
+    try:
+        return asyncio.run(_history(config, args.number))
+    except StoreError as exc:
+        print(f"autocom: the state store does not answer: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _history(config: Config, number: int | None) -> int:
+    from autocom.store.factory import open_store
+
+    store = await open_store(config)
+    try:
+        history = History(store)
+        if number is None:
+            versions = await history.versions()
+            if not versions:
+                print("no version recorded yet (a server records the config it applies)")
+            else:
+                print("\n".join(listing(versions)))
+            return 0
+        version = await history.version(number)
+        if version is None:
+            print(f"no version {number} (`autocom history` lists those kept)", file=sys.stderr)
+            return 1
+        sys.stdout.writelines(await _diff(history, version))
+        return 0
+    finally:
+        await store.close()
+
+
+async def _diff(history: History, version: Version) -> list[str]:
+    """The header of ``version`` then the unified diff of each changed file."""
+    against = f"against version {version.base}" if version.base else "first version recorded"
+    out = [
+        f"version {version.number}: {version.at} on {version.node} by {version.who}, "
+        f"{against}{f' ({version.note})' if version.note else ''}\n"
+    ]
+    labels = (f"version {version.base}", f"version {version.number}")
+    for change in version.changes:
+        old = await history.blob(change.old) if change.old else None
+        new = await history.blob(change.new) if change.new else None
+        if (change.old and old is None) or (change.new and new is None):
+            out.append(f"{change.name}: its text is no longer stored\n")
+            continue
+        out.extend(unified(change.name, old, new, labels))
+    return out
+
+
+def _who(author: str) -> str:
+    return author or os.environ.get("SUDO_USER") or getpass.getuser()
+
+
+def cmd_rollback(args: argparse.Namespace, cli: CliContext) -> int:
+    config = _settings(cli)
+    if config is None:
+        return 1
+    try:
+        return asyncio.run(_rollback(config, cli, args.number, _who(args.author), args.dry_run))
+    except StoreError as exc:
+        print(f"autocom: the state store does not answer: {exc}; nothing written", file=sys.stderr)
+        return 2
+
+
+async def _texts(history: History, number: int) -> tuple[Version, dict[str, bytes]] | str:
+    """Version ``number`` and the bytes of its files, or why it cannot be restored."""
+    version = await history.version(number)
+    if version is None:
+        return f"no version {number} (`autocom history` lists those kept)"
+    outside = [name for name in version.files if not inside(name)]
+    if outside:
+        return (
+            f"version {number} has files outside autocom.yaml's folder ({', '.join(outside)}): "
+            "restore them by hand from `autocom history`"
+        )
+    texts: dict[str, bytes] = {}
+    for name, digest in version.files.items():
+        data = await history.blob(digest)
+        if data is None:
+            return f"version {number}: the text of {name} is no longer stored"
+        texts[name] = data
+    return version, texts
+
+
+async def _rollback(config: Config, cli: CliContext, number: int, who: str, dry: bool) -> int:
+    from autocom.store.factory import open_store
+
+    store = await open_store(config)
+    try:
+        history = History(store)
+        found = await _texts(history, number)
+        if isinstance(found, str):
+            print(f"autocom: {found}; nothing written", file=sys.stderr)
+            return 1
+        _, texts = found
+        checked = await asyncio.to_thread(check_version, config.base, cli, texts)
+        if isinstance(checked, list):
+            for line in checked:
+                print(line, file=sys.stderr)
+            print(
+                f"version {number} does not pass check today ({len(checked)} error(s)); "
+                "nothing written",
+                file=sys.stderr,
+            )
+            return 1
+        changed = _changed(config.base, texts)
+        _report(number, changed, checked, texts, dry)
+        if dry or not changed:
+            return 0
+        note = f"rollback to version {number}"
+        for name in changed:
+            await history.declare_author(texts[name], who, note)
+        for name in changed:
+            write_atomic(config.base / name, texts[name])
+        clock = Clock(config.settings.timezone)
+        node = f"{socket.gethostname()} (rollback)"
+        keep = config.settings.history.keep
+        recorded = await history.record(checked, node, clock.now(), keep, author=who, note=note)
+        _recorded(recorded, await history.head())
+        return 0
+    finally:
+        await store.close()
+
+
+def _changed(base: Path, texts: Mapping[str, bytes]) -> list[str]:
+    def current(name: str) -> bytes | None:
+        try:
+            return (base / name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    return sorted(name for name, data in texts.items() if current(name) != data)
+
+
+def _report(
+    number: int,
+    changed: list[str],
+    loaded: tuple[FileText, ...],
+    texts: Mapping[str, bytes],
+    dry: bool,
+) -> None:
+    extra = sorted(f.name for f in loaded if f.name not in texts)
+    if extra:
+        print(
+            f"note: these files are read too and were not part of version {number}, they "
+            f"stay as they are: {', '.join(extra)}"
+        )
+    if not changed:
+        print(f"the files are those of version {number} already: nothing to write")
+        return
+    verb = "would write" if dry else "writing"
+    print(f"version {number} passes check; {verb}: {', '.join(changed)}")
+
+
+def _recorded(recorded: Version | None, head: Version | None) -> None:
+    if recorded is not None:
+        print(f"recorded as version {recorded.number} (by {recorded.who})")
+    elif head is not None:
+        print(f"recorded as version {head.number} by {head.node}")
+    print("the servers reload these files (file watch, or systemctl reload autocom)")
+
+
+def check_version(
+    base: Path, cli: CliContext, texts: Mapping[str, bytes]
+) -> tuple[FileText, ...] | list[str]:
+    """Load ``texts`` over the config folder as a reload would (in a shadow folder: the
+    real one is untouched): the files that load would read, or every issue."""
+    with tempfile.TemporaryDirectory(prefix="autocom-rollback-") as tmp:
+        root = Path(tmp) / "config"
+        build_shadow(base, texts, root)
+        try:
+            new = load_config(root / cli.config_path.name, cli.features)
+            _same_features_as_now(cli, new)
+        except ConfigError as exc:
+            return [str(issue).replace(str(root), str(base)) for issue in exc.issues]
+        return read_files(root, new.files)
+
+
+def _same_features_as_now(cli: CliContext, new: Config) -> None:
+    """A reload refuses a change of the features that run: so does a rollback (when
+    the current files load; when they do not, the servers serve their last good ones)."""
+    try:
+        now = load_config(cli.config_path, cli.features)
+    except ConfigError:
+        return
+    _same_features(now, new)
