@@ -173,7 +173,10 @@ async def test_a_version_that_no_longer_checks_is_refused_and_nothing_written(
 
 
 async def test_dead_redis_a_reload_still_applies_and_the_failure_is_logged(
-    tmp_path: Path, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     config = make_config(tmp_path, f"{{backend: redis, url: '{redis_server.url}', timeout: 0.5}}")
     rights = tmp_path / "rights.yaml"
@@ -195,6 +198,12 @@ async def test_dead_redis_a_reload_still_applies_and_the_failure_is_logged(
         assert holder.current.file_digests[rights] == sha(rights.read_bytes())
         await until(lambda: "NOT recorded" in caplog.text)
         assert "the reload applied and serves" in caplog.text
+    capsys.readouterr()
+    assert await cli(config, "history") == 2
+    assert "the state store does not answer" in capsys.readouterr().err
+    assert await cli(config, "rollback", "1") == 2
+    assert "nothing written" in capsys.readouterr().err
+    assert "mobile: allow" in rights.read_text(encoding="utf-8")
 
 
 async def test_nodes_sharing_redis_record_one_edit_once(redis_url: str) -> None:
