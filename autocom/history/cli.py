@@ -22,7 +22,13 @@ from autocom.config.model import validate
 from autocom.config.settings import Settings
 from autocom.config.yaml_source import load_yaml
 from autocom.context import CliContext
-from autocom.history.files import FileText, build_shadow, read_files, write_atomic
+from autocom.history.files import (
+    FileText,
+    build_shadow,
+    read_files,
+    unwritable,
+    write_atomic,
+)
 from autocom.history.model import Version, inside, listing, unified
 from autocom.history.store import History
 from autocom.loader import Config, load_config
@@ -183,8 +189,8 @@ async def _rollback(config: Config, cli: CliContext, number: int, who: str, dry:
         note = f"rollback to version {number}"
         for name in changed:
             await history.declare_author(texts[name], who, note)
-        for name in changed:
-            write_atomic(config.base / name, texts[name])
+        if not _write(config.base, changed, texts):
+            return 1
         clock = Clock(config.settings.timezone)
         node = f"{socket.gethostname()} (rollback)"
         keep = config.settings.history.keep
@@ -203,6 +209,30 @@ def _changed(base: Path, texts: Mapping[str, bytes]) -> list[str]:
             return None
 
     return sorted(name for name, data in texts.items() if current(name) != data)
+
+
+def _write(base: Path, names: list[str], texts: Mapping[str, bytes]) -> bool:
+    """Write each file (atomically); False, and why on stderr, if it could not."""
+    refused = unwritable(base, names)
+    if refused:
+        print(
+            f"autocom: you may not write {', '.join(refused)} in {base}; nothing written "
+            "(run it as the files' owner, e.g. sudo -u autocom or as root)",
+            file=sys.stderr,
+        )
+        return False
+    for done, name in enumerate(names):
+        try:
+            write_atomic(base / name, texts[name])
+        except OSError as exc:
+            written = ", ".join(names[:done]) or "none"
+            print(
+                f"autocom: cannot write {base / name}: {exc}; written before it: {written}; "
+                "run the rollback again once it is fixed",
+                file=sys.stderr,
+            )
+            return False
+    return True
 
 
 def _report(

@@ -3,6 +3,7 @@ version back (checked in a shadow folder first, then each file replaced atomical
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import pwd
@@ -79,21 +80,35 @@ def build_shadow(base: Path, files: Mapping[str, bytes], root: Path) -> None:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` by ``data`` in one rename (a reader sees the old file or the
-    new one, never half); the old file's mode is kept."""
+    new one, never half); the old file's mode is kept, and its owner when we may."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode: int | None = path.stat().st_mode & 0o7777
+        old: os.stat_result | None = path.stat()
     except FileNotFoundError:
-        mode = None
+        old = None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".rollback", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if old is not None:
+            os.chmod(tmp, old.st_mode & 0o7777)
+            with contextlib.suppress(PermissionError):  # root only: the server's user keeps it
+                os.chown(tmp, old.st_uid, old.st_gid)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def unwritable(base: Path, names: Iterable[str]) -> list[str]:
+    """The names whose folder we may not write in (a rollback writes none then)."""
+    out = []
+    for name in names:
+        folder = (base / name).parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not os.access(folder, os.W_OK):
+            out.append(name)
+    return out

@@ -30,6 +30,7 @@ from autocom.history.model import (
     line_counts,
     pack,
     prune,
+    sha,
     unpack,
 )
 from autocom.store.base import StateStore, StoreError
@@ -89,7 +90,7 @@ class History:
         """Say who is about to write a file with these bytes (and why): the node that
         applies it records that author instead of the file's unix owner."""
         value = json.dumps({"who": who, "note": note}, ensure_ascii=False)
-        await self.store.set(NAMESPACE, f"author:{FileText('', data, '').sha}", value, AUTHOR_TTL)
+        await self.store.set(NAMESPACE, f"author:{sha(data)}", value, AUTHOR_TTL)
 
     async def record(
         self,
@@ -144,7 +145,9 @@ class History:
         base = head.number if head else None
         version = Version(number, at.isoformat(), node, now, base, changes, why[1] or declared)
         await self.store.set(NAMESPACE, version_key(number), version.encode())
-        await self.store.set(NAMESPACE, "head", str(number))
+        head_now = await self.store.get(NAMESPACE, "head")
+        if not (head_now and head_now.isdigit() and int(head_now) > number):
+            await self.store.set(NAMESPACE, "head", str(number))  # never back (a node racing)
         return version
 
     async def _changes(
