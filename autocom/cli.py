@@ -122,6 +122,8 @@ def cmd_check(args: argparse.Namespace, cli: CliContext) -> int:
     idle = sorted({f.name for f in cli.features} - set(config.feature_names))
     if idle:
         print(f"  not running (not named under rules:): {', '.join(idle)}")
+    for line in config.departments.summary() if config.departments else ():
+        print(f"  department {line}")
     return 0
 
 

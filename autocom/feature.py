@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from autocom.agi.session import AgiSession
     from autocom.ari.lamps import LampKeeper, LampSpec
     from autocom.context import AppContext, CliContext
+    from autocom.departments import Departments
     from autocom.loader import Config
     from autocom.site.model import Site
 
@@ -191,6 +192,13 @@ class Feature:
         returned object is what ``config.rules[self.name]`` holds.
         """
         return None
+
+    def merge_departments(self, rules: Any, departments: Departments) -> Any:
+        """``rules`` (what ``load_rules`` returned) with what the departments'
+        fragments set for this feature (docs/departments.md); they were checked
+        against the site and departments.yaml first.  Raise ConfigError naming the
+        fragment's file:line for what only this feature can refuse."""
+        return rules
 
     def check(self, config: Config) -> list[ConfigIssue]:
         """Cross-file checks run by `autocom check` and at every (re)load."""

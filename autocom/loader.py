@@ -17,6 +17,12 @@ from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.config.model import validate
 from autocom.config.settings import Settings
 from autocom.config.yaml_source import load_yaml, read_config_text
+from autocom.departments import (
+    Departments,
+    check_departments,
+    read_departments,
+    with_group_members,
+)
 from autocom.feature import Feature, code_collisions
 from autocom.features import imported, running
 from autocom.site.check import check_site
@@ -44,6 +50,14 @@ class Config:
 
     # sha256 of the site and rule files as loaded: what a reload may keep
     file_digests: Mapping[Path, str] = field(default_factory=dict)
+    # departments.yaml and the departments' fragments (None: no departments: key)
+    departments: Departments | None = None
+
+    @property
+    def watched(self) -> tuple[Path, ...]:
+        """What the reload watcher looks at: the files, and the departments' folders
+        (a fragment file added or removed)."""
+        return self.files + (self.departments.folders if self.departments else ())
 
     @property
     def base(self) -> Path:
@@ -81,6 +95,7 @@ def load_config(
     settings = validate(Settings, doc)
     known = [*features, *imported(settings, doc, features)]
     named = [settings.site, *(name for name in settings.rules.values() if name)]
+    named += [settings.departments] if settings.departments else []
     size = sum(_size(_resolve(path.parent, name)) for name in named)
     with collector_paused(size > LARGE_CONFIG_BYTES):
         return _load(path, settings, known, previous)
@@ -200,9 +215,13 @@ class _Reuse:
         old = self.previous.file_digests.get(file) if self.previous is not None else None
         return bool(digest) and digest == old
 
-    def site(self, site_path: Path, issues: list[ConfigIssue]) -> Site:
+    def site(
+        self, site_path: Path, issues: list[ConfigIssue], deps: Departments | None = None
+    ) -> Site:
+        """The site file's users, groups and plan (kept when neither the site file nor
+        departments.yaml and its fragments changed: the site has their group members)."""
         previous = self.previous
-        if self._same(site_path) and previous is not None:
+        if self._same(site_path) and previous is not None and self._same_departments(deps):
             self.same_site = True
             return previous.site  # loaded and checked then, the same bytes now
         try:
@@ -212,6 +231,17 @@ class _Reuse:
             site = Site()
         issues.extend(check_site(site))  # numbering plan, even when a rule file is broken
         return site
+
+    def _same_departments(self, deps: Departments | None) -> bool:
+        old = self.previous.departments if self.previous is not None else None
+        if deps is None or old is None:
+            return deps is None and old is None
+        same = [self._same(f) for f in deps.files]  # every digest kept for the new Config
+        return deps.files == old.files and all(same)
+
+    def kept(self, name: str, rules: Any) -> bool:
+        """Whether ``rules`` are the previous config's (merged already)."""
+        return self.previous is not None and rules is self.previous.rules.get(name)
 
     def rules(self, feature: Feature, rule_path: Path | None, site: Site) -> Any:
         previous = self.previous
@@ -246,6 +276,35 @@ def _unknown_features(
     ]
 
 
+def _departments(base: Path, settings: Settings, issues: list[ConfigIssue]) -> Departments | None:
+    """departments.yaml and its fragments, read (None: autocom.yaml names none)."""
+    if not settings.departments:
+        return None
+    deps, found = read_departments(_resolve(base, settings.departments), base)
+    issues.extend(found)
+    return deps
+
+
+def _merge_departments(
+    deps: Departments | None,
+    runs: Sequence[Feature],
+    rules: dict[str, Any],
+    reuse: _Reuse,
+    issues: list[ConfigIssue],
+) -> None:
+    """Each running feature's rules with what the fragments set for it (not those a
+    reload kept: they are merged already)."""
+    if deps is None:
+        return
+    for feature in runs:
+        name = feature.name
+        if name in rules and not reuse.kept(name, rules[name]):
+            try:
+                rules[name] = feature.merge_departments(rules[name], deps)
+            except ConfigError as exc:
+                issues.extend(exc.issues)
+
+
 def _load(
     path: Path, settings: Settings, features: Sequence[Feature], previous: Config | None = None
 ) -> Config:
@@ -255,10 +314,16 @@ def _load(
     site_path = _resolve(base, settings.site)
     files.append(site_path)
     reuse = _Reuse(previous)
-    site = reuse.site(site_path, issues)
+    deps = _departments(base, settings, issues)
+    site = reuse.site(site_path, issues, deps)
     issues.extend(_unknown_features(path, settings, features))
 
     runs = running(features, settings)
+    if deps is not None:
+        files.extend(deps.files)
+        refused = check_departments(deps, site, (f.name for f in runs))
+        issues.extend(refused)
+        site = with_group_members(site, deps) if not refused else site
     rules: dict[str, Any] = {}
     for feature in runs:
         rule_file = settings.rules.get(feature.name)
@@ -273,12 +338,14 @@ def _load(
             rules[feature.name] = reuse.rules(feature, rule_path, site)
         except ConfigError as exc:
             issues.extend(exc.issues)
+    if not issues:
+        _merge_departments(deps, runs, rules, reuse, issues)
     if issues:
         raise ConfigError(issues)
 
     digests = reuse.digests_of(files[1:])
     config = Config(
-        path, settings, site, rules, tuple(files), config_hash(base, files), runs, digests
+        path, settings, site, rules, tuple(files), config_hash(base, files), runs, digests, deps
     )
     for feature in runs:
         issues.extend(feature.check(config))

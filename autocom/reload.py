@@ -59,7 +59,7 @@ class ConfigHolder:
         self.current = config
         self._features = features
         self._loader = loader
-        self._stamp = _stamp(config.files)
+        self._stamp = _stamp(config.watched)
         self.last_error: ConfigError | None = None
         self.reloads = 0
         self.failed_reloads = 0
@@ -72,7 +72,7 @@ class ConfigHolder:
         Loading runs in the caller's thread: from the server use
         ``await asyncio.to_thread(holder.reload)`` so calls are never stalled.
         """
-        stamp = _stamp(self.current.files)
+        stamp = _stamp(self.current.watched)
         try:
             if self._loader is None:
                 new = load_config(self.current.path, self._features, previous=self.current)
@@ -89,7 +89,7 @@ class ConfigHolder:
             )
             return False
         self.current = new
-        self._stamp = _stamp(new.files)
+        self._stamp = _stamp(new.watched)
         self.last_error = None
         self.reloads += 1
         log.info("config reloaded from %s", new.path)
@@ -98,7 +98,7 @@ class ConfigHolder:
         return True
 
     def changed(self) -> bool:
-        return _stamp(self.current.files) != self._stamp
+        return _stamp(self.current.watched) != self._stamp
 
     async def watch(self, interval: float | None = None, settle: float | None = None) -> None:
         """Reload whenever a file changes and has then stayed the same (size and
@@ -108,8 +108,8 @@ class ConfigHolder:
             await asyncio.sleep(interval or self.current.settings.reload_interval)
             if not self.changed():
                 continue
-            seen = _stamp(self.current.files)
+            seen = _stamp(self.current.watched)
             await asyncio.sleep(self.current.settings.reload_settle if settle is None else settle)
-            if _stamp(self.current.files) == seen:
+            if _stamp(self.current.watched) == seen:
                 await asyncio.to_thread(self.reload)
             # else: still being written; the next round looks again

@@ -49,6 +49,7 @@ mkdir -p "$ROOT/usr/bin" "$ROOT/etc/autocom" "$ROOT/usr/share/autocom" \
 ln -s /opt/autocom/venv/bin/autocom "$ROOT/usr/bin/autocom"
 cp -r "$HERE/dialplan" "$ROOT/usr/share/autocom/dialplan"
 for f in "$HERE"/examples/*.yaml "$HERE"/examples/*.csv; do cp "$f" "$ROOT/etc/autocom/"; done
+cp -r "$HERE/examples/departments" "$ROOT/etc/autocom/"   # departments.yaml's fragments
 # the service may write only /var/lib/autocom (ProtectSystem=strict)
 sed -i 's|^\(\s*path:\) var/autocom.sqlite|\1 /var/lib/autocom/autocom.sqlite|' \
     "$ROOT/etc/autocom/autocom.yaml"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apps.ivr import checks, compile, daynight_hooks, engine
+from apps.ivr.departments import with_department_prompts
 from apps.ivr.finder import Finder, directory_finder, site_finder
 from apps.ivr.hooks import CallFacts, IvrApp, active_slots
 from apps.ivr.rules import IvrRules
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from autocom.context import AppContext
+    from autocom.departments import Departments
     from autocom.loader import Config
     from autocom.site.model import Site
     from autocom.store.base import StateStore
@@ -36,6 +38,10 @@ class IvrFeature(Feature):
 
     def load_rules(self, path: Path | None, site: Site) -> IvrRules:
         return compile.load_rules(path, site)
+
+    def merge_departments(self, rules: IvrRules, departments: Departments) -> IvrRules:
+        """The prompts departments set (apps.ivr.departments)."""
+        return with_department_prompts(rules, departments)
 
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)

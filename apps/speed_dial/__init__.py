@@ -7,10 +7,12 @@ from datetime import datetime
 from pathlib import Path
 
 from apps.speed_dial import checks, cli, compile, hooks, service
+from apps.speed_dial.departments import with_department_codes
 from apps.speed_dial.engine import Request
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigIssue
 from autocom.context import AppContext
+from autocom.departments import Departments
 from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.services import Change, SpeedDialView
@@ -25,6 +27,10 @@ class SpeedDialFeature(Feature):
 
     def load_rules(self, path: Path | None, site: Site) -> SpeedDialRules:
         return compile.load_rules(path, site)
+
+    def merge_departments(self, rules: SpeedDialRules, departments: Departments) -> SpeedDialRules:
+        """The departments' collective codes (apps.speed_dial.departments)."""
+        return with_department_codes(rules, departments)
 
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)

@@ -11,12 +11,14 @@ from apps.time_rules.state import OwnerLocks
 from autocom.config.errors import ConfigIssue
 from autocom.feature import Commands, Feature, HookRoute
 from autocom.rights import TimeRules, load_rules
+from autocom.rights.departments import with_department_classes
 from autocom.site.model import Site
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from autocom.context import AppContext
+    from autocom.departments import Departments
     from autocom.loader import Config
     from autocom.services import Change, PinLockView
 
@@ -32,6 +34,10 @@ class TimeRulesFeature(Feature):
 
     def load_rules(self, path: Path | None, site: Site) -> TimeRules:
         return load_rules(path, site)
+
+    def merge_departments(self, rules: TimeRules, departments: Departments) -> TimeRules:
+        """The classes departments give their users (autocom.rights.departments)."""
+        return with_department_classes(rules, departments)
 
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)

@@ -145,6 +145,8 @@ class Settings(RuleModel):
     timezone: str = "Europe/Paris"
     site: str = "site.yaml"
     sync: str | None = None  # sync.yaml: build the site file from Wazo, LDAP, CSV
+    # departments.yaml: what each department's fragments may change (docs/departments.md)
+    departments: str | None = None
     agi: AgiSettings = AgiSettings()
     http: HttpSettings = HttpSettings()
     admin: AdminSettings = AdminSettings()

@@ -31,6 +31,7 @@ def config(tmp_path: Path) -> Path:
     for f in EXAMPLES.iterdir():
         if f.is_file():
             shutil.copy(f, tmp_path / f.name)
+    shutil.copytree(EXAMPLES / "departments", tmp_path / "departments")  # departments.yaml's
     path = tmp_path / "autocom.yaml"
     text = path.read_text()
     start = text.index("\nari:")

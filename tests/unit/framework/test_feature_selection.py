@@ -38,6 +38,7 @@ def config(tmp_path: Path) -> Path:
     for f in EXAMPLES.iterdir():
         if f.is_file():
             shutil.copy(f, tmp_path / f.name)
+    shutil.copytree(EXAMPLES / "departments", tmp_path / "departments")  # departments.yaml's
     path = tmp_path / "autocom.yaml"
     text = path.read_text()
     text = text.replace("path: var/autocom.sqlite", f"path: {tmp_path / 'state.sqlite'}")

@@ -1,0 +1,54 @@
+"""The classes departments give their users (autocom.departments), merged into the
+compiled rights (pure): each becomes the user's extension assignment."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from autocom.config.errors import ConfigError, ConfigIssue
+from autocom.departments.compiled import Departments
+from autocom.rights.rules import Assignment, TimeRules
+
+
+def _unknown_classes(rules: TimeRules, deps: Departments) -> list[ConfigIssue]:
+    """A class departments.yaml gives a department that rights.yaml does not define."""
+    return [
+        ConfigIssue(
+            deps.file,
+            deps.granted_line(slug, "assign"),
+            f"department {slug}: may assign {cls!r}, which {rules.file} does not define",
+            f"name one of its classes: {', '.join(sorted(rules.classes)) or '(none)'}",
+        )
+        for slug, dep in deps.declared.items()
+        for cls in dep.may.assign
+        if cls not in rules.classes
+    ]
+
+
+def with_department_classes(rules: TimeRules, deps: Departments) -> TimeRules:
+    """``rules`` where each extension a fragment assigns has that class (above the
+    main admin's ranges, groups, departments, contexts and default); an extension the
+    main admin assigns by itself (``assign: extensions:``) stays the admin's: a
+    fragment that assigns it is refused. Raises ConfigError naming the file:line."""
+    issues = _unknown_classes(rules, deps)
+    admin = rules.model.assign.extensions
+    extra: dict[str, Assignment] = {}
+    for s in deps.of("assign"):
+        if s.key in admin:
+            pinned = rules.by_extension[s.key].where if s.key in rules.by_extension else rules.file
+            issues.append(
+                ConfigIssue(
+                    s.file,
+                    s.line,
+                    f"assign: {s.key} is assigned by the main admin ({pinned}: {admin[s.key]})",
+                    "remove it from the fragment: the main admin's assign: extensions: decides "
+                    "for this user",
+                )
+            )
+            continue
+        (cls,) = s.value
+        selector = f"extension {s.key} (department {deps.name_of(s.department)})"
+        extra[s.key] = Assignment(cls, selector, s.where())
+    if issues:
+        raise ConfigError(issues)
+    return replace(rules, by_extension={**rules.by_extension, **extra}) if extra else rules

@@ -1,0 +1,288 @@
+"""Department fragments: merged into the rules every decision reads, and every kind of
+overreach refused at the fragment's file:line (load_config on a copy of examples/)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from apps import features
+from apps.ivr.rules import IvrRules
+from apps.speed_dial.rules import SpeedDialRules
+from autocom.config import ConfigError, ConfigIssue
+from autocom.loader import Config, load_config
+from autocom.rights import TimeRules
+from autocom.rights.decision import decide
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+NIGHT = datetime(2026, 11, 24, 22, 0, tzinfo=ZoneInfo("Europe/Paris"))  # a Tuesday
+
+DEPARTMENTS = """\
+departments:
+  mips:
+    name: Laboratoire MIPS
+    may:
+      assign: [staff, lab]
+      speed_dials: "8500-8549"
+      groups: ["2901"]
+      prompts: [services]
+  scolarite:
+    name: Scolarité
+    may:
+      assign: [staff]
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """examples/ copied, departments.yaml as above, no fragment yet."""
+    folder = tmp_path / "site"
+    shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("var"))
+    shutil.rmtree(folder / "departments")
+    (folder / "departments.yaml").write_text(DEPARTMENTS)
+    for slug in ("mips", "scolarite"):
+        (folder / "departments" / slug).mkdir(parents=True)
+    return folder
+
+
+def fragment(site: Path, text: str, slug: str = "mips", name: str = "rules.yaml") -> Path:
+    path = site / "departments" / slug / name
+    path.write_text(text)
+    return path
+
+
+def load(site: Path, previous: Config | None = None) -> Config:
+    return load_config(site / "autocom.yaml", features(), previous)
+
+
+def line_of(file: Path, text: str) -> int:
+    for n, line in enumerate(file.read_text().splitlines(), 1):
+        if text in line:
+            return n
+    raise AssertionError(f"{text!r} not in {file}")
+
+
+def refused(site: Path) -> list[ConfigIssue]:
+    with pytest.raises(ConfigError) as exc:
+        load(site)
+    return list(exc.value.issues)
+
+
+def only(issues: list[ConfigIssue], file: Path, text: str) -> ConfigIssue:
+    """The one issue, at ``file``'s line holding ``text``."""
+    assert len(issues) == 1, "\n".join(map(str, issues))
+    (found,) = issues
+    assert (found.file, found.line) == (str(file), line_of(file, text)), str(found)
+    return found
+
+
+# --- what a fragment changes -------------------------------------------------------------
+
+
+def test_a_class_a_department_assigns_decides_its_users_calls(site: Path) -> None:
+    before = load(site)
+    rules: TimeRules = before.rules["time_rules"]
+    assert decide(rules, before.site, "2103", "00612345678", NIGHT).class_name == "staff"
+    file = fragment(site, 'assign:\n  "2103": lab\n')
+    config = load(site)
+    decision = decide(config.rules["time_rules"], config.site, "2103", "00612345678", NIGHT)
+    assert (decision.class_name, decision.verdict) == ("lab", "deny")
+    where = f"{file}:{line_of(file, '2103')}"
+    assert f"{where} extension 2103 (department Laboratoire MIPS) -> class lab" in decision.trace
+    assert file in config.files and file in config.file_digests
+
+
+def test_speed_dials_prompts_and_group_members_are_merged(site: Path) -> None:
+    file = fragment(
+        site,
+        'speed_dials:\n  - {code: "8501", number: "00389336210", label: "Plateforme"}\n'
+        'groups:\n  "2901": ["2102", "2103", "2104"]\n'
+        "prompts:\n  services: [custom/mips-services, vm-options]\n",
+    )
+    config = load(site)
+    speed: SpeedDialRules = config.rules["speed_dial"]
+    entry = speed.entry("8501")
+    assert entry is not None and entry.number == "00389336210" and not entry.bypass_rights
+    assert entry.source is not None and (entry.source.file, entry.source.line) == (
+        str(file),
+        line_of(file, "8501"),
+    )
+    assert speed.entry("8001") is not None  # the main admin's table is kept
+    group = config.site.group("2901")
+    assert group is not None and group.members == ("2102", "2103", "2104")
+    assert [g.extension for g in config.site.groups_of("2104")] == ["2901"]  # index rebuilt
+    ivr: IvrRules = config.rules["ivr"]
+    assert ivr.menus["services"].prompt == ("custom/mips-services", "vm-options")
+    assert ivr.menus["main"].prompt == ("dir-welcome", "vm-options")
+
+
+def test_several_files_in_a_folder_are_all_read(site: Path) -> None:
+    fragment(site, 'assign:\n  "2103": lab\n', name="a.yaml")
+    fragment(site, 'assign:\n  "2102": lab\n', name="b.yaml")
+    config = load(site)
+    by_ext = config.rules["time_rules"].by_extension
+    assert (by_ext["2102"].class_name, by_ext["2103"].class_name) == ("lab", "lab")
+    assert config.departments is not None
+    assert config.departments.summary()[0] == "mips (Laboratoire MIPS): 2 setting(s) in 2 file(s)"
+
+
+def test_a_reload_reads_a_changed_or_removed_fragment_and_watches_the_folders(
+    site: Path,
+) -> None:
+    file = fragment(site, 'assign:\n  "2103": lab\n')
+    first = load(site)
+    assert site / "departments" / "mips" in first.watched
+    same = load(site, previous=first)
+    assert same.rules["time_rules"] is first.rules["time_rules"]  # nothing changed: kept
+    file.write_text('assign:\n  "2103": staff\n')
+    edited = load(site, previous=same)
+    assert edited.rules["time_rules"].by_extension["2103"].class_name == "staff"
+    file.unlink()
+    gone = load(site, previous=edited)
+    assert gone.rules["time_rules"].by_extension["2103"].selector == "context personnel"
+
+
+# --- what a fragment may not do: each refused at its file:line ---------------------------
+
+
+def test_a_user_of_another_department_is_refused(site: Path) -> None:
+    file = fragment(site, 'assign:\n  "2001": lab\n')
+    issue = only(refused(site), file, "2001")
+    assert "2001 is a user of 'Scolarité', not of 'Laboratoire MIPS'" in issue.message
+    assert "your users: 2101, 2102, 2103, 2104" in issue.hint
+
+
+def test_an_extension_not_in_the_site_is_refused(site: Path) -> None:
+    file = fragment(site, 'assign:\n  "2999": lab\n')
+    assert "no user 2999 in the site" in only(refused(site), file, "2999").message
+
+
+def test_a_class_not_granted_is_refused(site: Path) -> None:
+    file = fragment(site, 'assign:\n  "2103": direction\n')
+    issue = only(refused(site), file, "2103")
+    assert "class 'direction' is not one mips may assign" in issue.message
+    assert f"assign one of: lab, staff ({site / 'departments.yaml'}:5)" in issue.hint
+
+
+def test_a_department_never_creates_a_class(site: Path) -> None:
+    file = fragment(
+        site,
+        'assign:\n  "2103": lab\nclasses:\n  intl:\n    international: allow\n',
+    )
+    issue = only(refused(site), file, "classes:")
+    assert "a department cannot create or change a class" in issue.message
+    assert issue.hint.endswith(": staff, lab")
+
+
+def test_an_extension_the_main_admin_assigns_stays_the_admins(site: Path) -> None:
+    file = fragment(site, 'assign:\n  "2101": lab\n')  # rights.yaml: "2101": direction
+    issue = only(refused(site), file, "2101")
+    rights = site / "rights.yaml"
+    assert f"assigned by the main admin ({rights}:{line_of(rights, '2101')}" in issue.message
+
+
+def test_a_class_departments_yaml_grants_must_exist(site: Path) -> None:
+    deps = site / "departments.yaml"
+    deps.write_text(DEPARTMENTS.replace("[staff, lab]", "[staff, intl]"))
+    issue = only(refused(site), deps, "[staff, intl]")
+    assert "may assign 'intl', which" in issue.message and "does not define" in issue.message
+
+
+def test_a_speed_dial_outside_the_departments_range_is_refused(site: Path) -> None:
+    file = fragment(site, 'speed_dials:\n  - {code: "8600", number: "00389336210"}\n')
+    issue = only(refused(site), file, "8600")
+    assert "code 8600 is outside mips's range 8500-8549" in issue.message
+
+
+def test_a_department_without_speed_dials_may_not_write_one(site: Path) -> None:
+    file = fragment(
+        site, 'speed_dials:\n  - {code: "8501", number: "00389336210"}\n', slug="scolarite"
+    )
+    assert "scolarite is given no speed-dial codes" in only(refused(site), file, "8501").message
+
+
+def test_a_speed_dial_never_bypasses_call_rights(site: Path) -> None:
+    file = fragment(
+        site,
+        'speed_dials:\n  - {code: "8501", number: "00612345678", bypass_rights: true}\n',
+    )
+    issue = only(refused(site), file, "8501")
+    assert "only the main admin's speeddial.yaml may let a code bypass" in issue.message
+
+
+def test_a_speed_dial_the_admins_table_has_is_refused_by_its_check(site: Path) -> None:
+    deps = site / "departments.yaml"
+    deps.write_text(DEPARTMENTS.replace('"8500-8549"', '"8000-8049"'))
+    file = fragment(site, 'speed_dials:\n  - {code: "8001", number: "00389336210"}\n')
+    issue = only(refused(site), file, "8001")
+    assert "8001" in issue.message
+
+
+def test_a_departments_range_outside_speeddial_yaml_is_refused(site: Path) -> None:
+    deps = site / "departments.yaml"
+    deps.write_text(DEPARTMENTS.replace('"8500-8549"', '"9500-9549"'))
+    issue = only(refused(site), deps, "9500-9549")
+    assert "9500-9549 are not inside speeddial.yaml's range 8000-8999" in issue.message
+
+
+def test_a_group_not_granted_is_refused(site: Path) -> None:
+    file = fragment(site, 'groups:\n  "2900": ["2101"]\n')
+    issue = only(refused(site), file, "2900")
+    assert "2900 is not a group mips may change" in issue.message
+
+
+def test_a_group_member_of_another_department_is_refused(site: Path) -> None:
+    file = fragment(site, 'groups:\n  "2901": ["2102", "2001"]\n')
+    issue = only(refused(site), file, "2901")
+    assert "member 2001 is a user of 'Scolarité'" in issue.message
+
+
+def test_a_menu_not_granted_is_refused(site: Path) -> None:
+    file = fragment(site, "prompts:\n  main: [custom/x]\n")
+    assert "menu 'main' is not one mips may change" in only(refused(site), file, "main").message
+
+
+def test_a_bad_sound_name_is_refused(site: Path) -> None:
+    file = fragment(site, "prompts:\n  services: [../../etc/passwd]\n")
+    issue = only(refused(site), file, "services")
+    assert "write a sound file name without extension" in issue.message
+
+
+def test_the_same_extension_set_twice_is_refused(site: Path) -> None:
+    fragment(site, 'assign:\n  "2103": lab\n', name="a.yaml")
+    second = fragment(site, 'assign:\n  "2103": staff\n', name="b.yaml")
+    issue = only(refused(site), second, "2103")
+    assert "already set at" in issue.message and "a.yaml:2" in issue.message
+
+
+def test_a_setting_for_a_feature_that_does_not_run_is_refused(site: Path) -> None:
+    main = site / "autocom.yaml"
+    main.write_text(main.read_text().replace("  ivr: ivr.yaml\n", ""))
+    file = fragment(site, "prompts:\n  services: [custom/x]\n")
+    assert "the feature ivr does not run" in only(refused(site), file, "services").message
+
+
+def test_a_missing_folder_and_shared_grants_are_refused_in_departments_yaml(
+    site: Path,
+) -> None:
+    deps = site / "departments.yaml"
+    deps.write_text(
+        DEPARTMENTS + "  lab2:\n    name: Laboratoire 2\n"
+        '    may: {groups: ["2901"], speed_dials: "8540-8559"}\n'
+    )
+    issues = refused(site)
+    assert {i.file for i in issues} == {str(deps)}
+    text = "\n".join(map(str, issues))
+    assert "lab2: its folder" in text and "does not exist" in text
+    assert "departments mips and lab2 both have groups '2901'" in text
+    assert "speed-dial codes 8540-8559 of lab2 overlap 8500-8549 of mips" in text
+
+
+def test_a_malformed_fragment_names_its_line(site: Path) -> None:
+    file = fragment(site, 'assign:\n  "2103": lab\ngroup:\n  "2901": []\n')
+    issue = only(refused(site), file, "group:")
+    assert "unknown key 'group'" in issue.message
