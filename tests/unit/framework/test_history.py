@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from autocom.clock import Clock
+from autocom.config.settings import HistorySettings, Settings
 from autocom.history.files import FileText, build_shadow, read_files, write_atomic
 from autocom.history.model import (
     Change,
@@ -24,7 +26,10 @@ from autocom.history.model import (
     unified,
     unpack,
 )
-from autocom.history.store import BLOBS, History
+from autocom.history.recorder import Recorder
+from autocom.history.store import BLOBS, NAMESPACE, History
+from autocom.loader import Config
+from autocom.site.model import Site
 from autocom.store.base import StoreUnavailable
 from autocom.store.memory_store import MemoryStore
 
@@ -225,3 +230,40 @@ def test_write_atomic_keeps_the_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["rights.yaml"]
     write_atomic(tmp_path / "new" / "x.yaml", b"x\n")
     assert (tmp_path / "new" / "x.yaml").read_bytes() == b"x\n"
+
+
+def config_of(folder: Path, enabled: bool = True) -> Config:
+    (folder / "autocom.yaml").write_bytes(b"rules: {}\n")
+    (folder / "rights.yaml").write_bytes(OLD)
+    settings = Settings(history=HistorySettings(enabled=enabled, keep=5))
+    files = (folder / "autocom.yaml", folder / "rights.yaml")
+    return Config(folder / "autocom.yaml", settings, Site(), files=files)
+
+
+async def test_recorder_records_from_the_reload_thread_and_logs_a_store_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = MemoryStore()
+    recorder = Recorder(store, Clock(), lambda: "n1", asyncio.get_running_loop())
+    await asyncio.to_thread(recorder.applied, config_of(tmp_path))
+    await asyncio.sleep(0)  # the task is scheduled from the thread
+    await recorder.drain()
+    (v,) = await recorder.history.versions()
+    assert v.node == "n1" and [c.name for c in v.changes] == ["autocom.yaml", "rights.yaml"]
+
+    await store.close()
+    (tmp_path / "rights.yaml").write_bytes(NEW)
+    recorder.applied(config_of(tmp_path))
+    await asyncio.sleep(0)
+    await recorder.drain()
+    assert recorder.failures == 1
+    assert "the applied config was NOT recorded" in caplog.text
+
+
+async def test_recorder_off_records_nothing(tmp_path: Path) -> None:
+    store = MemoryStore()
+    recorder = Recorder(store, Clock(), lambda: "n1", asyncio.get_running_loop())
+    recorder.applied(config_of(tmp_path, enabled=False))
+    await asyncio.sleep(0)
+    await recorder.drain()
+    assert await store.items(NAMESPACE) == {}
