@@ -1,8 +1,12 @@
 """YAML 1.2 read as written: numbers, times and 'no' stay the strings typed."""
 
+from pathlib import Path
+
 import pytest
 
 from autocom.config import ConfigError, LocatedDict, LocatedList, load_yaml, parse_yaml
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @pytest.mark.parametrize(
@@ -88,3 +92,44 @@ def test_byte_order_mark_and_size_limit(tmp_path, monkeypatch) -> None:  # type:
     monkeypatch.setattr(yaml_source, "MAX_FILE_BYTES", 8)
     with pytest.raises(ConfigError, match="file larger than 8 bytes"):
         load_yaml(bommed)
+
+
+TRICKY = """\
+---
+plain: 0612345670
+time: 08:00
+times: ["12:30", '13:30']
+tagged: !!str 017
+bools: {a: yes, b: off, c: true}
+anchor: &a {x: 1, y: [2, 3]}
+alias: *a
+block: |
+  line one
+  line two
+folded: >-
+  folded
+  text
+empty:
+tilde: ~
+nested:
+  - {k: v}
+  - - deep
+    - ''
+"""
+
+
+@pytest.mark.parametrize("name", ["tricky", *sorted(p.name for p in EXAMPLES.glob("*.yaml"))])
+def test_untagged_composer_reads_what_ruamel_reads(name: str) -> None:
+    """The composer without tag resolution builds the same data and lines as
+    ruamel.yaml's own composer (the tags it skips are never read)."""
+    from ruamel.yaml import YAML
+
+    from autocom.config import yaml_source
+
+    text = TRICKY if name == "tricky" else (EXAMPLES / name).read_text(encoding="utf-8")
+    assert yaml_source._COMPOSER is not None  # ruamel.yaml.clib is a dependency
+    lines: dict[tuple[str | int, ...], int] = {}
+    reference = yaml_source._build(YAML(typ="safe", pure=False).compose(text), (), name, lines, [])
+    doc = parse_yaml(text, name)
+    assert doc.data == reference
+    assert doc.lines == lines
