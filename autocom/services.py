@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from autocom.context import AppContext
@@ -176,5 +178,104 @@ def history_service(features: Iterable[object]) -> CallHistoryService | None:
     """The loaded feature that keeps call histories, or None."""
     for feature in features:
         if isinstance(feature, CallHistoryService):
+            return feature
+    return None
+
+
+def hms(seconds: float) -> str:
+    """A duration as h:mm:ss (statistics' talk times)."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+@dataclass(frozen=True)
+class StatCounts:
+    """Calls of one kind: how many, how many answered, talk time and cost."""
+
+    calls: int = 0
+    answered: int = 0
+    talk_seconds: int = 0
+    cost: Decimal = Decimal(0)
+
+    @property
+    def unanswered(self) -> int:
+        return self.calls - self.answered
+
+    @property
+    def mean_talk_seconds(self) -> float:
+        """The mean talk time of the answered calls (0 when none was answered)."""
+        return self.talk_seconds / self.answered if self.answered else 0.0
+
+    def __add__(self, other: StatCounts) -> StatCounts:
+        return StatCounts(
+            self.calls + other.calls,
+            self.answered + other.answered,
+            self.talk_seconds + other.talk_seconds,
+            self.cost + other.cost,
+        )
+
+
+@dataclass(frozen=True)
+class DepartmentStats:
+    """One department's calls over a period [since, until) (docs/accounting.md)."""
+
+    department: str
+    since: datetime
+    until: datetime
+    currency: str
+    total: StatCounts
+    directions: tuple[tuple[str, StatCounts], ...]  # outgoing, incoming, internal
+    dispositions: tuple[tuple[str, int], ...]  # answered, no_answer, busy, ...: calls
+    categories: tuple[tuple[str, StatCounts], ...]  # most calls first
+    destinations: tuple[tuple[str, StatCounts], ...]  # outgoing calls' categories, top 5
+    hours: tuple[int, ...]  # calls started in each local hour 0..23
+    busiest_hours: tuple[int, ...]  # the 3 hours with the most calls, busiest first
+
+
+def stats_period(
+    zone: ZoneInfo, month: str = "", day: str = "", first: str = "", last: str = ""
+) -> tuple[datetime, datetime]:
+    """[since, until) in ``zone`` of one month (2027-01), one day (2027-01-31) or the
+    days ``first`` to ``last`` included; ValueError saying what to write."""
+    asked = [bool(month), bool(day), bool(first or last)]
+    if sum(asked) != 1:
+        raise ValueError("give one period: a month (2027-01), a day (2027-01-31) or from and to")
+    try:
+        if month:
+            start = datetime.strptime(month, "%Y-%m")
+            total = start.year * 12 + start.month
+            end = datetime(total // 12, total % 12 + 1, 1)
+        elif day:
+            start = datetime.strptime(day, "%Y-%m-%d")
+            end = start + timedelta(days=1)
+        else:
+            start = datetime.strptime(first, "%Y-%m-%d")
+            end = datetime.strptime(last, "%Y-%m-%d") + timedelta(days=1)
+    except ValueError:
+        raise ValueError(
+            f"{month or day or first + ' ' + last!r}: write a month like 2027-01 "
+            "or days like 2027-01-31"
+        ) from None
+    if end <= start:
+        raise ValueError(f"from {first} to {last}: the last day comes before the first")
+    return start.replace(tzinfo=zone), end.replace(tzinfo=zone)
+
+
+@runtime_checkable
+class DepartmentStatsService(Protocol):
+    """Per-department call statistics from call accounting."""
+
+    async def department_stats(
+        self, ctx: AppContext, department: str, since: datetime, until: datetime
+    ) -> DepartmentStats | None:
+        """``department``'s calls started in [since, until); None when accounting is
+        not running."""
+        ...
+
+
+def stats_service(features: Iterable[object]) -> DepartmentStatsService | None:
+    """The loaded feature that gives department statistics, or None."""
+    for feature in features:
+        if isinstance(feature, DepartmentStatsService):
             return feature
     return None

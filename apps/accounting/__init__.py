@@ -4,6 +4,7 @@ one ticket per call (docs/accounting.md), stored in SQLite or PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,12 +12,12 @@ from apps.accounting import cli
 from apps.accounting.checks import check_rules
 from apps.accounting.history import call_views
 from apps.accounting.rules import AccountingRules
-from apps.accounting.service import Accounting, open_ticket_store, rules_of
+from apps.accounting.service import Accounting, department_stats, open_ticket_store, rules_of
 from apps.accounting.state import Query
 from autocom.config import ConfigIssue, load_yaml, validate
 from autocom.feature import Commands, Feature
 from autocom.loader import Config
-from autocom.services import CallView
+from autocom.services import CallView, DepartmentStats
 from autocom.site.model import Site
 
 if TYPE_CHECKING:
@@ -67,6 +68,15 @@ class AccountingFeature(Feature):
             return None
         rows = await self.service.store.tickets(Query(user=user, limit=limit))
         return call_views(rows, user)
+
+    async def department_stats(
+        self, ctx: AppContext, department: str, since: datetime, until: datetime
+    ) -> DepartmentStats | None:
+        """autocom.services.DepartmentStatsService: None when accounting is not running."""
+        rules = rules_of(ctx.config.current)
+        if self.service is None or rules is None:
+            return None
+        return await department_stats(self.service.store, rules, department, since, until)
 
     async def stop(self) -> None:
         if self.service is not None:

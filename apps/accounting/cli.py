@@ -1,6 +1,8 @@
-"""`autocom calls list|report|catch-up|retention`: the tickets from the command line.
+"""`autocom calls list|report|stats|catch-up|retention`: the tickets from the command line.
 
-``list`` and ``report`` print a table, or CSV with ``--csv`` (for a spreadsheet).
+``list`` and ``report`` print a table, or CSV with ``--csv`` (for a spreadsheet);
+``stats`` (also `autocom accounting stats`) a department's statistics, or every
+department's, as text or JSON.
 """
 
 from __future__ import annotations
@@ -8,13 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from apps.accounting.rules import AccountingRules
-from apps.accounting.service import Accounting, open_ticket_store, rules_of
+from apps.accounting.service import Accounting, department_stats, open_ticket_store, rules_of
 from apps.accounting.state import REPORT_KEYS, Query
+from apps.accounting.stats import stats_dict, stats_text, summary_text
+from autocom.services import DepartmentStats, stats_period
 
 if TYPE_CHECKING:
     from autocom.context import CliContext
@@ -52,11 +58,26 @@ def add_commands(commands: Commands) -> None:
     p.add_argument("--month", required=True, type=_month, help="e.g. 2027-01")
     p.add_argument("--csv", action="store_true")
     p.set_defaults(run=cmd_report)
+    _add_stats(sub)
+    _add_stats(commands.add_group("accounting", "call accounting: per-department statistics"))
     p = sub.add_parser("catch-up", help="read the CEL backlog now and build the tickets")
     p.set_defaults(run=cmd_catch_up)
     p = sub.add_parser("retention", help="mask and delete what the retention rules say")
     p.add_argument("--now", type=_when, default=None, help="as if it were then (drills)")
     p.set_defaults(run=cmd_retention)
+
+
+def _add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "stats", help="a department's calls: out, in, internal, answered, time, cost, hours"
+    )
+    p.add_argument("--department", default=None, help="site.yaml's department: (default: all)")
+    p.add_argument("--month", default="", help="e.g. 2027-01")
+    p.add_argument("--day", default="", help="e.g. 2027-01-31")
+    p.add_argument("--from", dest="first", default="", help="first day of a range, 2027-01-01")
+    p.add_argument("--to", dest="last", default="", help="last day of the range (included)")
+    p.add_argument("--json", action="store_true", help="JSON on stdout")
+    p.set_defaults(run=cmd_stats)
 
 
 def _when(text: str) -> datetime:
@@ -125,6 +146,37 @@ def cmd_report(args: argparse.Namespace, ctx: CliContext) -> int:
         return [[str(getattr(r, c)) for c in REPORT_COLUMNS] for r in rows]
 
     _table(asyncio.run(run()), REPORT_COLUMNS, args.csv)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, ctx: CliContext) -> int:
+    config, rules = _store_rules(ctx)
+    try:
+        since, until = stats_period(
+            ZoneInfo(config.settings.timezone), args.month, args.day, args.first, args.last
+        )
+    except ValueError as exc:
+        print(f"autocom calls stats: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> list[DepartmentStats]:
+        store = await open_ticket_store(config, rules)
+        try:
+            names = [args.department]
+            if args.department is None:
+                names = await store.departments(since, until)
+            return [await department_stats(store, rules, n, since, until) for n in names]
+        finally:
+            await store.close()
+
+    found = asyncio.run(run())
+    if args.json:
+        one = args.department is not None
+        print(json.dumps(stats_dict(found[0]) if one else [stats_dict(s) for s in found]))
+    elif args.department is not None:
+        print(stats_text(found[0]))
+    else:
+        print(summary_text(found))
     return 0
 
 

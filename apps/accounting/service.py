@@ -16,9 +16,11 @@ from apps.accounting.compile import site_facts
 from apps.accounting.engine import SiteFacts
 from apps.accounting.rules import AccountingRules, Tariff
 from apps.accounting.state import SqliteTicketStore, TicketStore
+from apps.accounting.stats import aggregate
 from autocom.ami.client import AmiAccess, AmiLink
 from autocom.loader import Config
 from autocom.reload import ConfigHolder
+from autocom.services import DepartmentStats
 
 log = logging.getLogger("autocom.accounting")
 BACKLOG_INTERVAL = 60.0  # seconds between two backlog reads (besides each AMI login)
@@ -31,6 +33,14 @@ async def open_ticket_store(config: Config, rules: AccountingRules) -> TicketSto
 
         return await PgTicketStore.connect(rules.storage.dsn)
     return await SqliteTicketStore(config.resolve(rules.storage.path)).open()
+
+
+async def department_stats(
+    store: TicketStore, rules: AccountingRules, department: str, since: datetime, until: datetime
+) -> DepartmentStats:
+    """``department``'s statistics over [since, until) (apps.accounting.stats)."""
+    groups, buckets = await store.stat_groups(department, since, until)
+    return aggregate(department, since, until, rules.currency, groups, buckets)
 
 
 def rules_of(config: Config) -> AccountingRules | None:

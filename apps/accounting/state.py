@@ -22,12 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from apps.accounting.cel import CelEvent
 from apps.accounting.engine import Ticket
+from apps.accounting.stats import BUCKET_SECONDS, StatGroup
 
 T = TypeVar("T")
 UTC = ZoneInfo("UTC")
@@ -66,6 +68,16 @@ class Query:
 
 def month_of(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m")
+
+
+def months_between(since: datetime, until: datetime) -> list[str]:
+    """The UTC months (YYYY-MM) that [since, until) touches."""
+    first, last = since.astimezone(UTC), until.astimezone(UTC)
+    months, n = [], first.year * 12 + first.month - 1
+    while n <= last.year * 12 + last.month - 1:
+        months.append(f"{n // 12:04d}-{n % 12 + 1:02d}")
+        n += 1
+    return months
 
 
 def parties(ticket: Ticket) -> list[tuple[str, str]]:
@@ -124,6 +136,15 @@ class TicketStore(Protocol):
     async def tickets(self, query: Query) -> list[TicketRow]: ...
 
     async def report(self, by: str, month: str) -> list[ReportRow]: ...
+
+    async def stat_groups(
+        self, department: str, since: datetime, until: datetime
+    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
+        """``department``'s tickets started in [since, until): summed by direction,
+        disposition and category, and counted per quarter hour (its UTC start)."""
+
+    async def departments(self, since: datetime, until: datetime) -> list[str]:
+        """The departments of the tickets started in [since, until), sorted."""
 
     async def get_checkpoint(self, name: str) -> int: ...
 
@@ -319,6 +340,45 @@ class SqliteTicketStore:
             )
             for r in self.db.execute(sql, (month,))
         ]
+
+    async def stat_groups(
+        self, department: str, since: datetime, until: datetime
+    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
+        return await self._run(self._stat_groups, department, since, until)
+
+    def _stat_groups(
+        self, department: str, since: datetime, until: datetime
+    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
+        months = months_between(since, until)
+        where = (
+            f"FROM tickets WHERE month IN ({','.join('?' * len(months))}) AND department = ? "
+            "AND start_at >= ? AND start_at < ?"
+        )
+        args = (*months, department, since.timestamp(), until.timestamp())
+        groups = [
+            StatGroup(
+                r[0] or "", r[1] or "", r[2] or "", r[3], r[4] or 0, Decimal(f"{r[5] or 0:.4f}")
+            )
+            for r in self.db.execute(
+                "SELECT direction, disposition, category, COUNT(*), SUM(talk_seconds), "
+                f"SUM(CAST(price AS REAL)) {where} GROUP BY 1, 2, 3",
+                args,
+            )
+        ]
+        sql = f"SELECT CAST(start_at / {BUCKET_SECONDS} AS INTEGER), COUNT(*) {where} GROUP BY 1"
+        buckets = [(r[0] * BUCKET_SECONDS, r[1]) for r in self.db.execute(sql, args)]
+        return groups, buckets
+
+    async def departments(self, since: datetime, until: datetime) -> list[str]:
+        months = months_between(since, until)
+        marks = ",".join("?" * len(months))
+        sql = (
+            f"SELECT DISTINCT department FROM tickets WHERE month IN ({marks}) "
+            "AND start_at >= ? AND start_at < ? ORDER BY 1"
+        )
+        args = (*months, since.timestamp(), until.timestamp())
+        rows = await self._run(lambda: self.db.execute(sql, args).fetchall())
+        return [r[0] or "" for r in rows]
 
     async def get_checkpoint(self, name: str) -> int:
         row = await self._run(

@@ -34,6 +34,7 @@ from apps.accounting.state import (
     parties,
     ticket_columns,
 )
+from apps.accounting.stats import BUCKET_SECONDS, StatGroup
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cel_events (
@@ -222,6 +223,49 @@ class PgTicketStore:
             )
             for r in rows
         ]
+
+    async def stat_groups(
+        self, department: str, since: datetime, until: datetime
+    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
+        where = "FROM tickets WHERE start_at >= $1 AND start_at < $2 AND department = $3"
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT direction, disposition, category, count(*) AS calls, "
+                "coalesce(sum(talk_seconds), 0) AS talk, coalesce(sum(price), 0) AS cost "
+                f"{where} GROUP BY 1, 2, 3",
+                since,
+                until,
+                department,
+            )
+            quarters = await conn.fetch(
+                f"SELECT floor(extract(epoch FROM start_at) / {BUCKET_SECONDS})::bigint AS q, "
+                f"count(*) AS calls {where} GROUP BY 1",
+                since,
+                until,
+                department,
+            )
+        groups = [
+            StatGroup(
+                r["direction"] or "",
+                r["disposition"] or "",
+                r["category"] or "",
+                r["calls"],
+                int(r["talk"]),
+                Decimal(r["cost"]).quantize(Decimal("0.0001")),
+            )
+            for r in rows
+        ]
+        return groups, [(r["q"] * BUCKET_SECONDS, r["calls"]) for r in quarters]
+
+    async def departments(self, since: datetime, until: datetime) -> list[str]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT DISTINCT coalesce(department, '') AS d FROM tickets "
+                "WHERE start_at >= $1 AND start_at < $2 ORDER BY 1",
+                since,
+                until,
+            )
+        return [r["d"] for r in rows]
 
     async def get_checkpoint(self, name: str) -> int:
         async with self._pool.acquire() as conn:

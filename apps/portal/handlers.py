@@ -26,6 +26,7 @@ from apps.portal.i18n import Lang, pick, t
 from apps.portal.ldap_login import LdapUnavailable, authenticate
 from apps.portal.rules import PortalRules, Role
 from apps.portal.security import LoginLimiter, Session, Sessions, csrf_ok
+from apps.portal.stats_page import StatsAsk, stats_page
 from autocom.ari.client import AriClient
 from autocom.ari.errors import AriError
 from autocom.clock import parse_instant
@@ -36,6 +37,7 @@ from autocom.services import (
     BossFiltersService,
     BossFilterView,
     Change,
+    DepartmentStats,
     ForwardsService,
     ForwardView,
     PinLocksService,
@@ -46,6 +48,8 @@ from autocom.services import (
     history_service,
     pin_service,
     speed_dials_service,
+    stats_period,
+    stats_service,
 )
 from autocom.site.model import User
 from autocom.store.base import StoreError
@@ -584,6 +588,48 @@ async def department_unlock(request: web.Request) -> web.StreamResponse:
     return await _department(request, await _unlock(request, owner, may=owner in mine))
 
 
+def _stats_departments(portal: Portal, session: Session) -> list[str] | None:
+    """The departments whose statistics this login may read: every department of the
+    site for an admin, those it manages for a department admin; None for others."""
+    if session.has("admin"):
+        return sorted({u.department for u in portal.ctx.config.current.site.users} - {""})
+    if session.has("department_admin"):
+        person = portal.rules.people.get(session.login)
+        return list(person.departments) if person is not None else []
+    return None
+
+
+@requires(None)
+async def stats(request: web.Request) -> web.StreamResponse:
+    """A department's call statistics: a department admin's own departments only (any
+    other answers 403), every department for an admin."""
+    portal, session = _who(request)
+    lang = lang_of(request)
+    allowed = _stats_departments(portal, session)
+    q = request.query
+    asked = q.get("department", "") or (allowed[0] if allowed else "")
+    if allowed is None or (asked not in allowed and not session.has("admin")):
+        return _html(pages.forbidden_page(lang, session, request.path), 403)
+    if asked not in allowed:  # an admin asking a department the site no longer has
+        allowed = sorted([*allowed, asked])
+    zone = ZoneInfo(portal.ctx.config.current.settings.timezone)
+    when = (q.get("month", ""), q.get("day", ""), q.get("from", ""), q.get("to", ""))
+    if not any(when):
+        when = (portal.ctx.clock.now().astimezone(zone).strftime("%Y-%m"), "", "", "")
+    ask = StatsAsk(asked, *when)
+    service = stats_service(portal.ctx.features.values())
+    found: DepartmentStats | str | None = None
+    try:
+        since, until = stats_period(zone, *when)
+    except ValueError as exc:
+        found = str(exc)
+    else:
+        if service is not None:
+            found = await service.department_stats(portal.ctx, asked, since, until)
+    page = stats_page(lang, session, allowed, ask, found)
+    return _html(page, 400 if isinstance(found, str) else 200)
+
+
 @requires("admin")
 async def admin(request: web.Request) -> web.StreamResponse:
     portal, session = _who(request)
@@ -633,6 +679,7 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.get("/helpdesk", helpdesk),
             web.post("/helpdesk/unlock", unlock_pin),
             web.get("/admin", admin),
+            web.get("/stats", stats),
         ]
     )
     return app

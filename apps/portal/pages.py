@@ -50,6 +50,8 @@ def _nav(lang: Lang, session: Session | None, path: str) -> str:
             links.append(f'<a href="/secretary">{t(lang, "secretary")}</a>')
         if session.has("department_admin"):
             links.append(f'<a href="/department">{t(lang, "my_department")}</a>')
+        if session.has("department_admin") or session.has("admin"):
+            links.append(f'<a href="/stats">{t(lang, "stats")}</a>')
         if session.has("helpdesk"):
             links.append(f'<a href="/helpdesk">{t(lang, "helpdesk")}</a>')
         if session.has("admin"):

@@ -1,0 +1,133 @@
+"""Per-department statistics: the aggregation of the store's groups, the period
+asked, and the text and JSON forms (pure, no store)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from apps.accounting.stats import StatGroup, aggregate, hours_of, stats_dict, stats_text
+from autocom.services import StatCounts, hms, stats_period
+
+PARIS = ZoneInfo("Europe/Paris")
+JAN = (datetime(2027, 1, 1, tzinfo=PARIS), datetime(2027, 2, 1, tzinfo=PARIS))
+GROUPS = [
+    StatGroup("outgoing", "answered", "national", 10, 1200, Decimal("0.7000")),
+    StatGroup("outgoing", "no_answer", "national", 2, 0, Decimal(0)),
+    StatGroup("outgoing", "answered", "international", 3, 600, Decimal("3.1000")),
+    StatGroup("transit", "answered", "mobile", 1, 60, Decimal("0.1000")),  # forwarded out
+    StatGroup("outgoing", "answered", "mobile", 4, 240, Decimal("0.4000")),
+    StatGroup("incoming", "answered", "", 6, 900, Decimal(0)),
+    StatGroup("incoming", "busy", "", 1, 0, Decimal(0)),
+    StatGroup("internal", "answered", "internal", 5, 150, Decimal(0)),
+    StatGroup("internal", "denied", "internal", 1, 0, Decimal(0)),
+]
+
+
+def test_directions_totals_and_means() -> None:
+    s = aggregate("Chimie", *JAN, "EUR", GROUPS, [])
+    assert s.total == StatCounts(33, 29, 3150, Decimal("4.3000"))
+    assert s.total.unanswered == 4
+    directions = dict(s.directions)
+    assert list(directions) == ["outgoing", "incoming", "internal"]
+    assert directions["outgoing"] == StatCounts(20, 18, 2100, Decimal("4.3000"))
+    assert directions["outgoing"].mean_talk_seconds == pytest.approx(2100 / 18)
+    assert directions["incoming"] == StatCounts(7, 6, 900, Decimal(0))
+    assert directions["internal"] == StatCounts(6, 5, 150, Decimal(0))
+    assert dict(s.dispositions) == {"answered": 29, "no_answer": 2, "busy": 1, "denied": 1}
+
+
+def test_categories_by_calls_and_top_destinations_of_outgoing_calls_only() -> None:
+    s = aggregate("Chimie", *JAN, "EUR", GROUPS, [])
+    assert [(k, c.calls) for k, c in s.categories] == [
+        ("national", 12),
+        ("", 7),
+        ("internal", 6),
+        ("mobile", 5),
+        ("international", 3),
+    ]
+    assert [(k, c.calls, c.cost) for k, c in s.destinations] == [
+        ("national", 12, Decimal("0.7000")),
+        ("mobile", 5, Decimal("0.5000")),
+        ("international", 3, Decimal("3.1000")),
+    ]
+
+
+def test_no_call_gives_zeros_not_errors() -> None:
+    s = aggregate("Vide", *JAN, "EUR", [], [])
+    assert s.total == StatCounts() and s.total.mean_talk_seconds == 0.0
+    assert all(c == StatCounts() for _, c in s.directions)
+    assert s.hours == (0,) * 24 and s.busiest_hours == ()
+    assert "busiest hours: " in stats_text(s)
+
+
+def test_busiest_hours_are_local_across_a_dst_change() -> None:
+    winter = int(datetime(2027, 1, 12, 9, 15, tzinfo=PARIS).timestamp())  # 08:15 UTC
+    summer = int(datetime(2027, 7, 12, 9, 45, tzinfo=PARIS).timestamp())  # 07:45 UTC
+    late = int(datetime(2027, 1, 12, 17, 0, tzinfo=PARIS).timestamp())
+    buckets = [(winter, 4), (summer, 3), (late, 5), (late + 900, 1)]
+    hours = hours_of(buckets, PARIS)
+    assert hours[9] == 7 and hours[17] == 6 and sum(hours) == 13
+    s = aggregate("Chimie", *JAN, "EUR", GROUPS, buckets)
+    assert s.busiest_hours == (9, 17)
+    # ties: the earlier hour first
+    even = [(winter, 2), (late, 2), (late - 3 * 3600, 2), (late + 3600, 1)]
+    assert aggregate("x", *JAN, "EUR", [], even).busiest_hours == (9, 14, 17)
+
+
+@pytest.mark.parametrize(
+    ("ask", "since", "until"),
+    [
+        (("2027-01", "", "", ""), datetime(2027, 1, 1), datetime(2027, 2, 1)),
+        (("2027-12", "", "", ""), datetime(2027, 12, 1), datetime(2028, 1, 1)),
+        (("", "2027-03-28", "", ""), datetime(2027, 3, 28), datetime(2027, 3, 29)),
+        (("", "", "2027-01-10", "2027-01-20"), datetime(2027, 1, 10), datetime(2027, 1, 21)),
+        (("", "", "2027-01-10", "2027-01-10"), datetime(2027, 1, 10), datetime(2027, 1, 11)),
+    ],
+)
+def test_periods_are_local_and_the_last_day_included(
+    ask: tuple[str, str, str, str], since: datetime, until: datetime
+) -> None:
+    assert stats_period(PARIS, *ask) == (since.replace(tzinfo=PARIS), until.replace(tzinfo=PARIS))
+
+
+@pytest.mark.parametrize(
+    ("ask", "says"),
+    [
+        (("", "", "", ""), "give one period"),
+        (("2027-01", "2027-01-02", "", ""), "give one period"),
+        (("janvier", "", "", ""), "write a month like 2027-01"),
+        (("", "2027-02-30", "", ""), "or days like 2027-01-31"),
+        (("", "", "2027-01-10", ""), "or days like 2027-01-31"),
+        (("", "", "2027-01-10", "2027-01-09"), "the last day comes before the first"),
+        (("2027-01' OR 1=1", "", "", ""), "write a month like 2027-01"),
+    ],
+)
+def test_a_bad_period_says_what_to_write(ask: tuple[str, str, str, str], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        stats_period(PARIS, *ask)
+
+
+def test_text_and_json_forms() -> None:
+    late = int(datetime(2027, 1, 12, 17, 0, tzinfo=PARIS).timestamp())
+    s = aggregate("Chimie", *JAN, "EUR", GROUPS, [(late, 33)])
+    text = stats_text(s)
+    assert text.splitlines()[0] == "department Chimie: 2027-01-01 to 2027-01-31"
+    assert "outgoing" in text and "0:35:00" in text  # the outgoing calls' 2100 s
+    assert "busiest hours: 17h (33)" in text
+    body = stats_dict(s)
+    assert body["calls"] == 33 and body["answered"] == 29 and body["cost"] == "4.3000"
+    assert body["directions"]["internal"] == {  # type: ignore[index]
+        "calls": 6,
+        "answered": 5,
+        "unanswered": 1,
+        "talk_seconds": 150,
+        "mean_talk_seconds": 30.0,
+        "cost": "0",
+    }
+    assert body["top_destinations"][0]["category"] == "national"  # type: ignore[index]
+    assert body["since"] == "2027-01-01T00:00:00+01:00"
+    assert hms(3725.4) == "1:02:05"
