@@ -13,6 +13,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from autocom.context import CliContext
 from autocom.history.files import (
     FileText,
     build_shadow,
+    move_aside,
     read_files,
     unwritable,
     write_atomic,
@@ -161,6 +163,19 @@ async def _texts(history: History, number: int) -> tuple[Version, dict[str, byte
     return version, texts
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What restoring version ``number`` does: its files that differ are written, and
+    the files read today that it did not have (a department fragment added since) are
+    moved aside; ``loaded`` is what a reload then reads."""
+
+    number: int
+    texts: Mapping[str, bytes]
+    write: tuple[str, ...]
+    aside: tuple[str, ...]
+    loaded: tuple[FileText, ...]
+
+
 async def _rollback(config: Config, cli: CliContext, number: int, who: str, dry: bool) -> int:
     from autocom.store.factory import open_store
 
@@ -171,49 +186,48 @@ async def _rollback(config: Config, cli: CliContext, number: int, who: str, dry:
         if isinstance(found, str):
             print(f"autocom: {found}; nothing written", file=sys.stderr)
             return 1
-        _, texts = found
-        checked = await asyncio.to_thread(check_version, config.base, cli, texts)
-        if isinstance(checked, list):
-            for line in checked:
+        plan = await asyncio.to_thread(check_version, config.base, cli, number, found[1])
+        if isinstance(plan, list):
+            for line in plan:
                 print(line, file=sys.stderr)
             print(
-                f"version {number} does not pass check today ({len(checked)} error(s)); "
+                f"version {number} does not pass check today ({len(plan)} error(s)); "
                 "nothing written",
                 file=sys.stderr,
             )
             return 1
-        changed = _changed(config.base, texts)
-        _report(number, changed, checked, texts, dry)
-        if dry or not changed:
+        _report(plan, dry)
+        if dry or not (plan.write or plan.aside):
             return 0
         note = f"rollback to version {number}"
-        for name in changed:
-            await history.declare_author(texts[name], who, note)
-        if not _write(config.base, changed, texts):
+        for name in plan.write:
+            await history.declare_author(plan.texts[name], who, note)
+        if not _apply(config.base, plan):
             return 1
         clock = Clock(config.settings.timezone)
         node = f"{socket.gethostname()} (rollback)"
         keep = config.settings.history.keep
-        recorded = await history.record(checked, node, clock.now(), keep, author=who, note=note)
+        recorded = await history.record(plan.loaded, node, clock.now(), keep, author=who, note=note)
         _recorded(recorded, await history.head())
         return 0
     finally:
         await store.close()
 
 
-def _changed(base: Path, texts: Mapping[str, bytes]) -> list[str]:
+def _differ(base: Path, texts: Mapping[str, bytes]) -> tuple[str, ...]:
     def current(name: str) -> bytes | None:
         try:
             return (base / name).read_bytes()
         except FileNotFoundError:
             return None
 
-    return sorted(name for name, data in texts.items() if current(name) != data)
+    return tuple(sorted(name for name, data in texts.items() if current(name) != data))
 
 
-def _write(base: Path, names: list[str], texts: Mapping[str, bytes]) -> bool:
-    """Write each file (atomically); False, and why on stderr, if it could not."""
-    refused = unwritable(base, names)
+def _apply(base: Path, plan: Plan) -> bool:
+    """Write each file (atomically), then move the others aside; False, and why on
+    stderr, if it could not."""
+    refused = unwritable(base, (*plan.write, *plan.aside))
     if refused:
         print(
             f"autocom: you may not write {', '.join(refused)} in {base}; nothing written "
@@ -221,38 +235,37 @@ def _write(base: Path, names: list[str], texts: Mapping[str, bytes]) -> bool:
             file=sys.stderr,
         )
         return False
-    for done, name in enumerate(names):
-        try:
-            write_atomic(base / name, texts[name])
-        except OSError as exc:
-            written = ", ".join(names[:done]) or "none"
-            print(
-                f"autocom: cannot write {base / name}: {exc}; written before it: {written}; "
-                "run the rollback again once it is fixed",
-                file=sys.stderr,
-            )
-            return False
+    done: list[str] = []
+    try:
+        for name in plan.write:
+            write_atomic(base / name, plan.texts[name])
+            done.append(name)
+        for name in plan.aside:
+            done.append(f"{name} -> {move_aside(base / name).name}")
+    except OSError as exc:
+        print(
+            f"autocom: {exc}; done before it: {', '.join(done) or 'nothing'}; "
+            "run the rollback again once it is fixed",
+            file=sys.stderr,
+        )
+        return False
+    for line in done[len(plan.write) :]:
+        print(f"moved aside: {line}")
     return True
 
 
-def _report(
-    number: int,
-    changed: list[str],
-    loaded: tuple[FileText, ...],
-    texts: Mapping[str, bytes],
-    dry: bool,
-) -> None:
-    extra = sorted(f.name for f in loaded if f.name not in texts)
-    if extra:
-        print(
-            f"note: these files are read too and were not part of version {number}, they "
-            f"stay as they are: {', '.join(extra)}"
-        )
-    if not changed:
-        print(f"the files are those of version {number} already: nothing to write")
+def _report(plan: Plan, dry: bool) -> None:
+    if not (plan.write or plan.aside):
+        print(f"the files are those of version {plan.number} already: nothing to write")
         return
     verb = "would write" if dry else "writing"
-    print(f"version {number} passes check; {verb}: {', '.join(changed)}")
+    print(f"version {plan.number} passes check; {verb}: {', '.join(plan.write) or 'nothing'}")
+    if plan.aside:
+        verb = "would move" if dry else "moving"
+        print(
+            f"{verb} aside (read today, not part of version {plan.number}; renamed "
+            f"<file>.rolled-back): {', '.join(plan.aside)}"
+        )
 
 
 def _recorded(recorded: Version | None, head: Version | None) -> None:
@@ -264,13 +277,28 @@ def _recorded(recorded: Version | None, head: Version | None) -> None:
 
 
 def check_version(
-    base: Path, cli: CliContext, texts: Mapping[str, bytes]
+    base: Path, cli: CliContext, number: int, texts: Mapping[str, bytes]
+) -> Plan | list[str]:
+    """Load version ``number``'s ``texts`` over the config folder as a reload would (in
+    a shadow folder: the real one is untouched): the plan, or every issue.  A file the
+    load reads that the version did not have is hidden and the load done again."""
+    loaded = _shadow_load(base, cli, texts, ())
+    if isinstance(loaded, list):
+        return loaded
+    aside = tuple(sorted(f.name for f in loaded if f.name not in texts))
+    if aside:
+        loaded = _shadow_load(base, cli, texts, aside)
+        if isinstance(loaded, list):
+            return loaded
+    return Plan(number, texts, _differ(base, texts), aside, loaded)
+
+
+def _shadow_load(
+    base: Path, cli: CliContext, texts: Mapping[str, bytes], hide: tuple[str, ...]
 ) -> tuple[FileText, ...] | list[str]:
-    """Load ``texts`` over the config folder as a reload would (in a shadow folder: the
-    real one is untouched): the files that load would read, or every issue."""
     with tempfile.TemporaryDirectory(prefix="autocom-rollback-") as tmp:
         root = Path(tmp) / "config"
-        build_shadow(base, texts, root)
+        build_shadow(base, texts, root, hide)
         try:
             new = load_config(root / cli.config_path.name, cli.features)
             _same_features_as_now(cli, new)

@@ -58,24 +58,46 @@ def _mirror(real: Path, shadow: Path) -> None:
             (shadow / entry.name).symlink_to(entry)
 
 
-def build_shadow(base: Path, files: Mapping[str, bytes], root: Path) -> None:
+def build_shadow(
+    base: Path, files: Mapping[str, bytes], root: Path, hide: Iterable[str] = ()
+) -> None:
     """Make ``root`` (absent) look like ``base`` with ``files`` (names relative to
-    ``base``) replaced: every other file is a symlink to the real one, so a load
-    from ``root`` reads exactly what a load from ``base`` would once they are written."""
+    ``base``) replaced and the ``hide`` ones gone: every other file is a symlink to
+    the real one, so a load from ``root`` reads exactly what a load from ``base``
+    would once they are written (and the hidden ones moved aside)."""
     _mirror(base, root)
     for name, data in files.items():
-        *folders, leaf = Path(name).parts
-        real, shadow = base, root
-        for part in folders:
-            real, shadow = real / part, shadow / part
-            if shadow.is_symlink() or not shadow.exists():
-                if shadow.is_symlink():
-                    shadow.unlink()
-                _mirror(real, shadow)
-        target = shadow / leaf
-        if target.is_symlink():
-            target.unlink()
-        target.write_bytes(data)
+        _own(base, root, name).write_bytes(data)
+    for name in hide:
+        _own(base, root, name)
+
+
+def _own(base: Path, root: Path, name: str) -> Path:
+    """``root``/``name`` with its folders made real (not links) and no file there."""
+    *folders, leaf = Path(name).parts
+    real, shadow = base, root
+    for part in folders:
+        real, shadow = real / part, shadow / part
+        if shadow.is_symlink() or not shadow.exists():
+            if shadow.is_symlink():
+                shadow.unlink()
+            _mirror(real, shadow)
+    target = shadow / leaf
+    if target.is_symlink():
+        target.unlink()
+    return target
+
+
+def move_aside(path: Path) -> Path:
+    """Rename ``path`` to ``<path>.rolled-back`` (``.rolled-back.1``, ... if taken): out
+    of a fragment folder's ``*.yaml``, kept to be renamed back."""
+    target = path.with_name(f"{path.name}.rolled-back")
+    count = 0
+    while target.exists():
+        count += 1
+        target = path.with_name(f"{path.name}.rolled-back.{count}")
+    os.rename(path, target)
+    return target
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -18,9 +18,10 @@ import pytest
 from apps.time_rules import TimeRulesFeature
 from autocom.app import running
 from autocom.cli import main
-from autocom.history.files import FileText
+from autocom.history.files import FileText, read_files
 from autocom.history.model import sha
 from autocom.history.store import History
+from autocom.loader import load_config
 from autocom.store.redis_store import RedisStore
 from autocom.store.sqlite_store import SqliteStore
 from tests.support.redis_server import RedisServer
@@ -221,3 +222,52 @@ async def test_nodes_sharing_redis_record_one_edit_once(redis_url: str) -> None:
     finally:
         for s in stores:
             await s.close()
+
+
+DEPARTMENTS = """departments:
+  mips:
+    name: Laboratoire MIPS
+    may: {assign: [staff, lab]}
+"""
+
+
+async def test_rollback_moves_aside_a_department_fragment_added_since(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fragment folder is read whole (*.yaml): restoring the version before a fragment
+    was added moves the fragment aside, and its decision goes back."""
+    config = make_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "departments: departments.yaml\n", encoding="utf-8")
+    (tmp_path / "departments.yaml").write_text(DEPARTMENTS, encoding="utf-8")
+    mips = tmp_path / "departments" / "mips"
+    mips.mkdir(parents=True)
+    (mips / "base.yaml").write_text('assign: {"2104": lab}\n', encoding="utf-8")
+    store = await SqliteStore.open(tmp_path / "state.sqlite")
+    history = History(store)
+    try:
+        await history.record(await asyncio.to_thread(applied, config), "n", AT, 10)
+        (mips / "lab.yaml").write_text('assign: {"2103": lab}\n', encoding="utf-8")
+        await history.record(await asyncio.to_thread(applied, config), "n", AT, 10)
+    finally:
+        await store.close()
+    explain = ("explain", "rights", "--from", "2103", "--to", "00612345678", "--at", MONDAY)
+    assert await cli(config, *explain) == 2  # lab: a mobile needs a PIN
+    capsys.readouterr()
+    assert await cli(config, "rollback", "1", "--as", "dept-admin") == 0
+    out = capsys.readouterr().out
+    assert "writing: nothing" in out and "departments/mips/lab.yaml" in out
+    assert "moved aside: departments/mips/lab.yaml -> lab.yaml.rolled-back" in out
+    assert sorted(p.name for p in await asyncio.to_thread(lambda: list(mips.iterdir()))) == [
+        "base.yaml",
+        "lab.yaml.rolled-back",
+    ]
+    assert await cli(config, *explain) == 0  # staff again (its context's class): allowed
+    assert await cli(config, "history", "3") == 0
+    assert "+++ /dev/null" in capsys.readouterr().out
+
+
+def applied(config: Path) -> tuple[FileText, ...]:
+    """The files a server applying ``config`` now would record."""
+    loaded = load_config(config, FEATURES)
+    return read_files(loaded.base, loaded.files)

@@ -12,7 +12,7 @@ import pytest
 
 from autocom.clock import Clock
 from autocom.config.settings import HistorySettings, Settings
-from autocom.history.files import FileText, build_shadow, read_files, write_atomic
+from autocom.history.files import FileText, build_shadow, move_aside, read_files, write_atomic
 from autocom.history.model import (
     Change,
     Version,
@@ -219,6 +219,18 @@ def test_shadow_folder_replaces_only_the_version_files(tmp_path: Path) -> None:
     assert (root / "depts" / "chem.yaml").read_bytes() == b"chem now\n"  # a link to the real one
     assert (base / "rights.yaml").read_bytes() == NEW  # the real folder untouched
     assert (base / "depts" / "phys.yaml").read_bytes() == b"phys now\n"
+    hidden = tmp_path / "hidden"
+    build_shadow(base, {}, hidden, hide=["depts/chem.yaml"])
+    assert sorted(os.listdir(hidden / "depts")) == ["phys.yaml"]
+    assert (base / "depts" / "chem.yaml").exists()
+
+
+def test_move_aside_never_overwrites(tmp_path: Path) -> None:
+    for text in (b"first\n", b"second\n"):
+        (tmp_path / "extra.yaml").write_bytes(text)
+        move_aside(tmp_path / "extra.yaml")
+    assert sorted(os.listdir(tmp_path)) == ["extra.yaml.rolled-back", "extra.yaml.rolled-back.1"]
+    assert (tmp_path / "extra.yaml.rolled-back.1").read_bytes() == b"second\n"
 
 
 def test_write_atomic_keeps_the_mode_and_leaves_no_temp(tmp_path: Path) -> None:
