@@ -161,8 +161,11 @@ def cmd_add(args: argparse.Namespace, cli: CliContext) -> int:
     except ValueError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
-    if _rules(config).entry(args.code) is not None:
-        print(f"refused: code {args.code} is already in speeddial.yaml", file=sys.stderr)
+    taken = _rules(config).entry(args.code)
+    if taken is not None:  # speeddial.yaml's, or a department's (docs/departments.md)
+        own = taken.source is None or taken.source.file == str(_rule_file(config))
+        where = "speeddial.yaml" if own else f"a department's fragment, {taken.source}"
+        print(f"refused: code {args.code} is already in {where}", file=sys.stderr)
         return 1
     status, _ = _edit_yaml(config, [entry], [])
     if status == 0:

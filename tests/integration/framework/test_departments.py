@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from apps import features
+from autocom.cli import main
 from autocom.loader import load_config
 from autocom.reload import ConfigHolder
 
@@ -105,3 +106,13 @@ async def test_the_watcher_reads_a_new_fragment_and_refuses_an_overreaching_one(
         assert holder.last_error is None
     finally:
         watcher.cancel()
+
+
+def test_speeddial_add_refuses_a_code_a_department_has(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["-c", str(config), "speeddial", "add", "8501", "00389000000", "Autre"]
+    assert main(argv, features=features()) == 1
+    fragment = config.parent / "departments" / "mips" / "department.yaml"
+    err = capsys.readouterr().err
+    assert f"code 8501 is already in a department's fragment, {fragment}:6" in err
