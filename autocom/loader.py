@@ -16,7 +16,7 @@ from autocom.cluster import config_hash
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.config.model import validate
 from autocom.config.settings import Settings
-from autocom.config.yaml_source import load_yaml, read_config_text
+from autocom.config.yaml_source import holds_nothing, load_yaml, read_config_text
 from autocom.departments import (
     Departments,
     check_departments,
@@ -167,9 +167,6 @@ def _resume() -> None:
                 gc.enable()
 
 
-_NOT_CONTENT = ("", "---", "...", "~", "null", "Null", "NULL")
-
-
 def empty_rule_file(path: Path, feature: Feature) -> ConfigIssue | None:
     """An issue when a named rule file holds nothing (only blanks, comments, ``---``).
 
@@ -179,10 +176,8 @@ def empty_rule_file(path: Path, feature: Feature) -> ConfigIssue | None:
         text = read_config_text(path)
     except ConfigError:
         return None  # the feature's own load reports it
-    for line in text.splitlines():
-        word = line.strip()
-        if word not in _NOT_CONTENT and not word.startswith("#"):
-            return None
+    if not holds_nothing(text):
+        return None
     return ConfigIssue(
         str(path),
         1,

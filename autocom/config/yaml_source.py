@@ -80,6 +80,19 @@ def read_config_text(path: Path | str) -> str:
         ) from exc
 
 
+_NOT_CONTENT = ("", "---", "...", "~", "null", "Null", "NULL")
+
+
+def holds_nothing(text: str) -> bool:
+    """Only blanks, comments, ``---``, ``...`` or a null: what an editor that truncates
+    a file before writing it shows for a moment (a rule file must say "none")."""
+    for line in text.splitlines():
+        word = line.strip()
+        if word not in _NOT_CONTENT and not word.startswith("#"):
+            return False
+    return True
+
+
 def load_yaml(path: Path | str) -> Document:
     """Read ``path``; a missing, unreadable or malformed file raises ConfigError."""
     return parse_yaml(read_config_text(path), str(path))

@@ -28,6 +28,12 @@ def _listed(items: Iterable[str]) -> str:
     return ", ".join(shown) if shown else "none"
 
 
+def _users_of(site: Site, department: str) -> str:
+    """The department's users, for a refusal's hint (computed only then: a site of
+    4000 users is read once per refusal, not once per setting)."""
+    return _listed(u.extension for u in site.users if u.department == department)
+
+
 def issue(setting: Setting, message: str, hint: str) -> ConfigIssue:
     return ConfigIssue(setting.file, setting.line, message, hint)
 
@@ -89,10 +95,13 @@ def check_assign(deps: Departments, site: Site, s: Setting) -> list[ConfigIssue]
     dep = deps.declared[s.department]
     found: list[ConfigIssue] = []
     user = site.user(s.key)
-    mine = sorted(u.extension for u in site.users if u.department == dep.name)
     if user is None:
         found.append(
-            issue(s, f"assign: no user {s.key} in the site", f"assign your users: {_listed(mine)}")
+            issue(
+                s,
+                f"assign: no user {s.key} in the site",
+                f"assign your users: {_users_of(site, dep.name)}",
+            )
         )
     elif user.department != dep.name:
         found.append(
@@ -101,7 +110,7 @@ def check_assign(deps: Departments, site: Site, s: Setting) -> list[ConfigIssue]
                 f"assign: {s.key} is a user of {user.department or 'no department'!r}, not of "
                 f"{dep.name!r}: a department assigns classes to its own users only",
                 f"remove it: its own department or the main admin assigns it; "
-                f"your users: {_listed(mine)}",
+                f"your users: {_users_of(site, dep.name)}",
             )
         )
     (cls,) = s.value

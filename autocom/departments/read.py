@@ -10,7 +10,13 @@ from pathlib import Path
 
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.config.model import validate
-from autocom.config.yaml_source import Document, LocatedDict, load_yaml
+from autocom.config.yaml_source import (
+    Document,
+    LocatedDict,
+    holds_nothing,
+    parse_yaml,
+    read_config_text,
+)
 from autocom.departments.compiled import Departments, Setting
 from autocom.departments.model import ADMIN_ONLY, Department, DepartmentsFile, Fragment
 
@@ -21,12 +27,26 @@ def folder_of(base: Path, slug: str, department: Department) -> Path:
     return path if path.is_absolute() else base / path
 
 
+def fragment_files(folder: Path) -> list[Path]:
+    """The fragments of a department's folder: its ``*.yaml`` files, in name order;
+    hidden ones (an editor's or a copy's temporary ``.name.yaml``) are not read."""
+    return sorted(f for f in folder.glob("*.yaml") if not f.name.startswith(".") and f.is_file())
+
+
 def read_departments(path: Path, base: Path) -> tuple[Departments, list[ConfigIssue]]:
     """departments.yaml at ``path`` and the fragments of its folders (``base``:
     autocom.yaml's folder); every problem of every file is returned, not raised."""
     issues: list[ConfigIssue] = []
     try:
-        doc = load_yaml(path)
+        text = read_config_text(path)
+        if holds_nothing(text):
+            raise ConfigError.single(
+                str(path),
+                1,
+                "departments: the file is empty (a save cut short looks the same)",
+                "to have no department, say so: write `departments: {}`",
+            )
+        doc = parse_yaml(text, str(path))
         model = validate(DepartmentsFile, doc)
     except ConfigError as exc:
         return Departments(str(path), files=(path,)), list(exc.issues)
@@ -46,7 +66,7 @@ def read_departments(path: Path, base: Path) -> tuple[Departments, list[ConfigIs
                 )
             )
             continue
-        for file in sorted(folder.glob("*.yaml")):
+        for file in fragment_files(folder):
             files.append(file)
             try:
                 settings += read_fragment(file, slug, department)
@@ -61,7 +81,15 @@ def read_departments(path: Path, base: Path) -> tuple[Departments, list[ConfigIs
 def read_fragment(file: Path, slug: str, department: Department) -> list[Setting]:
     """One fragment file's settings; a key of the main admin's files, or anything
     else the schema refuses, raises ConfigError naming its line."""
-    doc = load_yaml(file)
+    text = read_config_text(file)
+    if holds_nothing(text):
+        raise ConfigError.single(
+            str(file),
+            1,
+            f"department {slug}: the fragment is empty (a save cut short looks the same)",
+            "to have none, delete the file, or write `assign: {}`",
+        )
+    doc = parse_yaml(text, str(file))
     data = doc.data if isinstance(doc.data, LocatedDict) else None
     issues = []
     if data is not None:

@@ -286,3 +286,24 @@ def test_a_malformed_fragment_names_its_line(site: Path) -> None:
     file = fragment(site, 'assign:\n  "2103": lab\ngroup:\n  "2901": []\n')
     issue = only(refused(site), file, "group:")
     assert "unknown key 'group'" in issue.message
+
+
+def test_an_empty_fragment_or_departments_yaml_is_refused(site: Path) -> None:
+    """An editor truncating the file before writing it: "no settings" must be written."""
+    file = fragment(site, "# all removed\n---\n")
+    issue = only(refused(site), file, "# all removed")
+    assert "the fragment is empty" in issue.message and "delete the file" in issue.hint
+    file.unlink()
+    deps = site / "departments.yaml"
+    deps.write_text("")
+    (issue,) = refused(site)
+    assert (issue.file, issue.line) == (str(deps), 1)
+    assert "write `departments: {}`" in issue.hint
+    deps.write_text("departments: {}\n")
+    assert load(site).departments is not None
+
+
+def test_hidden_files_of_a_folder_are_not_fragments(site: Path) -> None:
+    fragment(site, 'assign:\n  "2001": lab\n', name=".rules.yaml")  # an editor's copy
+    config = load(site)
+    assert site / "departments" / "mips" / ".rules.yaml" not in config.files
