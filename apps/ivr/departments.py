@@ -8,29 +8,15 @@ from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.departments.compiled import Departments
 
 
-def _unknown_menus(rules: IvrRules, deps: Departments) -> list[ConfigIssue]:
-    return [
-        ConfigIssue(
-            deps.file,
-            deps.granted_line(slug, "prompts"),
-            f"department {slug}: may set the prompt of menu {menu!r}, which ivr.yaml does not have",
-            f"name one of its menus: {', '.join(sorted(rules.menus)) or '(none)'}",
-        )
-        for slug, dep in deps.declared.items()
-        for menu in dep.may.prompts
-        if menu not in rules.menus
-    ]
-
-
 def with_department_prompts(rules: IvrRules, deps: Departments) -> IvrRules:
     """ivr.yaml's menus, each a fragment sets the prompt of with that prompt.  Raises
     ConfigError for a menu ivr.yaml lacks or a sound name it would refuse."""
-    issues = _unknown_menus(rules, deps)
+    issues = deps.missing_grants("prompts", "menu", rules.menus, "ivr.yaml")
     menus: dict[str, Menu] = dict(rules.menus)
     for s in deps.of("prompt"):
         menu = menus.get(s.key)
         if menu is None:
-            continue  # reported by _unknown_menus (a menu not granted: by the departments' check)
+            continue  # reported by missing_grants (a menu not granted: by the departments' check)
         try:
             sounds = _sounds(list(s.value))
         except ValueError as exc:

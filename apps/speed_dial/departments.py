@@ -17,7 +17,7 @@ def _ranges_inside(rules: SpeedDialRules, deps: Departments) -> list[ConfigIssue
     if col.range is None and col.prefix is None:
         return issues  # no table ("none"): a department's codes are refused as any entry
     for slug, dep in deps.declared.items():
-        rng = dep.may.speed_dial_range
+        rng = dep.may.speed_dials
         if rng is not None and not (col.in_range(rng.start) and col.in_range(rng.end)):
             issues.append(
                 ConfigIssue(

@@ -75,7 +75,7 @@ def check_declarations(deps: Departments, site: Site) -> list[ConfigIssue]:
 
 def _overlapping_ranges(deps: Departments) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
-    given = [(slug, d.may.speed_dial_range) for slug, d in deps.declared.items()]
+    given = [(slug, d.may.speed_dials) for slug, d in deps.declared.items()]
     ranges = [(slug, r) for slug, r in given if r is not None]
     for i, (slug_a, a) in enumerate(ranges):
         for slug_b, b in ranges[i + 1 :]:
@@ -128,7 +128,7 @@ def check_assign(deps: Departments, site: Site, s: Setting) -> list[ConfigIssue]
 
 
 def check_speed_dial(deps: Departments, site: Site, s: Setting) -> list[ConfigIssue]:
-    rng = deps.declared[s.department].may.speed_dial_range
+    rng = deps.declared[s.department].may.speed_dials
     if rng is None:
         return [
             issue(

@@ -3,11 +3,12 @@ department that wrote it and its file:line, for the features to merge (pure data
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from autocom.config.errors import ConfigIssue
 from autocom.departments.model import Department
 
 Kind = Literal["assign", "speed_dial", "group", "prompt"]
@@ -59,6 +60,23 @@ class Departments:
         """``departments.yaml:N`` of ``granted_line``."""
         line = self.granted_line(slug, *path)
         return f"{self.file}:{line}" if line is not None else self.file
+
+    def missing_grants(
+        self, key: Literal["assign", "prompts"], what: str, known: Collection[str], source: str
+    ) -> list[ConfigIssue]:
+        """A class or menu departments.yaml grants (``may.<key>``) that ``source``
+        (rights.yaml, ivr.yaml: the names ``known``) does not have."""
+        return [
+            ConfigIssue(
+                self.file,
+                self.granted_line(slug, key),
+                f"department {slug}: may.{key}: no {what} {name!r} in {source}",
+                f"name one of {source}'s: {', '.join(sorted(known)) or '(none)'}",
+            )
+            for slug, dep in self.declared.items()
+            for name in getattr(dep.may, key)
+            if name not in known
+        ]
 
     def name_of(self, slug: str) -> str:
         """The department's name as the site's users write it."""

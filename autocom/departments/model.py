@@ -40,20 +40,14 @@ class Permissions(RuleModel):
     """What a department's fragments may set; nothing by default."""
 
     assign: tuple[str, ...] = ()  # classes of rights.yaml, never a new one
-    speed_dials: str | None = None  # a range of collective speed-dial codes
+    speed_dials: NumberRange | None = None  # a range of collective speed-dial codes
     groups: tuple[str, ...] = ()  # hunt groups (extension) of site.yaml
     prompts: tuple[str, ...] = ()  # IVR menus of ivr.yaml
 
-    @field_validator("speed_dials")
+    @field_validator("speed_dials", mode="before")
     @classmethod
-    def _range(cls, v: str | None) -> str | None:
-        if v is not None:
-            NumberRange.parse(v)
-        return v
-
-    @property
-    def speed_dial_range(self) -> NumberRange | None:
-        return NumberRange.parse(self.speed_dials) if self.speed_dials is not None else None
+    def _range(cls, v: object) -> object:
+        return NumberRange.parse(v) if isinstance(v, str) else v
 
 
 class Department(RuleModel):

@@ -10,27 +10,12 @@ from autocom.departments.compiled import Departments
 from autocom.rights.rules import Assignment, TimeRules
 
 
-def _unknown_classes(rules: TimeRules, deps: Departments) -> list[ConfigIssue]:
-    """A class departments.yaml gives a department that rights.yaml does not define."""
-    return [
-        ConfigIssue(
-            deps.file,
-            deps.granted_line(slug, "assign"),
-            f"department {slug}: may assign {cls!r}, which {rules.file} does not define",
-            f"name one of its classes: {', '.join(sorted(rules.classes)) or '(none)'}",
-        )
-        for slug, dep in deps.declared.items()
-        for cls in dep.may.assign
-        if cls not in rules.classes
-    ]
-
-
 def with_department_classes(rules: TimeRules, deps: Departments) -> TimeRules:
     """``rules`` where each extension a fragment assigns has that class (above the
     main admin's ranges, groups, departments, contexts and default); an extension the
     main admin assigns by itself (``assign: extensions:``) stays the admin's: a
     fragment that assigns it is refused. Raises ConfigError naming the file:line."""
-    issues = _unknown_classes(rules, deps)
+    issues = deps.missing_grants("assign", "class", rules.classes, rules.file)
     admin = rules.model.assign.extensions
     extra: dict[str, Assignment] = {}
     for s in deps.of("assign"):
