@@ -32,7 +32,6 @@ from autocom.config.model import RuleModel
 from autocom.site.model import NumberRange
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-CODE_RE = re.compile(r"^[*#0-9]{1,20}$")
 EXTENSION_RE = re.compile(r"^[0-9]{1,20}$")
 
 
@@ -83,7 +82,8 @@ class DepartmentsFile(RuleModel):
 
 
 class SpeedDialItem(RuleModel):
-    """A department's collective speed dial; the speed_dial feature validates the rest."""
+    """A department's collective speed dial: its code is checked against the department's
+    range (autocom.departments.check), the rest by the speed_dial feature."""
 
     code: str
     number: str
@@ -98,13 +98,6 @@ class SpeedDialItem(RuleModel):
                 "call rights; remove it (the caller's class applies)"
             )
         return data
-
-    @field_validator("code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        if not CODE_RE.match(v):
-            raise ValueError(f"code {v!r}: write digits (and * or #)")
-        return v
 
 
 class Fragment(RuleModel):
