@@ -36,6 +36,8 @@ class Change:
     accepted: bool
     reason: str  # in words, for the person who asked
     trace: tuple[str, ...] = ()
+    code: str = ""  # a stable name of the outcome, e.g. "vip_bad_number", for translation
+    facts: tuple[tuple[str, str], ...] = ()  # what the translated words name, e.g. number
 
 
 @runtime_checkable
@@ -69,7 +71,8 @@ class BossFilterView:
     name: str  # the boss's name, as the site says
     filter: str  # the filter's name in the rule file
     on: bool
-    vip: tuple[str, ...]  # numbers and patterns that reach the boss directly
+    vip: tuple[str, ...]  # numbers and patterns that reach the boss directly (rule file)
+    added_vip: tuple[str, ...] = ()  # numbers a secretary added (state store overlay)
 
 
 @runtime_checkable
@@ -81,6 +84,15 @@ class BossFiltersService(Protocol):
         ...
 
     async def switch_filter(self, ctx: AppContext, user: str, boss: str, on: bool) -> Change: ...
+
+    async def change_vip(
+        self, ctx: AppContext, user: str, boss: str, number: str, add: bool
+    ) -> Change:
+        """Add ``number`` to (or remove it from) the VIP numbers of ``boss`` kept in the
+        state store on top of the rule file's list, if ``user`` may switch the boss's
+        filter.  Codes: vip_added, vip_removed; refused: vip_bad_number, vip_already,
+        vip_in_file, vip_not_added, vip_full, not_boss, not_yours, store_down."""
+        ...
 
 
 def filters_service(features: Iterable[object]) -> BossFiltersService | None:

@@ -40,8 +40,9 @@ class BossSecretaryFeature(Feature):
         cli.add_commands(commands)
 
     async def start(self, ctx: AppContext) -> None:
-        """The filter states in memory, to decide on through a store outage."""
+        """The filter states and added VIPs in memory, to decide on through a store outage."""
         await ctx.last_known.snapshot(ctx.store, state.NAMESPACE)
+        await ctx.last_known.snapshot(ctx.store, state.VIP_NAMESPACE)
 
     def lamp_spec(self, ctx: AppContext) -> LampSpec:
         """The filters' lamps, in step with the state store (when autocom.yaml has ari:)."""
@@ -49,6 +50,11 @@ class BossSecretaryFeature(Feature):
 
     async def filters_for(self, ctx: AppContext, user: str) -> list[BossFilterView]:
         return await service.filters_for(ctx, user)
+
+    async def change_vip(
+        self, ctx: AppContext, user: str, boss: str, number: str, add: bool
+    ) -> Change:
+        return await service.change_vip(ctx, user, boss, number, add)
 
     async def switch_filter(self, ctx: AppContext, user: str, boss: str, on: bool) -> Change:
         return await service.switch(ctx, user, boss, on)

@@ -40,7 +40,8 @@ def add_commands(commands: Commands) -> None:
         "--state",
         choices=("on", "off", "store"),
         default="store",
-        help="the boss's filter state (default: read the state store)",
+        help="the boss's filter state (default: read the state store, with the VIP numbers"
+        " secretaries added)",
     )
 
 
@@ -119,16 +120,19 @@ def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
         print(f"--at: {exc}", file=sys.stderr)
         return 2
     stored: dict[str, bool] = {}
+    added: tuple[str, ...] = ()
     if args.state == "store":
 
-        async def run() -> bool | None:
+        async def run() -> tuple[bool | None, tuple[str, ...]]:
             async with cli.store() as store:
-                return await state.get_state(store, args.boss)
+                return await state.get_state(store, args.boss), await state.get_vips(
+                    store, args.boss
+                )
 
         try:
-            value = asyncio.run(run())
+            value, added = asyncio.run(run())
         except StoreUnavailable:
-            print("(state store unavailable: the filter's default is used)")
+            print("(state store unavailable: the filter's default is used, no added VIP)")
             value = None
         if value is not None:
             stored[args.boss] = value
@@ -143,6 +147,7 @@ def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:
         when,
         stored,
         slot_check(config.rules.get("time_rules")),
+        added,
     )
     print(format_plan(plan, when))
     return 0 if plan.action == "filter" else 1

@@ -132,6 +132,7 @@ def decide(
     when: datetime,
     filter_state: Mapping[str, bool],
     slots: SlotCheck | None = None,
+    added_vip: tuple[str, ...] = (),
 ) -> FilterPlan:
     """Filter or not, and in which order the devices ring.
 
@@ -139,6 +140,8 @@ def decide(
     the state store; a boss it does not name takes the filter's ``default``.
     ``slots`` tells whether a named time slot is active; None (no time_rules
     loaded) counts every slot as active, so a boss asking to be filtered is.
+    ``added_vip``: the boss's VIP numbers a secretary added (state store), on top of
+    the rule file's.
     """
     if isinstance(caller, str):
         caller = Caller(number=caller)
@@ -170,6 +173,9 @@ def decide(
         return direct(f"boss {boss} is not a user of the site")
 
     why = _why_direct(filt, boss_rule, boss_at, site, caller, when, filter_state, slots, trace)
+    if why is None and caller.number in added_vip:
+        trace.add(None, f"caller {caller.number} is VIP (added by a secretary, state store)")
+        why = f"VIP caller ({caller.number}, added)"
     if why is not None:
         return direct(why)
 

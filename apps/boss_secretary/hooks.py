@@ -24,6 +24,7 @@ from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import slot_check
 from autocom.feature import AgiRequest
 from autocom.site.model import EXTENSION_RE
+from autocom.store.last_known import Recalled
 
 log = logging.getLogger("autocom.boss_secretary")
 
@@ -41,57 +42,75 @@ def device_of(channel: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-async def _stored_state(request: AgiRequest, boss: str) -> bool | None:
-    """The boss's stored filter state; None (the filter's default) when unset.  When the
-    store does not answer: the state this server last saw (the default if none)."""
+async def _recall(request: AgiRequest, namespace: str, boss: str, what: str) -> Recalled:
+    """A key of ``boss`` from the store; when the store does not answer, the value this
+    server last saw (logged, with ``what`` it stands for)."""
     ctx = request.ctx
-    recalled = await ctx.last_known.get(ctx.store, state.NAMESPACE, boss)
+    recalled = await ctx.last_known.get(ctx.store, namespace, boss)
     if recalled.stale:
-        known = "its last known state" if recalled.known else "its default (none seen here)"
-        log.warning("state store: %s; filter of %s at %s", recalled.error, boss, known)
-        await request.degraded("boss_secretary")
-    return state.parse(recalled.value)
+        known = "the last seen here" if recalled.known else "none seen here, the default"
+        log.warning("state store: %s; %s of %s: %s", recalled.error, what, boss, known)
+    return recalled
 
 
-async def bsfilter(request: AgiRequest) -> None:
-    """A call to a boss: set AUTOCOM_BS_PLAN (and AUTOCOM_BS_CNAME when filtered)."""
-    config = request.config
-    rules: FilterRules | None = config.rules.get("boss_secretary")
-    boss = request.arg(0)
+def _caller(request: AgiRequest) -> engine.Caller:
     env = request.env
-    if rules is None or not EXTENSION_RE.match(boss):
-        await request.session.set_variable(*DIRECT)
-        return
-    stored: dict[str, bool] = {}
-    # the "user" hook point runs for every call to a user: only a boss's call reads the store
-    value = await _stored_state(request, boss) if rules.filter_of(boss) is not None else None
-    if value is not None:
-        stored[boss] = value
-    caller = engine.Caller(
+    return engine.Caller(
         number=env.callerid or "",
         name=env.calleridname or "",
         device=device_of(env.channel),
         transferred_by=device_of(request.arg(1)),
         filtered_for=request.arg(2) or None,
     )
-    plan = engine.decide(
-        rules,
-        config.site,
-        caller,
-        boss,
-        request.now,
-        stored,
-        slot_check(config.rules.get("time_rules")),
-    )
+
+
+async def bsfilter(request: AgiRequest) -> None:
+    """A call to a boss: set AUTOCOM_BS_PLAN (and AUTOCOM_BS_CNAME when filtered).
+
+    The filter's state is read for a boss's call only (the "user" hook point runs for
+    every call to a user); the VIP numbers secretaries added, only for a call that
+    would be filtered.  A store that does not answer: the values last seen here, and
+    AUTOCOM_DEGRADED=store."""
+    config = request.config
+    rules: FilterRules | None = config.rules.get("boss_secretary")
+    boss = request.arg(0)
+    if rules is None or not EXTENSION_RE.match(boss):
+        await request.session.set_variable(*DIRECT)
+        return
+    stored: dict[str, bool] = {}
+    stale = False
+    if rules.filter_of(boss) is not None:
+        recalled = await _recall(request, state.NAMESPACE, boss, "filter state")
+        stale, value = recalled.stale, state.parse(recalled.value)
+        if value is not None:
+            stored[boss] = value
+    caller = _caller(request)
+    facts = (rules, config.site, caller, boss, request.now, stored)
+    slots = slot_check(config.rules.get("time_rules"))
+    plan = engine.decide(*facts, slots)
+    if plan.action == "filter" and caller.number:
+        recalled = await _recall(request, state.VIP_NAMESPACE, boss, "added VIPs")
+        stale = stale or recalled.stale
+        added = state.parse_vips(recalled.value)
+        if added:
+            plan = engine.decide(*facts, slots, added)
+    if stale:
+        await request.degraded("boss_secretary")
+    await _apply(request, plan)
+
+
+async def _apply(request: AgiRequest, plan: engine.FilterPlan) -> None:
     try:
         variables = encode(plan)
     except EncodeError as exc:
-        log.error("filter plan for %s cannot be encoded (%s): ringing the boss directly", boss, exc)
+        log.error(
+            "filter plan for %s cannot be encoded (%s): ringing the boss directly", plan.boss, exc
+        )
         variables = dict([DIRECT])
     log.info(
         "bsfilter uniqueid=%s boss=%s action=%s reason=%s",
-        env.uniqueid,
-        boss,
+        request.env.uniqueid,
+        plan.boss,
         plan.action,
         plan.reason,
     )

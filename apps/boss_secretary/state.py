@@ -4,12 +4,17 @@ The store is shared by every autocom server of the site and kept across
 restarts.  A boss with no key takes the filter's ``default`` from the rule file.
 The lamp of boss B is the Asterisk device ``Custom:bsfilter-B``: INUSE when the
 filter is on, NOT_INUSE when it is off.
+
+Namespace "filter-vips": the VIP numbers secretaries added to a boss's list in the
+portal (see ``vips.py``), one key per boss, the numbers comma-separated.  The rule
+file's VIP entries are the admin's and never stored here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from apps.boss_secretary import vips
 from apps.boss_secretary.rules import FilterRules
 from autocom.store.base import StateStore
 
@@ -40,6 +45,27 @@ async def get_state(store: StateStore, boss: str) -> bool | None:
 
 async def set_state(store: StateStore, boss: str, on: bool) -> None:
     await store.set(NAMESPACE, boss, ON if on else OFF)
+
+
+VIP_NAMESPACE = "filter-vips"  # boss -> the numbers a secretary added, comma-separated
+
+
+def parse_vips(value: str | None) -> tuple[str, ...]:
+    """The stored overlay of one boss; anything that is not a number is dropped."""
+    return tuple(v for v in (value or "").split(",") if vips.NUMBER_RE.fullmatch(v))
+
+
+async def get_vips(store: StateStore, boss: str) -> tuple[str, ...]:
+    """The VIP numbers secretaries added for ``boss`` (StoreError raised as is)."""
+    return parse_vips(await store.get(VIP_NAMESPACE, boss))
+
+
+async def set_vips(store: StateStore, boss: str, numbers: tuple[str, ...]) -> None:
+    """Write the whole overlay of ``boss`` (none: the key is deleted)."""
+    if numbers:
+        await store.set(VIP_NAMESPACE, boss, ",".join(numbers))
+    else:
+        await store.delete(VIP_NAMESPACE, boss)
 
 
 async def all_states(store: StateStore) -> dict[str, bool]:

@@ -458,6 +458,25 @@ async def switch_filter(request: web.Request) -> web.StreamResponse:
     return await _secretary(request, change)
 
 
+@requires("secretary")
+async def change_vip(request: web.Request) -> web.StreamResponse:
+    """Add or remove a VIP number of a boss this secretary serves (else 403)."""
+    portal, session = _who(request)
+    service = portal.filters()
+    if service is None:
+        return await _secretary(request)
+    form = await request.post()
+    boss, typed = str(form.get("boss", ""))[:20], str(form.get("number", ""))
+    add = form.get("add") == "1"
+    change = await service.change_vip(portal.ctx, session.extension, boss, typed, add)
+    what = "vip add" if add else "vip remove"
+    number = dict(change.facts).get("number", typed[:40])
+    portal.record(session, what, boss=boss, number=number, done=change.accepted, why=change.code)
+    if change.code in ("not_boss", "not_yours"):
+        return _html(pages.forbidden_page(lang_of(request), session, request.path), 403)
+    return await _secretary(request, change)
+
+
 def explain_call(ctx: AppContext, caller: str, dialed: str, at: str) -> pages.Explained | str:
     """Why a call from ``caller`` to ``dialed`` at ``at`` was (or would be) let through
     or refused: the rights decision, or what is wrong with the question."""
@@ -673,6 +692,7 @@ def build_portal_app(portal: Portal) -> web.Application:
             web.post("/me/speed-dials/delete", delete_speed_dial),
             web.get("/secretary", secretary),
             web.post("/secretary/filter", switch_filter),
+            web.post("/secretary/vip", change_vip),
             web.get("/secretary/history", boss_history),
             web.get("/department", department),
             web.post("/department/unlock", department_unlock),

@@ -66,6 +66,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "boss": ("Responsable", "Boss"),
     "filter": ("Filtrage", "Filter"),
     "vip": ("Liste VIP (appellent directement)", "VIP list (ring the boss directly)"),
+    "vip_file": (
+        "Du fichier filters.yaml (l'administrateur seul le modifie) :",
+        "From filters.yaml (only its admin changes it):",
+    ),
+    "vip_added": ("Ajoutés par le secrétariat :", "Added by the secretaries:"),
+    "vip_number": ("Numéro VIP à ajouter", "VIP number to add"),
+    "vip_add": ("Ajouter aux VIP de", "Add to the VIPs of"),
+    "vip_remove": ("Retirer", "Remove"),
     "turn_on": ("Activer le filtrage de", "Turn on the filter of"),
     "turn_off": ("Désactiver le filtrage de", "Turn off the filter of"),
     "no_boss": ("Aucun filtrage à gérer.", "No filter to manage."),
@@ -148,6 +156,57 @@ _TEXT: dict[str, tuple[str, str]] = {
     "stats_busiest": ("Heures les plus chargées", "Busiest hours"),
     "no_rights": ("Aucun fichier de droits chargé.", "No rights file loaded."),
 }
+
+
+# A service's outcome (autocom.services.Change.code) in words; {names} are its facts
+_SAID: dict[str, tuple[str, str]] = {
+    "vip_added": ("{number} ajouté aux VIP de {boss}.", "{number} added to the VIPs of {boss}."),
+    "vip_removed": (
+        "{number} retiré des VIP de {boss}.",
+        "{number} removed from the VIPs of {boss}.",
+    ),
+    "vip_bad_number": (
+        "« {number} » n'est pas un numéro de téléphone : écrivez des chiffres, avec un + au"
+        " début s'il le faut (2 à 20 chiffres ; espaces, points et tirets sont ignorés),"
+        " par exemple 0612345678.",
+        "'{number}' is not a phone number: write digits, with a leading + if needed (2 to"
+        " 20 digits; spaces, dots and dashes are ignored), e.g. 0612345678.",
+    ),
+    "vip_already": (
+        "{number} est déjà dans les VIP de {boss}.",
+        "{number} is already one of the VIPs of {boss}.",
+    ),
+    "vip_in_file": (
+        "{number} est déjà VIP par le fichier filters.yaml de l'administrateur.",
+        "{number} is already VIP by the admin's filters.yaml.",
+    ),
+    "vip_not_added": (
+        "{number} n'a pas été ajouté par le secrétariat : la liste de filters.yaml se"
+        " change auprès de l'administrateur.",
+        "{number} was not added by a secretary: ask the admin to change filters.yaml.",
+    ),
+    "vip_full": (
+        "{boss} a déjà {max} numéros VIP ajoutés : retirez-en un d'abord.",
+        "{boss} already has {max} added VIP numbers: remove one first.",
+    ),
+    "store_down": (
+        "la base d'état ne répond pas, rien n'a changé : réessayez dans un instant.",
+        "the state store does not answer, nothing changed: try again in a moment.",
+    ),
+}
+
+
+def said(lang: Lang, code: str, facts: dict[str, str]) -> str:
+    """The words for a service's outcome ``code``; "" when the portal has none for it."""
+    words = _SAID.get(code)
+    if words is None:
+        return ""
+    return (words[1] if lang == "en" else words[0]).format_map(_Facts(facts))
+
+
+class _Facts(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 def pick(accept_language: str, cookie: str | None) -> Lang:

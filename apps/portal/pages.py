@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from apps.portal.i18n import Lang, t
+from apps.portal.i18n import Lang, said, t
 from apps.portal.security import Session
 from autocom.cluster import NodeBeat
 from autocom.services import (
@@ -84,7 +84,8 @@ def message(lang: Lang, change: Change | None) -> str:
     if change is None:
         return ""
     css, key = ("ok", "done") if change.accepted else ("no", "refused")
-    return f'<p role="status" class="{css}" id="outcome">{t(lang, key)}{_e(change.reason)}</p>'
+    words = said(lang, change.code, dict(change.facts)) or change.reason
+    return f'<p role="status" class="{css}" id="outcome">{t(lang, key)}{_e(words)}</p>'
 
 
 def login_page(lang: Lang, token: str, error: str = "", login: str = "") -> str:
@@ -228,9 +229,33 @@ def me_page(
     return layout(lang, heading, body, session, "/me")
 
 
+def _vip_cell(lang: Lang, session: Session, f: BossFilterView) -> str:
+    """The rule file's VIP entries (read only), the numbers secretaries added, each with
+    its remove button, and the form that adds one."""
+    boss, hidden = _e(f.boss), f'<input type="hidden" name="boss" value="{_e(f.boss)}">'
+    action = f'<form method="post" action="/secretary/vip">{_csrf(session)}{hidden}'
+    listed = ", ".join(_e(v) for v in f.vip) or t(lang, "none")
+    added = "".join(
+        f'<li><span id="vip-{boss}-{_e(n)}">{_e(n)}</span> {action}'
+        f'<input type="hidden" name="number" value="{_e(n)}"><input type="hidden" name="add"'
+        f' value="0"><button type="submit">{t(lang, "vip_remove")} {_e(n)}</button></form></li>'
+        for n in f.added_vip
+    )
+    return (
+        f'<p id="vip-file-{boss}">{t(lang, "vip_file")} {listed}</p>'
+        f'<p>{t(lang, "vip_added")}</p><ul id="vip-added-{boss}">'
+        f"{added or '<li>' + t(lang, 'none') + '</li>'}</ul>{action}"
+        f'<label for="vip-new-{boss}">{t(lang, "vip_number")}</label> '
+        f'<input id="vip-new-{boss}" name="number" inputmode="tel" autocomplete="off"'
+        f' maxlength="40" required><input type="hidden" name="add" value="1"> '
+        f'<button type="submit" id="vip-add-{boss}">{t(lang, "vip_add")} {_e(f.name)}</button>'
+        "</form>"
+    )
+
+
 def _filter_row(lang: Lang, session: Session, f: BossFilterView) -> str:
     key = "turn_off" if f.on else "turn_on"
-    vip = ", ".join(_e(v) for v in f.vip) or "-"
+    vip = _vip_cell(lang, session, f)
     history = f'<a href="/secretary/history?boss={_e(f.boss)}">{t(lang, "history")}</a>'
     return (
         f"<tr><td>{_e(f.name)} ({_e(f.boss)}) {history}</td>"

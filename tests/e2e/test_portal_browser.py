@@ -98,6 +98,31 @@ async def test_secretary_toggle_flips_the_boss_lamp_in_asterisk(
         assert await srv.ctx.store.get("filters", "2001") == "on"
 
 
+async def test_secretary_adds_a_vip_and_a_real_call_from_it_reaches_the_boss(
+    pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
+) -> None:
+    """Filtered to her phone before; she types the number in the browser (keyboard
+    only); the next real call from it rings both of the boss's phones, no reload."""
+    caller = "0388123456"
+    async with serving(pbx, portal_cfg, chrome) as (srv, browser):
+        before = await pbx.driver.call("2001", "personnel", caller=caller)
+        assert before.rang == ["bernard-desk"], before.summary()  # the secretary answers
+        await browser.login("lbernard")
+        await browser.open("/secretary")
+        await browser.submit(
+            lambda d: d.find_element(By.ID, "vip-new-2001").send_keys("03 88 12 34 56\n")
+        )
+        assert await browser.text("outcome") == "Fait : 0388123456 ajouté aux VIP de 2001."
+        assert await browser.text(f"vip-2001-{caller}") == caller
+        await browser.shot("secretary-vip")
+        assert await srv.ctx.store.get("filter-vips", "2001") == caller
+        after = await pbx.driver.call("2001", "personnel", caller=caller)
+        assert sorted(after.rang) == ["martin-desk", "martin-soft"], after.summary()
+        assert after.variable("_AUTOCOM_BS_PLAN") == "direct"
+        await browser.submit(lambda d: d.find_element(By.ID, "vip-new-2001").send_keys("06*)(x\n"))
+        assert (await browser.text("outcome")).startswith("Refusé : « 06*)(x » n'est pas un")
+
+
 async def test_helpdesk_admin_language_and_forbidden_pages(
     pbx: Pbx, portal_cfg: ConfigDir, chrome: WebDriver
 ) -> None:

@@ -236,7 +236,7 @@ async def test_store_down_the_filter_keeps_its_last_known_state(
         result, got = await agi(srv, "bsfilter", "2001", "", "")
         assert result.status == "SUCCESS"
         assert got == {"AUTOCOM_DEGRADED": "store", "_AUTOCOM_BS_PLAN": "direct"}  # still off
-        assert "filter of 2001 at its last known state" in caplog.text
+        assert "filter state of 2001: the last seen here" in caplog.text
         assert (
             'autocom_degraded_decisions_total{feature="boss_secretary",reason="store"} 1.0'
             in srv.ctx.metrics.render()
@@ -275,3 +275,78 @@ def test_cli_filter_on_off_list(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "filters.yaml:7: slot 'office_hours' is active at 2026-11-24 10:00 CET" in out
     assert run(cli.cmd_explain, state="on", **{**explain, "at": "2026-11-24T22:00"}) == 1
     assert "outside the filter's time slots" in capsys.readouterr().out
+
+
+async def test_a_vip_added_in_the_portal_is_honoured_by_the_next_call(server: Server) -> None:
+    """Through the service the portal calls: no reload, the next call rings the boss; a
+    caller the overlay does not name is still filtered; removed, filtered again."""
+    feature = server.ctx.features["boss_secretary"]
+    assert isinstance(feature, BossSecretaryFeature)
+    _, got = await agi(server, "bsfilter", "2001", "", "", callerid="0388123456")
+    assert got["_AUTOCOM_BS_PLAN"].startswith("filter|")
+    change = await feature.change_vip(server.ctx, "2002", "2001", "0388123456", True)
+    assert (change.accepted, change.code) == (True, "vip_added")
+    result, got = await agi(server, "bsfilter", "2001", "", "", callerid="0388123456")
+    assert got == {"_AUTOCOM_BS_PLAN": "direct"} and len(result.commands) == 1
+    _, got = await agi(server, "bsfilter", "2001", "", "", callerid="0388123457")
+    assert got["_AUTOCOM_BS_PLAN"].startswith("filter|")
+    refused = await feature.change_vip(server.ctx, "2004", "2001", "0388000000", True)
+    assert (refused.accepted, refused.code) == (False, "not_yours")  # a colleague
+    refused = await feature.change_vip(server.ctx, "2091", "2001", "0388123456", False)
+    assert refused.code == "not_yours"  # 2091 is a group, not a person who logs in
+    assert await state.get_vips(server.ctx.store, "2001") == ("0388123456",)
+    change = await feature.change_vip(server.ctx, "2007", "2001", "0388123456", False)
+    assert change.code == "vip_removed"  # a member of the secretary group may
+    _, got = await agi(server, "bsfilter", "2001", "", "", callerid="0388123456")
+    assert got["_AUTOCOM_BS_PLAN"].startswith("filter|")
+
+
+async def test_a_vip_added_on_one_server_is_honoured_by_the_other(
+    tmp_path: Path, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two servers on one Redis: added through A, B's next call rings the boss.  Then
+    Redis dies: B decides on the overlay it last saw, and says so (once)."""
+    clock = Clock(TZ, pinned=DAY)
+    async with AsyncExitStack() as stack:
+        a, b = [
+            await stack.enter_async_context(
+                running(
+                    write_config(tmp_path / name, redis_state(redis_server)),
+                    features(),
+                    clock=clock,
+                    agi_port=0,
+                    watch=False,
+                )
+            )
+            for name in ("a", "b")
+        ]
+        feature = a.ctx.features["boss_secretary"]
+        assert isinstance(feature, BossSecretaryFeature)
+        change = await feature.change_vip(a.ctx, "2002", "2001", "+33388123456", True)
+        assert change.accepted
+        _, got = await agi(b, "bsfilter", "2001", "", "", callerid="+33388123456")
+        assert got == {"_AUTOCOM_BS_PLAN": "direct"}
+        redis_server.kill()
+        result, got = await agi(b, "bsfilter", "2001", "", "", callerid="+33388123456")
+        assert got == {"AUTOCOM_DEGRADED": "store", "_AUTOCOM_BS_PLAN": "direct"}
+        assert len(result.commands) == 2
+        assert "added VIPs of 2001: the last seen here" in caplog.text
+        refused = await feature.change_vip(a.ctx, "2002", "2001", "0388000000", True)
+        assert (refused.accepted, refused.code) == (False, "store_down")
+
+
+async def test_the_overlay_is_kept_in_memory_from_the_start(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """A server started while the overlay was set elsewhere (snapshot at start) keeps
+    honouring it when Redis dies before any call."""
+    config = write_config(tmp_path / "a", redis_state(redis_server))
+    clock = Clock(TZ, pinned=DAY)
+    async with running(config, features(), clock=clock, agi_port=0, watch=False) as srv:
+        await state.set_vips(srv.ctx.store, "2001", ("0388123456",))  # as another server would
+    async with running(config, features(), clock=clock, agi_port=0, watch=False) as srv:
+        redis_server.kill()
+        _, got = await agi(srv, "bsfilter", "2001", "", "", callerid="0388123456")
+        assert got == {"AUTOCOM_DEGRADED": "store", "_AUTOCOM_BS_PLAN": "direct"}
+        _, got = await agi(srv, "bsfilter", "2001", "", "", callerid="0388000000")
+        assert got["_AUTOCOM_BS_PLAN"].startswith("filter|")

@@ -21,6 +21,8 @@ import pytest
 from apps import features
 from apps.accounting import AccountingFeature
 from apps.accounting.engine import Ticket
+from apps.boss_secretary import state
+from apps.boss_secretary.engine import decide
 from apps.portal import PortalFeature
 from apps.time_rules.state import PinLocks
 from autocom.app import Server, running
@@ -129,7 +131,8 @@ async def test_restricted_user_is_refused_international_in_words(portal: Running
 ROUTES = {
     "user": ["GET /me", "POST /me/forwards", "POST /me/forwards/cancel",
              "POST /me/speed-dials", "POST /me/speed-dials/delete", "POST /me/pin"],
-    "secretary": ["GET /secretary", "POST /secretary/filter", "GET /secretary/history"],
+    "secretary": ["GET /secretary", "POST /secretary/filter", "GET /secretary/history",
+                  "POST /secretary/vip"],
     "department_admin": ["GET /department", "POST /department/unlock"],
     "helpdesk": ["GET /helpdesk", "POST /helpdesk/unlock"],
     "admin": ["GET /admin"],
@@ -252,6 +255,98 @@ async def test_secretary_switches_her_boss_filter_and_sees_the_vip_list(portal: 
         assert await store.get("filters", "2101") is None
     audit = (portal.folder / "var/portal-audit.log").read_text()
     assert '"what": "filter switch", "boss": "2001", "on": false, "done": true' in audit
+
+
+async def vip(http: aiohttp.ClientSession, base: str, **form: str) -> tuple[int, str]:
+    """POST /secretary/vip; (status, the #outcome's text or the page)."""
+    async with http.post(f"{base}/secretary/vip", data=form) as reply:
+        page = await reply.text()
+    found = re.search(r'id="outcome">([^<]*)<', page)
+    return reply.status, found.group(1) if found else page
+
+
+async def test_secretary_adds_and_removes_a_vip_the_filter_then_lets_through(
+    portal: Running,
+) -> None:
+    """Added in the portal, kept in the store on top of filters.yaml's list, honoured by
+    the decision's next call; refusals in words (French, then English), another boss's
+    list forbidden, a forged token refused, each change in the audit log."""
+    ctx = portal.server.ctx
+    rules, site = ctx.config.current.rules["boss_secretary"], ctx.config.current.site
+    before = decide(rules, site, "0388123456", "2001", DAY, {})
+    assert before.action == "filter"  # the rule file alone filters this caller
+    async with client() as http:
+        await login(http, portal.base, "lbernard")
+        token = await csrf_of(http, f"{portal.base}/secretary")
+        add = {"csrf": token, "boss": "2001", "add": "1"}
+        status, said = await vip(http, portal.base, **add, number="03 88 12 34 56")
+        assert (status, said) == (200, "Fait : 0388123456 ajouté aux VIP de 2001.")
+        async with http.get(f"{portal.base}/secretary") as reply:
+            page = await reply.text()
+        assert 'id="vip-2001-0388123456">0388123456<' in page
+        assert "0389336000, _06XXXXXXXX, 2101</p>" in page  # filters.yaml's list as it was
+        added = await state.get_vips(ctx.store, "2001")
+        assert added == ("0388123456",)
+        plan = decide(rules, site, "0388123456", "2001", DAY, {}, None, added)
+        assert (plan.action, plan.reason) == ("direct", "VIP caller (0388123456, added)")
+
+        refusals = {
+            "06*)(x": "Refusé : « 06*)(x » n'est pas un numéro de téléphone : écrivez des",
+            "0388123456": "Refusé : 0388123456 est déjà dans les VIP de 2001.",
+            "0612345678": "Refusé : 0612345678 est déjà VIP par le fichier filters.yaml",
+        }
+        for typed, words in refusals.items():
+            status, said = await vip(http, portal.base, **add, number=typed)
+            assert status == 200 and said.replace("&#x27;", "'").startswith(words), said
+        remove = {**add, "add": "0"}
+        status, said = await vip(http, portal.base, **remove, number="0389336000")
+        assert said.startswith("Refusé : 0389336000 n&#x27;a pas été ajouté par le secrétariat")
+        http.cookie_jar.update_cookies({"portal_lang": "en"})
+        status, said = await vip(http, portal.base, **add, number="")
+        assert said.startswith("Refused: &#x27;&#x27; is not a phone number: write digits")
+
+        other = {**add, "boss": "2101", "number": "0388000000"}
+        status, _ = await vip(http, portal.base, **other)
+        assert status == 403  # not her boss
+        forged = {**add, "csrf": "forged", "number": "0388000000"}
+        status, _ = await vip(http, portal.base, **forged)
+        assert status == 403
+        assert await state.get_vips(ctx.store, "2101") == ()
+        assert await state.get_vips(ctx.store, "2001") == ("0388123456",)
+
+        status, said = await vip(http, portal.base, **remove, number="0388123456")
+        assert said == "Done: 0388123456 removed from the VIPs of 2001."
+        assert await ctx.store.get(state.VIP_NAMESPACE, "2001") is None
+    lines = [json.loads(line) for line in (portal.folder / "var/portal-audit.log").open()]
+    vips = [(a["who"], a["what"], a["boss"], a["number"], a["done"]) for a in lines]
+    assert vips == [
+        ("lbernard", "vip add", "2001", "0388123456", True),
+        ("lbernard", "vip add", "2001", "06*)(x", False),
+        ("lbernard", "vip add", "2001", "0388123456", False),
+        ("lbernard", "vip add", "2001", "0612345678", False),
+        ("lbernard", "vip remove", "2001", "0389336000", False),
+        ("lbernard", "vip add", "2001", "", False),
+        ("lbernard", "vip add", "2101", "0388000000", False),  # forbidden, recorded
+        ("lbernard", "vip remove", "2001", "0388123456", True),
+    ]
+    assert all(a["at"].startswith("2026-11-24T10:00") for a in lines)
+
+
+async def test_a_vip_list_is_bounded_and_a_dead_store_changes_nothing(
+    portal: Running,
+) -> None:
+    ctx = portal.server.ctx
+    full = ",".join(f"03881234{i:02}" for i in range(50))
+    await ctx.store.set(state.VIP_NAMESPACE, "2001", full)
+    async with client() as http:
+        await login(http, portal.base, "lbernard")
+        token = await csrf_of(http, f"{portal.base}/secretary")
+        add = {"csrf": token, "boss": "2001", "add": "1", "number": "0388999999"}
+        _, said = await vip(http, portal.base, **add)
+        assert said == "Refusé : 2001 a déjà 50 numéros VIP ajoutés : retirez-en un d&#x27;abord."
+        await ctx.store.close()  # the store is gone: said in words, nothing half done
+        status, said = await vip(http, portal.base, **add)
+        assert status == 200 and said.startswith("Refusé : la base d&#x27;état ne répond pas")
 
 
 async def test_helpdesk_finds_a_user_and_unlocks_its_pin(portal: Running) -> None:

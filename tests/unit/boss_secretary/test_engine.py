@@ -382,3 +382,15 @@ def test_tandems_ring_at_their_users_steps() -> None:
     ]
     packed = decode(encode(plan)["_AUTOCOM_BS_PLAN"])  # labels are not packed
     assert [s.devices for s in packed.steps] == [s.devices for s in plan.steps]
+
+
+def test_a_vip_number_added_by_a_secretary_rings_the_boss_directly() -> None:
+    r = rules(one_filter())
+    assert decide(r, SITE, OUTSIDE, "2001", MONDAY_10H, {}).action == "filter"
+    plan = decide(r, SITE, OUTSIDE, "2001", MONDAY_10H, {}, None, (OUTSIDE,))
+    assert plan.action == "direct" and plan.reason == f"VIP caller ({OUTSIDE}, added)"
+    assert plan.trace[-1].endswith("added by a secretary, state store)")
+    other = decide(r, SITE, "0387000000", "2001", MONDAY_10H, {}, None, (OUTSIDE,))
+    assert other.action == "filter"  # only the number added
+    off = decide(r, SITE, OUTSIDE, "2001", MONDAY_10H, {"2001": False}, None, (OUTSIDE,))
+    assert off.reason == "the filter of 2001 is off"  # the filter's own reason first

@@ -15,12 +15,13 @@ from apps.portal.accounts import hash_password, read_accounts, verify_password, 
 from apps.portal.decisions import DecisionIndex
 from apps.portal.find import find_users
 from apps.portal.i18n import pick
-from apps.portal.pages import login_page
+from apps.portal.pages import login_page, secretary_page
 from apps.portal.rules import RateLimit
-from apps.portal.security import LoginLimiter
+from apps.portal.security import LoginLimiter, Session
 from autocom.cli import main
 from autocom.config.errors import ConfigError
 from autocom.loader import load_config
+from autocom.services import BossFilterView, Change
 from autocom.site.model import User
 from tests.support.portal import portal_config
 
@@ -82,6 +83,30 @@ def test_login_limit_per_account_per_address_and_window() -> None:
 def test_a_hostile_login_is_escaped_in_the_page() -> None:
     page = login_page("fr", "tok", "err", '"><script>alert(1)</script>')
     assert "<script>" not in page and "&quot;&gt;&lt;script&gt;" in page
+
+
+def test_secretary_page_vip_lists_and_outcomes_in_both_languages() -> None:
+    """The rule file's VIPs read only, each added number with its remove button, the add
+    form labelled; a service's outcome said in the page's language from its code."""
+    session = Session("lbernard", "2002", ("secretary",), "tok", 0.0)
+    view = BossFilterView("2001", "Sophie Martin", "scolarite", True, ("_06XXXXXXXX",), ("0388",))
+    refused = Change(
+        False,
+        "'<b>' is not a phone number",
+        code="vip_bad_number",
+        facts=(("boss", "2001"), ("number", "<b>")),
+    )
+    fr = secretary_page("fr", session, [view], refused)
+    assert "Refusé : « &lt;b&gt; » n&#x27;est pas un numéro de téléphone" in fr
+    assert '<p id="vip-file-2001">Du fichier filters.yaml' in fr and "_06XXXXXXXX</p>" in fr
+    assert '<span id="vip-2001-0388">0388</span>' in fr
+    assert '<button type="submit">Retirer 0388</button>' in fr
+    assert '<label for="vip-new-2001">Numéro VIP à ajouter</label>' in fr
+    assert fr.count('name="csrf" value="tok"') == 4  # logout, remove, add, toggle
+    en = secretary_page("en", session, [view], refused)
+    assert "Refused: &#x27;&lt;b&gt;&#x27; is not a phone number: write digits" in en
+    unknown = Change(True, "done in words", code="no_such_code")
+    assert "Fait : done in words" in secretary_page("fr", session, [view], unknown)
 
 
 def test_portal_passwd_sets_a_hashed_password(
