@@ -8,6 +8,7 @@ tests/e2e/test_boss_secretary.py.  Redis is a real redis-server.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import textwrap
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -76,6 +77,26 @@ def sqlite_state(folder: Path) -> str:
 
 def redis_state(redis: RedisServer) -> str:
     return f"{{backend: redis, url: '{redis.url}', prefix: bs-test, timeout: '0.5'}}"
+
+
+@contextlib.asynccontextmanager
+async def two_servers(tmp_path: Path, redis: RedisServer) -> AsyncIterator[tuple[Server, Server]]:
+    """Servers a and b (each its own config folder) sharing one Redis."""
+    clock = Clock(TZ, pinned=DAY)
+    async with AsyncExitStack() as stack:
+        a, b = [
+            await stack.enter_async_context(
+                running(
+                    write_config(tmp_path / name, redis_state(redis)),
+                    features(),
+                    clock=clock,
+                    agi_port=0,
+                    watch=False,
+                )
+            )
+            for name in ("a", "b")
+        ]
+        yield a, b
 
 
 async def agi(
@@ -194,21 +215,7 @@ async def test_the_state_is_kept_across_restarts(tmp_path: Path) -> None:
 async def test_two_servers_share_the_state_through_redis(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    clock = Clock(TZ, pinned=DAY)
-    async with AsyncExitStack() as stack:
-        servers = [
-            await stack.enter_async_context(
-                running(
-                    write_config(tmp_path / name, redis_state(redis_server)),
-                    features(),
-                    clock=clock,
-                    agi_port=0,
-                    watch=False,
-                )
-            )
-            for name in ("a", "b")
-        ]
-        a, b = servers
+    async with two_servers(tmp_path, redis_server) as (a, b):
         _, got = await agi(b, "bsfilter", "2001", "", "")
         assert got["_AUTOCOM_BS_PLAN"].startswith("filter|")
         _, got = await agi(a, "bsfilter-toggle", "2001", callerid="2002")
@@ -306,20 +313,7 @@ async def test_a_vip_added_on_one_server_is_honoured_by_the_other(
 ) -> None:
     """Two servers on one Redis: added through A, B's next call rings the boss.  Then
     Redis dies: B decides on the overlay it last saw, and says so (once)."""
-    clock = Clock(TZ, pinned=DAY)
-    async with AsyncExitStack() as stack:
-        a, b = [
-            await stack.enter_async_context(
-                running(
-                    write_config(tmp_path / name, redis_state(redis_server)),
-                    features(),
-                    clock=clock,
-                    agi_port=0,
-                    watch=False,
-                )
-            )
-            for name in ("a", "b")
-        ]
+    async with two_servers(tmp_path, redis_server) as (a, b):
         feature = a.ctx.features["boss_secretary"]
         assert isinstance(feature, BossSecretaryFeature)
         change = await feature.change_vip(a.ctx, "2002", "2001", "+33388123456", True)
