@@ -20,6 +20,7 @@ from autocom.config.yaml_source import holds_nothing, load_yaml, read_config_tex
 from autocom.departments import (
     Departments,
     check_departments,
+    fragment_files,
     read_departments,
     with_group_members,
 )
@@ -55,9 +56,13 @@ class Config:
 
     @property
     def watched(self) -> tuple[Path, ...]:
-        """What the reload watcher looks at: the files, and the departments' folders
-        (a fragment file added or removed)."""
-        return self.files + (self.departments.folders if self.departments else ())
+        """What the reload watcher looks at: the files, the departments' folders (a
+        fragment added or removed) and the fragments in them now (one added since, and
+        refused, is still watched: its fix reloads)."""
+        if self.departments is None:
+            return self.files
+        folders = self.departments.folders
+        return (*self.files, *folders, *(f for d in folders for f in fragment_files(d)))
 
     @property
     def base(self) -> Path:

@@ -11,7 +11,7 @@ from autocom.departments.check import check_departments
 from autocom.departments.compiled import Departments, Kind, Setting
 from autocom.departments.merge import with_group_members
 from autocom.departments.model import Department, DepartmentsFile, Fragment, Permissions
-from autocom.departments.read import read_departments
+from autocom.departments.read import fragment_files, read_departments
 
 __all__ = [
     "Department",
@@ -22,6 +22,7 @@ __all__ = [
     "Permissions",
     "Setting",
     "check_departments",
+    "fragment_files",
     "read_departments",
     "with_group_members",
 ]

@@ -92,18 +92,23 @@ async def test_the_watcher_reads_a_new_fragment_and_refuses_an_overreaching_one(
         assert good.rules["time_rules"].by_extension["2103"].class_name == "lab"
         assert added in good.files
 
-        added.write_text(OVERREACH)
+        bad = added.with_name("more.yaml")  # another new file, refused
+        bad.write_text(OVERREACH)
         await wait_for(lambda: holder.failed_reloads == 1, holder)
         assert holder.current is good  # the last good config keeps serving
         assert holder.last_error is not None
         refused = [str(i) for i in holder.last_error.issues]
-        assert any(r.startswith(f"{added}:2: assign: 2001 is a user of") for r in refused)
-        assert any(r.startswith(f"{added}:3: assign: 2102: class 'direction'") for r in refused)
+        assert any(r.startswith(f"{bad}:2: assign: 2001 is a user of") for r in refused)
+        assert any(r.startswith(f"{bad}:3: assign: 2102: class 'direction'") for r in refused)
+
+        bad.write_text('assign:\n  "2102": lab\n')  # fixed in place: still watched
+        await wait_for(lambda: holder.reloads == 2, holder)
+        assert holder.current.rules["time_rules"].by_extension["2102"].class_name == "lab"
+        assert holder.last_error is None
 
         added.unlink()  # the department's admin takes it back
-        await wait_for(lambda: holder.reloads == 2, holder)
+        await wait_for(lambda: holder.reloads == 3, holder)
         assert holder.current.rules["time_rules"].by_extension["2103"].class_name == "staff"
-        assert holder.last_error is None
     finally:
         watcher.cancel()
 
