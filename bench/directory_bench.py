@@ -1,6 +1,14 @@
 """Directory benchmark: a private slapd with 100,000 people, autocom's directory on it.
 
-Measures, with the real LDAP source (ldap3 in a thread pool, paged search):
+Two ways to use the same slapd, measured one after the other in one run (same
+machine, same load), each with the real server:
+
+- ``ldap``: every search asks slapd (ldap3 in a thread pool, paged search),
+  answers cached in the state store;
+- ``index``: the LDAP source's ``index:`` (autocom.directory.indexed): every
+  entry read into memory at start, searches answered from it.
+
+For each:
 
 1. search latency (16 results, name terms) uncached, then cached (state store);
 2. lookup latency by number (any spelling), uncached then cached;
@@ -8,7 +16,8 @@ Measures, with the real LDAP source (ldap3 in a thread pool, paged search):
    different terms, then all keying the same prefix at the same moment.
 
 Run:  .venv/bin/python bench/directory_bench.py [--people 100000] [--searches 300]
-      [--no-search-key]   (the substring filters a site without autocomSearchKey gets)
+      [--modes ldap,index] [--no-search-key]   (the substring filters a site
+      without autocomSearchKey gets)
 Prints p50/p99 in milliseconds.  Needs slapd/slapadd (Debian 12 OpenLDAP 2.5).
 """
 
@@ -16,21 +25,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-import aiohttp
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from apps.directory import DirectoryFeature
 from apps.directory.compile import load_rules
 from apps.directory.service import DirectoryService
+from autocom.agi.server import new_event_loop
 from autocom.app import running
 from autocom.config.model import validate
 from autocom.config.yaml_source import parse_yaml
@@ -62,8 +73,14 @@ async def timed(fn: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
-def write_config(folder: Path, slapd: Slapd, search_key: bool) -> Path:
+def write_config(folder: Path, slapd: Slapd, search_key: bool, mode: str) -> Path:
+    """autocom.yaml of one mode: ``ldap`` (no index) or ``index``, in its own folder."""
+    folder = folder / mode
+    folder.mkdir()
     attributes = {"search_key": SEARCH_KEY} if search_key else {}  # {}: inetOrgPerson
+    source = slapd.source_yaml(timeout=5, attributes=attributes)
+    if mode == "index":
+        source = slapd.source_yaml(timeout=5, attributes=attributes, index={})
     (folder / "site.yaml").write_text(SITE, encoding="utf-8")
     (folder / "directory.yaml").write_text(
         f"""
@@ -71,7 +88,7 @@ numbers:
   extension_dids: [{{prefix: "+33388", length: 6}}]
 sources:
   - type: site
-  - {slapd.source_yaml(timeout=5, attributes=attributes)}
+  - {source}
 phones: {{allow: [127.0.0.0/8], page_size: 16, timeout: 10}}
 """,
         encoding="utf-8",
@@ -95,14 +112,18 @@ def terms_for(people: list[Person], count: int, rng: random.Random) -> list[str]
     return out
 
 
-async def bench_service(folder: Path, slapd: Slapd, args: argparse.Namespace) -> None:
+async def bench_service(config: Path, slapd: Slapd, args: argparse.Namespace) -> None:
     rng = random.Random(8)
     site = validate(Site, parse_yaml(SITE, "site.yaml"))
-    rules = load_rules(folder / "directory.yaml", site)
-    store = await SqliteStore.open(folder / "bench.sqlite")
+    rules = load_rules(config.parent / "directory.yaml", site)
+    store = await SqliteStore.open(config.parent / "bench.sqlite")
     service = DirectoryService(rules, store)
     await service.start()
     try:
+        started = time.perf_counter()
+        await service.wait_loaded()
+        if service.directory.local:
+            print(f"index loaded in {time.perf_counter() - started:.1f} s")
         terms = terms_for(slapd.people, args.searches, rng)
         await service.search(terms[0], 16)  # connections opened
 
@@ -144,49 +165,103 @@ async def bench_service(folder: Path, slapd: Slapd, args: argparse.Namespace) ->
         await store.close()
 
 
+Round = list[list[str]]  # the terms each phone searches, one after the other
+Outcome = tuple[list[float], int, float]  # latencies, errors, wall time of a round
+
+
+class Phone:
+    """One phone: a keep-alive HTTP/1.1 connection, one GET at a time.
+
+    A bare client (the request written by hand, the response read by its
+    Content-Length) so that the load generator costs little next to the server:
+    the phones are other machines on a site.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def get(self, target: str) -> int:
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: pbx\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await self.reader.readexactly(length)
+        return status
+
+
+async def _phone(host: str, port: int, path: str, terms: list[str]) -> Outcome:
+    latencies: list[float] = []
+    errors = 0
+    reader, writer = await asyncio.open_connection(host, port)
+    phone = Phone(reader, writer)
+    try:
+        for term in terms:
+            started = time.perf_counter()
+            errors += await phone.get(f"{path}?{urlencode({'term': term})}") != 200
+            latencies.append(time.perf_counter() - started)
+    finally:
+        writer.close()
+    return latencies, errors, 0.0
+
+
+async def _phones(base: str, rounds: list[Round]) -> list[Outcome]:
+    """Each round: every phone searches its terms at once; an outcome per round."""
+    url = urlsplit(base)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    out: list[Outcome] = []
+    for plans in rounds:
+        started = time.perf_counter()
+        done = await asyncio.gather(*(_phone(host, port, url.path, terms) for terms in plans))
+        wall = time.perf_counter() - started
+        out.append(([x for d in done for x in d[0]], sum(d[1] for d in done), wall))
+    return out
+
+
+def phones_process(base: str, rounds: list[Round]) -> list[Outcome]:
+    """The phones in a process of their own: the server's loop serves, nothing else."""
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(_phones(base, rounds))
+
+
+async def drive(base: str, rounds: list[Round], in_process: bool) -> list[Outcome]:
+    if in_process:
+        results = await _phones(base, rounds)
+    else:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            loop = asyncio.get_running_loop()
+            results = await loop.run_in_executor(pool, phones_process, base, rounds)
+    return results
+
+
+def report_rounds(label: str, results: list[Outcome]) -> None:
+    latencies = [x for r in results for x in r[0]]
+    errors = sum(r[1] for r in results)
+    wall = sum(r[2] for r in results)
+    report(label, latencies)
+    print(f"    {len(latencies)} requests in {wall:.2f} s = "
+          f"{len(latencies) / wall:.0f} req/s, errors {errors}")  # fmt: skip
+
+
 async def bench_phones(config: Path, slapd: Slapd, args: argparse.Namespace) -> None:
     rng = random.Random(50)
-    async with running(config, [DirectoryFeature()], agi_port=0, http_port=0, watch=False) as srv:
+    feature = DirectoryFeature()
+    async with running(config, [feature], agi_port=0, http_port=0, watch=False) as srv:
+        await (await feature.service_for(srv.ctx.config.current)).wait_loaded()
         base = f"http://127.0.0.1:{srv.http_port}/directory/yealink"
-        latencies: list[float] = []
-        errors = 0
-
-        async def phone(session: aiohttp.ClientSession, terms: list[str]) -> None:
-            nonlocal errors
-            for term in terms:
-                started = time.perf_counter()
-                async with session.get(base, params={"term": term}) as resp:
-                    await resp.read()
-                    if resp.status != 200:
-                        errors += 1
-                latencies.append(time.perf_counter() - started)
-
-        for label in ("uncached", "cached (same terms again)"):
-            if label == "uncached":
-                plan = [terms_for(slapd.people, args.per_phone, rng) for _ in range(args.phones)]
-            latencies.clear()
-            errors = 0
-            async with aiohttp.ClientSession() as session:
-                started = time.perf_counter()
-                await asyncio.gather(*(phone(session, terms) for terms in plan))
-                wall = time.perf_counter() - started
-            report(f"{args.phones} phones over HTTP, {label}", latencies)
-            print(f"    {len(latencies)} requests in {wall:.2f} s = "
-                  f"{len(latencies) / wall:.0f} req/s, errors {errors}")  # fmt: skip
-
+        plan = [terms_for(slapd.people, args.per_phone, rng) for _ in range(args.phones)]
+        # the same terms twice: answers cached in the state store the second time
+        results = await drive(base, [plan, plan], args.phones_in_process)
+        report_rounds(f"{args.phones} phones over HTTP, uncached", results[:1])
+        report_rounds(f"{args.phones} phones, cached (same terms again)", results[1:])
         # every phone keys the same prefix at the same moment (one LDAP search
         # per prefix when identical searches in flight are shared)
-        latencies.clear()
-        errors = 0
         prefixes = ["l", "le", "lef", "lefe", "lefev", "lefevr", "lefevre"]
-        async with aiohttp.ClientSession() as session:
-            started = time.perf_counter()
-            for prefix in prefixes:
-                await asyncio.gather(*(phone(session, [prefix]) for _ in range(args.phones)))
-            wall = time.perf_counter() - started
-        report(f"{args.phones} phones typing the same prefix", latencies)
-        print(f"    {len(latencies)} requests in {wall:.2f} s = "
-              f"{len(latencies) / wall:.0f} req/s, errors {errors}")  # fmt: skip
+        rounds = [[[prefix]] * args.phones for prefix in prefixes]
+        results = await drive(base, rounds, args.phones_in_process)
+        report_rounds(f"{args.phones} phones typing the same prefix", results)
 
 
 async def main() -> None:
@@ -195,6 +270,16 @@ async def main() -> None:
     parser.add_argument("--searches", type=int, default=300)
     parser.add_argument("--phones", type=int, default=50)
     parser.add_argument("--per-phone", type=int, default=10)
+    parser.add_argument(
+        "--modes",
+        default="ldap,index",
+        help="ldap: every search asks slapd (before); index: the in-memory index (after)",
+    )
+    parser.add_argument(
+        "--phones-in-process",
+        action="store_true",
+        help="run the phones on the server's event loop (they share its CPU, as before)",
+    )
     parser.add_argument(
         "--no-search-key",
         action="store_true",
@@ -208,13 +293,17 @@ async def main() -> None:
         slapd.load()
         print(f"slapadd of {args.people} people: {time.perf_counter() - started:.1f} s")
         with slapd:
-            config = write_config(folder, slapd, not args.no_search_key)
-            print("name and keypad searches:",
+            print("LDAP name and keypad searches:",
                   "substring filters (no search key)" if args.no_search_key
                   else f"the indexed {SEARCH_KEY} attribute")  # fmt: skip
-            await bench_service(folder, slapd, args)
-            await bench_phones(config, slapd, args)
+            for mode in args.modes.split(","):
+                print(f"--- {mode}: " + ("searches answered from the in-memory index"
+                      if mode == "index" else "every search asks slapd"))  # fmt: skip
+                config = write_config(folder, slapd, not args.no_search_key, mode)
+                await bench_service(config, slapd, args)
+                await bench_phones(config, slapd, args)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:  # as `autocom serve` runs
+        runner.run(main())

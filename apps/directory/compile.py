@@ -18,6 +18,7 @@ from autocom.directory import (
     AttributeMap,
     Entry,
     ExtensionDid,
+    IndexSettings,
     LdapSettings,
     NumberPlan,
     read_people,
@@ -140,6 +141,7 @@ def _sources(
                 timeout=source.timeout,
                 page_size=source.page_size,
                 retry_after=source.retry_after,
+                index=IndexSettings(**source.index.model_dump()) if source.index else None,
             )
     return memory, ldap
 

@@ -142,6 +142,15 @@ class AttributesRule(RuleModel):
         return self
 
 
+class IndexRule(RuleModel):
+    """``index:`` of an LDAP source: searches answered from memory, kept fresh from LDAP."""
+
+    refresh: float = Field(default=60, ge=1, le=86400)  # seconds between checks for changes
+    full_refresh: float = Field(default=86400, ge=60)  # seconds between reads of everything
+    max_age: float = Field(default=600, ge=1)  # older (LDAP down): answers flagged degraded
+    max_fetch: int = Field(default=200, ge=0, le=100_000)  # more changes: read everything
+
+
 class LdapSourceRule(RuleModel):
     type: Literal["ldap"]
     name: str = "ldap"
@@ -157,6 +166,7 @@ class LdapSourceRule(RuleModel):
     timeout: float = Field(default=3.0, gt=0, le=120)
     page_size: int = Field(default=100, ge=1, le=1000)
     retry_after: int = Field(default=5, ge=1, le=3600)
+    index: IndexRule | None = None  # absent: every search asks the server
 
     @field_validator("servers", mode="before")
     @classmethod

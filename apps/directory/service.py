@@ -35,6 +35,7 @@ from autocom.directory import (
     Directory,
     DirectorySource,
     Entry,
+    IndexedLdapSource,
     LdapSource,
     Number,
     Page,
@@ -84,7 +85,9 @@ def build_directory(rules: DirectoryRules) -> Directory:
         if source.name in rules.memory:
             sources.append(MemorySource(source.name, rules.memory[source.name], rules.plan))
         else:
-            sources.append(LdapSource(rules.ldap[source.name], rules.plan))
+            settings = rules.ldap[source.name]
+            ldap = LdapSource(settings, rules.plan)
+            sources.append(IndexedLdapSource(ldap, settings.index) if settings.index else ldap)
     return Directory(sources, rules.plan, rules.model.merge_on)
 
 
@@ -111,6 +114,11 @@ class DirectoryService:
     async def start(self) -> None:
         await self.directory.start()
 
+    async def wait_loaded(self) -> None:
+        """Wait until every LDAP source with an index has read its entries once."""
+        indexed = [s for s in self.directory.sources if isinstance(s, IndexedLdapSource)]
+        await asyncio.gather(*(s.loaded.wait() for s in indexed))
+
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
@@ -119,7 +127,11 @@ class DirectoryService:
         await self.directory.close()
 
     def status(self) -> list[dict[str, object]]:
-        return [s.status() for s in self.directory.sources if isinstance(s, LdapSource)]
+        return [
+            s.status()
+            for s in self.directory.sources
+            if isinstance(s, LdapSource | IndexedLdapSource)
+        ]
 
     # ---- cache -------------------------------------------------------------
 
@@ -255,6 +267,8 @@ class DirectoryService:
     async def search_query(
         self, query: Query, limit: int, offset: int, *, use_cache: bool = True
     ) -> Page:
+        if self.directory.local:  # memory answers faster than the cache: nothing to keep
+            return await self.directory.search(query, limit, offset)
         ident = json.dumps([query.kind, query.words, query.digits, limit, offset])
         key = "s:" + hashlib.sha256(ident.encode()).hexdigest()[:32]
         cached = await self._cache_get(key) if use_cache else None

@@ -2,12 +2,15 @@
 
 See docs/directory.md.  Entry points: :class:`Directory` (merge/dedup/paging),
 the sources (:class:`FileSource`, :class:`SiteSource`, :class:`LdapSource`),
-:class:`NumberPlan` (number normalisation), :func:`parse_term` /
+:class:`DirectoryIndex` and :class:`IndexedLdapSource` (searches in
+memory), :class:`NumberPlan` (number normalisation), :func:`parse_term` /
 :func:`keypad_query` (queries) and :func:`ldapfilter.escape` (RFC 4515).
 """
 
 from autocom.directory.base import DirectoryError, DirectorySource, SourceUnavailable
 from autocom.directory.file_source import FileSource, read_people
+from autocom.directory.index import DirectoryIndex, IndexSettings
+from autocom.directory.indexed import IndexedLdapSource
 from autocom.directory.ldap_source import AttributeMap, LdapSettings, LdapSource
 from autocom.directory.merge import Directory
 from autocom.directory.model import Entry, Number, Page, Query, SourceResult
@@ -19,10 +22,13 @@ __all__ = [
     "AttributeMap",
     "Directory",
     "DirectoryError",
+    "DirectoryIndex",
     "DirectorySource",
     "Entry",
     "ExtensionDid",
     "FileSource",
+    "IndexSettings",
+    "IndexedLdapSource",
     "LdapSettings",
     "LdapSource",
     "Number",

@@ -42,6 +42,7 @@ from ldap3.core.exceptions import LDAPException
 
 from autocom.directory import ldapfilter
 from autocom.directory.base import SourceUnavailable
+from autocom.directory.index import IndexSettings
 from autocom.directory.ldapkeys import KeyedEntry
 from autocom.directory.model import Entry, Number, NumberKind, Query, SourceResult
 from autocom.directory.numbers import NumberPlan
@@ -53,7 +54,10 @@ T = TypeVar("T")
 PAGED_OID = "1.2.840.113556.1.4.319"
 SIZE_LIMIT_EXCEEDED = 4
 TIME_LIMIT_EXCEEDED = 3
+NO_SUCH_OBJECT = 32
 MAX_LOOKUP_ENTRIES = 20
+SYNC_PAGE_SIZE = 500  # entries per page when the whole source is read
+STAMP = "modifyTimestamp"  # operational attribute: when the entry last changed
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class LdapSettings:
     page_size: int = 100
     max_queued: int = 64  # calls waiting for a pool thread before we refuse
     retry_after: float = 5.0  # seconds a failed server (or the whole source) is skipped
+    index: IndexSettings | None = None  # searches served from memory (autocom.directory.indexed)
 
 
 def _values(attributes: Mapping[str, Any], names: Iterable[str]) -> list[str]:
@@ -131,6 +136,14 @@ def _values(attributes: Mapping[str, Any], names: Iterable[str]) -> list[str]:
 def _first(attributes: Mapping[str, Any], names: Iterable[str]) -> str:
     values = _values(attributes, names)
     return values[0] if values else ""
+
+
+@dataclass(frozen=True)
+class Stamped:
+    """An entry read for the index, with its modifyTimestamp ('' if the server hides it)."""
+
+    entry: Entry
+    stamp: str
 
 
 class LdapSource:
@@ -475,13 +488,36 @@ class LdapSource:
                 yield values, self.to_entry(item["dn"], values)
 
     def _search_in(
-        self, conn: ldap3.Connection, search_filter: str, attributes: Sequence[str], **kwargs: Any
+        self,
+        conn: ldap3.Connection,
+        search_filter: str,
+        attributes: Sequence[str],
+        base: str = "",
+        **kwargs: Any,
     ) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
-        """A subtree search under the base: (the result, the response items)."""
+        """A subtree search under the base (or a base search of ``base``): (result, items)."""
+        scope = ldap3.BASE if base else ldap3.SUBTREE
         conn.search(
-            self.settings.base, search_filter, ldap3.SUBTREE, attributes=list(attributes), **kwargs
+            base or self.settings.base, search_filter, scope, attributes=list(attributes), **kwargs
         )
         return conn.result or {}, list(conn.response or ())
+
+    def _paged(
+        self, conn: ldap3.Connection, attributes: Sequence[str]
+    ) -> Iterator[Mapping[str, Any]]:
+        """Every item of a paged search of the whole source (``filter``), page after page."""
+        cookie: bytes | None = None
+        page = max(self.settings.page_size, SYNC_PAGE_SIZE)
+        while True:
+            result, response = self._search_in(
+                conn, self.settings.filter, attributes, paged_size=page, paged_cookie=cookie
+            )
+            if result.get("result") != 0:
+                raise SourceUnavailable(self.name, f"read failed: {result.get('description')}")
+            yield from response
+            cookie = _cookie(result)
+            if not cookie:
+                return
 
     def _abandon(
         self, conn: ldap3.Connection, search_filter: str, result: Mapping[str, Any]
@@ -497,37 +533,68 @@ class LdapSource:
         """Every entry of the source (paged), with its search keys and object classes.
 
         For ``autocom directory search-keys``: reads the whole directory in one
-        pool thread, a page of ``page_size`` at a time.
+        pool thread, a page at a time.
         """
         attrs = self.settings.attributes
         if not attrs.search_key:
             raise SourceUnavailable(self.name, "no search_key attribute in attributes:")
         wanted = [*attrs.all_attributes(), attrs.search_key, "objectClass"]
-        s = self.settings
 
         def work(conn: ldap3.Connection) -> list[KeyedEntry]:
-            out: list[KeyedEntry] = []
-            cookie: bytes | None = None
-            while True:
-                result, response = self._search_in(
-                    conn, s.filter, wanted, paged_size=s.page_size, paged_cookie=cookie
+            return [
+                KeyedEntry(
+                    dn=entry.id,
+                    name=entry.name,
+                    first_name=entry.first_name,
+                    department=entry.department,
+                    keys=tuple(_values(values, [attrs.search_key])),
+                    object_classes=tuple(_values(values, ["objectClass"])),
                 )
-                if result.get("result") != 0:
+                for values, entry in self._entries(self._paged(conn, wanted))
+            ]
+
+        return await self._call(work)
+
+    # ---- reading the whole source (the in-memory index, autocom.directory.indexed)
+
+    async def read_all(self) -> list[Stamped]:
+        """Every entry of the source with its modifyTimestamp, paged, in one pool thread."""
+        wanted = [*self.settings.attributes.all_attributes(), STAMP]
+
+        def work(conn: ldap3.Connection) -> list[Stamped]:
+            return [
+                Stamped(entry, _first(values, [STAMP]))
+                for values, entry in self._entries(self._paged(conn, wanted))
+            ]
+
+        return await self._call(work)
+
+    async def read_stamps(self) -> dict[str, str]:
+        """The DN and modifyTimestamp of every entry: what changed, what is gone."""
+
+        def work(conn: ldap3.Connection) -> dict[str, str]:
+            return {
+                item["dn"]: _first(item.get("attributes") or {}, [STAMP])
+                for item in self._paged(conn, [STAMP])
+                if item.get("type") == "searchResEntry"
+            }
+
+        return await self._call(work)
+
+    async def read_entries(self, dns: Sequence[str]) -> list[Stamped]:
+        """These entries (a base search each, within ``filter``); one gone is left out."""
+        wanted = [*self.settings.attributes.all_attributes(), STAMP]
+
+        def work(conn: ldap3.Connection) -> list[Stamped]:
+            out: list[Stamped] = []
+            for dn in dns:
+                result, response = self._search_in(
+                    conn, self.settings.filter, wanted, base=dn, time_limit=self._seconds
+                )
+                if result.get("result") not in (0, NO_SUCH_OBJECT):
                     raise SourceUnavailable(self.name, f"read failed: {result.get('description')}")
-                for values, entry in self._entries(response):
-                    out.append(
-                        KeyedEntry(
-                            dn=entry.id,
-                            name=entry.name,
-                            first_name=entry.first_name,
-                            department=entry.department,
-                            keys=tuple(_values(values, [attrs.search_key])),
-                            object_classes=tuple(_values(values, ["objectClass"])),
-                        )
-                    )
-                cookie = _cookie(result)
-                if not cookie:
-                    return out
+                out.extend(Stamped(e, _first(v, [STAMP])) for v, e in self._entries(response))
+            return out
 
         return await self._call(work)
 

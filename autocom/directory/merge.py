@@ -110,6 +110,11 @@ class Directory:
         self.plan = plan
         self.merge_on = tuple(merge_on)
 
+    @property
+    def local(self) -> bool:
+        """True if every source answers from memory now (a ``local`` attribute that is true)."""
+        return all(getattr(source, "local", False) for source in self.sources)
+
     async def start(self) -> None:
         for source in self.sources:
             await source.start()

@@ -16,6 +16,7 @@ from functools import cached_property
 _NOISE = re.compile(r"[\s.\-/()\u00a0]")
 _TRUNK_ZERO = re.compile(r"^(\+\d{1,3})\s*\(0\)")  # '+33 (0)3 88...' written by people
 MAX_NUMBER_LENGTH = 32
+MEMO_SIZE = 65536  # canonical forms remembered per plan (every phone page reads them)
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,24 @@ class NumberPlan:
             return ""
         return text
 
+    @cached_property
+    def _memo(self) -> dict[str, str]:
+        return {}
+
     def canonical(self, raw: str) -> str:
         """E.164 when the plan can tell, else the digits; '' for no number."""
+        memo = self._memo
+        known = memo.get(raw)
+        if known is not None:
+            return known
         found = self._canonical(raw)
         ext = self._alias_of.get(found)
-        return self._canonical(ext) if ext is not None else found
+        if ext is not None:
+            found = self._canonical(ext)
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[raw] = found
+        return found
 
     def _canonical(self, raw: str) -> str:
         number = self.clean(raw)
