@@ -101,6 +101,16 @@ def test_ldap_search_key_is_read() -> None:
         load_rules_text(text.replace("autocomSearchKey", "'bad key)'"))
 
 
+def test_ldap_index_is_read() -> None:
+    text = "sources:\n  - {type: ldap, name: hr4, servers: [ldap://h], base: dc=y}\n"
+    assert load_rules_text(text).ldap["hr4"].index is None  # no index: LDAP is asked
+    indexed = load_rules_text(text.replace("dc=y}", "dc=y, index: {refresh: 30}}"))
+    index = indexed.ldap["hr4"].index
+    assert index is not None and (index.refresh, index.max_age) == (30, 600)
+    with pytest.raises(ConfigError, match=r":2: .*refresh"):
+        load_rules_text(text.replace("dc=y}", "dc=y, index: {refresh: 0}}"))
+
+
 def test_ldap_attributes_reach_the_source() -> None:
     text = "sources:\n  - {type: ldap, name: hr3, servers: [ldap://h], base: dc=y,"
     text += " attributes: {name: surname, numbers: {office: ipPhone, mobile: [mobile, pager]}}}\n"
