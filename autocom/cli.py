@@ -86,6 +86,10 @@ def build_parser(features: Sequence[Feature]) -> argparse.ArgumentParser:
 
     add_history_commands(top)
 
+    from autocom.departments.cli import add_departments_command
+
+    add_departments_command(top)
+
     explain = top.add_parser("explain", help="print a decision with the rules that made it")
     explain_sub = explain.add_subparsers(dest="explain_command", required=True, metavar="WHAT")
 

@@ -102,9 +102,8 @@ async def test_the_watcher_reads_a_new_fragment_and_refuses_an_overreaching_one(
         assert any(r.startswith(f"{bad}:3: assign: 2102: class 'direction'") for r in refused)
 
         bad.write_text('assign:\n  "2102": lab\n')  # fixed in place: still watched
-        await wait_for(lambda: holder.reloads == 2, holder)
+        await wait_for(lambda: holder.reloads == 2 and holder.last_error is None, holder)
         assert holder.current.rules["time_rules"].by_extension["2102"].class_name == "lab"
-        assert holder.last_error is None
 
         added.unlink()  # the department's admin takes it back
         await wait_for(lambda: holder.reloads == 3, holder)
@@ -121,3 +120,18 @@ def test_speeddial_add_refuses_a_code_a_department_has(
     fragment = config.parent / "departments" / "mips" / "department.yaml"
     err = capsys.readouterr().err
     assert f"code 8501 is already in a department's fragment, {fragment}:6" in err
+
+
+def test_the_departments_command(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-c", str(config), "departments", "scolarite"], features=features()) == 0
+    out = capsys.readouterr().out
+    fragment = config.parent / "departments" / "scolarite" / "department.yaml"
+    assert out.startswith("scolarite: Scolarité (")
+    assert "  users:           2001, 2002, 2003, 2004\n" in out
+    assert f"    {fragment}:3  2004 -> class staff\n" in out
+    assert main(["-c", str(config), "departments", "nope"], features=features()) == 2
+    assert "no department 'nope'" in capsys.readouterr().err
+    main_file = config.read_text().replace("departments: departments.yaml", "")
+    config.write_text(main_file)
+    assert main(["-c", str(config), "departments"], features=features()) == 2
+    assert "no departments: in" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from apps import features
 from apps.ivr.rules import IvrRules
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigError, ConfigIssue
+from autocom.departments.cli import describe
 from autocom.loader import Config, load_config
 from autocom.rights import TimeRules
 from autocom.rights.decision import decide
@@ -324,3 +325,32 @@ def test_hidden_files_of_a_folder_are_not_fragments(site: Path) -> None:
     fragment(site, 'assign:\n  "2001": lab\n', name=".rules.yaml")  # an editor's copy
     config = load(site)
     assert site / "departments" / "mips" / ".rules.yaml" not in config.files
+
+
+def test_describe_lists_grants_users_and_every_setting_with_its_line(site: Path) -> None:
+    file = fragment(
+        site,
+        'assign:\n  "2103": lab\n'
+        'speed_dials:\n  - {code: "8501", number: "00389336210", label: "Plateforme"}\n'
+        'groups:\n  "2901": ["2102", "2103"]\n'
+        "prompts:\n  services: [custom/mips]\n",
+    )
+    config = load(site)
+    assert config.departments is not None
+    deps_file = site / "departments.yaml"
+    assert describe(config.departments, config.site, "mips") == [
+        f"mips: Laboratoire MIPS ({deps_file}:{line_of(deps_file, 'mips:')})",
+        "  users:           2101, 2102, 2103, 2104",
+        "  may assign:      staff, lab",
+        "  speed dials:     8500-8549",
+        "  groups' members: 2901",
+        "  menus' prompts:  services",
+        "  its fragments set:",
+        f"    {file}:2  2103 -> class lab",
+        f"    {file}:4  speed dial 8501 -> 00389336210 (Plateforme)",
+        f"    {file}:6  group 2901 members: 2102, 2103",
+        f"    {file}:8  menu services prompt: custom/mips",
+    ]
+    assert describe(config.departments, config.site, "scolarite")[-1] == (
+        "  its fragments set nothing"
+    )
