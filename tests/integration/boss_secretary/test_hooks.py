@@ -321,6 +321,10 @@ async def test_a_vip_added_on_one_server_is_honoured_by_the_other(
         _, got = await agi(b, "bsfilter", "2001", "", "", callerid="+33388123456")
         assert got == {"_AUTOCOM_BS_PLAN": "direct"}
         redis_server.kill()
+        _, got = await agi(b, "bsfilter", "2001", "", "", callerid="0145678900")
+        assert got == {"AUTOCOM_DEGRADED": "store", "_AUTOCOM_BS_PLAN": "direct"}
+        assert "filter state of 2001: the last seen here" in caplog.text
+        assert "added VIPs" not in caplog.text  # filters.yaml's VIP: the overlay is not read
         result, got = await agi(b, "bsfilter", "2001", "", "", callerid="+33388123456")
         assert got == {"AUTOCOM_DEGRADED": "store", "_AUTOCOM_BS_PLAN": "direct"}
         assert len(result.commands) == 2
