@@ -14,11 +14,12 @@ from typing import TypeVar
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.portal import PASSWORD
@@ -50,6 +51,27 @@ def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     driver.quit()
 
 
+def _replaced(page: WebElement) -> Callable[[WebDriver], bool]:
+    """True once ``page`` (the old page's html element) is gone: stale, or, as chromium
+    sometimes answers for a node asked about while its page is being replaced,
+    "unhandled inspector error: ... Node with given id does not belong to the document"
+    (a plain WebDriverException that selenium's staleness_of lets through: it failed
+    test_portal_browser.py twice in 17 runs under load)."""
+
+    def check(_driver: WebDriver) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in (exc.msg or ""):
+                return True
+            raise
+        return False
+
+    return check
+
+
 class Browser:
     """The module's browser, for one test: each step in a thread."""
 
@@ -66,7 +88,7 @@ class Browser:
         def run(d: WebDriver) -> None:
             page = d.find_element(By.TAG_NAME, "html")
             step(d)
-            WebDriverWait(d, 10).until(staleness_of(page))
+            WebDriverWait(d, 10).until(_replaced(page))
 
         await self.do(run)
 
