@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -183,6 +184,8 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE INDEX IF NOT EXISTS tickets_month ON tickets (month, department, cost_center);
 CREATE INDEX IF NOT EXISTS tickets_start ON tickets (start_at);
+CREATE INDEX IF NOT EXISTS tickets_stats ON tickets
+    (department, start_at, direction, disposition, category, talk_seconds, price);
 CREATE TABLE IF NOT EXISTS parties (
     ext TEXT NOT NULL, start_at REAL NOT NULL, ticket_id TEXT NOT NULL, role TEXT NOT NULL,
     PRIMARY KEY (ext, start_at, ticket_id)
@@ -200,12 +203,21 @@ def event_from_json(text: str) -> CelEvent:
     return CelEvent(*json.loads(text))
 
 
+READERS = 2  # threads reading statistics beside the writer (WAL: readers never wait)
+
+
 class SqliteTicketStore:
-    """One SQLite file, WAL; every call runs in one worker thread owning the connection."""
+    """One SQLite file, WAL; every call runs in one worker thread owning the connection,
+    but statistics, which read many rows, run in READERS threads of their own (each
+    with a read-only connection), so that they neither queue behind the tickets being
+    saved nor delay them."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accounting-db")
+        self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="accounting-read")
+        self._reader_dbs: list[sqlite3.Connection] = []
+        self._local = threading.local()
         self._path = path
         self._db: sqlite3.Connection | None = None
 
@@ -222,6 +234,23 @@ class SqliteTicketStore:
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def _read(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(connection, *args)`` in a reader thread, on its read-only connection."""
+        if self._db is None:
+            raise RuntimeError("ticket store is closed")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._readers, self._with_reader, fn, *args
+        )
+
+    def _with_reader(self, fn: Callable[..., T], *args: object) -> T:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            uri = f"{self._path.resolve().as_uri()}?mode=ro"
+            db = sqlite3.connect(uri, uri=True, timeout=10, check_same_thread=False)
+            self._local.db = db
+            self._reader_dbs.append(db)
+        return fn(db, *args)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -344,41 +373,10 @@ class SqliteTicketStore:
     async def stat_groups(
         self, department: str, since: datetime, until: datetime
     ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
-        return await self._run(self._stat_groups, department, since, until)
-
-    def _stat_groups(
-        self, department: str, since: datetime, until: datetime
-    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
-        months = months_between(since, until)
-        where = (
-            f"FROM tickets WHERE month IN ({','.join('?' * len(months))}) AND department = ? "
-            "AND start_at >= ? AND start_at < ?"
-        )
-        args = (*months, department, since.timestamp(), until.timestamp())
-        groups = [
-            StatGroup(
-                r[0] or "", r[1] or "", r[2] or "", r[3], r[4] or 0, Decimal(f"{r[5] or 0:.4f}")
-            )
-            for r in self.db.execute(
-                "SELECT direction, disposition, category, COUNT(*), SUM(talk_seconds), "
-                f"SUM(CAST(price AS REAL)) {where} GROUP BY 1, 2, 3",
-                args,
-            )
-        ]
-        sql = f"SELECT CAST(start_at / {BUCKET_SECONDS} AS INTEGER), COUNT(*) {where} GROUP BY 1"
-        buckets = [(r[0] * BUCKET_SECONDS, r[1]) for r in self.db.execute(sql, args)]
-        return groups, buckets
+        return await self._read(_stat_groups, department, since, until)
 
     async def departments(self, since: datetime, until: datetime) -> list[str]:
-        months = months_between(since, until)
-        marks = ",".join("?" * len(months))
-        sql = (
-            f"SELECT DISTINCT department FROM tickets WHERE month IN ({marks}) "
-            "AND start_at >= ? AND start_at < ? ORDER BY 1"
-        )
-        args = (*months, since.timestamp(), until.timestamp())
-        rows = await self._run(lambda: self.db.execute(sql, args).fetchall())
-        return [r[0] or "" for r in rows]
+        return await self._read(_departments, since, until)
 
     async def get_checkpoint(self, name: str) -> int:
         row = await self._run(
@@ -442,6 +440,40 @@ class SqliteTicketStore:
             db, self._db = self._db, None
             await self._run(db.close)
         self._pool.shutdown(wait=False)
+        await asyncio.to_thread(self._readers.shutdown, wait=True)
+        for reader in self._reader_dbs:
+            reader.close()
+        self._reader_dbs.clear()
+
+
+def _stat_groups(
+    db: sqlite3.Connection, department: str, since: datetime, until: datetime
+) -> tuple[list[StatGroup], list[tuple[int, int]]]:
+    # tickets_stats covers these columns: the department's rows only, no ticket read
+    where = "FROM tickets WHERE department = ? AND start_at >= ? AND start_at < ?"
+    args = (department, since.timestamp(), until.timestamp())
+    groups = [
+        StatGroup(r[0] or "", r[1] or "", r[2] or "", r[3], r[4] or 0, Decimal(f"{r[5] or 0:.4f}"))
+        for r in db.execute(
+            "SELECT direction, disposition, category, COUNT(*), SUM(talk_seconds), "
+            f"SUM(CAST(price AS REAL)) {where} GROUP BY 1, 2, 3",
+            args,
+        )
+    ]
+    sql = f"SELECT CAST(start_at / {BUCKET_SECONDS} AS INTEGER), COUNT(*) {where} GROUP BY 1"
+    buckets = [(r[0] * BUCKET_SECONDS, r[1]) for r in db.execute(sql, args)]
+    return groups, buckets
+
+
+def _departments(db: sqlite3.Connection, since: datetime, until: datetime) -> list[str]:
+    months = months_between(since, until)
+    marks = ",".join("?" * len(months))
+    sql = (
+        f"SELECT DISTINCT department FROM tickets WHERE month IN ({marks}) "
+        "AND start_at >= ? AND start_at < ? ORDER BY 1"
+    )
+    args = (*months, since.timestamp(), until.timestamp())
+    return [r[0] or "" for r in db.execute(sql, args)]
 
 
 def mask_body(body: dict[str, object]) -> dict[str, object]:

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS tickets (
 ) PARTITION BY RANGE (start_at);
 CREATE INDEX IF NOT EXISTS tickets_id ON tickets (id);
 CREATE INDEX IF NOT EXISTS tickets_report ON tickets (department, cost_center);
+CREATE INDEX IF NOT EXISTS tickets_stats ON tickets (department, start_at)
+    INCLUDE (direction, disposition, category, talk_seconds, price);
 CREATE TABLE IF NOT EXISTS parties (
     ext text NOT NULL, start_at timestamptz NOT NULL, ticket_id text NOT NULL,
     role text NOT NULL, PRIMARY KEY (ext, start_at, ticket_id)
