@@ -193,6 +193,12 @@ class Feature:
         """
         return None
 
+    def reload_rules(self, path: Path | None, site: Site, previous: Any) -> Any:
+        """``load_rules`` on a reload; ``previous``: the rules the running config
+        holds, for a feature that keeps what an edit did not change (time_rules
+        keeps the classes whose text is the same).  Default: load again."""
+        return self.load_rules(path, site)
+
     def merge_departments(self, rules: Any, departments: Departments) -> Any:
         """``rules`` (what ``load_rules`` returned) with what the departments'
         fragments set for this feature (docs/departments.md); they were checked

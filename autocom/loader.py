@@ -254,6 +254,8 @@ class _Reuse:
             and self._same(rule_path)
         ):
             return previous.rules[feature.name]  # the same bytes on the same site
+        if previous is not None and feature.name in previous.rules:
+            return feature.reload_rules(rule_path, site, previous.rules[feature.name])
         return feature.load_rules(rule_path, site)
 
     def digests_of(self, files: Sequence[Path]) -> dict[Path, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.feature import Feature
 from autocom.loader import Config, load_config
+from autocom.release import free_in_pieces
 
 log = logging.getLogger("autocom.reload")
 
@@ -88,6 +89,7 @@ class ConfigHolder:
                 "\n".join(str(i) for i in exc.issues),
             )
             return False
+        retired = [self.current]
         self.current = new
         self._stamp = _stamp(new.watched)
         self.last_error = None
@@ -95,6 +97,7 @@ class ConfigHolder:
         log.info("config reloaded from %s", new.path)
         if self.on_applied is not None:
             self.on_applied(new)
+        free_in_pieces(retired)  # not in one go: that would stall the calls
         return True
 
     def changed(self) -> bool:

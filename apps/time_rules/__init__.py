@@ -35,6 +35,10 @@ class TimeRulesFeature(Feature):
     def load_rules(self, path: Path | None, site: Site) -> TimeRules:
         return load_rules(path, site)
 
+    def reload_rules(self, path: Path | None, site: Site, previous: TimeRules) -> TimeRules:
+        """The classes whose text did not change are kept (autocom.rights.incremental)."""
+        return load_rules(path, site, previous)
+
     def merge_departments(self, rules: TimeRules, departments: Departments) -> TimeRules:
         """The classes departments give their users (autocom.rights.departments)."""
         return with_department_classes(rules, departments)

@@ -14,6 +14,7 @@ back to a line.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,11 +87,23 @@ _NOT_CONTENT = ("", "---", "...", "~", "null", "Null", "NULL")
 def holds_nothing(text: str) -> bool:
     """Only blanks, comments, ``---``, ``...`` or a null: what an editor that truncates
     a file before writing it shows for a moment (a rule file must say "none")."""
-    for line in text.splitlines():
+    for line in _lines(text):
         word = line.strip()
         if word not in _NOT_CONTENT and not word.startswith("#"):
             return False
     return True
+
+
+def _lines(text: str, size: int = 64 * 1024) -> Iterator[str]:
+    """``text.splitlines()`` 64 KiB at a time: one call on a 2.5 MB rule file holds
+    the GIL 20 ms (a reload in a thread stalls the calls as long), and the content
+    is on its first lines."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        yield from text[start:end].splitlines()
+        start = end
 
 
 def load_yaml(path: Path | str) -> Document:
@@ -169,9 +182,16 @@ def parse_yaml(text: str, file: str = "<string>") -> Document:
 
 
 def _build(
-    node: Node, path: Path_, file: str, lines: dict[Path_, int], issues: list[ConfigIssue]
+    node: Node,
+    path: Path_,
+    file: str,
+    lines: dict[Path_, int],
+    issues: list[ConfigIssue],
+    offset: int = 0,
 ) -> Any:
-    lines[path] = node.start_mark.line + 1
+    """Plain values from ``node``, recording the line of every key and item in
+    ``lines``; ``offset``: lines above the text that was parsed (a part of a file)."""
+    lines[path] = node.start_mark.line + 1 + offset
     if isinstance(node, ScalarNode):
         value: str = node.value
         if not node.style and value in _NULLS:  # plain: None (pure parser) or "" (libyaml)
@@ -179,15 +199,15 @@ def _build(
         return value
     if isinstance(node, SequenceNode):
         seq = LocatedList()
-        seq.file, seq.line = file, node.start_mark.line + 1
+        seq.file, seq.line = file, node.start_mark.line + 1 + offset
         for index, item in enumerate(node.value):
-            seq.append(_build(item, (*path, index), file, lines, issues))
+            seq.append(_build(item, (*path, index), file, lines, issues, offset))
         return seq
     if isinstance(node, MappingNode):
         mapping = LocatedDict()
-        mapping.file, mapping.line = file, node.start_mark.line + 1
+        mapping.file, mapping.line = file, node.start_mark.line + 1 + offset
         for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
+            key_line = key_node.start_mark.line + 1 + offset
             if not isinstance(key_node, ScalarNode):
                 issues.append(ConfigIssue(file, key_line, "a key must be a plain word or string"))
                 continue
@@ -203,8 +223,8 @@ def _build(
                     )
                 )
                 continue
-            mapping[key] = _build(value_node, (*path, key), file, lines, issues)
+            mapping[key] = _build(value_node, (*path, key), file, lines, issues, offset)
             lines[(*path, key)] = key_line
         return mapping
-    issues.append(ConfigIssue(file, node.start_mark.line + 1, "unsupported YAML node"))
+    issues.append(ConfigIssue(file, node.start_mark.line + 1 + offset, "unsupported YAML node"))
     return None

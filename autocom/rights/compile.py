@@ -9,19 +9,24 @@ load lists every problem. Everything a decision needs is built here, once per
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from autocom.config import load_yaml, validate
+from autocom.config import validate
+from autocom.config.errors import ConfigError
 from autocom.config.issues import Issues
-from autocom.config.yaml_source import Document
+from autocom.config.yaml_source import Document, parse_yaml, read_config_text
 from autocom.rights.categories import RESERVED_CATEGORY_WORDS, build_category_table
+from autocom.rights.incremental import ReadByClass, read_by_class
 from autocom.rights.lockout import LockoutPolicy
 from autocom.rights.rules import (
     DEFAULT_TIMEZONE,
     NAME_RE,
     Assignment,
+    ClassPart,
+    ClassParts,
     CompiledClass,
     RightsClass,
     RightsFile,
@@ -36,20 +41,63 @@ from autocom.site.model import NumberRange, Site, line_prefix_needed
 Path_ = tuple[str | int, ...]
 
 
-def load_rules(path: Path | None, site: Site) -> TimeRules:
-    """Read, validate and compile rights.yaml (None: the French plan, no classes)."""
-    doc = Document("<built-in>", None, {(): 1}) if path is None else load_yaml(path)
+def load_rules(path: Path | None, site: Site, previous: TimeRules | None = None) -> TimeRules:
+    """Read, validate and compile rights.yaml (None: the French plan, no classes).
+
+    ``previous``: the rules a reload replaces; a class whose text and line did not
+    change is kept from it (:mod:`autocom.rights.incremental`)."""
+    if path is None:
+        doc = Document("<built-in>", None, {(): 1})
+        return compile_rules(validate(RightsFile, doc), doc, site)
+    text = read_config_text(path)
+    kept = previous.parts if previous is not None and previous.file == str(path) else None
+    try:
+        rules = _by_class(text, str(path), site, kept)
+        if rules is None and kept is not None:  # category or slot names changed
+            rules = _by_class(text, str(path), site, None)
+    except ConfigError:
+        rules = None  # the whole file's read names the same issues the same way
+    if rules is not None:
+        return rules
+    doc = parse_yaml(text, str(path))
     return compile_rules(validate(RightsFile, doc), doc, site)
 
 
-def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
+def _by_class(text: str, file: str, site: Site, kept: ClassParts | None) -> TimeRules | None:
+    """The file read class by class (None: it cannot be), then compiled."""
+    read = read_by_class(text, file, kept)
+    return _compile_by_class(read, site) if read is not None else None
+
+
+def _compile_by_class(read: ReadByClass, site: Site) -> TimeRules | None:
+    """Compile what :func:`read_by_class` read, keeping the classes compiled before;
+    None when a kept class was compiled again (its lines were not read)."""
+    rules = compile_rules(read.model, read.doc, site, {p.name: p for p in read.parts.values()})
+    names, slots = frozenset(rules.categories.names), frozenset(rules.slots)
+    parts: dict[tuple[int, str], ClassPart] = {}
+    for key, part in read.parts.items():
+        compiled = rules.classes[part.name]
+        if part.name not in read.fresh and compiled is not part.compiled:
+            return None
+        parts[key] = replace(part, compiled=compiled, categories=names, slots=slots)
+    return replace(rules, parts=parts)
+
+
+def compile_rules(
+    model: RightsFile, doc: Document, site: Site, kept: Mapping[str, ClassPart] | None = None
+) -> TimeRules:
+    """``kept``: classes compiled by the previous load, by name; one whose model is
+    the very object in ``model`` (its text and line unchanged) and that was compiled
+    against the same category and slot names is kept as it is."""
     issues = Issues(doc)
     prefix = line_prefix(model, site, issues)
     table = build_category_table(model, doc, site, issues)
     slots = compile_slots(model, doc, issues)
     check_category_names(model, issues)
+    names, slot_names = frozenset(table.names), frozenset(slots)
     classes = {
-        name: compile_class(name, cls, set(table.names), set(slots), issues)
+        name: _kept(kept, name, cls, names, slot_names)
+        or compile_class(name, cls, set(names), set(slot_names), issues)
         for name, cls in model.classes.items()
     }
     assign = Assignments(model, site, set(classes), issues)
@@ -73,6 +121,19 @@ def compile_rules(model: RightsFile, doc: Document, site: Site) -> TimeRules:
         pins=dict(model.pins),
         lockout=lockout,
     )
+
+
+def _kept(
+    kept: Mapping[str, ClassPart] | None,
+    name: str,
+    cls: RightsClass,
+    categories: frozenset[str],
+    slots: frozenset[str],
+) -> CompiledClass | None:
+    part = kept.get(name) if kept else None
+    if part is None or part.model is not cls or part.compiled is None:
+        return None
+    return part.compiled if (part.categories, part.slots) == (categories, slots) else None
 
 
 def line_prefix(model: RightsFile, site: Site, issues: Issues) -> str:

@@ -297,6 +297,22 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class ClassPart:
+    """One class as a load read and compiled it, for the next reload to keep when its
+    text and its line in the file are the same (:mod:`autocom.rights.incremental`)."""
+
+    name: str
+    model: RightsClass
+    compiled: CompiledClass | None = None  # None until the whole file compiled
+    categories: frozenset[str] = frozenset()  # the names it was compiled against
+    slots: frozenset[str] = frozenset()
+
+
+# (line of the class's key, the class's text) -> what it gave
+ClassParts = Mapping[tuple[int, str], ClassPart]
+
+
+@dataclass(frozen=True)
 class TimeRules:
     """The compiled rule file: ``config.rules["time_rules"]``."""
 
@@ -315,6 +331,8 @@ class TimeRules:
     default: Assignment | None
     pins: Mapping[str, str] = field(default_factory=dict)
     lockout: LockoutPolicy | None = None  # None: `pin: lockout: off`
+    # each class's text, model and compiled form: what a reload keeps (None: not split)
+    parts: ClassParts | None = field(default=None, compare=False, repr=False)
 
     def slot_names(self) -> set[str]:
         return set(self.slots)
@@ -379,6 +397,8 @@ __all__ = [
     "VERDICTS",
     "Assign",
     "Assignment",
+    "ClassPart",
+    "ClassParts",
     "CompiledClass",
     "HolidaySettings",
     "LockoutSettings",
