@@ -103,7 +103,7 @@ def counts_dict(c: StatCounts) -> dict[str, object]:
         "unanswered": c.unanswered,
         "talk_seconds": c.talk_seconds,
         "mean_talk_seconds": round(c.mean_talk_seconds, 1),
-        "cost": str(c.cost),
+        "cost": f"{c.cost:.4f}",
     }
 
 
@@ -128,7 +128,7 @@ def _line(name: str, c: StatCounts, currency: str) -> str:
     return (
         f"  {name:<16} {c.calls:>7} {c.answered:>9} {c.unanswered:>11} "
         f"{hms(c.talk_seconds):>11} {hms(c.mean_talk_seconds):>9} "
-        f"{c.cost:>12} {currency}"
+        f"{c.cost:>12.4f} {currency}"
     )
 
 
@@ -170,6 +170,6 @@ def summary_text(all_stats: Sequence[DepartmentStats]) -> str:
             f"{s.department or '(none)':<28} {t.calls:>7} {d['outgoing'].calls:>6} "
             f"{d['incoming'].calls:>6} {d['internal'].calls:>8} {t.answered:>9} "
             f"{t.unanswered:>11} {hms(t.talk_seconds):>11} "
-            f"{hms(t.mean_talk_seconds):>9} {t.cost:>12}"
+            f"{hms(t.mean_talk_seconds):>9} {t.cost:>12.4f}"
         )
     return "\n".join(lines)

@@ -62,7 +62,7 @@ def _counts_table(
     body = "".join(
         f'<tr><th scope="row">{_e(name)}</th><td>{c.calls}</td><td>{c.answered}</td>'
         f"<td>{c.unanswered}</td><td>{hms(c.talk_seconds)}</td>"
-        f"<td>{hms(c.mean_talk_seconds)}</td><td>{c.cost}</td></tr>"
+        f"<td>{hms(c.mean_talk_seconds)}</td><td>{c.cost:.4f}</td></tr>"
         for name, c in rows
     )
     return (

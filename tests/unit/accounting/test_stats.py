@@ -126,7 +126,7 @@ def test_text_and_json_forms() -> None:
         "unanswered": 1,
         "talk_seconds": 150,
         "mean_talk_seconds": 30.0,
-        "cost": "0",
+        "cost": "0.0000",
     }
     assert body["top_destinations"][0]["category"] == "national"  # type: ignore[index]
     assert body["since"] == "2027-01-01T00:00:00+01:00"
