@@ -244,6 +244,9 @@ class DepartmentStats:
     busiest_hours: tuple[int, ...]  # the 3 hours with the most calls, busiest first
 
 
+MAX_STATS_DAYS = 366  # the longest period of statistics asked at once
+
+
 def stats_period(
     zone: ZoneInfo, month: str = "", day: str = "", first: str = "", last: str = ""
 ) -> tuple[datetime, datetime]:
@@ -263,13 +266,18 @@ def stats_period(
         else:
             start = datetime.strptime(first, "%Y-%m-%d")
             end = datetime.strptime(last, "%Y-%m-%d") + timedelta(days=1)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(
             f"{month or day or first + ' ' + last!r}: write a month like 2027-01 "
             "or days like 2027-01-31"
         ) from None
     if end <= start:
         raise ValueError(f"from {first} to {last}: the last day comes before the first")
+    if start.year < 1970 or end - start > timedelta(days=MAX_STATS_DAYS):
+        raise ValueError(
+            f"from {first} to {last}: ask at most {MAX_STATS_DAYS} days from 1970 on "
+            "(a year at most: ask each year on its own)"
+        )
     return start.replace(tzinfo=zone), end.replace(tzinfo=zone)
 
 

@@ -86,6 +86,7 @@ def test_busiest_hours_are_local_across_a_dst_change() -> None:
         (("", "2027-03-28", "", ""), datetime(2027, 3, 28), datetime(2027, 3, 29)),
         (("", "", "2027-01-10", "2027-01-20"), datetime(2027, 1, 10), datetime(2027, 1, 21)),
         (("", "", "2027-01-10", "2027-01-10"), datetime(2027, 1, 10), datetime(2027, 1, 11)),
+        (("", "", "2028-01-01", "2028-12-31"), datetime(2028, 1, 1), datetime(2029, 1, 1)),
     ],
 )
 def test_periods_are_local_and_the_last_day_included(
@@ -104,6 +105,9 @@ def test_periods_are_local_and_the_last_day_included(
         (("", "", "2027-01-10", ""), "or days like 2027-01-31"),
         (("", "", "2027-01-10", "2027-01-09"), "the last day comes before the first"),
         (("2027-01' OR 1=1", "", "", ""), "write a month like 2027-01"),
+        (("", "", "0001-01-01", "9999-12-31"), "or days like 2027-01-31"),  # year 10000
+        (("", "", "1969-12-31", "1970-01-01"), "ask at most 366 days from 1970 on"),
+        (("", "", "2027-01-01", "2028-01-02"), "ask at most 366 days from 1970 on"),
     ],
 )
 def test_a_bad_period_says_what_to_write(ask: tuple[str, str, str, str], says: str) -> None:
