@@ -8,6 +8,7 @@ tests/e2e/test_boss_secretary.py.  Redis is a real redis-server.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import textwrap
 from collections.abc import AsyncIterator
@@ -282,6 +283,17 @@ def test_cli_filter_on_off_list(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "filters.yaml:7: slot 'office_hours' is active at 2026-11-24 10:00 CET" in out
     assert run(cli.cmd_explain, state="on", **{**explain, "at": "2026-11-24T22:00"}) == 1
     assert "outside the filter's time slots" in capsys.readouterr().out
+
+    async def add_vip() -> None:
+        async with ctx.store() as store:
+            await state.set_vips(store, "2001", ("0387123456",))
+
+    asyncio.run(add_vip())  # as the portal would
+    assert run(cli.cmd_explain, state="store", **explain) == 1
+    out = capsys.readouterr().out
+    assert "decision: DIRECT: VIP caller (0387123456, added)" in out
+    assert "  caller 0387123456 is VIP (added by a secretary, state store)" in out
+    assert run(cli.cmd_explain, state="on", **explain) == 0  # --state on|off: no overlay
 
 
 async def test_a_vip_added_in_the_portal_is_honoured_by_the_next_call(server: Server) -> None:
