@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from autocom.agi.errors import AgiDeclined
 from autocom.config.errors import ConfigIssue
@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from autocom.site.model import Site
 
 
-@dataclass(frozen=True)
-class AgiRequest:
-    """What a hook gets for one FastAGI call."""
+class AgiRequest(NamedTuple):
+    """What a hook gets for one FastAGI call (immutable; a named tuple, one per call,
+    cheaper to build than a frozen dataclass)."""
 
     session: AgiSession  # typed AGI commands
     config: Config  # the config snapshot taken when the call came in

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from dataclasses import replace
 from datetime import datetime
 
 from apps.forwards import engine, lamps, service, state
@@ -137,7 +136,7 @@ def explained(
         raw = RightsDecision(
             "deny", "-", None, None, "", (), to, user, to, "forward", when.isoformat()
         )
-    return replace(raw, verdict=verdict, reason=reason, trace=trace)
+    return raw._replace(verdict=verdict, reason=reason, trace=trace)
 
 
 def cmd_explain(args: argparse.Namespace, cli: CliContext) -> int:

@@ -22,9 +22,8 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from apps.time_rules import engine
 from apps.time_rules.state import OwnerLocks, PinLocks, valid_owner
@@ -51,8 +50,7 @@ def audit(record: dict[str, Any]) -> None:
     log_event(audit_log, record)
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the dialplan passed: rights,<caller>,<dialed>[,<context>[,<purpose>]]."""
 
     caller: str

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from autocom.rights.patterns import Pattern, PatternIndex
 from autocom.site.model import NumberRange, Site
@@ -59,9 +59,8 @@ class PatternEntry:
     where: str  # file:line, or the built-in plan
 
 
-@dataclass(frozen=True)
-class Classified:
-    """The category of a dialed number, and why."""
+class Classified(NamedTuple):
+    """The category of a dialed number, and why (a named tuple: one per call)."""
 
     category: str
     number: str  # the number with the line prefix removed (external), else as dialed
@@ -97,6 +96,9 @@ class CategoryTable:
     _groups: tuple[PatternGroup, PatternGroup, PatternGroup] = field(
         init=False, repr=False, compare=False
     )
+    # the internal ranges as (first, last) integers by number length: a number of
+    # another length (an external one) is no site number at one dictionary lookup
+    _spans: Mapping[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         groups = (
@@ -105,6 +107,20 @@ class CategoryTable:
             PatternGroup(self.external),
         )
         object.__setattr__(self, "_groups", groups)
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for r in self.internal_ranges:
+            spans.setdefault(len(r.start), []).append((int(r.start), int(r.end)))
+        object.__setattr__(self, "_spans", {n: tuple(s) for n, s in spans.items()})
+
+    def site_number(self, dialed: str) -> bool:
+        """A number of the site's users and groups, or in an internal context's ranges."""
+        if dialed in self.internal_numbers:
+            return True
+        spans = self._spans.get(len(dialed))
+        if spans is None or not dialed.isdigit():
+            return False
+        number = int(dialed)
+        return any(first <= number <= last for first, last in spans)
 
     def classify(self, dialed: str, prefix: str) -> Classified:
         emergency, internal, external = self._groups
@@ -118,7 +134,7 @@ class CategoryTable:
                 hit = emergency.best(candidate)
                 if hit is not None:
                     return Classified(EMERGENCY, candidate, hit.pattern.text, hit.where)
-        if dialed in self.internal_numbers or any(dialed in r for r in self.internal_ranges):
+        if self.site_number(dialed):
             return Classified(INTERNAL, dialed, "", f"{self.site_file}: site number")
         hit = internal.best(dialed) if self.internal_patterns else None
         if hit is not None:

@@ -21,9 +21,8 @@ Order of the decision:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from autocom.rights.categories import EMERGENCY, INTERNAL, Classified
 from autocom.rights.rules import CompiledClass, RuleLine, TimeRules, assignment_of
@@ -34,8 +33,11 @@ Purpose = Literal["call", "forward"]
 VerdictT = Literal["allow", "deny", "pin"]
 
 
-@dataclass(frozen=True)
-class RightsDecision:
+class RightsDecision(NamedTuple):
+    """A decision and why (immutable; a named tuple rather than a frozen dataclass:
+    one is built per call, and a frozen dataclass's ``__init__`` costs six times as
+    much, bench/agi_compare.py ``served``)."""
+
     verdict: VerdictT
     category: str
     class_name: str | None

@@ -3,6 +3,9 @@ import io
 import json
 import logging
 
+import orjson
+import pytest
+
 from autocom.logs import Event, EventFormatter, TurnHandler, log_event
 
 
@@ -24,6 +27,26 @@ def test_events_are_one_json_object_per_line() -> None:
     }
     # What any other handler prints (caplog, a syslog handler): the same object.
     assert json.loads(record(event).getMessage()) == event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"script": "rights", "caller": 'a\nb"}\r\x00\u2028', "when": None, "trace": ["x"]},
+        {"level": "mine", "n": 1},  # a field named as the head's: the event's value
+        {"big": 2**70},  # orjson refuses it: the slower dump
+    ],
+)
+def test_an_event_line_is_one_dump_of_head_and_fields(event: dict[str, object]) -> None:
+    formatter = EventFormatter()
+    line = formatter.event_line("autocom.audit.rights", "INFO", 1764800000.25, event)
+    head = {"ts": "2025-12-03T22:13:20.250+00:00", "level": "INFO"}
+    merged = {**head, "logger": "autocom.audit.rights", **event}
+    try:
+        assert line == orjson.dumps(merged).decode()
+    except TypeError:
+        assert json.loads(line) == merged
 
 
 def test_text_messages_keep_the_text_format() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autocom.rights.decision import decide
 from autocom.rights.rules import assignment_of
@@ -194,3 +196,13 @@ def test_replacing_a_builtin_category_and_plan_none() -> None:
     r = rules('plan: none\ncategories:\n  emergency: ["_112"]\n  all: ["_X."]\n')
     assert decide(r, SITE, "2002", "015", MON_10).category == "all"
     assert decide(r, SITE, "2002", "0112", MON_10).category == "emergency"
+
+
+@given(st.text("0123456789*#a\u0662", max_size=6))
+def test_site_numbers_by_length_are_the_ranges_members(dialed: str) -> None:
+    """The ranges indexed by length answer what asking each range answers."""
+    table = R.categories
+    expected = dialed in table.internal_numbers or any(dialed in r for r in table.internal_ranges)
+    assert table.site_number(dialed) == expected
+    assert table.site_number("2999") and table.site_number("4050")
+    assert not table.site_number("3000") and not table.site_number("02001")
