@@ -58,6 +58,11 @@ class AgiRequest(NamedTuple):
         args = self.session.env.args
         return args[index].strip() if len(args) > index else ""
 
+    def args(self, count: int) -> tuple[str, ...]:
+        """The dialplan's first ``count`` arguments, as ``arg`` gives each."""
+        given = self.session.env.args
+        return tuple([a.strip() for a in given[:count]] + [""] * (count - len(given)))
+
 
 Hook = Callable[[AgiRequest], Awaitable[None]]
 # Set by a hook whose decision was taken without a part it needs, e.g. "store";

@@ -8,12 +8,12 @@ message`` text.
 
 On the served path (a session line and an audit line per call) an event goes
 through ``log_event(logger, event)``: when the only handler is `autocom serve`'s
-``TurnHandler``, the line is formatted and queued straight away, without a
+``BatchHandler``, the line is formatted and queued straight away, without a
 ``LogRecord`` and the handler chain; otherwise (a test's capture handler, a
 site's extra handler) it is an ordinary ``logger.log(level, Event(event))``.
-``TurnHandler`` writes the INFO lines of one event-loop turn together (one write
-and one flush for all the sessions served in that turn) and WARNING and above at
-once.
+``BatchHandler`` writes INFO lines in batches, at most ``FLUSH_DELAY`` (0.1 s)
+after they were logged (one write for all the sessions served meanwhile), and
+WARNING and above at once.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from typing import TextIO
 import orjson
 
 __all__ = [
+    "BatchHandler",
     "Event",
     "EventFormatter",
     "JsonFormatter",
-    "TurnHandler",
     "log_event",
     "setup_logging",
 ]
@@ -124,20 +124,34 @@ class JsonFormatter(EventFormatter):
         return _json(body)
 
 
-class TurnHandler(logging.StreamHandler[TextIO]):
-    """A stream handler that writes the INFO lines of one event-loop turn together.
+FLUSH_DELAY = 0.1  # seconds an INFO line may wait in BatchHandler before it is written
+FLUSH_CHARS = 65536  # characters kept at most before they are written
 
-    In a thread running an asyncio loop, a line below WARNING is kept until the end
-    of the loop's current turn (``call_soon``): the lines of every session served
-    in that turn cost one write and one flush.  WARNING and above, and any line
-    from a thread without a running loop, are written at once, after the lines
-    kept before them.  ``flush()`` (called by ``logging.shutdown`` at exit) writes
-    what is kept."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+class BatchHandler(logging.StreamHandler[TextIO]):
+    """A stream handler that writes INFO lines in batches, WARNING and above at once.
+
+    In a thread running an asyncio loop, a line below WARNING is kept, and written
+    with the others kept at most ``delay`` seconds after the first of them (a timer
+    on that loop), or as soon as ``max_chars`` are kept: under load, the lines of
+    many sessions cost one write.  WARNING and above, and any line from a thread
+    without a running loop, are written at once, after the lines kept before them,
+    so the order is kept.  ``flush()`` (called by ``logging.shutdown`` at exit) and
+    ``close()`` write what is kept.  A process killed outright (SIGKILL, a crash of
+    the interpreter) loses the INFO lines of its last ``delay`` seconds."""
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        delay: float = FLUSH_DELAY,
+        max_chars: int = FLUSH_CHARS,
+    ) -> None:
         super().__init__(stream)
+        self.delay = delay
+        self.max_chars = max_chars
         self._lines: list[str] = []
-        self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop that will flush
+        self._kept = 0  # characters in _lines
+        self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop whose timer is set
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -148,10 +162,11 @@ class TurnHandler(logging.StreamHandler[TextIO]):
         self.queue(line, record.levelno >= logging.WARNING)
 
     def queue(self, line: str, now: bool = False) -> None:
-        """Write ``line`` at the end of this loop turn (``now``: at once)."""
+        """Write ``line`` within ``delay`` seconds (``now``: at once, with what is kept)."""
         with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
             self._lines.append(line)
-            if now:
+            self._kept += len(line)
+            if now or self._kept >= self.max_chars:
                 self._write()
                 return
             try:
@@ -160,11 +175,17 @@ class TurnHandler(logging.StreamHandler[TextIO]):
                 self._write()  # no loop in this thread: nothing would flush later
                 return
             if self._flush_on is loop:
-                return
+                return  # its timer is set
             if self._flush_on is not None:
                 self._write()  # kept for another loop (closed?): do not wait for it
             self._flush_on = loop
-            loop.call_soon(self.flush)
+            loop.call_later(self.delay, self._timer)
+
+    def _timer(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._flush_on = None  # the next line kept sets a new timer
+            if self._lines:
+                self._write()
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
@@ -172,10 +193,14 @@ class TurnHandler(logging.StreamHandler[TextIO]):
                 self._write()
             else:
                 super().flush()
-            self._flush_on = None
+
+    def close(self) -> None:
+        self.flush()
+        super().close()
 
     def _write(self) -> None:
         lines, self._lines = self._lines, []
+        self._kept = 0
         if getattr(self.stream, "closed", False):
             return  # nowhere to write (a test's capture, ended): not an error at exit
         try:
@@ -185,8 +210,8 @@ class TurnHandler(logging.StreamHandler[TextIO]):
             self.handleError(logging.makeLogRecord({"msg": lines[0][:200]}))
 
 
-def _fast_handler(logger: logging.Logger, level: int) -> TurnHandler | None:
-    """The one TurnHandler that would print ``logger``'s record, when nothing else
+def _fast_handler(logger: logging.Logger, level: int) -> BatchHandler | None:
+    """The one BatchHandler that would print ``logger``'s record, when nothing else
     (a filter, another handler, a propagation stop) would see it; else None."""
     node: logging.Logger | None = logger
     while node is not None:
@@ -197,7 +222,7 @@ def _fast_handler(logger: logging.Logger, level: int) -> TurnHandler | None:
             if node.parent is not None or len(handlers) != 1:
                 return None
             handler = handlers[0]
-            if type(handler) is not TurnHandler or handler.filters or level < handler.level:
+            if type(handler) is not BatchHandler or handler.filters or level < handler.level:
                 return None
             return handler
         if not node.propagate:
@@ -210,7 +235,7 @@ def log_event(
     logger: logging.Logger, event: Mapping[str, object], level: int = logging.INFO
 ) -> None:
     """Log ``event`` as one JSON line: ``logger.log(level, Event(event))``, or the
-    same line without a LogRecord when `autocom serve`'s TurnHandler alone prints it."""
+    same line without a LogRecord when `autocom serve`'s BatchHandler alone prints it."""
     if not logger.isEnabledFor(level):
         return
     handler = _fast_handler(logger, level)
@@ -255,7 +280,7 @@ def setup_logging(verbose: bool = False, json_lines: bool = False) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = TurnHandler(sys.stderr)
+    handler = BatchHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else EventFormatter())
     # warnings.warn(...) lines go through the same handler.  Off first: captureWarnings(True)
     # does nothing when it is already on, even if warnings.showwarning was replaced since.

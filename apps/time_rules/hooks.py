@@ -60,12 +60,13 @@ class Facts(NamedTuple):
 
 
 def _facts(request: AgiRequest) -> Facts:
-    env = request.env
-    caller = request.arg(0) or env.callerid or ""
-    dialed = request.arg(1) or env.extension
-    context = request.arg(2) or None
-    purpose: Purpose = "forward" if request.arg(3) == "forward" else "call"
-    return Facts(caller, dialed, context, purpose)
+    caller, dialed, context, purpose = request.args(4)
+    return Facts(
+        caller or request.env.callerid or "",
+        dialed or request.env.extension,
+        context or None,
+        "forward" if purpose == "forward" else "call",
+    )
 
 
 def _decide(request: AgiRequest, facts: Facts, caller: str | None = None) -> RightsDecision:

@@ -60,6 +60,9 @@ def _lookup(text: str, needle: str) -> str | None:
     return text[at : text.index("\n", at)]
 
 
+_ARG_NEEDLES: Final = tuple(f"\nagi_arg_{n}: " for n in range(1, MAX_COMMAND_WORDS + 1))
+
+
 class _Line:
     """A field of ``AgiEnvironment``, read from the block when asked for: the
     value as sent, ``''`` when Asterisk did not send the line."""
@@ -143,10 +146,16 @@ class AgiEnvironment:
         if args is None:
             found: list[str] = []
             text = self._text
-            at = 0
-            while (at := text.find(f"\nagi_arg_{len(found) + 1}: ", at)) >= 0:
-                at = text.index(": ", at) + 2
-                found.append(text[at : text.index("\n", at)])
+            needle = _ARG_NEEDLES[0]
+            at = text.find(needle)
+            while at >= 0:
+                at += len(needle)
+                end = text.index("\n", at)
+                found.append(text[at:end])
+                n = len(found)
+                needle = _ARG_NEEDLES[n] if n < len(_ARG_NEEDLES) else f"\nagi_arg_{n + 1}: "
+                # Asterisk sends agi_arg_N+1 on the next line: look there first
+                at = end if text.startswith(needle, end) else text.find(needle, end)
             args = tuple(found)
             self._args = args
         return args

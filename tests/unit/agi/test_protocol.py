@@ -92,6 +92,23 @@ def test_environment_fields() -> None:
     assert env.raw["arg_2"] == "key: value"
 
 
+@pytest.mark.parametrize(
+    ("lines", "args"),
+    [
+        ([("arg_1", "a"), ("arg_2", "b")], ("a", "b")),
+        ([("arg_2", "x"), ("arg_1", "a"), ("uniqueid", "1.2"), ("arg_2", "b")], ("a", "b")),
+        ([("arg_1", "a"), ("arg_1", "again"), ("arg_3", "c")], ("a",)),
+        ([("arg_1", "")], ("",)),
+        ([(f"arg_{n}", str(n)) for n in range(1, 131)], tuple(str(n) for n in range(1, 131))),
+    ],
+)
+def test_args_are_arg_1_then_each_next_one_the_first_after_it(
+    lines: list[tuple[str, str]], args: tuple[str, ...]
+) -> None:
+    env, _ = feed_env_whole(env_block([("network", "yes"), ("network_script", "x"), *lines]))
+    assert env is not None and env.args == args
+
+
 def test_unknown_callerid_is_none() -> None:
     env, _ = feed_env_whole(env_with(callerid="unknown", calleridname="unknown"))
     assert env is not None

@@ -1,4 +1,4 @@
-"""AgiRequest.arg: the dialplan's arguments as hooks read them."""
+"""AgiRequest.arg and args: the dialplan's arguments as hooks read them."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ def request_with(block: bytes) -> AgiRequest:
 def test_arguments_stripped_and_missing_ones_empty() -> None:
     request = request_with(env_with(arg_1=" 2001 ", arg_2="", arg_3="0612345670"))
     assert [request.arg(i) for i in range(5)] == ["2001", "", "0612345670", "", ""]
+    assert request.args(5) == ("2001", "", "0612345670", "", "")
+    assert request.args(2) == ("2001", "")
 
 
 def test_no_arguments() -> None:
     block = b"agi_network: yes\nagi_network_script: rights\n\n"
     assert request_with(block).arg(0) == ""
+    assert request_with(block).args(2) == ("", "")

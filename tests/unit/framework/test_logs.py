@@ -6,7 +6,7 @@ import logging
 import orjson
 import pytest
 
-from autocom.logs import Event, EventFormatter, TurnHandler, log_event
+from autocom.logs import BatchHandler, Event, EventFormatter, log_event
 
 
 def record(msg: object) -> logging.LogRecord:
@@ -84,31 +84,46 @@ class Root:
         root.setLevel(level)
 
 
-def turn_handler() -> tuple[TurnHandler, io.StringIO]:
-    stream = io.StringIO()
-    handler = TurnHandler(stream)
+class Stream(io.StringIO):
+    """A stream that counts its writes and sets ``wrote`` on each."""
+
+    writes = 0
+    wrote: asyncio.Event | None = None
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        if self.wrote is not None:
+            self.wrote.set()
+        return super().write(text)
+
+
+def batch_handler(delay: float = 0.1, max_chars: int = 65536) -> tuple[BatchHandler, Stream]:
+    stream = Stream()
+    handler = BatchHandler(stream, delay, max_chars)
     handler.setFormatter(EventFormatter())
     return handler, stream
 
 
-def test_served_lines_of_one_loop_turn_are_written_together_warnings_at_once() -> None:
-    handler, stream = turn_handler()
+def test_served_lines_are_written_in_one_batch_warnings_at_once() -> None:
+    handler, stream = batch_handler(delay=0.05)
     session = logging.getLogger("autocom.agi.session")
     seen: list[str] = []
 
-    async def turn() -> None:
+    async def served() -> None:
+        stream.wrote = asyncio.Event()
         log_event(session, {"script": "rights", "n": 1})
+        await asyncio.sleep(0)  # another turn of the loop: still kept
         log_event(session, Event(script="rights", n=2))
         logging.getLogger("autocom.x").info("text line")
-        seen.append(stream.getvalue())  # nothing written yet: the turn goes on
-        await asyncio.sleep(0)
-        seen.append(stream.getvalue())  # the turn ended: the three lines, one write
+        seen.append(stream.getvalue())
+        await stream.wrote.wait()  # the delay passed: the three lines, one write
+        seen.append(stream.getvalue())
         log_event(session, {"n": 3})
         log_event(session, {"n": 4, "outcome": "timeout"}, logging.WARNING)
         seen.append(stream.getvalue())  # a warning goes at once, after what was kept
 
     with Root(handler):
-        asyncio.run(turn())
+        asyncio.run(served())
     assert seen[0] == ""
     first = seen[1].splitlines()
     assert [json.loads(line)["n"] for line in first[:2]] == [1, 2]
@@ -122,10 +137,51 @@ def test_served_lines_of_one_loop_turn_are_written_together_warnings_at_once() -
     assert first[2].endswith("INFO autocom.x text line")
     later = [json.loads(line) for line in seen[2].splitlines()[3:]]
     assert [(r["n"], r["level"]) for r in later] == [(3, "INFO"), (4, "WARNING")]
+    assert stream.writes == 2
+
+
+def test_kept_lines_are_written_once_they_fill_the_batch() -> None:
+    handler, stream = batch_handler(delay=3600, max_chars=300)
+    session = logging.getLogger("autocom.agi.session")
+    counts: list[int] = []
+
+    async def served() -> None:
+        for n in range(5):  # about 110 characters each
+            log_event(session, {"script": "rights", "n": n})
+            counts.append(len(stream.getvalue().splitlines()))
+
+    with Root(handler):
+        asyncio.run(served())
+    assert counts == [0, 0, 3, 3, 3]  # the third line passed 300 characters
+    handler.flush()  # at exit, logging.shutdown() flushes: nothing is lost
+    assert [json.loads(line)["n"] for line in stream.getvalue().splitlines()] == [0, 1, 2, 3, 4]
+
+
+def test_lines_kept_when_the_loop_ends_are_written_with_the_next_or_at_exit() -> None:
+    handler, stream = batch_handler(delay=3600)
+    audit = logging.getLogger("autocom.audit.rights")
+
+    async def served(n: int) -> None:
+        log_event(audit, {"n": n})
+
+    def numbers() -> list[int]:
+        return [json.loads(line)["n"] for line in stream.getvalue().splitlines()]
+
+    with Root(handler):
+        asyncio.run(served(1))
+        assert stream.getvalue() == ""  # the loop ended before the timer
+        log_event(audit, {"n": 2})  # no loop: at once, after what was kept
+        assert numbers() == [1, 2]
+        asyncio.run(served(3))
+        asyncio.run(served(4))  # another loop: what the first one kept goes first
+        assert numbers() == [1, 2, 3, 4]
+        asyncio.run(served(5))
+        handler.close()  # logging.shutdown() at exit: flush, then close
+    assert numbers() == [1, 2, 3, 4, 5]
 
 
 def test_without_a_running_loop_a_line_is_written_at_once() -> None:
-    handler, stream = turn_handler()
+    handler, stream = batch_handler()
     with Root(handler):
         log_event(logging.getLogger("autocom.audit.rights"), {"decision": "allow"})
     assert json.loads(stream.getvalue())["decision"] == "allow"
@@ -133,7 +189,7 @@ def test_without_a_running_loop_a_line_is_written_at_once() -> None:
 
 def test_another_handler_gets_the_event_as_a_record() -> None:
     """A test's capture or a site's extra handler sees the event as an ordinary record."""
-    handler, stream = turn_handler()
+    handler, stream = batch_handler()
     records: list[logging.LogRecord] = []
     capture = logging.Handler()
     capture.emit = records.append  # type: ignore[method-assign]
@@ -145,7 +201,7 @@ def test_another_handler_gets_the_event_as_a_record() -> None:
 
 
 def test_below_the_level_nothing_is_built() -> None:
-    handler, stream = turn_handler()
+    handler, stream = batch_handler()
     with Root(handler) as root:
         root.setLevel(logging.WARNING)
         log_event(logging.getLogger("autocom.agi.session"), {"n": 1})
