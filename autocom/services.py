@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from autocom.context import AppContext
+    from autocom.loader import Config
+    from autocom.store.base import StateStore
+    from autocom.whatif.replay import Replay
 
 
 @dataclass(frozen=True)
@@ -299,3 +302,18 @@ def stats_service(features: Iterable[object]) -> DepartmentStatsService | None:
         if isinstance(feature, DepartmentStatsService):
             return feature
     return None
+
+
+@runtime_checkable
+class ReplayService(Protocol):
+    """A feature's decisions on calls to users, taken again on past calls
+    (`autocom simulate`, autocom.whatif): its engine with today's state."""
+
+    async def replay(self, store: StateStore, current: Config, new: Config) -> Replay:
+        """The steps to replay under both configs, and what they assume of the state."""
+        ...
+
+
+def replay_services(features: Iterable[object]) -> list[ReplayService]:
+    """The loaded features whose decisions a what-if replays, in ``features``' order."""
+    return [f for f in features if isinstance(f, ReplayService)]

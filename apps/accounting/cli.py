@@ -1,4 +1,5 @@
-"""`autocom calls list|report|stats|catch-up|retention`: the tickets from the command line.
+"""`autocom calls list|report|stats|catch-up|retention` and `autocom simulate`
+(simulate.py): the tickets from the command line.
 
 ``list`` and ``report`` print a table, or CSV with ``--csv`` (for a spreadsheet);
 ``stats`` (also `autocom accounting stats`) a department's statistics, or every
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from apps.accounting import simulate
 from apps.accounting.rules import AccountingRules
 from apps.accounting.service import Accounting, department_stats, open_ticket_store, rules_of
 from apps.accounting.state import REPORT_KEYS, Query
@@ -65,6 +67,7 @@ def add_commands(commands: Commands) -> None:
     p = sub.add_parser("retention", help="mask and delete what the retention rules say")
     p.add_argument("--now", type=_when, default=None, help="as if it were then (drills)")
     p.set_defaults(run=cmd_retention)
+    simulate.add_command(commands, _month)
 
 
 def _add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -30,7 +30,19 @@ from zoneinfo import ZoneInfo
 
 from apps.accounting.cel import CelEvent
 from apps.accounting.engine import Ticket
+from apps.accounting.replay import (
+    REPLAY_COLUMNS,
+    SQLITE_DETAILS,
+    SQLITE_PAST_CALLS,
+    SQLITE_REPLAY_INDEX,
+    SQLITE_TO_BACKFILL,
+    backfill_rows,
+    details,
+    past_calls,
+    replay_columns,
+)
 from apps.accounting.stats import BUCKET_SECONDS, StatGroup
+from autocom.whatif.replay import CallDetails, PastCall
 
 T = TypeVar("T")
 UTC = ZoneInfo("UTC")
@@ -147,6 +159,12 @@ class TicketStore(Protocol):
     async def departments(self, since: datetime, until: datetime) -> list[str]:
         """The departments of the tickets started in [since, until), sorted."""
 
+    async def past_calls(self, month: str) -> list[PastCall]:
+        """Every call of ``month`` (UTC, YYYY-MM) as a what-if replays it."""
+
+    async def call_details(self, refs: Sequence[object]) -> dict[object, CallDetails]:
+        """The details of these past calls (PastCall.ref), for a what-if's report."""
+
     async def get_checkpoint(self, name: str) -> int: ...
 
     async def set_checkpoint(self, name: str, value: int) -> None: ...
@@ -180,7 +198,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     id TEXT PRIMARY KEY, start_at REAL NOT NULL, caller TEXT, caller_user TEXT,
     called TEXT, called_user TEXT, answered_by TEXT, direction TEXT, disposition TEXT,
     category TEXT, payer TEXT, department TEXT, cost_center TEXT, talk_seconds INTEGER,
-    price TEXT, body TEXT NOT NULL, month TEXT NOT NULL, masked INTEGER NOT NULL DEFAULT 0
+    price TEXT, body TEXT NOT NULL, month TEXT NOT NULL, masked INTEGER NOT NULL DEFAULT 0,
+    speed_dial TEXT, unanswered TEXT
 );
 CREATE INDEX IF NOT EXISTS tickets_month ON tickets (month, department, cost_center);
 CREATE INDEX IF NOT EXISTS tickets_start ON tickets (start_at);
@@ -230,6 +249,11 @@ class SqliteTicketStore:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SQLITE_SCHEMA)
+        have = {row[1] for row in db.execute("PRAGMA table_info(tickets)")}
+        for column in REPLAY_COLUMNS:  # a store made before `autocom simulate` (replay.py)
+            if column not in have:
+                db.execute(f"ALTER TABLE tickets ADD COLUMN {column} TEXT")
+        db.execute(SQLITE_REPLAY_INDEX)
         self._db = db
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
@@ -311,9 +335,9 @@ class SqliteTicketStore:
             for t in tickets:
                 self.db.execute("DELETE FROM parties WHERE ticket_id = ?", (t.id,))
                 self.db.execute(
-                    f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}, month) "
-                    f"VALUES ({','.join('?' * 17)})",
-                    (*ticket_columns(t), month_of(t.start)),
+                    f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}, month, "
+                    f"{', '.join(REPLAY_COLUMNS)}) VALUES ({','.join('?' * 19)})",
+                    (*ticket_columns(t), month_of(t.start), *replay_columns(t)),
                 )
                 self.db.executemany(
                     "INSERT OR REPLACE INTO parties VALUES (?, ?, ?, ?)",
@@ -377,6 +401,31 @@ class SqliteTicketStore:
 
     async def departments(self, since: datetime, until: datetime) -> list[str]:
         return await self._read(_departments, since, until)
+
+    async def past_calls(self, month: str) -> list[PastCall]:
+        return await self._run(self._past_calls, month)
+
+    def _past_calls(self, month: str) -> list[PastCall]:
+        old = self.db.execute(SQLITE_TO_BACKFILL, (month,)).fetchall()
+        if old:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany(
+                    "UPDATE tickets SET speed_dial = ?, unanswered = ? WHERE id = ?",
+                    backfill_rows(old),
+                )
+        return past_calls(self.db.execute(SQLITE_PAST_CALLS, (month,)))
+
+    async def call_details(self, refs: Sequence[object]) -> dict[object, CallDetails]:
+        return await self._run(self._call_details, list(refs))
+
+    def _call_details(self, refs: list[object]) -> dict[object, CallDetails]:
+        out: dict[object, CallDetails] = {}
+        for i in range(0, len(refs), 500):
+            chunk = refs[i : i + 500]
+            sql = SQLITE_DETAILS.format(marks=",".join("?" * len(chunk)))
+            out.update(details(self.db.execute(sql, chunk)))
+        return out
 
     async def get_checkpoint(self, name: str) -> int:
         row = await self._run(

@@ -21,6 +21,16 @@ import asyncpg
 
 from apps.accounting.cel import CelEvent
 from apps.accounting.engine import Ticket
+from apps.accounting.replay import (
+    PG_DETAILS,
+    PG_PAST_CALLS,
+    PG_TO_BACKFILL,
+    REPLAY_COLUMNS,
+    backfill_rows,
+    details,
+    past_calls,
+    replay_columns,
+)
 from apps.accounting.state import (
     REPORT_KEYS,
     TICKET_COLUMNS,
@@ -35,6 +45,7 @@ from apps.accounting.state import (
     ticket_columns,
 )
 from apps.accounting.stats import BUCKET_SECONDS, StatGroup
+from autocom.whatif.replay import CallDetails, PastCall
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cel_events (
@@ -50,6 +61,9 @@ CREATE TABLE IF NOT EXISTS tickets (
     price numeric(14, 4), body jsonb NOT NULL, masked boolean NOT NULL DEFAULT false,
     PRIMARY KEY (id, start_at)
 ) PARTITION BY RANGE (start_at);
+-- speed_dial, unanswered: for `autocom simulate` (replay.py); added to older stores
+ALTER TABLE tickets ADD COLUMN IF NOT EXISTS speed_dial text;
+ALTER TABLE tickets ADD COLUMN IF NOT EXISTS unanswered text;
 CREATE INDEX IF NOT EXISTS tickets_id ON tickets (id);
 CREATE INDEX IF NOT EXISTS tickets_report ON tickets (department, cost_center);
 CREATE INDEX IF NOT EXISTS tickets_stats ON tickets (department, start_at)
@@ -152,14 +166,14 @@ class PgTicketStore:
             cols = list(ticket_columns(t))
             cols[1] = _utc(t.start)
             cols[14] = Decimal(str(cols[14]))
-            rows.append(cols)
+            rows.append([*cols, *replay_columns(t)])
         party_rows = [(ext, _utc(t.start), t.id, role) for t in tickets for ext, role in parties(t)]
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("DELETE FROM parties WHERE ticket_id = ANY($1::text[])", ids)
             await conn.execute("DELETE FROM tickets WHERE id = ANY($1::text[])", ids)
             await conn.executemany(
-                f"INSERT INTO tickets ({TICKET_COLUMNS}) VALUES "
-                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb)",
+                f"INSERT INTO tickets ({TICKET_COLUMNS}, {', '.join(REPLAY_COLUMNS)}) VALUES "
+                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17,$18)",
                 rows,
             )
             await conn.executemany("INSERT INTO parties VALUES ($1, $2, $3, $4)", party_rows)
@@ -268,6 +282,23 @@ class PgTicketStore:
                 until,
             )
         return [r["d"] for r in rows]
+
+    async def past_calls(self, month: str) -> list[PastCall]:
+        start, end = month_bounds(month)
+        async with self._pool.acquire() as conn:
+            old = await conn.fetch(PG_TO_BACKFILL, start, end)
+            if old:
+                await conn.executemany(
+                    "UPDATE tickets SET speed_dial = $1, unanswered = $2 WHERE id = $3",
+                    backfill_rows([(r[0], r[1]) for r in old]),
+                )
+            rows = await conn.fetch(PG_PAST_CALLS, start, end)
+        return past_calls(tuple(r) for r in rows)
+
+    async def call_details(self, refs: Sequence[object]) -> dict[object, CallDetails]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(PG_DETAILS, [str(r) for r in refs])
+        return details(tuple(r) for r in rows)
 
     async def get_checkpoint(self, name: str) -> int:
         async with self._pool.acquire() as conn:

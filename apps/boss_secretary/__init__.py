@@ -7,6 +7,7 @@ from pathlib import Path
 
 from apps.boss_secretary import checks, cli, compile, hooks, lamps, service, state
 from apps.boss_secretary.checks import toggle_claim
+from apps.boss_secretary.replay import replay as replay_past
 from apps.boss_secretary.rules import FilterRules
 from autocom.ari.lamps import LampSpec
 from autocom.config import ConfigIssue
@@ -15,6 +16,8 @@ from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.services import BossFilterView, Change
 from autocom.site.model import Site
+from autocom.store.base import StateStore
+from autocom.whatif.replay import Replay
 
 
 class BossSecretaryFeature(Feature):
@@ -47,6 +50,10 @@ class BossSecretaryFeature(Feature):
     def lamp_spec(self, ctx: AppContext) -> LampSpec:
         """The filters' lamps, in step with the state store (when autocom.yaml has ari:)."""
         return LampSpec(self.name, lamps.wanted, lamps.interval)
+
+    async def replay(self, store: StateStore, current: Config, new: Config) -> Replay:
+        """autocom.services.ReplayService: the bsfilter decision, with today's switches."""
+        return await replay_past(store, current, new)
 
     async def filters_for(self, ctx: AppContext, user: str) -> list[BossFilterView]:
         return await service.filters_for(ctx, user)

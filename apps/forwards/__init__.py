@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from apps.forwards import checks, cli, compile, hooks, lamps, service, state
+from apps.forwards.replay import replay as replay_past
 from apps.forwards.rules import FORWARD_TYPES, ForwardsRules
 from autocom.ari.lamps import LampSpec
 from autocom.config import ConfigIssue
@@ -15,6 +16,8 @@ from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.services import Change, ForwardView
 from autocom.site.model import Site
+from autocom.store.base import StateStore
+from autocom.whatif.replay import Replay
 
 
 class ForwardsFeature(Feature):
@@ -53,6 +56,10 @@ class ForwardsFeature(Feature):
     def lamp_spec(self, ctx: AppContext) -> LampSpec:
         """The forward lamps, in step with the state store (when autocom.yaml has ari:)."""
         return LampSpec(self.name, lamps.wanted, lamps.interval)
+
+    async def replay(self, store: StateStore, current: Config, new: Config) -> Replay:
+        """autocom.services.ReplayService: the ring-time decision, with today's forwards."""
+        return await replay_past(store)
 
     async def forwards_of(self, ctx: AppContext, user: str) -> list[ForwardView]:
         return await service.forwards_of(ctx.store, user)

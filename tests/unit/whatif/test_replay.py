@@ -1,0 +1,192 @@
+"""The what-if comparison on the example university: real rule files (examples/ and an
+edited copy), the features' own replay steps, hand-made past calls.
+
+The grouped replay is checked against deciding every call on its own, at its own
+time, with the same engines: the grouping must change nothing."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from apps import features
+from apps.boss_secretary.replay import bosses
+from apps.boss_secretary.replay import step as filter_step
+from apps.forwards.engine import Forward
+from apps.forwards.replay import steps as forward_steps
+from autocom.loader import Config, load_config
+from autocom.rights import TimeRules, decide
+from autocom.whatif.replay import (
+    OUTGOING,
+    TO_USER,
+    Outcome,
+    PastCall,
+    Replay,
+    ReplayStep,
+    Report,
+    not_replayed,
+    ordered_steps,
+    simulate,
+)
+from autocom.whatif.time_classes import time_classes
+from tests.support.call_month import edit
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = ROOT / "examples"
+MONDAY_10 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC).timestamp()  # 10:00 in Paris
+MONDAY_23 = datetime(2027, 1, 4, 22, 0, tzinfo=UTC).timestamp()
+START, END = datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)
+
+
+def config_copy(tmp: Path, name: str) -> Path:
+    folder = tmp / name
+    shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("var", "thirdparty"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def configs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Config]:
+    """examples/ and a copy where staff may no longer call mobiles nor forward to them,
+    and the scolarite filter rings the boss first."""
+    tmp = tmp_path_factory.mktemp("whatif")
+    new = config_copy(tmp, "new")
+    rights = new / "rights.yaml"
+    edit(rights, r"(  staff:\n(?:    .*\n)*?    mobile: )allow", r"\1deny")
+    edit(rights, r"(      mobile: \{)office_hours: allow, ", r"\1")
+    edit(new / "filters.yaml", r"mode: secretaries_first_serial", "mode: boss_first_serial")
+    feats = tuple(features())
+    return load_config(EXAMPLES / "autocom.yaml", feats), load_config(new / "autocom.yaml", feats)
+
+
+STORED = {"2002": {"unconditional": Forward("00612345678")}}
+DND = frozenset({"2104"})
+
+
+def steps(current: Config, new: Config) -> tuple[ReplayStep, ...]:
+    replays = [
+        Replay("forwards", forward_steps(STORED, DND), ()),
+        Replay("boss_secretary", (filter_step({}, bosses(current, new)),), ()),
+    ]
+    return ordered_steps(replays)
+
+
+def run(configs: tuple[Config, Config], calls: Sequence[PastCall]) -> Report:
+    current, new = configs
+    rights = [c.rules["time_rules"] for c in configs]
+    return simulate(current, new, calls, steps(current, new), time_classes(rights, START, END))
+
+
+def call(
+    ref: int, start: float, caller: str, called: str, user: str = "", what: str = ""
+) -> PastCall:
+    return PastCall(ref, start, caller, called, user, what or ("user" if user else "outgoing"))
+
+
+def test_the_changed_calls_and_why(configs: tuple[Config, Config]) -> None:
+    calls = [
+        call(1, MONDAY_10, "2002", "00612345678"),  # staff to a mobile: now refused
+        call(2, MONDAY_10, "2002", "00140000000"),  # national: unchanged
+        call(3, MONDAY_10, "5001", "00612345678"),  # lobby: refused before and after
+        call(4, MONDAY_10, "2003", "2002", "2002"),  # 2002 forwards to a mobile: not any more
+        call(5, MONDAY_10, "0388112233", "2001", "2001"),  # filtered: the boss first now
+        call(6, MONDAY_23, "0388112233", "2001", "2001"),  # at night: not filtered at all
+        call(7, MONDAY_10, "2003", "2104", "2104"),  # do-not-disturb: busy either way
+    ]
+    report = run(configs, calls)
+    changes = {c.call.ref: c for c in report.changes}
+    assert sorted(changes) == [1, 4, 5]
+    assert changes[1].kind == "allowed -> refused" and changes[1].caller_class == "staff"
+    assert (changes[1].current.text, changes[1].new.text) == ("rights: allow", "rights: deny")
+    assert changes[4].kind == "a different forward"
+    assert changes[4].current.text == "forward: follow external:00612345678"
+    assert changes[4].new.text == "forward: ring"
+    assert "may not forward to mobile" in changes[4].new.reason
+    assert changes[5].kind == "a different secretary"
+    assert changes[5].current.text.startswith("secretary: filter scolarite: secretary 2002")
+    assert changes[5].new.text.startswith("secretary: filter scolarite: boss 2001")
+    assert report.replayed == {OUTGOING: 3, TO_USER: 4}
+    assert report.count("kind") == {
+        "allowed -> refused": 1,
+        "a different forward": 1,
+        "a different secretary": 1,
+    }
+
+
+def test_calls_that_are_not_replayed_are_counted_with_the_reason(
+    configs: tuple[Config, Config],
+) -> None:
+    calls = [
+        call(1, MONDAY_10, "2002", "8002", what="speed_dial"),
+        call(2, MONDAY_10, "0388112233", "main", what="none"),
+        call(3, MONDAY_10, "2002", "*2100612345678"),
+    ]
+    report = run(configs, calls)
+    assert report.calls == 3 and not report.replayed and not report.changes
+    assert sorted(report.skipped) == sorted(not_replayed(c) for c in calls)
+    assert all(report.skipped.values())
+
+
+def final(outcome: Outcome) -> str:
+    """Where the call goes: the step that took it (or it rings the user)."""
+    return next((f"{n}: {p.outcome}" for n, p in outcome.parts if p.takes), "ring")
+
+
+def naive(
+    configs: tuple[Config, Config], calls: Sequence[PastCall]
+) -> dict[object, tuple[str, str]]:
+    """Every call decided on its own, at its own time, every step asked (no key, no
+    grouping): (current, new) where they differ."""
+    out = {}
+    current, new = configs
+    ordered = steps(current, new)
+    for c in calls:
+        when = datetime.fromtimestamp(c.start, UTC)
+        texts = []
+        for config in configs:
+            if c.called_user:
+                parts = []
+                for s in ordered:
+                    if s.phase == "unanswered" and not c.unanswered:
+                        continue
+                    parts.append((s.name, part := s.decide(config, c, when)))
+                    if part.takes:
+                        break
+                texts.append(final(Outcome.of(*parts)))
+            elif not not_replayed(c):
+                rules = config.rules["time_rules"]
+                assert isinstance(rules, TimeRules)
+                verdict = decide(rules, config.site, c.caller, c.called, when).verdict
+                texts.append(f"rights: {verdict}")
+            else:
+                texts.append("")
+        if texts[0] != texts[1]:
+            out[c.ref] = (texts[0], texts[1])
+    return out
+
+
+def test_grouping_changes_nothing(configs: tuple[Config, Config]) -> None:
+    """2000 random calls over January (nights, weekends, New Year's Day, the closure
+    days): the grouped replay lists exactly the calls deciding each alone lists."""
+    rnd = random.Random(5)
+    users = ["2001", "2002", "2003", "2004", "2101", "2104", "2801", "5001", "2010"]
+    numbers = ["00612345678", "00140000000", "0000441234567", "00389331234", "0112", "00899123456"]
+    calls = []
+    for ref in range(2000):
+        start = START.timestamp() + rnd.randrange(31 * 86400)
+        caller = rnd.choice([*users, "0388112233", "0612345678"])
+        if rnd.random() < 0.5:
+            calls.append(call(ref, start, caller, rnd.choice(numbers)))
+        else:
+            user = rnd.choice(users)
+            what = rnd.choice(["user", "user:busy", "user:noanswer"])
+            calls.append(call(ref, start, caller, user, user, what))
+    report = run(configs, calls)
+    grouped = {c.call.ref: (final(c.current), final(c.new)) for c in report.changes}
+    assert grouped == naive(configs, calls)
+    assert len(grouped) > 100  # the edits change many of them
+    assert report.decisions < len(calls)  # and grouping saved work
