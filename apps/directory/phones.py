@@ -78,7 +78,8 @@ def dialables(entry: Entry, plan: NumberPlan) -> list[Dialable]:
     seen: set[str] = set()
     order = {"extension": 0, "office": 1, "mobile": 2, "home": 3, "other": 4, "fax": 5}
     for number in sorted(entry.numbers, key=lambda n: order.get(n.kind, 9)):
-        dial = plan.dialable(number.raw)
+        # canonical is plan.canonical(raw), computed once when the entry was read
+        dial = plan.dialable_canonical(number.canonical) if number.canonical else ""
         if dial and dial not in seen:
             seen.add(dial)
             out.append(Dialable(number.kind, dial))
@@ -99,9 +100,40 @@ def page_url(view: View, offset: int | None) -> str:
     return view.base_url + "?" + urlencode(params)
 
 
+_CDATA = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE = (*_CDATA, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escaped(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for raw, entity in pairs:
+        if raw in text:
+            text = text.replace(raw, entity)
+    return text
+
+
+def _serialize(element: ET.Element, out: list[str]) -> None:
+    """ElementTree's serialization of our trees (tags, attributes, text, tails), byte
+    for byte, at a third of ``ET.tostring``'s cost: it was half of a phone page's."""
+    out.append("<" + element.tag)
+    for name, value in element.attrib.items():
+        out.append(f' {name}="{_escaped(value, _ATTRIBUTE)}"')
+    if element.text or len(element):
+        out.append(">")
+        if element.text:
+            out.append(_escaped(element.text, _CDATA))
+        for child in element:
+            _serialize(child, out)
+        out.append(f"</{element.tag}>")
+    else:
+        out.append(" />")
+    if element.tail:
+        out.append(_escaped(element.tail, _CDATA))
+
+
 def _document(root: ET.Element) -> bytes:
-    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    _serialize(root, out)
+    return "".join(out).encode("utf-8", "xmlcharrefreplace")
 
 
 def _sub(parent: ET.Element, tag: str, value: str | None = None, **attrs: str) -> ET.Element:

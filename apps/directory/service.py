@@ -49,7 +49,7 @@ from autocom.store.base import StateStore, StoreError
 log = logging.getLogger("autocom.directory")
 
 NAMESPACE = "dircache"
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # + the number plan's fingerprint: entries hold canonical numbers
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,10 @@ class DirectoryService:
         self.directory = directory or build_directory(rules)
         self.now = now
         self._inflight: dict[str, asyncio.Task[Any]] = {}
+        # an answer cached under another number plan (directory.yaml edited) is not
+        # read back: its canonical numbers, which phones dial, were the old plan's
+        plan = hashlib.sha256(repr(rules.plan).encode()).hexdigest()[:12]
+        self._version = f"{CACHE_VERSION}:{plan}"
         self._background: set[asyncio.Task[Any]] = set()
 
     @property
@@ -149,12 +153,12 @@ class DirectoryService:
             data = json.loads(raw)
         except ValueError:
             return None
-        return data if isinstance(data, dict) and data.get("v") == CACHE_VERSION else None
+        return data if isinstance(data, dict) and data.get("v") == self._version else None
 
     async def _cache_put(self, key: str, data: dict[str, Any]) -> None:
         if self.store is None or self.rules.model.cache.stale_ttl <= 0:
             return
-        data = {"v": CACHE_VERSION, "at": self.now(), **data}
+        data = {"v": self._version, "at": self.now(), **data}
         try:
             await self.store.set(
                 NAMESPACE,

@@ -509,6 +509,8 @@ class LdapSource:
         cookie: bytes | None = None
         page = max(self.settings.page_size, SYNC_PAGE_SIZE)
         while True:
+            if self._closed:  # a read of 100,000 entries does not outlive the source
+                raise SourceUnavailable(self.name, "closed")
             result, response = self._search_in(
                 conn, self.settings.filter, attributes, paged_size=page, paged_cookie=cookie
             )

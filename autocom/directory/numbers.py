@@ -143,7 +143,10 @@ class NumberPlan:
 
     def dialable(self, raw: str) -> str:
         """What a phone of the site dials to reach the number."""
-        canonical = self.canonical(raw)
+        return self.dialable_canonical(self.canonical(raw))
+
+    def dialable_canonical(self, canonical: str) -> str:
+        """What a phone of the site dials to reach the number of this canonical form."""
         if not canonical:
             return ""
         ext = self.extension_of(canonical)

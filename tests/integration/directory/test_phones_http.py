@@ -13,6 +13,7 @@ import shutil
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -231,6 +232,19 @@ async def test_cache_serves_searches_and_lookups_while_ldap_is_down(
     assert facts.outcome == "found" and facts.origin == "stale cache"
     # a number never seen: nothing to serve, the call is left alone
     assert (await service.lookup_within("0388401111", 0.3)).outcome == "unavailable"
+
+
+async def test_answers_cached_under_another_number_plan_are_not_read_back(
+    server: Server,
+) -> None:
+    """Entries hold canonical numbers, which phones dial: an edited plan starts afresh."""
+    service = await service_of(server)
+    assert (await service.lookup("0388400005")).origin == "source"
+    assert (await service.lookup("0388400005")).origin == "cache"
+    rules = service.rules
+    edited = replace(rules, plan=replace(rules.plan, line_prefix="9"))
+    other = DirectoryService(edited, server.ctx.store, directory=service.directory)
+    assert (await other.lookup("0388400005")).origin == "source"
 
 
 async def test_lookup_within_budget_when_ldap_hangs(server: Server, slapd: Slapd) -> None:

@@ -6,8 +6,10 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from apps.directory.phones import RESULTS, View, render_input, render_results
+from apps.directory.phones import RESULTS, View, _document, render_input, render_results
 from autocom.directory import Entry, ExtensionDid, Number, NumberPlan, Page
 
 PLAN = NumberPlan(line_prefix="0", extension_dids=(ExtensionDid("+33388", 6),))
@@ -159,3 +161,21 @@ def test_input_screens() -> None:
     assert render_input("yealink", view) is None
     polycom = render_input("polycom", view)
     assert polycom is not None and b'name="term"' in polycom[0]
+
+
+_xml_text = st.text(alphabet=st.sampled_from("ab é&<>\"'\r\n\t]]>\U0001f600"), max_size=8)
+
+
+@settings(max_examples=150)
+@given(_xml_text, _xml_text, _xml_text, st.booleans())
+def test_documents_are_what_elementtree_writes(
+    text: str, attribute: str, tail: str, empty: bool
+) -> None:
+    """The hand-written serializer writes, byte for byte, what ET.tostring writes."""
+    root = ET.Element("Root", {"a": attribute, "b": "x"})
+    child = ET.SubElement(root, "Item", {"c": attribute})
+    child.text = None if empty else text
+    child.tail = tail
+    ET.SubElement(root, "Empty")
+    expected = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    assert _document(root) == b'<?xml version="1.0" encoding="UTF-8"?>\n' + expected
