@@ -3,24 +3,33 @@ validates again only the classes whose text changed.
 
 The file is cut at the entries of ``classes:`` (:func:`autocom.config.yaml_blocks.
 split_section`); the rest (slots, categories, assign, pins...) is parsed as before,
-each class on its own, and a class whose text and line are those of the previous
-load is taken from it (:class:`~autocom.rights.rules.ClassPart`, kept in
-``TimeRules.parts``): its model, and its compiled form when the category and slot
-names are the same (:func:`autocom.rights.compile.compile_rules`).  Anything this
+each class on its own, and a class whose text is that of the previous load is taken
+from it (:class:`~autocom.rights.rules.ClassPart`, kept in ``TimeRules.parts``):
+its model, and its compiled form when the category and slot names are the same
+(:func:`autocom.rights.compile.compile_rules`); when lines were added or removed
+above it, with every line number moved (:func:`moved`).  Anything this
 cannot read exactly as the whole file would be read gives None, and the caller
 reads the whole file: the same data, the same errors at the same lines.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
 from autocom.config.errors import ConfigError
+from autocom.config.model import SourceRef
 from autocom.config.yaml_blocks import Entry, read_entry, split_section
 from autocom.config.yaml_source import Document, LocatedDict, Path_, parse_yaml
-from autocom.rights.rules import ClassPart, ClassParts, RightsClass, RightsFile
+from autocom.rights.rules import (
+    ClassPart,
+    ClassParts,
+    CompiledClass,
+    RightsClass,
+    RightsFile,
+    RuleLine,
+)
 
 SECTION = "classes"
 
@@ -52,9 +61,10 @@ def read_by_class(text: str, file: str, kept: ClassParts | None) -> ReadByClass 
     parts: dict[tuple[int, str], ClassPart] = {}
     models: dict[str, RightsClass] = {}
     fresh: set[str] = set()
+    by_text = {text: (line, part) for (line, text), part in (kept or {}).items()}
     for entry in split.entries:
         key = (entry.line, entry.text)
-        part = kept.get(key) if kept is not None else None
+        part = _kept_part(kept or {}, by_text, entry, file)
         if part is None:
             part = _read_class(entry, file, lines)
             if part is None:
@@ -68,6 +78,58 @@ def read_by_class(text: str, file: str, kept: ClassParts | None) -> ReadByClass 
     if model is None:
         return None
     return ReadByClass(Document(file, data, lines), model, parts, frozenset(fresh))
+
+
+def _kept_part(
+    kept: ClassParts, by_text: dict[str, tuple[int, ClassPart]], entry: Entry, file: str
+) -> ClassPart | None:
+    """The class of the last load with ``entry``'s text: as it was on the same line,
+    moved when lines were added or removed above it (None: read it)."""
+    part = kept.get((entry.line, entry.text))
+    if part is not None:
+        return part
+    found = by_text.get(entry.text)
+    return moved(found[1], entry.line - found[0], file) if found is not None else None
+
+
+def moved(part: ClassPart, delta: int, file: str) -> ClassPart | None:
+    """``part`` read ``delta`` lines further down: the same text gives the same
+    model and rules, every line number moved by ``delta`` (None: not compiled, or
+    a line that is not this file's)."""
+    source = part.model.source
+    if part.compiled is None or source is None or source.file != file:
+        return None
+    try:
+        compiled = _moved_class(part.compiled, delta, file)
+    except ValueError:
+        return None
+    model = part.model.model_copy()
+    model._source = SourceRef(file, source.line + delta)
+    return replace(part, model=model, compiled=compiled)
+
+
+def _moved_class(cls: CompiledClass, delta: int, file: str) -> CompiledClass:
+    def lines(rules: tuple[RuleLine, ...]) -> tuple[RuleLine, ...]:
+        return tuple(
+            RuleLine(r.slot, r.verdict, _moved_where(r.where, delta, file), r.text) for r in rules
+        )
+
+    return CompiledClass(
+        cls.name,
+        _moved_where(cls.where, delta, file),
+        {category: lines(rules) for category, rules in cls.calls.items()},
+        lines(cls.call_default),
+        {category: lines(rules) for category, rules in cls.forwards.items()},
+        lines(cls.forward_default),
+    )
+
+
+def _moved_where(where: str, delta: int, file: str) -> str:
+    """``file:N`` -> ``file:N+delta``; ValueError for anything else."""
+    head, _, number = where.rpartition(":")
+    if head != file or not number.isdigit():
+        raise ValueError(where)
+    return f"{file}:{int(number) + delta}"
 
 
 def _read_class(entry: Entry, file: str, lines: dict[Path_, int]) -> ClassPart | None:

@@ -65,8 +65,30 @@ def test_a_line_added_moves_the_classes_below(rights: Path) -> None:
     second = load_rules(rights, site(), first)
     assert_as_whole(second, rights)
     kept = [name for name in second.classes if second.classes[name] is first.classes[name]]
-    assert kept == ["staff"]  # the classes below the new line have new line numbers
-    assert second.classes["lobby"].where != first.classes["lobby"].where
+    assert kept == ["staff"]  # above the new line
+    for name in ("night_guard", "lobby"):  # below it: moved, not read again
+        old, new = first.classes[name], second.classes[name]
+        assert int(new.where.rsplit(":")[1]) == int(old.where.rsplit(":")[1]) + 1
+        moved = [
+            (a, b)
+            for rules in old.calls
+            for a, b in zip(old.calls[rules], new.calls[rules], strict=True)
+        ]
+        assert moved and all(a.text is b.text and a.where != b.where for a, b in moved)
+    rights.write_text(RULES)  # and back up
+    third = load_rules(rights, site(), second)
+    assert_as_whole(third, rights)
+    assert third.classes["lobby"].where == first.classes["lobby"].where
+
+
+def test_moved_refuses_a_line_of_another_file(rights: Path) -> None:
+    from autocom.rights.incremental import moved
+
+    parts = load_rules(rights, site()).parts
+    assert parts is not None
+    part = next(iter(parts.values()))
+    assert moved(part, 3, str(rights)) is not None
+    assert moved(part, 3, "other.yaml") is None
 
 
 RENAMED = RULES.replace("  night: {hours", "  nuit: {hours").replace("{night:", "{nuit:")
