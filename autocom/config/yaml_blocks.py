@@ -17,6 +17,7 @@ parses the whole file for the error message.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,25 +26,23 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from autocom.config.errors import ConfigIssue
 from autocom.config.yaml_source import Path_, _build, _compose_fast
 
-_CONTENT_AT_COLUMN_0 = re.compile(r"^[^ \n#]", re.M)
-_FIRST_CONTENT = re.compile(r"^( +)[^ \n#]", re.M)
+_CONTENT_AT_COLUMN_0 = re.compile(r"\n[^ \n#]")
+_FIRST_CONTENT = re.compile(r"\n( +)[^ \n#]")
 _PLAIN_KEY = r"[A-Za-z0-9_][A-Za-z0-9_.-]*:(?:[ ]|$)"
 # A regular expression scan holds the GIL: a 2.5 MB file is scanned 64 KiB at a time
-# (the event loop gets it back in between).  Patterns searched so match at most
-# _OVERLAP characters and never end on ``$``.
+# (the event loop may take it in between).  The patterns start with a newline and
+# match within one line, so a window that ends on a newline cuts no match.
 _WINDOW = 64 * 1024
-_OVERLAP = 256
 
 
-def _search(pattern: re.Pattern[str], text: str, pos: int = 0) -> re.Match[str] | None:
-    """``pattern.search(text, pos)``, one window at a time."""
-    end = len(text)
-    while True:
-        upto = min(pos + _WINDOW, end)
-        found = pattern.search(text, pos, upto)
-        if found is not None or upto == end:
-            return found
-        pos = upto - _OVERLAP
+def _find_all(pattern: re.Pattern[str], text: str, pos: int, end: int) -> Iterator[int]:
+    """Where ``pattern`` matches in ``text[pos:end]``, one window at a time."""
+    while pos < end:
+        upto = text.find("\n", min(pos + _WINDOW, end))
+        upto = end if upto < 0 or upto > end else upto
+        for found in pattern.finditer(text, pos, upto):
+            yield found.start()
+        pos = upto
 
 
 @dataclass(frozen=True)
@@ -68,48 +67,40 @@ def split_section(text: str, section: str) -> Split | None:
     None when the section is missing, empty, or not written plainly (see module)."""
     if "\t" in text or "\r" in text:
         return None
-    header = _search(re.compile(rf"^{re.escape(section)}:[ ]*(?:#[^\n]*)?\n", re.M), text)
-    if header is None:
+    at = 0 if text.startswith(f"{section}:") else text.find(f"\n{section}:") + 1
+    header = re.compile(rf"{re.escape(section)}:[ ]*(?:#[^\n]*)?\n").match(text, at)
+    if at < 0 or header is None:
         return None
-    start = header.end()
-    after = _search(_CONTENT_AT_COLUMN_0, text, start)
-    end = after.start() if after is not None else len(text)
-    body = text[start:end]
-    first = _FIRST_CONTENT.search(body)
+    start = header.end()  # the section's first line; ``start - 1`` its newline
+    after = next(_find_all(_CONTENT_AT_COLUMN_0, text, start - 1, len(text)), None)
+    end = len(text) if after is None else after + 1
+    first = _FIRST_CONTENT.search(text, start - 1, end)
     if first is None:
         return None
-    indent = len(first.group(1))
-    keys = _entry_starts(body, indent)
+    keys = _entry_starts(text, start - 1, end, len(first.group(1)))
     if not keys:
         return None
-    line = text.count("\n", 0, start) + 1  # the section's first line after its header
+    first_line = line = text.count("\n", 0, start) + 1  # the line of ``start``
     entries: list[Entry] = []
-    for at, upto in zip(keys, [*keys[1:], len(body)], strict=True):
-        line += body.count("\n", keys[len(entries) - 1] if entries else 0, at)
-        entries.append(Entry(line, body[at:upto]))
-    blank = line - 1 + body.count("\n", keys[-1]) - text.count("\n", 0, start)
+    for prev, at, upto in zip([start, *keys], keys, [*keys[1:], end], strict=False):
+        line += text.count("\n", prev, at)
+        entries.append(Entry(line, text[at:upto]))
+    blank = line - first_line + text.count("\n", keys[-1], end)  # the section's newlines
     rest = text[:start] + "\n" * blank + text[end:]
     return Split(section, rest, tuple(entries))
 
 
-def _entry_starts(body: str, indent: int) -> list[int] | None:
-    """Where each entry of the section's ``body`` starts (its key line); None when
-    a line is less indented than the first key, or a key is not a plain word."""
-    starts = re.compile(rf"^ {{{indent}}}[^ \n#]", re.M)
+def _entry_starts(text: str, pos: int, end: int, indent: int) -> list[int] | None:
+    """Where each entry of the section in ``text[pos:end]`` starts (its key line);
+    None when a line is less indented than the first key, or a key is not a plain
+    word."""
+    if indent > 1:
+        less = re.compile(rf"\n {{1,{indent - 1}}}[^ \n#]")
+        if next(_find_all(less, text, pos, end), None) is not None:
+            return None
     key = re.compile(rf" {{{indent}}}{_PLAIN_KEY}", re.M)
-    less = re.compile(rf"^ {{1,{indent - 1}}}[^ \n#]", re.M) if indent > 1 else None
-    keys: list[int] = []
-    found = _search(starts, body)
-    while found is not None:
-        at = found.start()
-        if not key.match(body, at):
-            return None
-        keys.append(at)
-        found = _search(starts, body, found.end())
-        upto = found.start() if found is not None else len(body)
-        if less is not None and less.search(body, at, upto):
-            return None
-    return keys
+    keys = [at + 1 for at in _find_all(re.compile(rf"\n {{{indent}}}[^ \n#]"), text, pos, end)]
+    return keys if all(key.match(text, at) for at in keys) else None
 
 
 @dataclass(frozen=True)
