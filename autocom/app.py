@@ -53,10 +53,11 @@ class Server:
 
 
 def _adapt(hook: Hook, ctx: AppContext) -> Callable[[AgiSession], Awaitable[None]]:
-    async def handler(session: AgiSession) -> None:
+    def handler(session: AgiSession) -> Awaitable[None]:
         # One config snapshot and one clock reading per call: a reload in the
-        # middle of a call never mixes two configs.
-        await hook(AgiRequest(session, ctx.config.current, ctx, ctx.clock.now()))
+        # middle of a call never mixes two configs.  The hook's own coroutine is
+        # what the server awaits (no coroutine of ours around it, per call).
+        return hook(AgiRequest(session, ctx.config.current, ctx, ctx.clock.now()))
 
     return handler
 

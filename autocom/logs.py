@@ -203,8 +203,9 @@ class BatchHandler(logging.StreamHandler[TextIO]):
         self._kept = 0
         if getattr(self.stream, "closed", False):
             return  # nowhere to write (a test's capture, ended): not an error at exit
+        lines.append("")  # the last line's LF, without copying the text once more
         try:
-            self.stream.write("\n".join(lines) + "\n")
+            self.stream.write("\n".join(lines))
             super().flush()
         except Exception:
             self.handleError(logging.makeLogRecord({"msg": lines[0][:200]}))
