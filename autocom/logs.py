@@ -152,6 +152,7 @@ class BatchHandler(logging.StreamHandler[TextIO]):
         self._lines: list[str] = []
         self._kept = 0  # characters in _lines
         self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop whose timer is set
+        self._flush_thread = 0  # the thread that runs it
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -169,16 +170,25 @@ class BatchHandler(logging.StreamHandler[TextIO]):
             if now or self._kept >= self.max_chars:
                 self._write()
                 return
+            flush_on = self._flush_on
+            if (
+                flush_on is not None
+                and flush_on.is_running()
+                and threading.get_ident() == self._flush_thread
+            ):
+                return  # this thread runs the loop whose timer is set (the usual case:
+                # asyncio.get_running_loop() would cost a getpid() system call)
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
                 self._write()  # no loop in this thread: nothing would flush later
                 return
-            if self._flush_on is loop:
+            if flush_on is loop:
                 return  # its timer is set
-            if self._flush_on is not None:
+            if flush_on is not None:
                 self._write()  # kept for another loop (closed?): do not wait for it
             self._flush_on = loop
+            self._flush_thread = threading.get_ident()
             loop.call_later(self.delay, self._timer)
 
     def _timer(self) -> None:

@@ -207,3 +207,21 @@ def test_below_the_level_nothing_is_built() -> None:
         log_event(logging.getLogger("autocom.agi.session"), {"n": 1})
         handler.flush()
     assert stream.getvalue() == ""
+
+
+def test_a_line_from_another_thread_is_written_at_once_after_the_kept_ones() -> None:
+    handler, stream = batch_handler(delay=3600)
+    audit = logging.getLogger("autocom.audit.rights")
+    seen: list[str] = []
+
+    async def served() -> None:
+        log_event(audit, {"n": 1})  # kept: this thread runs the loop
+        log_event(audit, {"n": 2})
+        seen.append(stream.getvalue())
+        await asyncio.to_thread(log_event, audit, {"n": 3})  # no loop in that thread
+        seen.append(stream.getvalue())
+
+    with Root(handler):
+        asyncio.run(served())
+    assert seen[0] == ""
+    assert [json.loads(line)["n"] for line in seen[1].splitlines()] == [1, 2, 3]
