@@ -33,10 +33,18 @@ _WHAT = (
 _FIELDS = (
     "start_at, coalesce(caller, ''), coalesce(called, ''), coalesce(called_user, ''), " + _WHAT
 )
-SQLITE_PAST_CALLS = (
-    f"SELECT rowid, {_FIELDS} FROM tickets INDEXED BY tickets_replay WHERE month = ?"
+# the tickets saved before the replay columns existed (the only ones where they are NULL)
+SQLITE_UNFILLED_INDEX = (
+    "CREATE INDEX IF NOT EXISTS tickets_unreplayed ON tickets (month) WHERE unanswered IS NULL"
 )
-SQLITE_TO_BACKFILL = "SELECT id, body FROM tickets WHERE month = ? AND unanswered IS NULL"
+SQLITE_PAST_CALLS = (
+    f"SELECT rowid, {_FIELDS} FROM tickets INDEXED BY tickets_replay WHERE month = ? "
+    "ORDER BY start_at"
+)
+SQLITE_TO_BACKFILL = (
+    "SELECT id, body FROM tickets INDEXED BY tickets_unreplayed "
+    "WHERE month = ? AND unanswered IS NULL"
+)
 SQLITE_DETAILS = (
     "SELECT rowid, id, coalesce(department, ''), coalesce(caller_user, '') FROM tickets "
     "WHERE rowid IN ({marks})"
@@ -44,7 +52,7 @@ SQLITE_DETAILS = (
 PG_PAST_CALLS = (
     "SELECT id, extract(epoch FROM start_at)::float8, "
     + _FIELDS.split(", ", 1)[1]
-    + " FROM tickets WHERE start_at >= $1 AND start_at < $2"
+    + " FROM tickets WHERE start_at >= $1 AND start_at < $2 ORDER BY start_at"
 )
 PG_TO_BACKFILL = (
     "SELECT id, body::text FROM tickets WHERE start_at >= $1 AND start_at < $2 "

@@ -36,6 +36,7 @@ from apps.accounting.replay import (
     SQLITE_PAST_CALLS,
     SQLITE_REPLAY_INDEX,
     SQLITE_TO_BACKFILL,
+    SQLITE_UNFILLED_INDEX,
     backfill_rows,
     details,
     past_calls,
@@ -254,6 +255,7 @@ class SqliteTicketStore:
             if column not in have:
                 db.execute(f"ALTER TABLE tickets ADD COLUMN {column} TEXT")
         db.execute(SQLITE_REPLAY_INDEX)
+        db.execute(SQLITE_UNFILLED_INDEX)
         self._db = db
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:

@@ -10,10 +10,11 @@ by a secretary: the caller is known by its number only.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 
 from apps.boss_secretary import engine, state
+from apps.boss_secretary.patterns import matches
 from apps.boss_secretary.rules import FilterRules
 from apps.boss_secretary.slots import slot_check
 from autocom.loader import Config
@@ -52,19 +53,59 @@ def filter_part(config: Config, stored: Mapping[str, bool], call: PastCall, when
     return Part(f"filter {plan.filter}: {rings}", True, plan.reason)
 
 
-def step(stored: Mapping[str, bool], filtered: frozenset[str]) -> ReplayStep:
+CallerFacts = tuple[tuple[str | None, tuple[bool, ...]] | None, ...]
+
+
+def caller_facts(configs: Sequence[Config], boss: str) -> Callable[[str], CallerFacts]:
+    """What ``engine.decide`` reads of a caller known by its number only, for ``boss``
+    under each config: the number when it is the boss's or a secretary's own (exempt),
+    and which VIP entries it matches.  Callers with equal facts are decided alike."""
+    per_config: list[tuple[frozenset[str], tuple[str, ...]] | None] = []
+    for config in configs:
+        rules = rules_of(config)
+        filt = rules.filter_of(boss) if rules is not None else None
+        boss_rule = filt.boss(boss) if filt is not None else None
+        if filt is None or boss_rule is None:
+            per_config.append(None)
+            continue
+        exempt = frozenset({boss, *engine.secretary_extensions(filt, config.site)})
+        users = frozenset(e for e in exempt if config.site.user(e) is not None)
+        per_config.append((users, (*boss_rule.vip, *filt.vip)))
+
+    def facts(caller: str) -> CallerFacts:
+        return tuple(
+            None
+            if c is None
+            else (caller if caller in c[0] else None, tuple(matches(v, caller) for v in c[1]))
+            for c in per_config
+        )
+
+    return facts
+
+
+def step(stored: Mapping[str, bool], configs: Sequence[Config]) -> ReplayStep:
+    facts = {boss: caller_facts(configs, boss) for boss in bosses(*configs)}
+    known: dict[tuple[str, str], Hashable] = {}
+
     def key(call: PastCall) -> Hashable | None:
-        return (call.called_user, call.caller) if call.called_user in filtered else None
+        boss = call.called_user
+        of = facts.get(boss)
+        if of is None:
+            return None
+        pair = (boss, call.caller)
+        found = known.get(pair)
+        if found is None:
+            found = known[pair] = (boss, of(call.caller))
+        return found
 
     def decide(config: Config, call: PastCall, when: datetime) -> Part:
         return filter_part(config, stored, call, when)
 
-    return ReplayStep("secretary", "before", decide, key)
+    return ReplayStep("secretary", "before", decide, key, frozenset(facts))
 
 
 async def replay(store: StateStore, current: Config, new: Config) -> Replay:
     stored = await state.all_states(store)
-    filtered = bosses(current, new)
     switched = ", ".join(f"{b} {'on' if on else 'off'}" for b, on in sorted(stored.items()))
     assumed = (
         "boss filters: switched (*37) as stored now, for every call "
@@ -72,4 +113,4 @@ async def replay(store: StateStore, current: Config, new: Config) -> Replay:
         "boss filters: the caller is known by its number (a ticket has no device, and a "
         "call put through by a secretary is replayed as a new call to the boss)",
     )
-    return Replay("boss_secretary", (step(stored, filtered),), assumed)
+    return Replay("boss_secretary", (step(stored, (current, new)),), assumed)

@@ -71,8 +71,12 @@ def steps(stored: Stored, dnd: frozenset[str]) -> tuple[ReplayStep, ...]:
         return user if user in dnd or (user, "unconditional") in on else None
 
     def after_key(call: PastCall) -> Hashable | None:
+        if call.what == "user":  # answered: no busy or no-answer phase
+            return None
         phase = call.unanswered
         return (call.called_user, phase) if (call.called_user, phase) in on else None
+
+    users = frozenset(u for u, _ in on) | dnd
 
     def before(config: Config, call: PastCall, when: datetime) -> Part:
         return ring_part(config, stored, dnd, call, "unconditional", when)
@@ -81,8 +85,8 @@ def steps(stored: Stored, dnd: frozenset[str]) -> tuple[ReplayStep, ...]:
         return ring_part(config, stored, dnd, call, call.unanswered, when)
 
     return (
-        ReplayStep("forward", "before", before, before_key),
-        ReplayStep("forward", "unanswered", after, after_key),
+        ReplayStep("forward", "before", before, before_key, users),
+        ReplayStep("forward", "unanswered", after, after_key, users),
     )
 
 

@@ -39,10 +39,14 @@ class TimeClasses:
 
     def of(self, epoch: float) -> int:
         """The class of an instant of the period (ValueError outside it)."""
+        return self.segment(epoch)[2]
+
+    def segment(self, epoch: float) -> tuple[float, float, int]:
+        """(start, end, class) of the segment holding ``epoch`` (ValueError outside)."""
         i = bisect_right(self.bounds, epoch) - 1
         if i < 0 or i >= len(self.segment_class):
             raise ValueError(f"{epoch} is outside the period of these time classes")
-        return self.segment_class[i]
+        return self.bounds[i], self.bounds[i + 1], self.segment_class[i]
 
     def __len__(self) -> int:
         return len(self.instants)
