@@ -83,7 +83,9 @@ async def gather(ctx: CliContext, current: Config, new: Config, month: str) -> I
     assert isinstance(rules, AccountingRules)
     store = await ctx.open_store()
     try:
-        replays = [await s.replay(store, current, new) for s in replay_services(current.features)]
+        running = {*current.feature_names, *new.feature_names}
+        offered = replay_services(f for f in ctx.features if f.name in running)
+        replays = [await s.replay(store, current, new) for s in offered]
     finally:
         await store.close()
     tickets = await open_ticket_store(current, rules)

@@ -41,6 +41,8 @@ def ring_part(
 ) -> Part:
     """What the forward-ring hook decides for ``call`` at ``when`` under ``config``."""
     user = call.called_user
+    if "forwards" not in config.feature_names:
+        return Part("ring", False, "forwards does not run")
     if phase == "unconditional" and user in dnd:
         return Part("do-not-disturb (busy)", True, f"{user} has do-not-disturb on")
     rights = config.rules.get("time_rules")

@@ -55,6 +55,8 @@ def text(report: Report, header: Header, with_calls: bool = True) -> Iterator[st
     yield f"What-if on the calls of {header.month} (UTC month): {report.calls:,} calls"
     yield f"  current rules: {header.current}"
     yield f"  new rules:     {header.new}"
+    if not report.calls:
+        yield f"  no ticket of {header.month} in the store (months are UTC: YYYY-MM)"
     for what, n in sorted(report.replayed.items()):
         yield f"  replayed: {n:,} ({what})"
     for why, n in sorted(report.skipped.items()):

@@ -189,3 +189,19 @@ def test_grouping_changes_nothing(configs: tuple[Config, Config]) -> None:
     assert grouped == naive(configs, calls)
     assert len(grouped) > 100  # the edits change many of them
     assert report.decisions < len(calls)  # and grouping saved work
+
+
+def test_a_feature_the_new_rules_stop_running(
+    configs: tuple[Config, Config], tmp_path: Path
+) -> None:
+    """Without forwards in the new autocom.yaml, 2002's forward is no longer followed."""
+    folder = config_copy(tmp_path, "no-forwards")
+    edit(folder / "autocom.yaml", r"\n  forwards: forwards.yaml", "")
+    current = configs[0]
+    new = load_config(folder / "autocom.yaml", tuple(features()))
+    assert "forwards" not in new.feature_names
+    calls = [call(1, MONDAY_10, "2003", "2002", "2002"), call(2, MONDAY_10, "2003", "2004", "2004")]
+    report = run((current, new), calls)
+    (change,) = report.changes
+    assert (change.call.ref, change.kind) == (1, "a different forward")
+    assert change.new.text == "forward: ring" and change.new.reason == "forwards does not run"
