@@ -27,6 +27,7 @@ from autocom.config.errors import ConfigError
 from autocom.loader import Config, load_config
 from autocom.rights import TimeRules
 from autocom.services import replay_services
+from autocom.store.base import StoreError
 from autocom.whatif.replay import PastCall, Replay, Report, ordered_steps, simulate
 from autocom.whatif.report import Header, as_json, text
 from autocom.whatif.time_classes import time_classes
@@ -89,7 +90,11 @@ async def gather(ctx: CliContext, current: Config, new: Config, month: str) -> I
     finally:
         await store.close()
     tickets = await open_ticket_store(current, rules)
-    return Inputs(await tickets.past_calls(month), replays, tickets)
+    try:
+        return Inputs(await tickets.past_calls(month), replays, tickets)
+    except BaseException:
+        await tickets.close()
+        raise
 
 
 def month_range(month: str) -> tuple[datetime, datetime]:
@@ -133,7 +138,14 @@ def cmd_simulate(args: argparse.Namespace, ctx: CliContext) -> int:
     new = load_new(args.rules, ctx)
     if new is None:
         return 1
-    report, inputs = asyncio.run(replay(ctx, current, new, args.tickets))
+    try:
+        report, inputs = asyncio.run(replay(ctx, current, new, args.tickets))
+    except StoreError as exc:  # the forwards and filter switches the replay assumes
+        print(f"the state store does not answer ({exc}): nothing simulated", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the ticket store (PostgreSQL down, a file not readable)
+        print(f"the ticket store cannot be read ({exc}): nothing simulated", file=sys.stderr)
+        return 1
     header = Header(
         args.tickets,
         str(current.path),

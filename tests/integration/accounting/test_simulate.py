@@ -183,3 +183,21 @@ async def test_both_stores_and_an_old_store_read_a_month_alike(
         assert await month_of_store(upgraded) == want
     finally:
         await upgraded.close()
+
+
+def test_a_state_store_that_does_not_answer_stops_it_plainly(
+    folders: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The forwards and filter switches cannot be read: nothing is simulated on a guess."""
+    current_yaml, new = folders
+    dead = tmp_path / "dead"
+    shutil.copytree(current_yaml.parent, dead)
+    edit(
+        dead / "autocom.yaml",
+        r"state: \{.*\}",
+        'state: {backend: redis, url: "redis://127.0.0.1:1/0"}',
+    )
+    argv = ["-c", str(dead / "autocom.yaml"), "simulate", "--rules", str(new), "--tickets", MONTH]
+    assert main(argv, features()) == 1
+    err = capsys.readouterr().err
+    assert "the state store does not answer" in err and "nothing simulated" in err
