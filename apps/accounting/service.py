@@ -16,7 +16,7 @@ from apps.accounting.compile import site_facts
 from apps.accounting.engine import SiteFacts
 from apps.accounting.rules import AccountingRules, Tariff
 from apps.accounting.state import SqliteTicketStore, TicketStore
-from apps.accounting.stats import aggregate
+from apps.accounting.stats import aggregate, local_days
 from autocom.ami.client import AmiAccess, AmiLink
 from autocom.loader import Config
 from autocom.reload import ConfigHolder
@@ -39,8 +39,8 @@ async def department_stats(
     store: TicketStore, rules: AccountingRules, department: str, since: datetime, until: datetime
 ) -> DepartmentStats:
     """``department``'s statistics over [since, until) (apps.accounting.stats)."""
-    groups, buckets = await store.stat_groups(department, since, until)
-    return aggregate(department, since, until, rules.currency, groups, buckets)
+    days = await store.day_summaries(department, local_days(since, until))
+    return aggregate(department, since, until, rules.currency, days)
 
 
 def rules_of(config: Config) -> AccountingRules | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from apps.accounting.replay import (
     past_calls,
     replay_columns,
 )
-from apps.accounting.stats import BUCKET_SECONDS, StatGroup
+from apps.accounting.stats import BUCKET_SECONDS, DaySummary, StatGroup, summarize
 from autocom.whatif.replay import CallDetails, PastCall
 
 T = TypeVar("T")
@@ -151,11 +150,11 @@ class TicketStore(Protocol):
 
     async def report(self, by: str, month: str) -> list[ReportRow]: ...
 
-    async def stat_groups(
-        self, department: str, since: datetime, until: datetime
-    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
-        """``department``'s tickets started in [since, until): summed by direction,
-        disposition and category, and counted per quarter hour (its UTC start)."""
+    async def day_summaries(
+        self, department: str, days: Sequence[tuple[datetime, datetime]]
+    ) -> list[DaySummary]:
+        """``department``'s calls of each of these days (local [start, end)): kept in
+        ``stats_days`` once summed, until a ticket of that department and day is saved."""
 
     async def departments(self, since: datetime, until: datetime) -> list[str]:
         """The departments of the tickets started in [since, until), sorted."""
@@ -212,7 +211,16 @@ CREATE TABLE IF NOT EXISTS parties (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS parties_ticket ON parties (ticket_id);
 CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS stats_days (
+    department TEXT NOT NULL, day_start REAL NOT NULL, day_end REAL NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (department, day_start, day_end)
+) WITHOUT ROWID;
 """
+# a saved ticket (department, start) makes its day's statistics be summed again
+FORGET_DAY = (
+    "DELETE FROM stats_days WHERE department = ? AND day_start > ? AND day_start <= ? "
+    "AND day_end > ?"
+)
 
 
 def event_json(event: CelEvent) -> str:
@@ -223,21 +231,13 @@ def event_from_json(text: str) -> CelEvent:
     return CelEvent(*json.loads(text))
 
 
-READERS = 2  # threads reading statistics beside the writer (WAL: readers never wait)
-
-
 class SqliteTicketStore:
-    """One SQLite file, WAL; every call runs in one worker thread owning the connection,
-    but statistics, which read many rows, run in READERS threads of their own (each
-    with a read-only connection), so that they neither queue behind the tickets being
-    saved nor delay them."""
+    """One SQLite file, WAL; every call runs in one worker thread owning the connection
+    (so a day's statistics are summed and kept with no ticket saved meanwhile)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accounting-db")
-        self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="accounting-read")
-        self._reader_dbs: list[sqlite3.Connection] = []
-        self._local = threading.local()
         self._path = path
         self._db: sqlite3.Connection | None = None
 
@@ -260,23 +260,6 @@ class SqliteTicketStore:
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-    async def _read(self, fn: Callable[..., T], *args: object) -> T:
-        """``fn(connection, *args)`` in a reader thread, on its read-only connection."""
-        if self._db is None:
-            raise RuntimeError("ticket store is closed")
-        return await asyncio.get_running_loop().run_in_executor(
-            self._readers, self._with_reader, fn, *args
-        )
-
-    def _with_reader(self, fn: Callable[..., T], *args: object) -> T:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            uri = f"{self._path.resolve().as_uri()}?mode=ro"
-            db = sqlite3.connect(uri, uri=True, timeout=10, check_same_thread=False)
-            self._local.db = db
-            self._reader_dbs.append(db)
-        return fn(db, *args)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -335,6 +318,11 @@ class SqliteTicketStore:
         with self.db:
             self.db.execute("BEGIN")
             for t in tickets:
+                old = self.db.execute(
+                    "SELECT department, start_at FROM tickets WHERE id = ?", (t.id,)
+                ).fetchone()
+                for department, at in {(t.department, t.start), *([tuple(old)] if old else [])}:
+                    self.db.execute(FORGET_DAY, (department or "", at - 2 * 86400, at, at))
                 self.db.execute("DELETE FROM parties WHERE ticket_id = ?", (t.id,))
                 self.db.execute(
                     f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}, month, "
@@ -396,13 +384,43 @@ class SqliteTicketStore:
             for r in self.db.execute(sql, (month,))
         ]
 
-    async def stat_groups(
-        self, department: str, since: datetime, until: datetime
-    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
-        return await self._read(_stat_groups, department, since, until)
+    async def day_summaries(
+        self, department: str, days: Sequence[tuple[datetime, datetime]]
+    ) -> list[DaySummary]:
+        return await self._run(self._day_summaries, department, days)
+
+    def _day_summaries(
+        self, department: str, days: Sequence[tuple[datetime, datetime]]
+    ) -> list[DaySummary]:
+        if not days:
+            return []
+        first, last = days[0][0].timestamp(), days[-1][0].timestamp()
+        kept = {
+            (r[0], r[1]): r[2]
+            for r in self.db.execute(
+                "SELECT day_start, day_end, body FROM stats_days WHERE department = ? "
+                "AND day_start >= ? AND day_start <= ?",
+                (department, first, last),
+            )
+        }
+        out: list[DaySummary] = []
+        new: list[tuple[str, float, float, str]] = []
+        for start, end in days:
+            key = (start.timestamp(), end.timestamp())
+            if key in kept:
+                out.append(DaySummary.from_json(kept[key]))
+                continue
+            day = summarize(*_stat_groups(self.db, department, start, end), start.tzinfo)
+            out.append(day)
+            new.append((department, *key, day.to_json()))
+        if new:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO stats_days VALUES (?, ?, ?, ?)", new)
+        return out
 
     async def departments(self, since: datetime, until: datetime) -> list[str]:
-        return await self._read(_departments, since, until)
+        return await self._run(_departments, self.db, since, until)
 
     async def past_calls(self, month: str) -> list[PastCall]:
         return await self._run(self._past_calls, month)
@@ -458,6 +476,7 @@ class SqliteTicketStore:
             if delete_months is not None:
                 cut = months_before(now, delete_months).timestamp()
                 self.db.execute("DELETE FROM parties WHERE start_at < ?", (cut,))
+                self.db.execute("DELETE FROM stats_days WHERE day_start < ?", (cut,))
                 changed += self.db.execute(
                     "DELETE FROM tickets WHERE start_at < ?", (cut,)
                 ).rowcount
@@ -491,10 +510,6 @@ class SqliteTicketStore:
             db, self._db = self._db, None
             await self._run(db.close)
         self._pool.shutdown(wait=False)
-        await asyncio.to_thread(self._readers.shutdown, wait=True)
-        for reader in self._reader_dbs:
-            reader.close()
-        self._reader_dbs.clear()
 
 
 def _stat_groups(

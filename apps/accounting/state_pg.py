@@ -44,9 +44,10 @@ from apps.accounting.state import (
     parties,
     ticket_columns,
 )
-from apps.accounting.stats import BUCKET_SECONDS, StatGroup
+from apps.accounting.stats import BUCKET_SECONDS, DaySummary, StatGroup, summarize
 from autocom.whatif.replay import CallDetails, PastCall
 
+STATS_LOCK = 0x4175_7374  # the advisory lock between saves and a day's statistics
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cel_events (
     event_id text PRIMARY KEY, linkedid text NOT NULL, type text NOT NULL,
@@ -74,6 +75,10 @@ CREATE TABLE IF NOT EXISTS parties (
 ) PARTITION BY RANGE (start_at);
 CREATE INDEX IF NOT EXISTS parties_ticket ON parties (ticket_id);
 CREATE TABLE IF NOT EXISTS checkpoints (name text PRIMARY KEY, value bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS stats_days (
+    department text NOT NULL, day_start float8 NOT NULL, day_end float8 NOT NULL,
+    body text NOT NULL, PRIMARY KEY (department, day_start, day_end)
+);
 """
 
 
@@ -169,14 +174,29 @@ class PgTicketStore:
             rows.append([*cols, *replay_columns(t)])
         party_rows = [(ext, _utc(t.start), t.id, role) for t in tickets for ext, role in parties(t)]
         async with self._pool.acquire() as conn, conn.transaction():
+            # beside other saves; a day's statistics are summed with no save meanwhile
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", STATS_LOCK)
             await conn.execute("DELETE FROM parties WHERE ticket_id = ANY($1::text[])", ids)
-            await conn.execute("DELETE FROM tickets WHERE id = ANY($1::text[])", ids)
+            old = await conn.fetch(
+                "DELETE FROM tickets WHERE id = ANY($1::text[]) "
+                "RETURNING department, extract(epoch FROM start_at)::float8 AS at",
+                ids,
+            )
             await conn.executemany(
                 f"INSERT INTO tickets ({TICKET_COLUMNS}, {', '.join(REPLAY_COLUMNS)}) VALUES "
                 "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16::jsonb,$17,$18)",
                 rows,
             )
             await conn.executemany("INSERT INTO parties VALUES ($1, $2, $3, $4)", party_rows)
+            saved = [(t.department, t.start) for t in tickets]
+            saved += [(r["department"] or "", r["at"]) for r in old]
+            await conn.execute(
+                "DELETE FROM stats_days s USING unnest($1::text[], $2::float8[]) AS k(d, t) "
+                "WHERE s.department = k.d AND s.day_start > k.t - 172800 "
+                "AND s.day_start <= k.t AND s.day_end > k.t",
+                [d for d, _ in saved],
+                [t for _, t in saved],
+            )
 
     async def tickets(self, q: Query) -> list[TicketRow]:
         since = q.since or datetime(1970, 1, 1, tzinfo=UTC)
@@ -240,38 +260,48 @@ class PgTicketStore:
             for r in rows
         ]
 
-    async def stat_groups(
-        self, department: str, since: datetime, until: datetime
-    ) -> tuple[list[StatGroup], list[tuple[int, int]]]:
-        where = "FROM tickets WHERE start_at >= $1 AND start_at < $2 AND department = $3"
+    async def day_summaries(
+        self, department: str, days: Sequence[tuple[datetime, datetime]]
+    ) -> list[DaySummary]:
+        if not days:
+            return []
+        keys = [(start.timestamp(), end.timestamp()) for start, end in days]
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT direction, disposition, category, count(*) AS calls, "
-                "coalesce(sum(talk_seconds), 0) AS talk, coalesce(sum(price), 0) AS cost "
-                f"{where} GROUP BY 1, 2, 3",
-                since,
-                until,
-                department,
-            )
-            quarters = await conn.fetch(
-                f"SELECT floor(extract(epoch FROM start_at) / {BUCKET_SECONDS})::bigint AS q, "
-                f"count(*) AS calls {where} GROUP BY 1",
-                since,
-                until,
-                department,
-            )
-        groups = [
-            StatGroup(
-                r["direction"] or "",
-                r["disposition"] or "",
-                r["category"] or "",
-                r["calls"],
-                int(r["talk"]),
-                Decimal(r["cost"]).quantize(Decimal("0.0001")),
-            )
-            for r in rows
-        ]
-        return groups, [(r["q"] * BUCKET_SECONDS, r["calls"]) for r in quarters]
+            out = await self._kept_days(conn, department, keys)
+            if all(day is not None for day in out):
+                return [day for day in out if day is not None]
+            async with conn.transaction():
+                # no ticket saved while the missing days are summed and kept
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", STATS_LOCK)
+                out = await self._kept_days(conn, department, keys)
+                for i, (start, end) in enumerate(days):
+                    if out[i] is None:
+                        groups, buckets = await _stat_groups(conn, department, start, end)
+                        day = summarize(groups, buckets, start.tzinfo)
+                        await conn.execute(
+                            "INSERT INTO stats_days VALUES ($1, $2, $3, $4) "
+                            "ON CONFLICT (department, day_start, day_end) "
+                            "DO UPDATE SET body = excluded.body",
+                            department,
+                            *keys[i],
+                            day.to_json(),
+                        )
+                        out[i] = day
+        return [day for day in out if day is not None]
+
+    @staticmethod
+    async def _kept_days(
+        conn: Any, department: str, keys: Sequence[tuple[float, float]]
+    ) -> list[DaySummary | None]:
+        rows = await conn.fetch(
+            "SELECT day_start, day_end, body FROM stats_days WHERE department = $1 "
+            "AND day_start >= $2 AND day_start <= $3",
+            department,
+            keys[0][0],
+            keys[-1][0],
+        )
+        kept = {(r["day_start"], r["day_end"]): r["body"] for r in rows}
+        return [DaySummary.from_json(kept[k]) if k in kept else None for k in keys]
 
     async def departments(self, since: datetime, until: datetime) -> list[str]:
         async with self._pool.acquire() as conn:
@@ -319,9 +349,11 @@ class PgTicketStore:
     ) -> int:
         changed = 0
         async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", STATS_LOCK)
             if delete_months is not None:
                 cut = months_before(now, delete_months)
                 await conn.execute("DELETE FROM parties WHERE start_at < $1", cut)
+                await conn.execute("DELETE FROM stats_days WHERE day_start < $1", cut.timestamp())
                 status = await conn.execute("DELETE FROM tickets WHERE start_at < $1", cut)
                 changed += int(status.split()[-1])
             if mask_months is not None:
@@ -355,3 +387,38 @@ class PgTicketStore:
             await asyncio.wait_for(self._pool.close(), 10)
         except TimeoutError:
             self._pool.terminate()
+
+
+async def _stat_groups(
+    conn: Any, department: str, since: datetime, until: datetime
+) -> tuple[list[StatGroup], list[tuple[int, int]]]:
+    """``department``'s tickets of [since, until) summed by direction, disposition and
+    category, and counted per quarter hour (the index tickets_stats covers them)."""
+    where = "FROM tickets WHERE start_at >= $1 AND start_at < $2 AND department = $3"
+    rows = await conn.fetch(
+        "SELECT direction, disposition, category, count(*) AS calls, "
+        "coalesce(sum(talk_seconds), 0) AS talk, coalesce(sum(price), 0) AS cost "
+        f"{where} GROUP BY 1, 2, 3",
+        since,
+        until,
+        department,
+    )
+    quarters = await conn.fetch(
+        f"SELECT floor(extract(epoch FROM start_at) / {BUCKET_SECONDS})::bigint AS q, "
+        f"count(*) AS calls {where} GROUP BY 1",
+        since,
+        until,
+        department,
+    )
+    groups = [
+        StatGroup(
+            r["direction"] or "",
+            r["disposition"] or "",
+            r["category"] or "",
+            r["calls"],
+            int(r["talk"]),
+            Decimal(r["cost"]).quantize(Decimal("0.0001")),
+        )
+        for r in rows
+    ]
+    return groups, [(r["q"] * BUCKET_SECONDS, r["calls"]) for r in quarters]

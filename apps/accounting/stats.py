@@ -11,9 +11,10 @@ user's), the called user's for a call received from outside.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -54,7 +55,7 @@ def _by(groups: Sequence[StatGroup], key: str) -> list[tuple[str, StatCounts]]:
     return sorted(rows, key=lambda row: -row[1].calls)
 
 
-def hours_of(buckets: Iterable[tuple[int, int]], zone: ZoneInfo) -> tuple[int, ...]:
+def hours_of(buckets: Iterable[tuple[int, int]], zone: tzinfo) -> tuple[int, ...]:
     """Calls per local hour (0..23) from calls per quarter hour (its UTC start)."""
     hours = [0] * 24
     for start, calls in buckets:
@@ -62,20 +63,56 @@ def hours_of(buckets: Iterable[tuple[int, int]], zone: ZoneInfo) -> tuple[int, .
     return tuple(hours)
 
 
+@dataclass(frozen=True)
+class DaySummary:
+    """One department's calls of one local day: what the store keeps (``stats_days``)
+    so that a month's statistics read 31 of these instead of every ticket."""
+
+    groups: tuple[StatGroup, ...]
+    hours: tuple[int, ...]  # calls started in each local hour 0..23
+
+    def to_json(self) -> str:
+        rows = [[g.direction, g.disposition, g.category, g.calls, g.talk_seconds, str(g.cost)]
+                for g in self.groups]  # fmt: skip
+        return json.dumps({"groups": rows, "hours": list(self.hours)}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> DaySummary:
+        body = json.loads(text)
+        groups = tuple(StatGroup(a, b, c, d, e, Decimal(f)) for a, b, c, d, e, f in body["groups"])
+        return cls(groups, tuple(body["hours"]))
+
+
+def summarize(
+    groups: Sequence[StatGroup], buckets: Iterable[tuple[int, int]], zone: tzinfo | None
+) -> DaySummary:
+    return DaySummary(tuple(groups), hours_of(buckets, zone or ZoneInfo("UTC")))
+
+
+def local_days(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """[since, until) cut at each local midnight of ``since``'s zone (a DST day is
+    23 or 25 hours long)."""
+    days: list[tuple[datetime, datetime]] = []
+    start = since
+    while start < until:
+        midnight = datetime.combine(start.date() + timedelta(days=1), time(), since.tzinfo)
+        days.append((start, min(midnight, until)))
+        start = midnight
+    return days
+
+
 def aggregate(
     department: str,
     since: datetime,
     until: datetime,
     currency: str,
-    groups: Sequence[StatGroup],
-    buckets: Iterable[tuple[int, int]],
+    days: Sequence[DaySummary],
 ) -> DepartmentStats:
-    """The statistics of ``department`` from its tickets' groups (times in ``since``'s zone)."""
-    zone = since.tzinfo if isinstance(since.tzinfo, ZoneInfo) else ZoneInfo("UTC")
-    kinds = [StatGroup(DIRECTION_OF.get(g.direction, "internal"), *_rest(g)) for g in groups]
-    directions = dict(_by(kinds, "direction"))
-    outgoing = [g for g in kinds if g.direction == "outgoing"]
-    hours = hours_of(buckets, zone)
+    """The statistics of ``department`` over [since, until) from its days' summaries."""
+    groups = _merged(g for day in days for g in day.groups)
+    directions = dict(_by(groups, "direction"))
+    outgoing = [g for g in groups if g.direction == "outgoing"]
+    hours = tuple(sum(day.hours[h] for day in days) for h in range(24))
     busiest = sorted((h for h in range(24) if hours[h]), key=lambda h: (-hours[h], h))
     return DepartmentStats(
         department=department,
@@ -92,8 +129,14 @@ def aggregate(
     )
 
 
-def _rest(g: StatGroup) -> tuple[str, str, int, int, Decimal]:
-    return g.disposition, g.category, g.calls, g.talk_seconds, g.cost
+def _merged(groups: Iterable[StatGroup]) -> list[StatGroup]:
+    """The groups of every day summed by (direction as shown, disposition, category)."""
+    sums: dict[tuple[str, str, str], tuple[int, int, Decimal]] = {}
+    for g in groups:
+        key = (DIRECTION_OF.get(g.direction, "internal"), g.disposition, g.category)
+        calls, talk, cost = sums.get(key, (0, 0, Decimal(0)))
+        sums[key] = (calls + g.calls, talk + g.talk_seconds, cost + g.cost)
+    return [StatGroup(*key, *value) for key, value in sums.items()]
 
 
 def counts_dict(c: StatCounts) -> dict[str, object]:

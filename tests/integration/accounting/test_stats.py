@@ -161,6 +161,29 @@ async def test_days_ranges_and_departments(store: TicketStore) -> None:
     assert await store.departments(since, until) == [MIPS, SCOL]
 
 
+async def test_kept_days_follow_saved_tickets_and_retention(store: TicketStore) -> None:
+    """A month's days are kept once summed; a ticket saved (new, or rebuilt into another
+    department or day) makes its days be summed again; retention forgets them."""
+    assert (await stats_of(store, MIPS, "2027-01", "", "", "")).total.calls == 6
+    await store.save_tickets([call("m8", (2027, 1, 12, 11, 0), "internal", MIPS, talk=5)])
+    again = await stats_of(store, MIPS, "2027-01", "", "", "")
+    assert again.total.calls == 7 and again.hours[11] == 1
+    moved = call("m1", (2027, 1, 25, 15, 0), "outgoing", SCOL, category="mobile", talk=9)
+    await store.save_tickets([moved])  # m1 rebuilt: another department, another day
+    mips = await stats_of(store, MIPS, "2027-01", "", "", "")
+    assert mips.total.calls == 6 and mips.hours[9] == 2
+    assert (await stats_of(store, MIPS, "", "2027-01-12", "", "")).total.calls == 3
+    scol = await stats_of(store, SCOL, "2027-01", "", "", "")
+    assert scol.total.calls == 3 and dict(scol.categories)["mobile"].talk_seconds == 9
+    await store.apply_retention(datetime(2027, 2, 20, tzinfo=PARIS), None, 1, 7)
+    gone = await stats_of(store, MIPS, "2027-01", "", "", "")
+    assert (
+        gone.total.calls == 0
+    )  # its tickets before 20 January deleted, their days too (cut: 20 January 23:00 UTC)
+    assert (await stats_of(store, SCOL, "2027-01", "", "", "")).total.calls == 1  # m1
+    assert (await stats_of(store, MIPS, "2027-02", "", "", "")).total.calls == 1
+
+
 def cli_config(folder: Path, storage: str) -> Path:
     folder.mkdir()
     shutil.copy(EXAMPLES / "site.yaml", folder / "site.yaml")

@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.accounting.stats import StatGroup, aggregate, hours_of, stats_dict, stats_text
+from apps.accounting.stats import (
+    DaySummary,
+    StatGroup,
+    aggregate,
+    hours_of,
+    local_days,
+    stats_dict,
+    stats_text,
+    summarize,
+)
 from autocom.services import StatCounts, hms, stats_period
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -27,8 +36,13 @@ GROUPS = [
 ]
 
 
+def days(groups: list[StatGroup], buckets: list[tuple[int, int]]) -> list[DaySummary]:
+    """One day of these groups and quarter hours (Paris), through its JSON form."""
+    return [DaySummary.from_json(summarize(groups, buckets, PARIS).to_json())]
+
+
 def test_directions_totals_and_means() -> None:
-    s = aggregate("Chimie", *JAN, "EUR", GROUPS, [])
+    s = aggregate("Chimie", *JAN, "EUR", days(GROUPS, []))
     assert s.total == StatCounts(33, 29, 3150, Decimal("4.3000"))
     assert s.total.unanswered == 4
     directions = dict(s.directions)
@@ -41,7 +55,7 @@ def test_directions_totals_and_means() -> None:
 
 
 def test_categories_by_calls_and_top_destinations_of_outgoing_calls_only() -> None:
-    s = aggregate("Chimie", *JAN, "EUR", GROUPS, [])
+    s = aggregate("Chimie", *JAN, "EUR", days(GROUPS, []))
     assert [(k, c.calls) for k, c in s.categories] == [
         ("national", 12),
         ("", 7),
@@ -57,7 +71,7 @@ def test_categories_by_calls_and_top_destinations_of_outgoing_calls_only() -> No
 
 
 def test_no_call_gives_zeros_not_errors() -> None:
-    s = aggregate("Vide", *JAN, "EUR", [], [])
+    s = aggregate("Vide", *JAN, "EUR", days([], []))
     assert s.total == StatCounts() and s.total.mean_talk_seconds == 0.0
     assert all(c == StatCounts() for _, c in s.directions)
     assert s.hours == (0,) * 24 and s.busiest_hours == ()
@@ -71,11 +85,11 @@ def test_busiest_hours_are_local_across_a_dst_change() -> None:
     buckets = [(winter, 4), (summer, 3), (late, 5), (late + 900, 1)]
     hours = hours_of(buckets, PARIS)
     assert hours[9] == 7 and hours[17] == 6 and sum(hours) == 13
-    s = aggregate("Chimie", *JAN, "EUR", GROUPS, buckets)
+    s = aggregate("Chimie", *JAN, "EUR", days(GROUPS, buckets))
     assert s.busiest_hours == (9, 17)
     # ties: the earlier hour first
     even = [(winter, 2), (late, 2), (late - 3 * 3600, 2), (late + 3600, 1)]
-    assert aggregate("x", *JAN, "EUR", [], even).busiest_hours == (9, 14, 17)
+    assert aggregate("x", *JAN, "EUR", days([], even)).busiest_hours == (9, 14, 17)
 
 
 @pytest.mark.parametrize(
@@ -117,7 +131,7 @@ def test_a_bad_period_says_what_to_write(ask: tuple[str, str, str, str], says: s
 
 def test_text_and_json_forms() -> None:
     late = int(datetime(2027, 1, 12, 17, 0, tzinfo=PARIS).timestamp())
-    s = aggregate("Chimie", *JAN, "EUR", GROUPS, [(late, 33)])
+    s = aggregate("Chimie", *JAN, "EUR", days(GROUPS, [(late, 33)]))
     text = stats_text(s)
     assert text.splitlines()[0] == "department Chimie: 2027-01-01 to 2027-01-31"
     assert "outgoing" in text and "0:35:00" in text  # the outgoing calls' 2100 s
@@ -135,3 +149,23 @@ def test_text_and_json_forms() -> None:
     assert body["top_destinations"][0]["category"] == "national"  # type: ignore[index]
     assert body["since"] == "2027-01-01T00:00:00+01:00"
     assert hms(3725.4) == "1:02:05"
+
+
+def test_days_are_cut_at_local_midnights_dst_included() -> None:
+    since, until = stats_period(PARIS, "2027-03")
+    cut = local_days(since, until)
+    assert len(cut) == 31 and cut[0][0] == since and cut[-1][1] == until
+    hours = {start: (end.timestamp() - start.timestamp()) / 3600 for start, end in cut}
+    assert set(hours.values()) == {24.0, 23.0}  # 28 March 2027 is 23 hours long in Paris
+    short = next(start for start, length in hours.items() if length == 23)
+    assert short.date().isoformat() == "2027-03-28"
+    assert local_days(since, since) == []
+
+
+def test_several_days_add_up() -> None:
+    nine = int(datetime(2027, 1, 12, 9, 0, tzinfo=PARIS).timestamp())
+    one = summarize(GROUPS[:2], [(nine, 12)], PARIS)
+    two = summarize(GROUPS[:1], [(nine + 86400, 10)], PARIS)
+    s = aggregate("Chimie", *JAN, "EUR", [one, two])
+    assert s.total == StatCounts(22, 20, 2400, Decimal("1.4000"))
+    assert s.hours[9] == 22 and s.busiest_hours == (9,)
