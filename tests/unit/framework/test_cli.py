@@ -1,11 +1,12 @@
 """The autocom command: check lists every error with file:line and exits 1."""
 
+import gc
 from pathlib import Path
 
 import pytest
 
 from autocom import __version__
-from autocom.cli import main
+from autocom.cli import GC_YOUNG, main, tune_gc
 
 SITE = """\
 contexts:
@@ -101,3 +102,25 @@ def test_config_found_here_then_in_etc(
     (here / "site.yaml").write_text(SITE)
     assert main(["check"], features=[]) == 0
     assert f"OK: {here / 'autocom.yaml'}" in capsys.readouterr().out
+
+
+def test_serve_collects_cycles_only_past_ten_thousand_new_objects() -> None:
+    """Fifty calls in progress (about fifty objects each) leave the collector idle
+    (CPython's default threshold of 700 runs it three times meanwhile)."""
+    saved = gc.get_threshold()
+    runs: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            runs.append(info["generation"])
+
+    try:
+        tune_gc()
+        assert gc.get_threshold() == (GC_YOUNG, *saved[1:])
+        gc.collect()
+        gc.callbacks.append(count)
+        in_progress = [[{"call": n, "n": i} for i in range(50)] for n in range(50)]
+        assert runs == [] and len(in_progress) == 50
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*saved)
