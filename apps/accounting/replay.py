@@ -45,9 +45,9 @@ SQLITE_TO_BACKFILL = (
     "SELECT id, body FROM tickets INDEXED BY tickets_unreplayed "
     "WHERE month = ? AND unanswered IS NULL"
 )
-SQLITE_DETAILS = (
+SQLITE_DETAILS = (  # ? is a JSON array of rowids: one query for any number of them
     "SELECT rowid, id, coalesce(department, ''), coalesce(caller_user, '') FROM tickets "
-    "WHERE rowid IN ({marks})"
+    "WHERE rowid IN (SELECT value FROM json_each(?))"
 )
 PG_PAST_CALLS = (
     "SELECT id, extract(epoch FROM start_at)::float8, "

@@ -440,12 +440,7 @@ class SqliteTicketStore:
         return await self._run(self._call_details, list(refs))
 
     def _call_details(self, refs: list[object]) -> dict[object, CallDetails]:
-        out: dict[object, CallDetails] = {}
-        for i in range(0, len(refs), 500):
-            chunk = refs[i : i + 500]
-            sql = SQLITE_DETAILS.format(marks=",".join("?" * len(chunk)))
-            out.update(details(self.db.execute(sql, chunk)))
-        return out
+        return details(self.db.execute(SQLITE_DETAILS, (json.dumps(refs),)))
 
     async def get_checkpoint(self, name: str) -> int:
         row = await self._run(
