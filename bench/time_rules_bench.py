@@ -259,7 +259,7 @@ def reload_rounds(
             print(f"reload, {name}: done in {elapsed:.2f} s")
         show(f"decide, 1 ms ticks ({name})", ticks.of(ticks.latencies, None))
         show_lag(f"loop lag ({name})", ticks.of(ticks.lags, None))
-        if holder.reloads != before:
+        if holder.reloads != before and ticks.of(ticks.lags, True):  # none: done within a tick
             show(f"decide while reloading ({name})", ticks.of(ticks.latencies, True))
             show_lag(f"loop lag while reloading ({name})", ticks.of(ticks.lags, True))
 

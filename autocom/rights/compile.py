@@ -18,6 +18,7 @@ from autocom.config import validate
 from autocom.config.errors import ConfigError
 from autocom.config.issues import Issues
 from autocom.config.yaml_source import Document, parse_yaml, read_config_text
+from autocom.release import drain
 from autocom.rights.categories import RESERVED_CATEGORY_WORDS, build_category_table
 from autocom.rights.incremental import ReadByClass, read_by_class
 from autocom.rights.lockout import LockoutPolicy
@@ -66,7 +67,12 @@ def load_rules(path: Path | None, site: Site, previous: TimeRules | None = None)
 def _by_class(text: str, file: str, site: Site, kept: ClassParts | None) -> TimeRules | None:
     """The file read class by class (None: it cannot be), then compiled."""
     read = read_by_class(text, file, kept)
-    return _compile_by_class(read, site) if read is not None else None
+    if read is None:
+        return None
+    try:
+        return _compile_by_class(read, site)
+    finally:  # the lines of every class read: compiled, they are not needed any more
+        drain(read.lines)
 
 
 def _compile_by_class(read: ReadByClass, site: Site) -> TimeRules | None:

@@ -42,6 +42,7 @@ class ReadByClass:
     model: RightsFile  # the whole file's model, its classes those of ``parts``
     parts: dict[tuple[int, str], ClassPart]  # every class, by (line, text)
     fresh: frozenset[str]  # the classes read now (the others were kept)
+    lines: dict[Path_, int]  # ``doc``'s lines (a dict, to be emptied a piece at a time)
 
 
 def read_by_class(text: str, file: str, kept: ClassParts | None) -> ReadByClass | None:
@@ -77,7 +78,7 @@ def read_by_class(text: str, file: str, kept: ClassParts | None) -> ReadByClass 
     model = _validate(data, models)
     if model is None:
         return None
-    return ReadByClass(Document(file, data, lines), model, parts, frozenset(fresh))
+    return ReadByClass(Document(file, data, lines), model, parts, frozenset(fresh), lines)
 
 
 def _kept_part(

@@ -64,3 +64,11 @@ def test_an_object_two_listed_parents_hold_is_listed() -> None:
     old = Node("old", (Node("a", (shared,)), Node("b", (shared,))))
     del shared  # else this test holds it too: it would not be freed with the old one
     assert any(p is ref() for p in release._pieces(old))
+
+
+def test_drain_empties_a_dict_item_by_item() -> None:
+    from autocom.release import drain
+
+    lines = {("classes", f"c{i}", "national"): i for i in range(1000)}
+    drain(lines)
+    assert lines == {}
