@@ -1,8 +1,9 @@
 """Boss filters on past calls (`autocom simulate`): the bsfilter decision taken again.
 
 A ticket names the boss whose filter took a call, not whether the boss had the
-filter switched on then (*37): the replay assumes the switches stored now (a
-boss never switched: the filter's default), and says so.  The decision is the
+filter switched on then (*37) nor the VIP numbers secretaries had added: the
+replay assumes the switches and added VIPs stored now (a boss never switched:
+the filter's default), and says so.  The decision is the
 hook's own, :func:`engine.decide`, with the slots of the call rights at the
 call's time.  A ticket has the caller's number, not the device nor a transfer
 by a secretary: the caller is known by its number only.
@@ -38,15 +39,21 @@ def bosses(*configs: Config) -> frozenset[str]:
     )
 
 
-def filter_part(config: Config, stored: Mapping[str, bool], call: PastCall, when: datetime) -> Part:
-    """What the bsfilter hook decides for ``call`` at ``when`` under ``config``."""
+Added = Mapping[str, tuple[str, ...]]  # boss -> the VIP numbers secretaries added
+
+
+def filter_part(
+    config: Config, stored: Mapping[str, bool], added: Added, call: PastCall, when: datetime
+) -> Part:
+    """What the bsfilter hook decides for ``call`` at ``when`` under ``config`` (the
+    hook reads the added VIPs only for a caller with a number: so does this)."""
     rules = rules_of(config)
     if rules is None:
         return Part("direct", False, "boss_secretary does not run")
-    time_rules = config.rules.get("time_rules")
-    plan = engine.decide(
-        rules, config.site, call.caller, call.called_user, when, stored, slot_check(time_rules)
-    )
+    boss = call.called_user
+    vips = added.get(boss, ()) if call.caller else ()
+    slots = slot_check(config.rules.get("time_rules"))
+    plan = engine.decide(rules, config.site, call.caller, boss, when, stored, slots, vips)
     if plan.action != "filter":
         return Part("direct", False, plan.reason)
     rings = " then ".join(" + ".join(leg.label for leg in step.legs) for step in plan.steps)
@@ -83,7 +90,7 @@ def caller_facts(configs: Sequence[Config], boss: str) -> Callable[[str], Caller
     return facts
 
 
-def step(stored: Mapping[str, bool], configs: Sequence[Config]) -> ReplayStep:
+def step(stored: Mapping[str, bool], added: Added, configs: Sequence[Config]) -> ReplayStep:
     facts = {boss: caller_facts(configs, boss) for boss in bosses(*configs)}
     known: dict[tuple[str, str], Hashable] = {}
 
@@ -95,22 +102,26 @@ def step(stored: Mapping[str, bool], configs: Sequence[Config]) -> ReplayStep:
         pair = (boss, call.caller)
         found = known.get(pair)
         if found is None:
-            found = known[pair] = (boss, of(call.caller))
+            found = known[pair] = (boss, of(call.caller), call.caller in added.get(boss, ()))
         return found
 
     def decide(config: Config, call: PastCall, when: datetime) -> Part:
-        return filter_part(config, stored, call, when)
+        return filter_part(config, stored, added, call, when)
 
     return ReplayStep("secretary", "before", decide, key, frozenset(facts))
 
 
 async def replay(store: StateStore, current: Config, new: Config) -> Replay:
     stored = await state.all_states(store)
+    vips = await store.items(state.VIP_NAMESPACE)
+    added = {boss: numbers for boss, value in vips.items() if (numbers := state.parse_vips(value))}
+    shown = "; ".join(f"{b}: {', '.join(n)}" for b, n in sorted(added.items()))
     switched = ", ".join(f"{b} {'on' if on else 'off'}" for b, on in sorted(stored.items()))
     assumed = (
         "boss filters: switched (*37) as stored now, for every call "
         f"({switched or 'none switched: each filter default'})",
+        f"boss filters: the VIP numbers secretaries added, as stored now ({shown or 'none'})",
         "boss filters: the caller is known by its number (a ticket has no device, and a "
         "call put through by a secretary is replayed as a new call to the boss)",
     )
-    return Replay("boss_secretary", (step(stored, (current, new)),), assumed)
+    return Replay("boss_secretary", (step(stored, added, (current, new)),), assumed)

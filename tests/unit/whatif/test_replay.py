@@ -64,12 +64,13 @@ def configs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Config]:
 
 STORED = {"2002": {"unconditional": Forward("00612345678")}}
 DND = frozenset({"2104"})
+ADDED = {"2001": ("0388999999",)}  # a VIP number a secretary added
 
 
 def steps(current: Config, new: Config) -> tuple[ReplayStep, ...]:
     replays = [
         Replay("forwards", forward_steps(STORED, DND), ()),
-        Replay("boss_secretary", (filter_step({}, (current, new)),), ()),
+        Replay("boss_secretary", (filter_step({}, ADDED, (current, new)),), ()),
     ]
     return ordered_steps(replays)
 
@@ -95,6 +96,7 @@ def test_the_changed_calls_and_why(configs: tuple[Config, Config]) -> None:
         call(5, MONDAY_10, "0388112233", "2001", "2001"),  # filtered: the boss first now
         call(6, MONDAY_23, "0388112233", "2001", "2001"),  # at night: not filtered at all
         call(7, MONDAY_10, "2003", "2104", "2104"),  # do-not-disturb: busy either way
+        call(8, MONDAY_10, "0388999999", "2001", "2001"),  # an added VIP: direct either way
     ]
     report = run(configs, calls)
     changes = {c.call.ref: c for c in report.changes}
@@ -108,7 +110,7 @@ def test_the_changed_calls_and_why(configs: tuple[Config, Config]) -> None:
     assert changes[5].kind == "a different secretary"
     assert changes[5].current.text.startswith("secretary: filter scolarite: secretary 2002")
     assert changes[5].new.text.startswith("secretary: filter scolarite: boss 2001")
-    assert report.replayed == {OUTGOING: 3, TO_USER: 4}
+    assert report.replayed == {OUTGOING: 3, TO_USER: 5}
     assert report.count("kind") == {
         "allowed -> refused": 1,
         "a different forward": 1,
@@ -177,7 +179,7 @@ def test_grouping_changes_nothing(configs: tuple[Config, Config]) -> None:
     calls = []
     for ref in range(2000):
         start = START.timestamp() + rnd.randrange(31 * 86400)
-        caller = rnd.choice([*users, "0388112233", "0612345678"])
+        caller = rnd.choice([*users, "0388112233", "0612345678", "0388999999"])
         if rnd.random() < 0.5:
             calls.append(call(ref, start, caller, rnd.choice(numbers)))
         else:
