@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,7 +64,18 @@ class DirectoryFeature(Feature):
         rules = config.rules.get(self.name)
         if not isinstance(rules, DirectoryRules) or vendor not in RESULTS:
             return None
-        return render_results(vendor, page, View(base_url, "", title, rules.plan))
+        # the other feature's numbers have no canonical form yet: the phones dial it
+        plan = rules.plan
+        entries = tuple(
+            replace(
+                e,
+                numbers=tuple(replace(n, canonical=plan.canonical(n.raw)) for n in e.numbers),
+            )
+            for e in page.entries
+        )
+        return render_results(
+            vendor, replace(page, entries=entries), View(base_url, "", title, plan)
+        )
 
     def add_commands(self, commands: Commands) -> None:
         from apps.directory.cli import add_commands
