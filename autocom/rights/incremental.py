@@ -1,5 +1,5 @@
-"""rights.yaml read one class at a time, so that a reload after an edit parses and
-validates again only the classes whose text changed.
+"""rights.yaml read one class at a time, so that a reload after an edit parses,
+validates and compiles again only the classes whose text changed.
 
 The file is cut at the entries of ``classes:`` (:func:`autocom.config.yaml_blocks.
 split_section`); the rest (slots, categories, assign, pins...) is parsed as before,
@@ -47,7 +47,8 @@ class ReadByClass:
 
 def read_by_class(text: str, file: str, kept: ClassParts | None) -> ReadByClass | None:
     """``text`` (the file ``file``) read class by class, keeping ``kept``'s classes
-    whose text and line are the same; None when the whole file must be read."""
+    whose text is the same (moved when their line changed); None when the whole
+    file must be read."""
     split = split_section(text, SECTION)
     if split is None or not split.entries:
         return None

@@ -299,7 +299,7 @@ class Assignment:
 @dataclass(frozen=True)
 class ClassPart:
     """One class as a load read and compiled it, for the next reload to keep when its
-    text and its line in the file are the same (:mod:`autocom.rights.incremental`)."""
+    text is the same (its line numbers moved if it moved: :mod:`autocom.rights.incremental`)."""
 
     name: str
     model: RightsClass
