@@ -254,8 +254,6 @@ class SqliteTicketStore:
         for column in REPLAY_COLUMNS:  # a store made before `autocom simulate` (replay.py)
             if column not in have:
                 db.execute(f"ALTER TABLE tickets ADD COLUMN {column} TEXT")
-        db.execute(SQLITE_REPLAY_INDEX)
-        db.execute(SQLITE_UNFILLED_INDEX)
         self._db = db
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
@@ -426,6 +424,10 @@ class SqliteTicketStore:
         return await self._run(self._past_calls, month)
 
     def _past_calls(self, month: str) -> list[PastCall]:
+        # built by the first replay, not at open: on a large store it takes a while
+        # (about 4 s per million tickets) and a start must not wait for it
+        self.db.execute(SQLITE_REPLAY_INDEX)
+        self.db.execute(SQLITE_UNFILLED_INDEX)
         old = self.db.execute(SQLITE_TO_BACKFILL, (month,)).fetchall()
         if old:
             with self.db:

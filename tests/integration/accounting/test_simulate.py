@@ -180,9 +180,19 @@ async def test_both_stores_and_an_old_store_read_a_month_alike(
     db.close()
     upgraded = await SqliteTicketStore(old).open()
     try:
+        assert "tickets_replay" not in indexes(old)  # a start does not wait for it
         assert await month_of_store(upgraded) == want
+        assert {"tickets_replay", "tickets_unreplayed"} <= indexes(old)
     finally:
         await upgraded.close()
+
+
+def indexes(path: Path) -> set[str]:
+    db = sqlite3.connect(path)
+    try:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        db.close()
 
 
 def test_a_state_store_that_does_not_answer_stops_it_plainly(
