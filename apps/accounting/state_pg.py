@@ -62,9 +62,6 @@ CREATE TABLE IF NOT EXISTS tickets (
     price numeric(14, 4), body jsonb NOT NULL, masked boolean NOT NULL DEFAULT false,
     PRIMARY KEY (id, start_at)
 ) PARTITION BY RANGE (start_at);
--- speed_dial, unanswered: for `autocom simulate` (replay.py); added to older stores
-ALTER TABLE tickets ADD COLUMN IF NOT EXISTS speed_dial text;
-ALTER TABLE tickets ADD COLUMN IF NOT EXISTS unanswered text;
 CREATE INDEX IF NOT EXISTS tickets_id ON tickets (id);
 CREATE INDEX IF NOT EXISTS tickets_report ON tickets (department, cost_center);
 CREATE INDEX IF NOT EXISTS tickets_stats ON tickets (department, start_at)
@@ -103,6 +100,18 @@ def partition_sql(month: str) -> str:
     )
 
 
+async def _replay_columns(conn: Any) -> None:
+    """speed_dial and unanswered (replay.py), added to a store made before them; only
+    then: an ALTER TABLE locks the table, even one that changes nothing."""
+    have = await conn.fetch(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'tickets' "
+        "AND column_name = ANY($1::text[])",
+        list(REPLAY_COLUMNS),
+    )
+    for column in sorted(set(REPLAY_COLUMNS) - {r[0] for r in have}):
+        await conn.execute(f"ALTER TABLE tickets ADD COLUMN IF NOT EXISTS {column} text")
+
+
 def _utc(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
@@ -119,6 +128,7 @@ class PgTicketStore:
         )
         async with pool.acquire() as conn:
             await conn.execute(SCHEMA)
+            await _replay_columns(conn)
         return cls(pool)
 
     async def ensure_month(self, month: str) -> None:
