@@ -292,7 +292,7 @@ class DepartmentStatsService(Protocol):
         self, ctx: AppContext, department: str, since: datetime, until: datetime
     ) -> DepartmentStats | None:
         """``department``'s calls started in [since, until); None when accounting is
-        not running."""
+        not running; StoreError when its store fails."""
         ...
 
 

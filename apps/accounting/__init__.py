@@ -3,10 +3,13 @@ one ticket per call (docs/accounting.md), stored in SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import asyncpg
 
 from apps.accounting import cli
 from apps.accounting.checks import check_rules
@@ -19,11 +22,16 @@ from autocom.feature import Commands, Feature
 from autocom.loader import Config
 from autocom.services import CallView, DepartmentStats
 from autocom.site.model import Site
+from autocom.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from autocom.context import AppContext
+
+
+# what the ticket stores raise when their database fails (SQLite, asyncpg, the network)
+STORE_ERRORS = (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 class AccountingFeature(Feature):
@@ -72,11 +80,15 @@ class AccountingFeature(Feature):
     async def department_stats(
         self, ctx: AppContext, department: str, since: datetime, until: datetime
     ) -> DepartmentStats | None:
-        """autocom.services.DepartmentStatsService: None when accounting is not running."""
+        """autocom.services.DepartmentStatsService: None when accounting is not running;
+        StoreUnavailable when the ticket store fails (down, damaged)."""
         rules = rules_of(ctx.config.current)
         if self.service is None or rules is None:
             return None
-        return await department_stats(self.service.store, rules, department, since, until)
+        try:
+            return await department_stats(self.service.store, rules, department, since, until)
+        except STORE_ERRORS as exc:
+            raise StoreUnavailable(f"ticket store: {exc}") from exc
 
     async def stop(self) -> None:
         if self.service is not None:

@@ -643,8 +643,12 @@ async def stats(request: web.Request) -> web.StreamResponse:
     except ValueError as exc:
         found = str(exc)
     else:
-        if service is not None:
-            found = await service.department_stats(portal.ctx, asked, since, until)
+        try:
+            if service is not None:
+                found = await service.department_stats(portal.ctx, asked, since, until)
+        except StoreError as exc:
+            page = stats_page(lang, session, allowed, ask, str(exc))
+            return _html(page, 503)
     page = stats_page(lang, session, allowed, ask, found)
     return _html(page, 400 if isinstance(found, str) else 200)
 

@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -302,6 +303,17 @@ async def test_admin_sees_every_department_and_other_roles_none(portal: Portal) 
             await login(http, portal.base, name)
             status, _ = await get(http, f"{portal.base}/stats", department=MIPS)
             assert status == 403, name
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_damaged_ticket_store_is_said_not_a_500(portal: Portal, tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "config" / "var" / "calls.sqlite") as db:
+        db.execute("DROP TABLE stats_days")  # what a damaged or half-migrated file gives
+    async with client() as http:
+        await login(http, portal.base, "cdir")
+        status, page = await get(http, f"{portal.base}/stats", month="2027-01")
+    assert status == 503 and "ticket store: no such table: stats_days" in page
+    assert 'id="department"' in page  # the form is still there
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
