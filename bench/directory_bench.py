@@ -17,7 +17,8 @@ For each:
 
 Run:  .venv/bin/python bench/directory_bench.py [--people 100000] [--searches 300]
       [--modes ldap,index] [--no-search-key]   (the substring filters a site
-      without autocomSearchKey gets)
+      without autocomSearchKey gets)  [--baseline DIR]   (then the ldap way with
+      the autocom of another checkout, e.g. `git archive <commit>` unpacked)
 Prints p50/p99 in milliseconds.  Needs slapd/slapadd (Debian 12 OpenLDAP 2.5).
 """
 
@@ -26,8 +27,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +39,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# --baseline DIR runs this script again with DIR's autocom (a checkout from before)
+sys.path.insert(0, os.environ.get("AUTOCOM_BENCH_SOURCE") or str(Path(__file__).parents[1]))
 
 from apps.directory import DirectoryFeature
 from apps.directory.compile import load_rules
@@ -51,6 +55,7 @@ from autocom.site.model import Site
 from autocom.store.sqlite_store import SqliteStore
 from tests.support.slapd import SEARCH_KEY, Person, Slapd, generate_people
 
+SOURCE = sys.path[0]  # the checkout whose autocom is measured
 SITE = "name: bench\ncontexts: [{name: staff, users: '2001-2009'}]\n"
 
 
@@ -112,6 +117,13 @@ def terms_for(people: list[Person], count: int, rng: random.Random) -> list[str]
     return out
 
 
+async def loaded(service: DirectoryService) -> None:
+    """Wait for the service's indexes (a baseline from before ``index:`` has none)."""
+    wait = getattr(service, "wait_loaded", None)
+    if wait is not None:
+        await wait()
+
+
 async def bench_service(config: Path, slapd: Slapd, args: argparse.Namespace) -> None:
     rng = random.Random(8)
     site = validate(Site, parse_yaml(SITE, "site.yaml"))
@@ -121,8 +133,8 @@ async def bench_service(config: Path, slapd: Slapd, args: argparse.Namespace) ->
     await service.start()
     try:
         started = time.perf_counter()
-        await service.wait_loaded()
-        if service.directory.local:
+        await loaded(service)
+        if getattr(service.directory, "local", False):
             print(f"index loaded in {time.perf_counter() - started:.1f} s")
         terms = terms_for(slapd.people, args.searches, rng)
         await service.search(terms[0], 16)  # connections opened
@@ -266,7 +278,7 @@ async def bench_phones(config: Path, slapd: Slapd, args: argparse.Namespace) -> 
     rng = random.Random(50)
     feature = DirectoryFeature()
     async with running(config, [feature], agi_port=0, http_port=0, watch=False) as srv:
-        await (await feature.service_for(srv.ctx.config.current)).wait_loaded()
+        await loaded(await feature.service_for(srv.ctx.config.current))
         phones = Phones(f"http://127.0.0.1:{srv.http_port}/directory/yealink",
                         args.phones_in_process)  # fmt: skip
         try:
@@ -281,9 +293,14 @@ async def run_phones(
     # a round of other terms first: a server that has served before (connections
     # to LDAP opened, code paths warm); the terms measured are still uncached
     await phones.run([[terms_for(slapd.people, 2, rng) for _ in range(args.phones)]])
-    plan = [terms_for(slapd.people, args.per_phone, rng) for _ in range(args.phones)]
-    results, cpu = await phones.run([plan])
-    report_rounds(f"{args.phones} phones over HTTP, uncached", results, cpu)
+    p99s = []
+    for round_ in range(1, args.rounds + 1):  # new terms each round: all uncached
+        plan = [terms_for(slapd.people, args.per_phone, rng) for _ in range(args.phones)]
+        results, cpu = await phones.run([plan])
+        report_rounds(f"{args.phones} phones over HTTP, uncached, #{round_}", results, cpu)
+        p99s.append(pct([x * 1000 for x in results[0][0]], 99))
+    print(f"    p99 of the {args.rounds} rounds: median {statistics.median(p99s):.1f} ms,"
+          f" best {min(p99s):.1f}, worst {max(p99s):.1f}")  # fmt: skip
     # the same terms again: answers cached in the state store (ldap)
     results, cpu = await phones.run([plan])
     report_rounds(f"{args.phones} phones, same terms again", results, cpu)
@@ -300,6 +317,7 @@ async def main() -> None:
     parser.add_argument("--searches", type=int, default=300)
     parser.add_argument("--phones", type=int, default=50)
     parser.add_argument("--per-phone", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of uncached searches")
     parser.add_argument(
         "--modes",
         default="ldap,index",
@@ -315,6 +333,12 @@ async def main() -> None:
         action="store_true",
         help="search with substring filters on the name attributes (no autocomSearchKey)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="then run the ldap way again with the autocom of this checkout (e.g. `git archive"
+        " <commit>` unpacked), on a slapd of its own: before/after, back to back",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="autocom-dirbench-") as tmp:
         folder = Path(tmp)
@@ -326,12 +350,27 @@ async def main() -> None:
             print("LDAP name and keypad searches:",
                   "substring filters (no search key)" if args.no_search_key
                   else f"the indexed {SEARCH_KEY} attribute")  # fmt: skip
+            print(f"autocom from {SOURCE}")
             for mode in args.modes.split(","):
                 print(f"--- {mode}: " + ("searches answered from the in-memory index"
                       if mode == "index" else "every search asks slapd"))  # fmt: skip
                 config = write_config(folder, slapd, not args.no_search_key, mode)
                 await bench_service(config, slapd, args)
                 await bench_phones(config, slapd, args)
+    if args.baseline:
+        baseline(args)
+
+
+def baseline(args: argparse.Namespace) -> None:
+    """This script again, the ldap way only, with the autocom of the --baseline checkout."""
+    argv = ["--people", str(args.people), "--searches", str(args.searches), "--phones",
+            str(args.phones), "--per-phone", str(args.per_phone), "--rounds",
+            str(args.rounds), "--modes", "ldap",
+            *(["--no-search-key"] if args.no_search_key else []),
+            *(["--phones-in-process"] if args.phones_in_process else [])]  # fmt: skip
+    env = {**os.environ, "AUTOCOM_BENCH_SOURCE": str(args.baseline.resolve())}
+    print(f"=== baseline, the same bench back to back: {args.baseline}", flush=True)
+    subprocess.run([sys.executable, __file__, *argv], env=env, check=True)
 
 
 if __name__ == "__main__":

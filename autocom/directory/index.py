@@ -166,8 +166,8 @@ class DirectoryIndex:
         if not words or not all(words):  # a word of separators only starts nothing
             return ()
         ranges = sorted((keys.starting(w) for w in words), key=len)
-        if len(ranges) == 1:
-            return _in_order(ranges[0])
+        if len(ranges) == 1 or len(ranges[0]) <= _LARGE_RANGE:
+            return _in_order(ranges[0])  # few: ``matches`` checks the other words
         common = set(ranges[0])
         for other in ranges[1:]:
             common.intersection_update(other)

@@ -32,7 +32,7 @@ from dataclasses import replace
 
 from autocom.directory.base import SourceUnavailable
 from autocom.directory.index import DirectoryIndex, EntryKeys, IndexSettings, entry_keys
-from autocom.directory.ldap_source import LdapSource, Stamped
+from autocom.directory.ldap_source import LdapSource, ReadRefused, Stamped
 from autocom.directory.model import Entry, Query, SourceResult
 from autocom.directory.numbers import NumberPlan
 
@@ -164,7 +164,8 @@ class IndexedLdapSource:
         if len(changed) > self.settings.max_fetch:
             self._full_due = 0.0
             return await self.refresh()
-        fresh = with_keys(await self.ldap.read_entries(changed), self.plan) if changed else {}
+        read = await self.ldap.read_entries(changed) if changed else []
+        fresh = await asyncio.to_thread(with_keys, read, self.plan)
         rows = dict(self._rows)
         for dn in (*gone, *changed):  # changed: read again, unless it left the filter
             rows.pop(dn, None)
@@ -199,7 +200,8 @@ class IndexedLdapSource:
                              self.name, read, gone, len(self._rows))  # fmt: skip
             except SourceUnavailable as exc:
                 self._last_error = exc.reason
-                delay = min(delay, self.ldap.settings.retry_after)
+                if not isinstance(exc, ReadRefused):  # down: try again soon
+                    delay = min(delay, self.ldap.settings.retry_after)
                 kept = "kept" if self._index else "searches go to LDAP"
                 log.warning("index of %s not refreshed (%s): %s", self.name, kept, exc.reason)
             except Exception as exc:  # a bug must not stop the refreshes: said, and retried

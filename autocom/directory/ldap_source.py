@@ -138,6 +138,10 @@ def _first(attributes: Mapping[str, Any], names: Iterable[str]) -> str:
     return values[0] if values else ""
 
 
+class ReadRefused(SourceUnavailable):
+    """The server answered a read of every entry with an error (a size limit): it is up."""
+
+
 @dataclass(frozen=True)
 class Stamped:
     """An entry read for the index, with its modifyTimestamp ('' if the server hides it)."""
@@ -311,6 +315,8 @@ class LdapSource:
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(executor, self._run, work)
+        except ReadRefused:  # the server answers: searches still go to it
+            raise
         except SourceUnavailable as exc:
             self._last_error = exc.reason
             self._down_until = time.monotonic() + self.settings.retry_after
@@ -515,7 +521,11 @@ class LdapSource:
                 conn, self.settings.filter, attributes, paged_size=page, paged_cookie=cookie
             )
             if result.get("result") != 0:
-                raise SourceUnavailable(self.name, f"read failed: {result.get('description')}")
+                raise ReadRefused(
+                    self.name,
+                    f"reading every entry refused: {result.get('description')} (a size limit?"
+                    " let the account page past it: docs/directory.md, 'The LDAP server')",
+                )
             yield from response
             cookie = _cookie(result)
             if not cookie:

@@ -44,8 +44,19 @@ ACCENTED = {
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without accents: 'Élodie Lefèvre-Schœlcher' -> 'elodie lefevre-schoelcher'."""
+    lowered = text.casefold()
+    if lowered.isascii():  # nothing to fold further: most names, every term typed
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    if any(ch in _SPECIAL for ch in decomposed):  # œ, ø, ... (and ǿ, which holds ø)
+        return _fold_each(lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _fold_each(lowered: str) -> str:
+    """``fold`` a character at a time: the special letters first, then the accents."""
     out = []
-    for ch in text.casefold():
+    for ch in lowered:
         if ch in _SPECIAL:
             out.append(_SPECIAL[ch])
             continue

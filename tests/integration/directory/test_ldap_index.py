@@ -216,6 +216,21 @@ async def test_an_outage_keeps_the_index_then_flags_it(slapd_up: Slapd) -> None:
         await source.close()
 
 
+async def test_a_refused_read_keeps_the_source_up(slapd_up: Slapd) -> None:
+    """The server answers the read with an error (here a base that does not exist; on a
+    site, a size limit): the index says why, searches are not failed fast for it."""
+    source = IndexedLdapSource(
+        LdapSource(settings(slapd_up, base=f"ou=nowhere,{BASE}"), PLAN), IndexSettings()
+    )
+    await source.ldap.start()
+    try:
+        with pytest.raises(SourceUnavailable, match="reading every entry refused"):
+            await source.refresh()
+        assert source.ldap.status()["up"] is True and not source.local
+    finally:
+        await source.close()
+
+
 async def test_phones_are_served_from_the_index(tmp_path: Path, slapd_up: Slapd) -> None:
     """Over HTTP with the real server: answers from memory, nothing written to the cache."""
     config = write_config(tmp_path, slapd_up, "phones: {allow: [127.0.0.0/8]}")

@@ -82,6 +82,10 @@ def test_paging_and_lookup() -> None:
         check(many, parse_term("n"), want)  # a large range, sorted once and kept
         check(many, parse_term("0389"), want)
     assert [e.id for e in index.lookup([PLAN.canonical("03 89 33 01 05")])] == ["id105"]
+    # two words each starting more than 2000 entries: their ranges are intersected
+    crowd = [person(i, f"Nom{i}", "Jean" if i % 10 else "Luc", "", "") for i in range(2400)]
+    for term in ("nom jean", "jean nom", "nom luc", "n j", "nom1 jean", "nom zoe"):
+        check(crowd, parse_term(term), 16)
     assert index.lookup(["+33999"]) == ()
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from autocom.directory import Entry, NumberPlan, keypad_query, matches, parse_term
 from autocom.directory.text import (
+    _fold_each,
     compact,
     fold,
     keypad_starts,
@@ -116,3 +117,9 @@ def test_keypad_keys_say_exactly_what_matches(name: str, first: str, digits: str
 
 def test_fold_handles_letters_that_fold_to_two() -> None:
     assert fold("Weiß") == "weiss" and starts_word(fold("Schœlcher"), "schoel")
+
+
+@given(st.text())
+def test_fold_is_the_fold_of_each_character(text: str) -> None:
+    """fold's fast paths (ASCII, the whole text decomposed at once) change nothing."""
+    assert fold(text) == _fold_each(text.casefold())
