@@ -44,7 +44,8 @@ def ring_part(
     if "forwards" not in config.feature_names:
         return Part("ring", False, "forwards does not run")
     if phase == "unconditional" and user in dnd:
-        return Part("do-not-disturb (busy)", True, f"{user} has do-not-disturb on")
+        # not rung, answered as busy: the dialplan goes on to the busy forward
+        return Part("do-not-disturb (busy)", False, f"{user} has do-not-disturb on")
     rights = config.rules.get("time_rules")
     if not isinstance(rights, TimeRules):
         return Part("not decided", False, "forwards need call rights: time_rules does not run")
@@ -63,20 +64,23 @@ def ring_part(
 
 
 def steps(stored: Stored, dnd: frozenset[str]) -> tuple[ReplayStep, ...]:
-    """Before ringing (unconditional, do-not-disturb) and after (busy, no answer).  A
-    user without an enabled forward of that phase (nor do-not-disturb, before) rings
-    whatever the rules (``engine.decide_ring``): nothing to decide, the key is None."""
+    """Before ringing (unconditional, do-not-disturb) and after (busy, no answer; busy
+    for a user with do-not-disturb on, as the dialplan goes on).  A user without an
+    enabled forward of that phase (nor do-not-disturb, before) rings whatever the
+    rules (``engine.decide_ring``): nothing to decide, the key is None."""
     on = {(u, t) for u, types in stored.items() for t, f in types.items() if f.enabled}
 
     def before_key(call: PastCall) -> Hashable | None:
         user = call.called_user
         return user if user in dnd or (user, "unconditional") in on else None
 
+    def phase_of(call: PastCall) -> str:
+        """Busy with do-not-disturb on, else what the ticket says the devices did."""
+        return "busy" if call.called_user in dnd else call.unanswered
+
     def after_key(call: PastCall) -> Hashable | None:
-        if call.what == "user":  # answered: no busy or no-answer phase
-            return None
-        phase = call.unanswered
-        return (call.called_user, phase) if (call.called_user, phase) in on else None
+        phase = phase_of(call)
+        return (call.called_user, phase) if phase and (call.called_user, phase) in on else None
 
     users = frozenset(u for u, _ in on) | dnd
 
@@ -84,7 +88,7 @@ def steps(stored: Stored, dnd: frozenset[str]) -> tuple[ReplayStep, ...]:
         return ring_part(config, stored, dnd, call, "unconditional", when)
 
     def after(config: Config, call: PastCall, when: datetime) -> Part:
-        return ring_part(config, stored, dnd, call, call.unanswered, when)
+        return ring_part(config, stored, dnd, call, phase_of(call), when)
 
     return (
         ReplayStep("forward", "before", before, before_key, users),

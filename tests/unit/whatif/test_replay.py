@@ -62,8 +62,11 @@ def configs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Config]:
     return load_config(EXAMPLES / "autocom.yaml", feats), load_config(new / "autocom.yaml", feats)
 
 
-STORED = {"2002": {"unconditional": Forward("00612345678")}}
-DND = frozenset({"2104"})
+STORED = {
+    "2002": {"unconditional": Forward("00612345678")},
+    "2004": {"busy": Forward("00612345678")},
+}
+DND = frozenset({"2004"})
 ADDED = {"2001": ("0388999999",)}  # a VIP number a secretary added
 
 
@@ -95,25 +98,29 @@ def test_the_changed_calls_and_why(configs: tuple[Config, Config]) -> None:
         call(4, MONDAY_10, "2003", "2002", "2002"),  # 2002 forwards to a mobile: not any more
         call(5, MONDAY_10, "0388112233", "2001", "2001"),  # filtered: the boss first now
         call(6, MONDAY_23, "0388112233", "2001", "2001"),  # at night: not filtered at all
-        call(7, MONDAY_10, "2003", "2104", "2104"),  # do-not-disturb: busy either way
+        call(7, MONDAY_10, "2003", "2004", "2004"),  # do-not-disturb, then its busy forward
         call(8, MONDAY_10, "0388999999", "2001", "2001"),  # an added VIP: direct either way
     ]
     report = run(configs, calls)
     changes = {c.call.ref: c for c in report.changes}
-    assert sorted(changes) == [1, 4, 5]
+    assert sorted(changes) == [1, 4, 5, 7]
     assert changes[1].kind == "allowed -> refused" and changes[1].caller_class == "staff"
     assert (changes[1].current.text, changes[1].new.text) == ("rights: allow", "rights: deny")
     assert changes[4].kind == "a different forward"
     assert changes[4].current.text == "forward: follow external:00612345678"
     assert changes[4].new.text == "forward: ring"
     assert "may not forward to mobile" in changes[4].new.reason
+    assert changes[7].current.text == (
+        "forward: do-not-disturb (busy); forward: follow external:00612345678"
+    )
+    assert changes[7].new.text == "forward: do-not-disturb (busy); forward: ring"
     assert changes[5].kind == "a different secretary"
     assert changes[5].current.text.startswith("secretary: filter scolarite: secretary 2002")
     assert changes[5].new.text.startswith("secretary: filter scolarite: boss 2001")
     assert report.replayed == {OUTGOING: 3, TO_USER: 5}
     assert report.count("kind") == {
         "allowed -> refused": 1,
-        "a different forward": 1,
+        "a different forward": 2,
         "a different secretary": 1,
     }
 
@@ -152,7 +159,9 @@ def naive(
             if c.called_user:
                 parts = []
                 for s in ordered:
-                    if s.phase == "unanswered" and not c.unanswered:
+                    # the unanswered hook runs when the devices did not answer, or were
+                    # not rung: do-not-disturb answers busy
+                    if s.phase == "unanswered" and not (c.unanswered or c.called_user in DND):
                         continue
                     parts.append((s.name, part := s.decide(config, c, when)))
                     if part.takes:
@@ -202,7 +211,7 @@ def test_a_feature_the_new_rules_stop_running(
     current = configs[0]
     new = load_config(folder / "autocom.yaml", tuple(features()))
     assert "forwards" not in new.feature_names
-    calls = [call(1, MONDAY_10, "2003", "2002", "2002"), call(2, MONDAY_10, "2003", "2004", "2004")]
+    calls = [call(1, MONDAY_10, "2003", "2002", "2002"), call(2, MONDAY_10, "2002", "2003", "2003")]
     report = run((current, new), calls)
     (change,) = report.changes
     assert (change.call.ref, change.kind) == (1, "a different forward")
