@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import random
 import statistics
 import sys
@@ -239,24 +240,37 @@ async def during_reload(
 
 
 def reload_rounds(
-    holder: ConfigHolder, rights_path: Path, site: Site, rules: TimeRules, edit: bool
+    holder: ConfigHolder,
+    rights_path: Path,
+    site: Site,
+    rules: TimeRules,
+    edit: bool,
+    repeat: int = 1,
 ) -> None:
     """A reload with the files unchanged (SIGHUP, another rule file edited), then,
     with ``edit``, one after a rule of the large rights file changed, and one after
-    a rule line was added near its top (every class below moves down a line)."""
+    a rule line was added near its top (every class below moves down a line); each
+    ``repeat`` times (another rule, another line), the ticks of all put together."""
     cases = triples([u.extension for u in site.users], 5000)
-    rounds: list[tuple[str, Callable[[], object]]] = [
-        ("idle, no reload", lambda: None),
-        ("same files", holder.reload),
+    rounds: list[tuple[str, Callable[[int], object]]] = [
+        ("idle, no reload", lambda n: None),
+        ("same files", lambda n: holder.reload()),
     ]
     if edit:
-        rounds.append(("rights.yaml edited", lambda: _edit(rights_path, holder)))
-        rounds.append(("rule line added", lambda: _add_line(rights_path, holder)))
+        rounds.append(("rights.yaml edited", lambda n: _edit(rights_path, holder)))
+        rounds.append(("rule line added", lambda n: _add_line(rights_path, holder, n)))
     for name, reload in rounds:
         before = holder.reloads
-        ticks, elapsed = asyncio.run(during_reload(reload, site, rules, cases))
+        ticks, times = Ticks(), []
+        for n in range(repeat):
+            run = functools.partial(reload, n)
+            got, elapsed = asyncio.run(during_reload(run, site, rules, cases))
+            ticks.latencies += got.latencies
+            ticks.lags += got.lags
+            times.append(elapsed)
         if holder.reloads != before:
-            print(f"reload, {name}: done in {elapsed:.2f} s")
+            done = ", ".join(f"{t:.2f}" for t in times)
+            print(f"reload, {name}: done in {done} s")
         show(f"decide, 1 ms ticks ({name})", ticks.of(ticks.latencies, None))
         show_lag(f"loop lag ({name})", ticks.of(ticks.lags, None))
         if holder.reloads != before and ticks.of(ticks.lags, True):  # none: done within a tick
@@ -278,10 +292,11 @@ def _edit(rights_path: Path, holder: ConfigHolder) -> bool:
     return holder.reload()
 
 
-def _add_line(rights_path: Path, holder: ConfigHolder) -> bool:
-    """A rule line added to the second class: the 3998 classes below it move down."""
+def _add_line(rights_path: Path, holder: ConfigHolder, n: int = 0) -> bool:
+    """A rule line added to class c<n+1>: the classes below it move down a line."""
     text = rights_path.read_text(encoding="utf-8")
-    rights_path.write_text(text.replace("  c1:\n", "  c1:\n    internal: allow\n", 1))
+    key = f"  c{n + 1}:\n"
+    rights_path.write_text(text.replace(key, f"{key}    internal: allow\n", 1))
     return holder.reload()
 
 
@@ -289,6 +304,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=20000)
     parser.add_argument("--classify-only", action="store_true", help="skip the reloads")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="each reload round this many times, put together"
+    )
     parser.add_argument(
         "--edit", action="store_true", help="also reload after an edit of the large file"
     )
@@ -329,7 +347,7 @@ def main() -> int:
 
         features = [TimeRulesFeature()]
         holder = ConfigHolder(load_config(autocom_yaml(site_path, rights_path), features), features)
-        reload_rounds(holder, rights_path, large_site, large, args.edit)
+        reload_rounds(holder, rights_path, large_site, large, args.edit, args.repeat)
     return 0
 
 
