@@ -111,27 +111,27 @@ def moved(part: ClassPart, delta: int, file: str) -> ClassPart | None:
 
 
 def _moved_class(cls: CompiledClass, delta: int, file: str) -> CompiledClass:
+    """``cls`` with every ``file:N`` it names moved to ``file:N+delta``; ValueError
+    when one names anything else."""
+    prefix = f"{file}:"
+    cut = len(prefix)
+
+    def where(text: str) -> str:
+        if not text.startswith(prefix):
+            raise ValueError(text)
+        return prefix + str(int(text[cut:]) + delta)  # int() refuses what is no number
+
     def lines(rules: tuple[RuleLine, ...]) -> tuple[RuleLine, ...]:
-        return tuple(
-            RuleLine(r.slot, r.verdict, _moved_where(r.where, delta, file), r.text) for r in rules
-        )
+        return tuple([RuleLine(r.slot, r.verdict, where(r.where), r.text) for r in rules])
 
     return CompiledClass(
         cls.name,
-        _moved_where(cls.where, delta, file),
+        where(cls.where),
         {category: lines(rules) for category, rules in cls.calls.items()},
         lines(cls.call_default),
         {category: lines(rules) for category, rules in cls.forwards.items()},
         lines(cls.forward_default),
     )
-
-
-def _moved_where(where: str, delta: int, file: str) -> str:
-    """``file:N`` -> ``file:N+delta``; ValueError for anything else."""
-    head, _, number = where.rpartition(":")
-    if head != file or not number.isdigit():
-        raise ValueError(where)
-    return f"{file}:{int(number) + delta}"
 
 
 def _read_class(entry: Entry, file: str, lines: dict[Path_, int]) -> ClassPart | None:
