@@ -41,7 +41,7 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def _write_config(folder: Path, port: int, agi: str) -> Path:
+def write_config(folder: Path, port: int, agi: str) -> Path:
     for name in ("site.yaml", "rights.yaml", "speeddial.yaml", "forwards.yaml"):
         shutil.copy(ROOT / "examples" / name, folder / name)
     path = folder / "autocom.yaml"
@@ -80,7 +80,7 @@ def autocom_serve(
     with tempfile.TemporaryDirectory(prefix="autocom-serve-") as tmp:
         folder = Path(tmp)
         port = free_port()
-        config = _write_config(folder, port, agi)
+        config = write_config(folder, port, agi)
         log_path = folder / "serve.log"
         log = log_path.open("wb")
         cmd = [sys.executable, "-c", "from autocom.cli import entry; entry()"]
