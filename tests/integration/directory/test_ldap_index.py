@@ -33,6 +33,7 @@ from autocom.directory import (
     parse_term,
 )
 from autocom.directory.ldap_source import AttributeMap
+from tests.integration.directory.test_ldap_source import settings as ldap_settings
 from tests.integration.directory.test_phones_http import get, service_of, write_config
 from tests.support.slapd import BASE, PEOPLE, SEARCH_KEY, Slapd, generate_people
 
@@ -57,12 +58,8 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def own_slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
-    server = Slapd(tmp_path_factory.mktemp("slapd-index"), generate_people(300))
-    server.start()
-    try:
+    with Slapd(tmp_path_factory.mktemp("slapd-index"), generate_people(300)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -73,19 +70,7 @@ def slapd_up(own_slapd: Slapd) -> Iterator[Slapd]:
 
 
 def settings(slapd: Slapd, **overrides: object) -> LdapSettings:
-    values: dict[str, object] = {
-        "name": "hr",
-        "urls": (slapd.url,),
-        "base": slapd.base,
-        "bind_dn": slapd.bind_dn,
-        "password": slapd.password,
-        "timeout": 1.0,
-        "connect_timeout": 0.5,
-        "retry_after": 1,
-        "attributes": AttributeMap(search_key=SEARCH_KEY),
-    }
-    values.update(overrides)
-    return LdapSettings(**values)  # type: ignore[arg-type]
+    return ldap_settings(slapd, attributes=AttributeMap(search_key=SEARCH_KEY), **overrides)
 
 
 def indexed(slapd: Slapd, clock: Clock | None = None, **index: float) -> IndexedLdapSource:
