@@ -193,17 +193,21 @@ class IndexedLdapSource:
     async def _keep_fresh(self) -> None:
         while True:
             delay = self.settings.refresh
+            failed = self._last_error
             try:
                 read, gone = await self.refresh()
-                if read or gone:
+                if read or gone or failed:
                     log.info("index of %s: %d entries read, %d gone, %d held",
                              self.name, read, gone, len(self._rows))  # fmt: skip
+                self._last_error = ""
             except SourceUnavailable as exc:
                 self._last_error = exc.reason
                 if not isinstance(exc, ReadRefused):  # down: try again soon
                     delay = min(delay, self.ldap.settings.retry_after)
-                kept = "kept" if self._index else "searches go to LDAP"
-                log.warning("index of %s not refreshed (%s): %s", self.name, kept, exc.reason)
+                if not failed:  # said once, not at every retry of an outage (status() tells)
+                    kept = "kept" if self._index else "searches go to LDAP"
+                    log.warning("index of %s not refreshed (%s): %s",
+                                self.name, kept, exc.reason)  # fmt: skip
             except Exception as exc:  # a bug must not stop the refreshes: said, and retried
                 self._last_error = repr(exc)
                 log.exception("index of %s not refreshed", self.name)
