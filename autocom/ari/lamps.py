@@ -15,9 +15,12 @@ lamps here, when autocom.yaml has an ``ari:`` section:
 - :func:`push`, for the CLI: set these lamps now, and say in one line what
   was done.
 
-Store unreachable: the round is skipped (a warning), the next one tries
-again.  Asterisk unreachable (connection refused, timeout): the round stops
-and the next one sets every lamp again, since Asterisk may have restarted.
+Store unreachable: the round is skipped, the next one tries again.  Asterisk
+unreachable (connection refused, timeout): the round stops and the next one
+sets every lamp again, since Asterisk may have restarted.  Either outage is
+logged once as a warning when it starts (its later rounds at debug level) and
+once at info level when it ends: an autocom started before Asterisk, or without
+it (``make run``), does not repeat the same line every round.
 Any other refusal of one lamp (an ARI error status, a device name ARI cannot
 take) is logged and the other lamps are still set.
 """
@@ -120,6 +123,18 @@ class LampKeeper:
         self._wanted = wanted
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._down: set[str] = set()  # "store", "asterisk": the outages already logged
+
+    def _outage(self, part: str, what: str) -> None:
+        """Log an outage of ``part`` at warning level once, then at debug level."""
+        level = logging.DEBUG if part in self._down else logging.WARNING
+        self._down.add(part)
+        log.log(level, "%s lamp sync: %s; trying again later", self.name, what)
+
+    def _answers(self, part: str, what: str) -> None:
+        if part in self._down:
+            self._down.discard(part)
+            log.info("%s lamp sync: %s answers again", self.name, what)
 
     @classmethod
     def start(
@@ -145,8 +160,9 @@ class LampKeeper:
         try:
             wanted = await self._wanted(self._config_of(), self._store)
         except StoreError as exc:
-            log.warning("%s lamp sync: state store: %s; trying again later", self.name, exc)
+            self._outage("store", f"state store: {exc}")
             return 0
+        self._answers("store", "the state store")
         devices = DeviceStates(self._ari)
         count = 0
         for device, value in wanted.items():
@@ -156,14 +172,13 @@ class LampKeeper:
                 await devices.set_custom(device, value)
             except (AriConnectionError, AriTimeout) as exc:
                 # Asterisk may be restarting: set every lamp again once it answers
-                log.warning(
-                    "%s lamp sync: Asterisk unreachable (%s); trying again later", self.name, exc
-                )
+                self._outage("asterisk", f"Asterisk unreachable ({exc})")
                 self.pushed.clear()
                 break
             except (AriError, ValueError) as exc:
                 log.warning("%s lamp sync: %s not set: %s", self.name, device, exc)
                 continue
+            self._answers("asterisk", "Asterisk")
             self.pushed[device] = value
             count += 1
         self.syncs += 1

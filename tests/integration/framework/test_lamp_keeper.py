@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
 import shutil
 from collections.abc import AsyncIterator, Mapping
@@ -111,13 +112,15 @@ async def test_every_lamp_at_start_then_only_the_changed_ones(
 
 
 async def test_asterisk_unreachable_stops_the_round_and_the_next_sets_every_lamp(
-    config: Config, store: StateStore, fake: FakeAri
+    config: Config, store: StateStore, fake: FakeAri, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="autocom.ari.lamps")
     sync = keeper(config, store)
     try:
         total = await sync.sync_once()
         await fake.stop()  # Asterisk restarting: the port refuses connections
         await state.save(store, "2002", {"unconditional": Forward("2003")})
+        assert await sync.sync_once() == 0
         assert await sync.sync_once() == 0
         assert sync.pushed == {}  # forgotten: Asterisk may come back with other states
         await fake.start()  # same port
@@ -127,6 +130,10 @@ async def test_asterisk_unreachable_stops_the_round_and_the_next_sets_every_lamp
         assert fake.device_states[UNC_2002] == "INUSE"
     finally:
         await sync.stop()
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if "lamp sync" in r.getMessage()]
+    # the outage: one warning, its second round at debug level, one line when it ends
+    assert [level for level, _ in said] == [logging.WARNING, logging.DEBUG, logging.INFO]
+    assert "Asterisk unreachable" in said[0][1] and said[2][1].endswith("Asterisk answers again")
 
 
 async def test_one_refused_lamp_does_not_stop_the_others(
@@ -152,13 +159,16 @@ async def test_one_refused_lamp_does_not_stop_the_others(
         await sync.stop()
 
 
-async def test_store_unavailable_skips_the_round(config: Config, fake: FakeAri) -> None:
+async def test_store_unavailable_skips_the_round(
+    config: Config, fake: FakeAri, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="autocom.ari.lamps")
     calls = 0
 
     async def wanted(config: Config, store: StateStore) -> Mapping[str, str]:
         nonlocal calls
         calls += 1
-        if calls == 1:
+        if calls <= 2:
             raise StoreUnavailable("redis down")
         return {"Custom:bsfilter-2001": "INUSE"}
 
@@ -174,12 +184,17 @@ async def test_store_unavailable_skips_the_round(config: Config, fake: FakeAri) 
     )
     try:
         assert await sync.sync_once() == 0
+        assert await sync.sync_once() == 0
         assert (sync.syncs, fake.device_states) == (0, {})
         assert await sync.sync_once() == 1
         assert fake.device_states == {"Custom:bsfilter-2001": "INUSE"}
     finally:
         await sync.stop()
         await store.close()
+    said = [r for r in caplog.records if "lamp sync" in r.getMessage()]
+    # the first round of the outage warns, the second at debug level, then its end
+    assert [r.levelno for r in said] == [logging.WARNING, logging.DEBUG, logging.INFO]
+    assert "redis down" in said[0].getMessage()
 
 
 async def test_filter_lamps_follow_the_stored_state_or_the_default(
