@@ -21,25 +21,23 @@ from autocom.app import running
 from autocom.directory import (
     Directory,
     Entry,
-    ExtensionDid,
     IndexedLdapSource,
     IndexSettings,
     LdapSettings,
     LdapSource,
-    NumberPlan,
     Query,
     SourceUnavailable,
     keypad_query,
     parse_term,
 )
 from autocom.directory.ldap_source import AttributeMap
+from tests.integration.directory.test_ldap_source import PLAN
 from tests.integration.directory.test_ldap_source import settings as ldap_settings
 from tests.integration.directory.test_phones_http import get, service_of, write_config
 from tests.support.slapd import BASE, PEOPLE, SEARCH_KEY, Slapd, generate_people
 
 pytestmark = pytest.mark.integration
 
-PLAN = NumberPlan(line_prefix="0", extension_dids=(ExtensionDid("+33388", 6),))
 ADMIN = (f"cn=admin,{BASE}", "admin-secret")
 TERMS = ["dupont", "lef", "el", "o neil", "weiss", "da silva", "comptab", "jean", "x", "",
          "*)(uid=*", "*", "\\2a", "0388400005", "+33 3 88 40 00 1", "4000", "999999"]  # fmt: skip
