@@ -26,7 +26,7 @@ def _stamp(files: Sequence[Path]) -> tuple[tuple[str, float, int], ...]:
     return tuple(out)
 
 
-def _same_features(old: Config, new: Config) -> None:
+def same_features(old: Config, new: Config) -> None:
     """A reload keeps the features that run: starting or stopping one (its hooks, its
     HTTP routes, its background tasks) is a restart."""
     before, after = set(old.feature_names), set(new.feature_names)
@@ -79,7 +79,7 @@ class ConfigHolder:
                 new = load_config(self.current.path, self._features, previous=self.current)
             else:
                 new = self._loader(self.current.path, self._features)
-            _same_features(self.current, new)
+            same_features(self.current, new)
         except ConfigError as exc:
             self._stamp = stamp
             self.last_error = exc

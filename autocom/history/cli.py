@@ -34,7 +34,7 @@ from autocom.history.files import (
 from autocom.history.model import Version, inside, listing, unified
 from autocom.history.store import History
 from autocom.loader import Config, load_config
-from autocom.reload import _same_features
+from autocom.reload import same_features
 from autocom.site.model import Site
 from autocom.store.base import StoreError
 
@@ -314,4 +314,4 @@ def _same_features_as_now(cli: CliContext, new: Config) -> None:
         now = load_config(cli.config_path, cli.features)
     except ConfigError:
         return
-    _same_features(now, new)
+    same_features(now, new)
