@@ -32,11 +32,13 @@ from autocom.config.settings import HttpSettings, Settings
 from autocom.context import AppContext
 from autocom.feature import AgiRequest, Feature, FeatureNotConfigured, Hook
 from autocom.history.recorder import Recorder
+from autocom.history.store import History
 from autocom.http.guard import FileBudget, Guard, GuardedProtocol, Limits, file_budget
 from autocom.http.server import build_admin_app, build_app
 from autocom.loader import Config, load_config
 from autocom.metrics import Metrics
 from autocom.reload import ConfigHolder
+from autocom.store.base import StoreError
 from autocom.store.factory import open_store
 
 log = logging.getLogger("autocom.server")
@@ -128,7 +130,7 @@ async def running(
     runs = config.features  # only the features named under rules: run
     known = [*features, *(f for f in runs if f not in features)]  # + autocom.yaml's features:
     ctx = await _context(config, known, clock)
-    holder, store, metrics = ctx.config, ctx.store, ctx.metrics
+    store, metrics = ctx.store, ctx.metrics
     budget = _file_budget(settings)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(store.close)
@@ -147,7 +149,7 @@ async def running(
         guards: dict[str, Guard] = {}
         ports = (_test_port(http_port, agi_port), _test_port(admin_port, agi_port))
         bound_http, bound_admin = await _start_listeners(stack, ctx, budget, ports, guards)
-        await _start_watchers(stack, holder, watch)
+        await _start_watchers(stack, ctx, watch)
 
         ctx.node = node or os.environ.get("AUTOCOM_NODE") or f"{socket.gethostname()}:{agi.port}"
         _start_heartbeat(stack, ctx)
@@ -164,11 +166,10 @@ async def running(
         yield Server(ctx, agi, agi.port, bound_http, bound_admin, guards)
 
 
-async def _start_watchers(
-    stack: contextlib.AsyncExitStack, holder: ConfigHolder, watch: bool
-) -> None:
+async def _start_watchers(stack: contextlib.AsyncExitStack, ctx: AppContext, watch: bool) -> None:
     """The config file watcher (unless ``watch`` is False) and the periodic site sync
     (when autocom.yaml has sync:), each cancelled when the stack closes."""
+    holder = ctx.config
     config = holder.current
     if watch:
         watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")
@@ -178,8 +179,25 @@ async def _start_watchers(
 
         plan = await asyncio.to_thread(periodic_plan, config.path)
         if plan is not None:
-            syncer = asyncio.create_task(sync_forever(plan, holder), name="autocom-site-sync")
+            announce = _sync_author(ctx) if config.settings.history.enabled else None
+            syncer = asyncio.create_task(
+                sync_forever(plan, holder, announce), name="autocom-site-sync"
+            )
             stack.callback(syncer.cancel)
+
+
+def _sync_author(ctx: AppContext) -> Callable[[bytes], Awaitable[None]]:
+    """Before the periodic sync writes the site file: the config history names the
+    sync as its author (not the server's unix user, the file's owner)."""
+    history = History(ctx.store)
+
+    async def announce(data: bytes) -> None:
+        try:
+            await history.declare_author(data, "site sync", "the periodic site sync")
+        except StoreError as exc:  # the history names the file's owner instead
+            log.warning("site sync: the config history will not name the sync: %s", exc)
+
+    return announce
 
 
 def _file_budget(settings: Settings) -> FileBudget:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autocom.config.errors import ConfigError
 from autocom.reload import ConfigHolder
-from autocom.site.sync.run import SyncPlan, SyncReport, sync_site
+from autocom.site.sync.run import Announce, SyncPlan, SyncReport, sync_site
 
 log = logging.getLogger("autocom.site.sync")
 
@@ -35,8 +35,10 @@ def log_report(report: SyncReport, output: Path) -> None:
         )
 
 
-async def sync_once(plan: SyncPlan, holder: ConfigHolder) -> SyncReport:
-    report = await sync_site(plan)
+async def sync_once(
+    plan: SyncPlan, holder: ConfigHolder, announce: Announce | None = None
+) -> SyncReport:
+    report = await sync_site(plan, announce=announce)
     log_report(report, plan.output)
     if report.outcome == "written":
         await asyncio.to_thread(holder.reload)
@@ -53,7 +55,9 @@ def periodic_plan(autocom_yaml: Path) -> SyncPlan | None:
     return plan if plan.settings.interval > 0 else None
 
 
-async def sync_forever(plan: SyncPlan, holder: ConfigHolder) -> None:
+async def sync_forever(
+    plan: SyncPlan, holder: ConfigHolder, announce: Announce | None = None
+) -> None:
     """Run until cancelled.  Sources, merges, checks and writes that fail are
     reports, not exceptions; anything else is a bug, logged with its traceback,
     and the next interval tries again rather than leave the server without a
@@ -61,6 +65,6 @@ async def sync_forever(plan: SyncPlan, holder: ConfigHolder) -> None:
     while True:
         await asyncio.sleep(plan.settings.interval)
         try:
-            await sync_once(plan, holder)
+            await sync_once(plan, holder, announce)
         except Exception:
             log.exception("site sync crashed (a bug); the last good site keeps serving")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,9 @@ def build_site(
     return site, merged.document, merged.notes
 
 
+Announce = Callable[[bytes], Awaitable[None]]  # the bytes about to be written
+
+
 def write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -178,18 +181,28 @@ def prepare(plan: SyncPlan, sources: Sequence[SourceData]) -> Prepared:
     return Prepared(site, diff, text, notes + tuple(more))
 
 
-async def sync_site(plan: SyncPlan, *, dry_run: bool = False, force: bool = False) -> SyncReport:
+async def sync_site(
+    plan: SyncPlan,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    announce: Announce | None = None,
+) -> SyncReport:
     """One sync; never raises for a source, merge or guard problem: the report says.
+    ``announce(data)`` runs just before the site file is written with ``data`` (the
+    server declares the sync as the author in the config history); it must not raise.
 
     The cyclic collector is paused until the sync's objects (confd's pages, the
     records, two sites: some 200,000 objects for 4000 users) are freed: a full
     collection over them in the event loop's thread stalls the calls (measured:
     23 to 42 ms, bench/sync_bench.py)."""
     with collector_paused(True, freeze=False):
-        return await _sync(plan, dry_run, force)
+        return await _sync(plan, dry_run, force, announce)
 
 
-async def _sync(plan: SyncPlan, dry_run: bool, force: bool) -> SyncReport:
+async def _sync(
+    plan: SyncPlan, dry_run: bool, force: bool, announce: Announce | None
+) -> SyncReport:
     loop = asyncio.get_running_loop()
     start = loop.time()
     sources, failed = await read_sources(plan)
@@ -214,6 +227,8 @@ async def _sync(plan: SyncPlan, dry_run: bool, force: bool) -> SyncReport:
     if dry_run or diff.empty:
         outcome = "dry-run" if dry_run else "unchanged"
         return SyncReport(outcome, diff, (), notes, timings=timings, **counts)
+    if announce is not None:
+        await announce(ready.text.encode("utf-8"))
     try:
         await asyncio.to_thread(write_atomically, plan.output, ready.text)
     except OSError as exc:

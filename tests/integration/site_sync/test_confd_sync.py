@@ -175,6 +175,7 @@ async def test_duplicate_extensions_keep_the_last_good_site(confd: StandIn, tmp_
 
 async def test_serve_syncs_periodically_and_reloads(confd: StandIn, tmp_path: Path) -> None:
     from autocom.app import running
+    from autocom.history.store import History
     from tests.support.confd.standin import wazo_user
 
     path = write_config(tmp_path, confd)
@@ -193,6 +194,18 @@ async def test_serve_syncs_periodically_and_reloads(confd: StandIn, tmp_path: Pa
                 break
             await asyncio.sleep(0.05)
         assert holder.current.site.user("20050") is not None and holder.reloads == 1
+        # the config history names the sync as the author of the site it wrote
+        history = History(server.ctx.store)
+        for _ in range(100):
+            head = await history.head()
+            if head is not None and head.number == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert head is not None and head.number == 2, head
+        assert [(c.name, c.who) for c in head.changes] == [
+            ("site.generated.yaml", "site sync")
+        ], head.changes
+        assert head.note == "the periodic site sync"
 
 
 async def test_cannot_write_and_a_broken_last_site(confd: StandIn, tmp_path: Path) -> None:
