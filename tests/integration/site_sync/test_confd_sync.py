@@ -202,9 +202,9 @@ async def test_serve_syncs_periodically_and_reloads(confd: StandIn, tmp_path: Pa
                 break
             await asyncio.sleep(0.05)
         assert head is not None and head.number == 2, head
-        assert [(c.name, c.who) for c in head.changes] == [
-            ("site.generated.yaml", "site sync")
-        ], head.changes
+        assert [(c.name, c.who) for c in head.changes] == [("site.generated.yaml", "site sync")], (
+            head.changes
+        )
         assert head.note == "the periodic site sync"
 
 
