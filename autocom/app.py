@@ -233,10 +233,10 @@ def _agi_server(
     agi_port: int | None,
 ) -> FastAgiServer:
     settings = ctx.config.current.settings.agi
-    metrics = ctx.metrics
+    session_ended = ctx.metrics.session_ended  # once per session: bound once
 
     def on_session_end(report: SessionReport) -> None:
-        metrics.session_ended(report.script, report.outcome, report.duration)
+        session_ended(report.script, report.outcome, report.duration)
 
     return FastAgiServer(
         router,
