@@ -22,7 +22,8 @@ from pathlib import Path
 from aiohttp import web
 
 from autocom import __version__
-from autocom.agi.router import AgiRoute, AgiRouter
+from autocom.agi.plan import Plan, Planned
+from autocom.agi.router import AgiHandler, AgiRoute, AgiRouter
 from autocom.agi.server import FastAgiServer, SessionReport
 from autocom.agi.session import AgiSession
 from autocom.ari.lamps import start_lamps, stop_lamps
@@ -30,7 +31,7 @@ from autocom.clock import Clock
 from autocom.cluster import NodeBeat, heartbeat
 from autocom.config.settings import HttpSettings, Settings
 from autocom.context import AppContext
-from autocom.feature import AgiRequest, Feature, FeatureNotConfigured, Hook
+from autocom.feature import AgiRequest, Feature, FeatureNotConfigured, HookRoute, PlanRoute
 from autocom.history.recorder import Recorder
 from autocom.history.store import History
 from autocom.http.guard import FileBudget, Guard, GuardedProtocol, Limits, file_budget
@@ -54,11 +55,21 @@ class Server:
     guards: dict[str, Guard] = field(default_factory=dict)  # "http", "admin"
 
 
-def _adapt(hook: Hook, ctx: AppContext) -> Callable[[AgiSession], Awaitable[None]]:
+def _adapt(route: HookRoute | PlanRoute, ctx: AppContext) -> AgiHandler:
+    # One config snapshot and one clock reading per call: a reload in the middle
+    # of a call never mixes two configs.
+    if isinstance(route, PlanRoute):
+        plan = route.plan
+
+        def planned(session: AgiSession) -> Plan:
+            return plan(AgiRequest(session, ctx.config.current, ctx, ctx.clock.now()))
+
+        return Planned(planned)  # run by the server without a task
+    hook = route.hook
+
     def handler(session: AgiSession) -> Awaitable[None]:
-        # One config snapshot and one clock reading per call: a reload in the
-        # middle of a call never mixes two configs.  The hook's own coroutine is
-        # what the server awaits (no coroutine of ours around it, per call).
+        # The hook's own coroutine is what the server awaits (no coroutine of ours
+        # around it, per call).
         return hook(AgiRequest(session, ctx.config.current, ctx, ctx.clock.now()))
 
     return handler
@@ -90,7 +101,7 @@ def build_router(
                 )
             owners[route.script] = feature.name
             handler = (
-                _adapt(route.hook, ctx)
+                _adapt(route, ctx)
                 if feature in features
                 else _not_configured(feature.name, route.script)
             )

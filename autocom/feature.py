@@ -23,6 +23,7 @@ from autocom.site.patterns import overlap_example
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from autocom.agi.plan import Plan
     from autocom.agi.protocol import AgiEnvironment
     from autocom.agi.session import AgiSession
     from autocom.ari.lamps import LampKeeper, LampSpec
@@ -65,6 +66,9 @@ class AgiRequest(NamedTuple):
 
 
 Hook = Callable[[AgiRequest], Awaitable[None]]
+# A hook that decides from the request alone and returns the commands to send
+# (autocom.agi.plan): the server runs it without a task.
+PlanHook = Callable[[AgiRequest], "Plan"]
 # Set by a hook whose decision was taken without a part it needs, e.g. "store";
 # unset otherwise (docs/dialplan.md)
 DEGRADED_VAR = "AUTOCOM_DEGRADED"
@@ -84,6 +88,14 @@ class HookRoute:
 
     script: str
     hook: Hook
+
+
+@dataclass(frozen=True)
+class PlanRoute:
+    """AGI(agi://host/<script>...) is served by the commands ``plan`` returns."""
+
+    script: str
+    plan: PlanHook
 
 
 # A CLI command: gets the parsed args and the CLI context, returns the exit status.
@@ -221,7 +233,7 @@ class Feature:
         match the same dialed number (see ``code_collisions``)."""
         return ()
 
-    def hooks(self) -> Sequence[HookRoute]:
+    def hooks(self) -> Sequence[HookRoute | PlanRoute]:
         return ()
 
     def http_routes(self, ctx: AppContext) -> Sequence[web.AbstractRouteDef]:

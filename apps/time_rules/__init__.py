@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from apps.time_rules import checks
 from apps.time_rules.state import OwnerLocks
 from autocom.config.errors import ConfigIssue
-from autocom.feature import Commands, Feature, HookRoute
+from autocom.feature import Commands, Feature, HookRoute, PlanRoute
 from autocom.rights import TimeRules, load_rules
 from autocom.rights.departments import with_department_classes
 from autocom.site.model import Site
@@ -46,7 +46,7 @@ class TimeRulesFeature(Feature):
     def check(self, config: Config) -> list[ConfigIssue]:
         return checks.check(config)
 
-    def hooks(self) -> Sequence[HookRoute]:
+    def hooks(self) -> Sequence[HookRoute | PlanRoute]:
         from apps.time_rules.hooks import routes
 
         return routes()

@@ -2,7 +2,9 @@
 
 ``rights``: ``AGI(${AUTOCOM_AGI}/rights,<caller>,<dialed>[,<context>[,<purpose>]])``
 sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``:
-exactly two AGI commands. The dialplan (dialplan/autocom-time_rules.conf) acts.
+exactly two AGI commands, returned as a plan (autocom/agi/plan.py: decided before
+the first is sent, run by the server without a task). The dialplan
+(dialplan/autocom-time_rules.conf) acts.
 
 ``rights-pin``: same arguments; asks for the PIN (``GET DATA``), at most
 ``pin.attempts`` times, and sets ``AUTOCOM_PIN`` to ``ok``, ``fail``,
@@ -27,7 +29,8 @@ from typing import Any, NamedTuple
 
 from apps.time_rules import engine
 from apps.time_rules.state import OwnerLocks, PinLocks, valid_owner
-from autocom.feature import AgiRequest, HookRoute
+from autocom.agi.plan import Plan, set_variable
+from autocom.feature import AgiRequest, HookRoute, PlanRoute
 from autocom.logs import log_event
 from autocom.rights.decision import Purpose, RightsDecision, decide
 from autocom.rights.lockout import decide_lock
@@ -87,15 +90,18 @@ def _decide(request: AgiRequest, facts: Facts, caller: str | None = None) -> Rig
     )
 
 
-async def rights(request: AgiRequest) -> None:
+def rights(request: AgiRequest) -> Plan:
+    """Decided from the request alone: the server sends the two commands (no task)."""
     facts = _facts(request)
     decision = _decide(request, facts)
     record = decision.log_record()
     record["uniqueid"] = request.env.uniqueid
     record["trace"] = list(decision.trace)
     audit(record)
-    await request.session.set_variable(RIGHTS_VAR, decision.verdict)
-    await request.session.set_variable(CATEGORY_VAR, decision.category)
+    return (
+        set_variable(RIGHTS_VAR, decision.verdict),
+        set_variable(CATEGORY_VAR, decision.category),
+    )
 
 
 async def _stored_hash(request: AgiRequest, rules: TimeRules, ext: str) -> str | None:
@@ -214,5 +220,5 @@ class _PinIo:
             log.warning("PIN lockout: could not reset the count of %s (%s)", owner, exc)
 
 
-def routes() -> Sequence[HookRoute]:
-    return (HookRoute("rights", rights), HookRoute("rights-pin", rights_pin))
+def routes() -> Sequence[HookRoute | PlanRoute]:
+    return (PlanRoute("rights", rights), HookRoute("rights-pin", rights_pin))

@@ -54,8 +54,9 @@ from autocom.agi.errors import (
     AgiProtocolError,
     AgiTimeout,
 )
+from autocom.agi.plan import Planned
 from autocom.agi.protocol import AgiEnvironment, EnvironmentParser
-from autocom.agi.router import AgiRouter
+from autocom.agi.router import AgiHandler, AgiRouter
 from autocom.agi.session import AgiSession, WriterLike
 from autocom.logs import Event, log_event
 
@@ -66,6 +67,10 @@ session_log = logging.getLogger("autocom.agi.session")
 
 _FAILURE = b"FAILURE\n"
 _NORMAL = frozenset({"ok", "hangup", "not_configured"})  # logged at INFO, the others WARNING
+
+
+class _Cancelled(AgiError):
+    """A plan stopped at the end of the shutdown grace period."""
 
 
 class SessionReport(NamedTuple):
@@ -135,6 +140,7 @@ class FastAgiServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadlines: Deadlines | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._plans: set[_Connection] = set()  # running a Planned handler (no task)
         self._waiting_env: set[_Connection] = set()
         self._idle: asyncio.Event | None = None  # set when the last session ends, on close
 
@@ -211,13 +217,16 @@ class FastAgiServer:
         """The grace period is over: end what still runs, with FAILURE."""
         pending = set(self._tasks)
         waiting = list(self._waiting_env)
+        planned = list(self._plans)
         for conn in waiting:
             conn.abort_env("cancelled")
+        for conn in planned:
+            conn.cancel_plan()
         for task in pending:
             task.cancel()
         log.warning(
             "shutdown: %d session(s) cancelled after the grace period",
-            len(pending) + len(waiting),
+            len(pending) + len(waiting) + len(planned),
         )
 
     async def __aenter__(self) -> FastAgiServer:
@@ -250,7 +259,8 @@ class FastAgiServer:
         return None
 
     def _spawn(self, conn: _Connection, env: AgiEnvironment, pending: bytes) -> AgiSession:
-        """The environment is complete: attach a session (push mode), run the handler."""
+        """The environment is complete: attach a session (push mode), run the handler:
+        a ``Planned`` one from the connection's callbacks, any other in a task."""
         assert self._loop is not None
         # The session writes straight to the transport; it checks for EOF (from
         # connection_lost) before each command, so it never writes to a closed one.
@@ -264,63 +274,80 @@ class FastAgiServer:
         # wait of its own (GET DATA, WAIT FOR DIGIT...) keeps it.
         if not pending:
             session.first_reply_timeout = self.first_reply_timeout
-        task = self._loop.create_task(self._serve(conn, session))
+        handler = self.router.match(env.script)
+        if type(handler) is Planned:
+            self._plans.add(conn)
+            try:
+                plan = handler.plan(session)
+            except Exception as exc:
+                conn.plan_ended(session, exc)
+            else:
+                session.run_plan(plan, conn.plan_ended)
+            return session
+        task = self._loop.create_task(self._serve(conn, session, handler))
         conn.task = task  # set before the task's first step: _serve discards it at the end
         self._tasks.add(task)
         return session
 
-    async def _serve(self, conn: _Connection, session: AgiSession) -> None:
-        outcome = "ok"
-        fail = False
-        env = session.env
-        script = env.script
+    async def _serve(
+        self, conn: _Connection, session: AgiSession, handler: AgiHandler | None
+    ) -> None:
         try:
-            handler = self.router.match(script)
             if handler is None:
-                outcome = "failure:unknown_script"
-                fail = True
-                log.warning(
-                    "no hook for script %r (uniqueid %s, channel %s)",
-                    script,
-                    env.uniqueid,
-                    env.channel,
-                )
+                outcome, fail = self._unknown(session)
             else:
                 await handler(session)
-                if session.hung_up:
-                    outcome = "hangup"
-        except AgiHangup:
-            outcome = "hangup"
-        except AgiDeclined as exc:  # e.g. a feature not configured: not a failure
-            outcome = exc.outcome
-        except AgiTimeout as exc:
-            outcome, fail = "timeout", True
-            log.warning("%s (script %r, uniqueid %s)", exc, script, env.uniqueid)
-        except AgiConnectionClosed:
-            outcome = "closed"
-        except AgiProtocolError as exc:
-            outcome, fail = "protocol_error", True
-            log.warning("%s (script %r, uniqueid %s)", exc, script, env.uniqueid)
+                outcome, fail = self._ended(session, None)
         except asyncio.CancelledError:
             conn.close(fail=True)
             self._finish(conn, session, "cancelled")
             self._tasks.discard(conn.task)
             raise
         except Exception as exc:
-            outcome, fail = f"failure:{type(exc).__name__}", True
-            if not isinstance(exc, AgiError):
-                log.error(
-                    "hook for script %r failed (uniqueid %s, channel %s)",
-                    script,
-                    env.uniqueid,
-                    env.channel,
-                    exc_info=exc,
-                )
-            else:
-                log.warning("hook for script %r: %s (uniqueid %s)", script, exc, env.uniqueid)
+            outcome, fail = self._ended(session, exc)
         conn.close(fail=fail)
         self._finish(conn, session, outcome)
         self._tasks.discard(conn.task)
+
+    @staticmethod
+    def _unknown(session: AgiSession) -> tuple[str, bool]:
+        env = session.env
+        log.warning(
+            "no hook for script %r (uniqueid %s, channel %s)",
+            env.script,
+            env.uniqueid,
+            env.channel,
+        )
+        return "failure:unknown_script", True
+
+    @staticmethod
+    def _ended(session: AgiSession, exc: BaseException | None) -> tuple[str, bool]:
+        """How a hook ended (``exc``: what it raised): (outcome, whether Asterisk gets
+        FAILURE); logs what the admin should see."""
+        env = session.env
+        script = env.script
+        if exc is None:
+            return ("hangup" if session.hung_up else "ok"), False
+        if isinstance(exc, AgiHangup):
+            return "hangup", False
+        if isinstance(exc, AgiDeclined):  # e.g. a feature not configured: not a failure
+            return exc.outcome, False
+        if isinstance(exc, AgiTimeout | AgiProtocolError):
+            log.warning("%s (script %r, uniqueid %s)", exc, script, env.uniqueid)
+            return ("timeout" if isinstance(exc, AgiTimeout) else "protocol_error"), True
+        if isinstance(exc, AgiConnectionClosed):
+            return "closed", False
+        if isinstance(exc, AgiError):
+            log.warning("hook for script %r: %s (uniqueid %s)", script, exc, env.uniqueid)
+        else:
+            log.error(
+                "hook for script %r failed (uniqueid %s, channel %s)",
+                script,
+                env.uniqueid,
+                env.channel,
+                exc_info=exc,
+            )
+        return f"failure:{type(exc).__name__}", True
 
     def _finish(
         self,
@@ -467,6 +494,25 @@ class _Connection(asyncio.Protocol):
                     transport.write(_FAILURE)
                 transport.close()
         server._report(SessionReport("", "", "", self._loop.time() - self.started, 0, outcome))
+
+    # -- a Planned handler's session (no task)
+
+    def plan_ended(self, session: AgiSession, error: BaseException | None) -> None:
+        """The plan ended (``AgiSession.run_plan``'s ``done``), or its function raised."""
+        server = self._server
+        server._plans.discard(self)
+        if isinstance(error, _Cancelled):
+            outcome, fail = "cancelled", True
+        else:
+            outcome, fail = server._ended(session, error)
+        self.close(fail=fail)
+        server._finish(self, session, outcome)
+
+    def cancel_plan(self) -> None:
+        """The shutdown grace period is over: stop the plan (FAILURE, ``cancelled``)."""
+        session = self._session
+        if session is not None:
+            session.cancel_plan(_Cancelled("cancelled: the shutdown grace period is over"))
 
     def _release(self) -> None:
         """Give back this connection's slot (in the server's count and its peer's)."""

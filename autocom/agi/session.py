@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, NoReturn, Protocol
 
@@ -32,6 +32,7 @@ from autocom.agi.errors import (
     AgiProtocolError,
     AgiTimeout,
 )
+from autocom.agi.plan import Plan
 from autocom.agi.protocol import (
     AgiEnvironment,
     Reply,
@@ -127,6 +128,9 @@ class AgiSession(ConnectionState):
         "_deadlines",
         "_locked",
         "_parser",
+        "_plan",
+        "_plan_at",
+        "_plan_done",
         "_reader",
         "_reply",
         "_turns",
@@ -173,6 +177,9 @@ class AgiSession(ConnectionState):
         self._parser = ReplyParser()
         self._reply: Reply | None = None  # the final reply received, not yet taken
         self._waiter: asyncio.Future[None] | None = None
+        self._plan: Plan | None = None  # run_plan's commands, while it runs
+        self._plan_at = 0  # the index of the command in flight
+        self._plan_done: Callable[[AgiSession, AgiError | None], None] | None = None
         if pending:
             self.data_received(pending)
 
@@ -194,6 +201,9 @@ class AgiSession(ConnectionState):
         except AgiError as exc:  # garbage, or an input the state refuses (now in ERROR)
             if self.state < CLOSED:
                 self.handle(GARBAGE, exc)
+        if self._plan_done is not None:
+            self._plan_step()
+            return
         waiter = self._waiter
         if (
             waiter is not None
@@ -207,9 +217,89 @@ class AgiSession(ConnectionState):
         self.handle(EOF)
         if self._deadlines is not None:
             self._deadlines.discard(self)
+        if self._plan_done is not None:
+            self._plan_step()
+            return
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    # ------------------------------------------------------------------ plans
+
+    def run_plan(self, plan: Plan, done: Callable[[AgiSession, AgiError | None], None]) -> None:
+        """Push mode, without a task: send ``plan``'s commands one by one, each when
+        the previous one's reply came (in ``data_received``), then call ``done(self, None)``;
+        on the first error (a reply other than 200, a timeout, the connection ending,
+        bytes that are not AGI) stop and call ``done(self, error)`` with what ``command``
+        would raise.  ``done`` is called exactly once; an empty plan ends at once."""
+        if self._reader is not None:
+            raise TypeError("AgiSession.run_plan: push mode only (reader=None)")
+        if self._locked or self._plan_done is not None:
+            raise RuntimeError("AgiSession.run_plan: a command or a plan is running")
+        self._locked = True  # a command of a task would wait for its turn: none runs
+        self._plan, self._plan_at, self._plan_done = plan, 0, done
+        if plan:
+            self._plan_send()
+        else:
+            self._plan_end(None)
+
+    def cancel_plan(self, error: AgiError) -> None:
+        """Stop the running plan (shutdown): its reply may still come, never read."""
+        if self._plan_done is not None:
+            if self.state < CLOSED:
+                self.handle(CANCEL, error)
+            self._plan_end(error)
+
+    def _plan_wait(self) -> float:
+        wait_s = self.reply_timeout
+        if self.first_reply_timeout is not None:
+            wait_s = min(wait_s, self.first_reply_timeout)  # a peer yet to speak
+        return wait_s
+
+    def _plan_send(self) -> None:
+        plan = self._plan
+        assert plan is not None and self._deadlines is not None
+        command = plan[self._plan_at]
+        try:
+            line = format_command(command.verb, *command.args)
+            state = AFTER_SEND[self.state]  # handle(SEND), inlined as in command()
+            self.state = self.handle(SEND) if state is None else state
+        except AgiError as exc:
+            self._plan_end(exc)
+            return
+        self._writer.write(line)
+        self.commands_sent += 1
+        self._deadlines.add(self, self._plan_wait())
+
+    def _plan_step(self) -> None:
+        """After input: the reply moves the plan on; an ended connection stops it."""
+        plan = self._plan
+        assert plan is not None
+        reply = self._reply
+        if reply is None:
+            if self.state >= CLOSED:
+                self._plan_end(self._ended(plan[self._plan_at].verb))
+            return  # a HANGUP line or a 100: the reply still comes
+        self._reply = None
+        if reply.code != 200:
+            try:
+                self._refused(plan[self._plan_at].verb, reply)
+            except AgiError as exc:
+                self._plan_end(exc)
+            return
+        self._plan_at += 1
+        if self._plan_at < len(plan):
+            self._plan_send()
+        else:
+            self._plan_end(None)
+
+    def _plan_end(self, error: AgiError | None) -> None:
+        done = self._plan_done
+        assert done is not None
+        self._plan_done = None
+        self._plan = None
+        self._locked = False
+        done(self, error)
 
     # ------------------------------------------------------------------ core
 
@@ -320,6 +410,13 @@ class AgiSession(ConnectionState):
 
     def expire(self) -> None:
         """The reply's deadline passed (called by ``Deadlines``)."""
+        plan = self._plan
+        if plan is not None and self._plan_done is not None:
+            verb = plan[self._plan_at].verb
+            timeout = AgiTimeout(f"{verb}: no reply within {self._plan_wait():g} s")
+            self.handle(TIMEOUT, timeout)
+            self._plan_end(timeout)
+            return
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(TimeoutError())
