@@ -63,7 +63,9 @@ class EventFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
-        self._second: tuple[int, str] = (-1, "")  # the last second stamped, and its text
+        self._second: tuple[int | None, str] = (None, "")  # the last second stamped, its text
+        # the times known to have the last stamp's text (low <= t <= high), and it
+        self._millisecond: tuple[float, float, str] = (1.0, 0.0, "")
         # (logger, level) -> '","level":"<level>","logger":"<logger>"' as JSON
         self._heads: dict[tuple[str, str], str] = {}
 
@@ -84,8 +86,9 @@ class EventFormatter(logging.Formatter):
                 pass
             else:  # the same text as one dump of the merged dict, without building it
                 head = self._heads.get((logger, level)) or self._head(logger, level)
-                rest = "}" if body == b"{}" else "," + body[1:].decode()
-                return '{"ts":"' + self._stamp(created) + head + rest
+                if body == b"{}":
+                    return f'{{"ts":"{self._stamp(created)}{head}}}'
+                return f'{{"ts":"{self._stamp(created)}{head},{body[1:].decode()}'
         return _json({"ts": self._stamp(created), "level": level, "logger": logger, **event})
 
     def _head(self, logger: str, level: str) -> str:
@@ -96,12 +99,34 @@ class EventFormatter(logging.Formatter):
 
     def _stamp(self, created: float) -> str:
         """ISO 8601 UTC to the millisecond (2026-11-23T20:40:01.234+00:00)."""
+        low, high, text = self._millisecond
+        if low <= created <= high:  # the millisecond stamped last (several lines a
+            return text  # millisecond under load)
+        return self._new_stamp(created)
+
+    def _new_stamp(self, created: float) -> str:
         second = int(created)
+        millis = int((created - second) * 1000)
         last, text = self._second
         if second != last:
             text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = (second, text)
-        return f"{text}.{int((created - second) * 1000):03d}+00:00"
+        if not 0 <= millis < 1000:  # before 1970: as the format gives it, not kept
+            return f"{text}.{millis:03d}+00:00"
+        text += _MILLIS[millis]
+        # Kept for the later times of this millisecond: the stamp's (second, millis)
+        # never decreases as the time grows (int() and the product with 1000 do not),
+        # so every time from ``created`` to one near the millisecond's end that still
+        # gives (second, millis) gives it too (that one checked: the float sum may
+        # fall in the next millisecond).
+        high = second + (millis + 0.999) / 1000
+        if int(high) != second or int((high - second) * 1000) != millis or high < created:
+            high = created
+        self._millisecond = (created, high, text)
+        return text
+
+
+_MILLIS = tuple(f".{millis:03d}+00:00" for millis in range(1000))  # a stamp's last part
 
 
 class JsonFormatter(EventFormatter):
@@ -164,7 +189,10 @@ class BatchHandler(logging.StreamHandler[TextIO]):
 
     def queue(self, line: str, now: bool = False) -> None:
         """Write ``line`` within ``delay`` seconds (``now``: at once, with what is kept)."""
-        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+        lock = self.lock
+        assert lock is not None  # created by Handler.__init__
+        lock.acquire()  # not ``with``: its __exit__ call costs more than the lock
+        try:
             self._lines.append(line)
             self._kept += len(line)
             if now or self._kept >= self.max_chars:
@@ -172,24 +200,31 @@ class BatchHandler(logging.StreamHandler[TextIO]):
                 return
             flush_on = self._flush_on
             if (
-                flush_on is not None
-                and flush_on.is_running()
-                and threading.get_ident() == self._flush_thread
+                flush_on is None
+                or self._flush_thread != threading.get_ident()
+                or not flush_on.is_running()
             ):
-                return  # this thread runs the loop whose timer is set (the usual case:
-                # asyncio.get_running_loop() would cost a getpid() system call)
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self._write()  # no loop in this thread: nothing would flush later
-                return
-            if flush_on is loop:
-                return  # its timer is set
-            if flush_on is not None:
-                self._write()  # kept for another loop (closed?): do not wait for it
-            self._flush_on = loop
-            self._flush_thread = threading.get_ident()
-            loop.call_later(self.delay, self._timer)
+                self._keep()
+        finally:
+            lock.release()
+
+    def _keep(self) -> None:
+        """The line just kept is not on the thread running the loop whose timer is
+        set (the usual case, checked by ``queue`` without asking asyncio: its
+        get_running_loop() costs a getpid() system call): write it, or set a timer."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write()  # no loop in this thread: nothing would flush later
+            return
+        flush_on = self._flush_on
+        if flush_on is loop:
+            return  # its timer is set
+        if flush_on is not None:
+            self._write()  # kept for another loop (closed?): do not wait for it
+        self._flush_on = loop
+        self._flush_thread = threading.get_ident()
+        loop.call_later(self.delay, self._timer)
 
     def _timer(self) -> None:
         with self.lock:  # type: ignore[union-attr]
@@ -223,23 +258,21 @@ class BatchHandler(logging.StreamHandler[TextIO]):
 
 def _fast_handler(logger: logging.Logger, level: int) -> BatchHandler | None:
     """The one BatchHandler that would print ``logger``'s record, when nothing else
-    (a filter, another handler, a propagation stop) would see it; else None."""
-    node: logging.Logger | None = logger
-    while node is not None:
-        if node.filters:
+    (a filter, another handler, a propagation stop) would see it; else None.  Walked
+    at each call: a handler or a filter added since (a test's capture) is seen."""
+    node = logger
+    while not node.handlers:
+        parent = node.parent
+        if parent is None or node.filters or not node.propagate:
             return None
-        handlers = node.handlers
-        if handlers:
-            if node.parent is not None or len(handlers) != 1:
-                return None
-            handler = handlers[0]
-            if type(handler) is not BatchHandler or handler.filters or level < handler.level:
-                return None
-            return handler
-        if not node.propagate:
-            return None
-        node = node.parent
-    return None
+        node = parent
+    handlers = node.handlers
+    if node.parent is not None or node.filters or len(handlers) != 1:
+        return None
+    handler = handlers[0]
+    if type(handler) is not BatchHandler or handler.filters or level < handler.level:
+        return None
+    return handler
 
 
 def log_event(

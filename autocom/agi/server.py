@@ -86,14 +86,36 @@ class SessionReport(NamedTuple):
 
     def event(self) -> Event:
         """The session's log line."""
-        return Event(
-            script=self.script,
-            uniqueid=self.uniqueid,
-            channel=self.channel,
-            duration_ms=round(self.duration * 1000.0, 3),
-            commands=self.commands,
-            outcome=self.outcome,
-        )
+        return Event(_session_line(self))
+
+
+def _session_line(report: SessionReport) -> dict[str, object]:
+    """The fields of a session's log line, in their order."""
+    script, uniqueid, channel, duration, commands, outcome = report
+    return {
+        "script": script,
+        "uniqueid": uniqueid,
+        "channel": channel,
+        "duration_ms": _round_ms(duration * 1000.0),
+        "commands": commands,
+        "outcome": outcome,
+    }
+
+
+def _round_ms(ms: float) -> float:
+    """``round(ms, 3)``, without its decimal conversion when the result is sure.
+
+    round() gives the float nearest to n/1000, n the integer nearest to the exact
+    ms * 1000 (ties to even).  Below 1e11 the product's float is within 2**-16 of
+    the exact one, so when it is more than 0.0001 away from a tie its nearest
+    integer is n, and ``n / 1000`` (correctly rounded) is round()'s result.  Zero,
+    negatives (-0.0), ties, NaN and the infinities take round() itself."""
+    product = ms * 1000.0
+    if 0.0 < product < 1e11:
+        n = round(product)
+        if abs(product - n) < 0.4999:
+            return n / 1000
+    return round(ms, 3)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -242,7 +264,7 @@ class FastAgiServer:
         outcome = report.outcome
         level = logging.INFO if outcome in _NORMAL else logging.WARNING
         if session_log.isEnabledFor(level):
-            log_event(session_log, report.event(), level)
+            log_event(session_log, _session_line(report), level)
         callback = self.on_session_end
         if callback is not None:
             try:

@@ -2,6 +2,10 @@ import asyncio
 import io
 import json
 import logging
+import math
+import random
+import threading
+import time
 
 import orjson
 import pytest
@@ -225,3 +229,93 @@ def test_a_line_from_another_thread_is_written_at_once_after_the_kept_ones() -> 
         asyncio.run(served())
     assert seen[0] == ""
     assert [json.loads(line)["n"] for line in seen[1].splitlines()] == [1, 2, 3]
+
+
+def _stamp_as_formatted(created: float) -> str:
+    """The time stamp as the format defines it (no cache), the test's oracle."""
+    second = int(created)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return f"{text}.{int((created - second) * 1000):03d}+00:00"
+
+
+def _times() -> list[float]:
+    rng = random.Random(21)
+    now = 1764800000.0
+    times = [now + 0.998]
+    for _ in range(20000):  # forward by steps of 0-20 us: across milliseconds and seconds
+        times.append(times[-1] + rng.random() * 2e-5)
+    for _ in range(2000):  # on a millisecond's bound (as a float) and the floats either side
+        bound = now + rng.randrange(0, 100000) / 1000
+        times += [math.nextafter(bound, 0), bound, math.nextafter(bound, math.inf)]
+    return [*times, 0.0, 0.0005, 1e-9, 2**33 + 0.9999999, -0.5, -1.25]
+
+
+@pytest.mark.parametrize("order", ["as logged", "sorted", "backwards"])
+def test_stamps_kept_for_a_millisecond_are_those_the_format_gives(order: str) -> None:
+    """The stamp kept for the last millisecond is reused only for times that have it:
+    across millisecond and second bounds, forward, backwards, before 1970."""
+    times = _times()
+    if order != "as logged":
+        times.sort(reverse=order == "backwards")
+    formatter = EventFormatter()
+    for created in times:
+        assert formatter._stamp(created) == _stamp_as_formatted(created), created
+
+
+def test_a_handler_or_filter_added_after_the_first_line_sees_the_next_ones() -> None:
+    """log_event looks at the handlers and filters at each call, not once."""
+    handler, stream = batch_handler()
+    session = logging.getLogger("autocom.agi.session")
+    records: list[logging.LogRecord] = []
+    capture = logging.Handler()
+    capture.emit = records.append  # type: ignore[method-assign]
+    with Root(handler) as root:
+        log_event(session, {"n": 1})  # BatchHandler alone: no record
+        root.addHandler(capture)
+        log_event(session, {"n": 2})
+        root.removeHandler(capture)
+        log_event(session, {"n": 3})
+        session.addFilter(lambda rec: rec.msg["n"] != 4)  # type: ignore[index]
+        try:
+            log_event(session, {"n": 4})  # filtered out, for every handler
+            log_event(session, {"n": 5})
+        finally:
+            session.filters.clear()
+        session.propagate = False  # nothing prints it (the last resort, WARNING and above)
+        try:
+            log_event(session, {"n": 6})
+        finally:
+            session.propagate = True
+        log_event(session, {"n": 7})
+    assert [rec.msg for rec in records] == [{"n": 2}]
+    assert [json.loads(line)["n"] for line in stream.getvalue().splitlines()] == [1, 2, 3, 5, 7]
+
+
+def test_lines_from_several_threads_are_each_written_once_in_their_order() -> None:
+    """The loop thread keeps its lines while other threads write theirs at once:
+    every line is written once, each thread's in the order it logged them."""
+    handler, stream = batch_handler(delay=0.01, max_chars=2000)
+    audit = logging.getLogger("autocom.audit.rights")
+
+    def other(name: str) -> None:
+        for n in range(300):
+            log_event(audit, {"thread": name, "n": n})
+
+    async def served() -> None:
+        threads = [threading.Thread(target=other, args=(f"t{i}",)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for n in range(300):
+            log_event(audit, {"thread": "loop", "n": n})
+            if n % 50 == 0:
+                await asyncio.sleep(0.001)
+        for thread in threads:
+            await asyncio.to_thread(thread.join)
+        await asyncio.sleep(0.05)  # the last timer
+
+    with Root(handler):
+        asyncio.run(served())
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    for name in ("loop", "t0", "t1", "t2"):
+        assert [line["n"] for line in lines if line["thread"] == name] == list(range(300))
+    assert len(lines) == 1200
