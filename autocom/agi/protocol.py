@@ -100,7 +100,7 @@ class AgiEnvironment:
     dict, built on first use.  Its public attributes are read-only.
     """
 
-    __slots__ = ("_args", "_query", "_query_string", "_raw", "_script", "_text")
+    __slots__ = ("_args", "_query", "_query_string", "_raw", "_script", "_text", "_uniqueid")
 
     def __init__(self, text: str) -> None:
         """``text``: the ``agi_<key>: <value>`` lines, each ending with LF, no blank line."""
@@ -108,6 +108,7 @@ class AgiEnvironment:
         self._query: Mapping[str, str] | None = None
         self._args: tuple[str, ...] | None = None
         self._raw: Mapping[str, str] | None = None
+        self._uniqueid: str | None = None
         network_script = self.get("network_script")
         if network_script is None:
             # Not a FastAGI block (or no script in the URL): take the request's path.
@@ -138,6 +139,15 @@ class AgiEnvironment:
             )
             self._query = query
         return query
+
+    @property
+    def uniqueid(self) -> str:
+        """agi_uniqueid (``''`` when not sent): kept once read, as the hook's audit line
+        and the session's line both name the call by it."""
+        uniqueid = self._uniqueid
+        if uniqueid is None:
+            uniqueid = self._uniqueid = _lookup(self._text, "\nagi_uniqueid: ") or ""
+        return uniqueid
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -184,7 +194,6 @@ class AgiEnvironment:
     channel = _Line("channel")
     language = _Line("language")
     type = _Line("type")
-    uniqueid = _Line("uniqueid")
     version = _Line("version")
     callerid = _CallerLine("callerid")  # None when Asterisk sent 'unknown'
     calleridname = _CallerLine("calleridname")  # None when Asterisk sent 'unknown'
