@@ -86,9 +86,12 @@ class EventFormatter(logging.Formatter):
                 pass
             else:  # the same text as one dump of the merged dict, without building it
                 head = self._heads.get((logger, level)) or self._head(logger, level)
+                low, high, stamp = self._millisecond  # self._stamp(created), inline
+                if not low <= created <= high:
+                    stamp = self._new_stamp(created)
                 if body == b"{}":
-                    return f'{{"ts":"{self._stamp(created)}{head}}}'
-                return f'{{"ts":"{self._stamp(created)}{head},{body[1:].decode()}'
+                    return f'{{"ts":"{stamp}{head}}}'
+                return f'{{"ts":"{stamp}{head},{body[1:].decode()}'
         return _json({"ts": self._stamp(created), "level": level, "logger": logger, **event})
 
     def _head(self, logger: str, level: str) -> str:
@@ -256,35 +259,30 @@ class BatchHandler(logging.StreamHandler[TextIO]):
             self.handleError(logging.makeLogRecord({"msg": lines[0][:200]}))
 
 
-def _fast_handler(logger: logging.Logger, level: int) -> BatchHandler | None:
-    """The one BatchHandler that would print ``logger``'s record, when nothing else
-    (a filter, another handler, a propagation stop) would see it; else None.  Walked
-    at each call: a handler or a filter added since (a test's capture) is seen."""
-    node = logger
-    while not node.handlers:
-        parent = node.parent
-        if parent is None or node.filters or not node.propagate:
-            return None
-        node = parent
-    handlers = node.handlers
-    if node.parent is not None or node.filters or len(handlers) != 1:
-        return None
-    handler = handlers[0]
-    if type(handler) is not BatchHandler or handler.filters or level < handler.level:
-        return None
-    return handler
-
-
 def log_event(
     logger: logging.Logger, event: Mapping[str, object], level: int = logging.INFO
 ) -> None:
     """Log ``event`` as one JSON line: ``logger.log(level, Event(event))``, or the
-    same line without a LogRecord when `autocom serve`'s BatchHandler alone prints it."""
+    same line without a LogRecord when `autocom serve`'s BatchHandler alone prints it:
+    when nothing else (a filter, another handler, a propagation stop) would see the
+    record.  The loggers are looked at on each call (inline: two calls a session),
+    so a handler or a filter added since (a test's capture) is seen."""
     if not logger.isEnabledFor(level):
         return
-    handler = _fast_handler(logger, level)
+    node = logger  # up to the first logger with handlers, a filter or no propagation
+    while not node.handlers and not node.filters and node.propagate and node.parent is not None:
+        node = node.parent
+    handlers = node.handlers
+    handler = handlers[0] if len(handlers) == 1 else None
     formatter = handler.formatter if handler is not None else None
-    if handler is None or not isinstance(formatter, EventFormatter):
+    if (
+        node.parent is not None  # the root's handler, only
+        or node.filters
+        or type(handler) is not BatchHandler
+        or handler.filters
+        or level < handler.level
+        or not isinstance(formatter, EventFormatter)
+    ):
         logger.log(level, event if isinstance(event, Event) else Event(event))
         return
     line = formatter.event_line(logger.name, logging.getLevelName(level), time.time(), event)

@@ -257,9 +257,12 @@ def test_stamps_kept_for_a_millisecond_are_those_the_format_gives(order: str) ->
     times = _times()
     if order != "as logged":
         times.sort(reverse=order == "backwards")
-    formatter = EventFormatter()
+    formatter, lines = EventFormatter(), EventFormatter()
     for created in times:
-        assert formatter._stamp(created) == _stamp_as_formatted(created), created
+        stamp = _stamp_as_formatted(created)
+        assert formatter._stamp(created) == stamp, created
+        line = lines.event_line("autocom.audit.rights", "INFO", created, {"n": 1})
+        assert line == f'{{"ts":"{stamp}","level":"INFO","logger":"autocom.audit.rights","n":1}}'
 
 
 def test_a_handler_or_filter_added_after_the_first_line_sees_the_next_ones() -> None:
