@@ -94,10 +94,7 @@ def rights(request: AgiRequest) -> Plan:
     """Decided from the request alone: the server sends the two commands (no task)."""
     facts = _facts(request)
     decision = _decide(request, facts)
-    record = decision.log_record()
-    record["uniqueid"] = request.env.uniqueid
-    record["trace"] = list(decision.trace)
-    audit(record)
+    audit(decision.log_record(request.env.uniqueid))
     return (
         set_variable(RIGHTS_VAR, decision.verdict),
         set_variable(CATEGORY_VAR, decision.category),

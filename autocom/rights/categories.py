@@ -68,6 +68,23 @@ class Classified(NamedTuple):
     where: str  # file:line of the pattern, or "site.yaml ..."
 
 
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What classified a number, prepared when the table is built: the decision reads
+    its texts instead of formatting them per call."""
+
+    category: str
+    pattern: str  # as in Classified
+    where: str
+    after_prefix: bool  # the number is what follows the line prefix
+    trace: str  # "where category X (pattern)": the first line of a decision's trace
+
+    @classmethod
+    def of(cls, category: str, pattern: str, where: str, after_prefix: bool) -> Hit:
+        trace = f"{where} category {category}" + (f" ({pattern})" if pattern else "")
+        return cls(category, pattern, where, after_prefix, trace)
+
+
 class PatternGroup:
     """Pattern entries and their prefix index: the most specific entry for a number."""
 
@@ -82,6 +99,36 @@ class PatternGroup:
         return None if i is None else self.entries[i]
 
 
+class _Classifier:
+    """Every pattern of a table for one line prefix in one index, walked once per number.
+
+    Four groups, a group beating every later one (the order of the module's rules):
+    emergency patterns on the number as dialed, then on what follows the prefix,
+    internal patterns on the number as dialed, external patterns on what follows the
+    prefix.  A pattern "on what follows the prefix" is indexed behind the prefix
+    (:meth:`Pattern.after`): it can only match a number that starts with it."""
+
+    __slots__ = ("hits", "index")
+
+    def __init__(self, table: CategoryTable, prefix: str) -> None:
+        groups = [
+            (table.emergency, False),
+            (table.emergency if prefix else (), True),  # without prefix: the first group
+            (table.internal_patterns, False),
+            (table.external, True),
+        ]
+        patterns: list[Pattern] = []
+        priority: list[int] = []
+        hits: list[Hit] = []
+        for group, (entries, after_prefix) in enumerate(groups):
+            for e in entries:
+                patterns.append(e.pattern.after(prefix) if after_prefix else e.pattern)
+                priority.append(group)
+                hits.append(Hit.of(e.category, e.pattern.text, e.where, after_prefix))
+        self.index = PatternIndex(patterns, priority)
+        self.hits = tuple(hits)
+
+
 @dataclass(frozen=True)
 class CategoryTable:
     names: tuple[str, ...]
@@ -91,26 +138,25 @@ class CategoryTable:
     internal_ranges: tuple[NumberRange, ...]
     external: tuple[PatternEntry, ...]
     site_file: str = "site.yaml"
-    # prefix indexes of the three groups: a number's category costs the same
-    # whatever the number of patterns (built once, with the table)
-    _groups: tuple[PatternGroup, PatternGroup, PatternGroup] = field(
-        init=False, repr=False, compare=False
-    )
     # the internal ranges as (first, last) integers by number length: a number of
     # another length (an external one) is no site number at one dictionary lookup
     _spans: Mapping[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False)
+    # line prefix -> every pattern in one prefix index, built when that prefix is first
+    # met: a number's category costs the same whatever the number of patterns
+    _classifiers: dict[str, _Classifier] = field(init=False, repr=False, compare=False)
+    _site: Hit = field(init=False, repr=False, compare=False)
+    _other: Hit = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        groups = (
-            PatternGroup(self.emergency),
-            PatternGroup(self.internal_patterns),
-            PatternGroup(self.external),
-        )
-        object.__setattr__(self, "_groups", groups)
         spans: dict[int, list[tuple[int, int]]] = {}
         for r in self.internal_ranges:
             spans.setdefault(len(r.start), []).append((int(r.start), int(r.end)))
         object.__setattr__(self, "_spans", {n: tuple(s) for n, s in spans.items()})
+        object.__setattr__(self, "_classifiers", {})
+        object.__setattr__(
+            self, "_site", Hit.of(INTERNAL, "", f"{self.site_file}: site number", False)
+        )
+        object.__setattr__(self, "_other", Hit.of(OTHER, "", "no pattern matches", True))
 
     def site_number(self, dialed: str) -> bool:
         """A number of the site's users and groups, or in an internal context's ranges."""
@@ -122,28 +168,23 @@ class CategoryTable:
         number = int(dialed)
         return any(first <= number <= last for first, last in spans)
 
+    def match(self, dialed: str, prefix: str) -> tuple[Hit, str]:
+        """What classifies ``dialed`` (see the module's rules), and the number it gives:
+        what follows the line prefix for an external category, else as dialed."""
+        classifier = self._classifiers.get(prefix)
+        if classifier is None:
+            classifier = self._classifiers[prefix] = _Classifier(self, prefix)
+        i = classifier.index.best(dialed)
+        hit = self._other if i is None else classifier.hits[i]
+        if hit.category != EMERGENCY and self.site_number(dialed):
+            return self._site, dialed
+        if hit.after_prefix and dialed.startswith(prefix):
+            return hit, dialed[len(prefix) :] or dialed
+        return hit, dialed
+
     def classify(self, dialed: str, prefix: str) -> Classified:
-        emergency, internal, external = self._groups
-        stripped: str | None
-        if prefix:
-            stripped = dialed[len(prefix) :] if dialed.startswith(prefix) else None
-        else:
-            stripped = dialed
-        for candidate in (dialed, stripped) if stripped != dialed else (dialed,):
-            if candidate:
-                hit = emergency.best(candidate)
-                if hit is not None:
-                    return Classified(EMERGENCY, candidate, hit.pattern.text, hit.where)
-        if self.site_number(dialed):
-            return Classified(INTERNAL, dialed, "", f"{self.site_file}: site number")
-        hit = internal.best(dialed) if self.internal_patterns else None
-        if hit is not None:
-            return Classified(INTERNAL, dialed, hit.pattern.text, hit.where)
-        if stripped:
-            hit = external.best(stripped)
-            if hit is not None:
-                return Classified(hit.category, stripped, hit.pattern.text, hit.where)
-        return Classified(OTHER, stripped or dialed, "", "no pattern matches")
+        hit, number = self.match(dialed, prefix)
+        return Classified(hit.category, number, hit.pattern, hit.where)
 
 
 def build_category_table(

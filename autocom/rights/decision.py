@@ -20,13 +20,12 @@ Order of the decision:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from autocom.rights.categories import EMERGENCY, INTERNAL, Classified
-from autocom.rights.rules import CompiledClass, RuleLine, TimeRules, assignment_of
-from autocom.rights.slots import is_active, local_time
+from autocom.rights.categories import EMERGENCY, INTERNAL, Classified, Hit
+from autocom.rights.rules import ClassPlan, PlanStep, RuleLine, TimeRules, assignment_of
+from autocom.rights.slots import CompiledSlot, is_active
 from autocom.site.model import Site
 
 Purpose = Literal["call", "forward"]
@@ -50,21 +49,43 @@ class RightsDecision(NamedTuple):
     purpose: Purpose = "call"
     when: str = ""  # local ISO time the decision was made for
 
-    def log_record(self) -> dict[str, Any]:
-        """The JSON-line audit record (see hooks)."""
-        return {
+    def log_record(self, uniqueid: str | None = None) -> dict[str, Any]:
+        """The JSON-line audit record (see hooks); with ``uniqueid``, the hook's: the
+        call's uniqueid and the trace follow (one tuple unpacking: read per call)."""
+        (
+            verdict,
+            category,
+            class_name,
+            slot,
+            reason,
+            trace,
+            number,
+            caller,
+            dialed,
+            purpose,
+            when,
+        ) = self
+        record: dict[str, Any] = {
             "event": "rights",
-            "purpose": self.purpose,
-            "caller": self.caller,
-            "dialed": self.dialed,
-            "number": self.number,
-            "category": self.category,
-            "class": self.class_name,
-            "slot": self.slot,
-            "decision": self.verdict,
-            "reason": self.reason,
-            "at": self.when,
+            "purpose": purpose,
+            "caller": caller,
+            "dialed": dialed,
+            "number": number,
+            "category": category,
+            "class": class_name,
+            "slot": slot,
+            "decision": verdict,
+            "reason": reason,
+            "at": when,
         }
+        if uniqueid is not None:
+            record["uniqueid"] = uniqueid
+            record["trace"] = list(trace)
+        return record
+
+
+_EMERGENCY_CALL = "emergency numbers are always allowed"
+_EMERGENCY_FORWARD = "a forward to an emergency number is refused"
 
 
 def decide(
@@ -76,82 +97,121 @@ def decide(
     purpose: Purpose = "call",
     context: str | None = None,
 ) -> RightsDecision:
-    """Allow, deny or pin for ``caller`` dialing ``dialed`` at ``when``."""
-    local = local_time(rules.tz, when)
-    cat = rules.categories.classify(dialed, rules.line_prefix)
-    trace = [f"{cat.where} category {cat.category}" + (f" ({cat.pattern})" if cat.pattern else "")]
+    """Allow, deny or pin for ``caller`` dialing ``dialed`` at ``when``.
 
-    def done(
-        verdict: VerdictT, reason: str, class_name: str | None = None, slot: str | None = None
-    ) -> RightsDecision:
-        return RightsDecision(
-            verdict,
-            cat.category,
-            class_name,
-            slot,
-            reason,
-            tuple(trace),
-            cat.number,
-            caller,
-            dialed,
-            purpose,
-            local.isoformat(),
-        )
-
-    if cat.category == EMERGENCY:
-        if purpose == "forward":
-            return done("deny", "a forward to an emergency number is refused")
-        return done("allow", "emergency numbers are always allowed")
-
-    assigned = assignment_of(rules, site, caller, context)
+    Every text of the decision but the caller's was made once (the category's
+    trace line with the table, the class's with the assignment, the rest with
+    the class's :class:`ClassPlan`); only the active slots are read per call."""
+    hit, number = rules.categories.match(dialed, rules.line_prefix)
+    local, at = rules.local_times.at(when)
+    category = hit.category
+    assigned = None if category == EMERGENCY else assignment_of(rules, site, caller, context)
     if assigned is None:
-        if cat.category == INTERNAL:
-            return done("allow", f"{caller} has no class; internal numbers are allowed")
-        trace.append(f"{rules.file} assign: no class for {caller} and no assign.default")
-        return done("deny", f"{caller} has no class (and no assign.default)")
-    trace.append(f"{assigned.where} {assigned.selector} -> class {assigned.class_name}")
-    return _by_class(rules, rules.classes[assigned.class_name], cat, purpose, local, trace, done)
+        verdict, reason, trace = _without_class(rules, hit, caller, purpose)
+        return RightsDecision(
+            verdict, category, None, None, reason, trace, number, caller, dialed, purpose, at
+        )
+    plan = rules.plans.get((assigned.class_name, purpose, category))
+    if plan is None:
+        plan = plan_of(rules, assigned.class_name, purpose, category)
+    for step in plan.steps:
+        if step.slot is None or is_active(rules.slots, step.slot, local):
+            return RightsDecision(
+                step.verdict,
+                category,
+                plan.class_name,
+                step.slot_name,
+                step.reason,
+                (hit.trace, assigned.trace, *step.trace),
+                number,
+                caller,
+                dialed,
+                purpose,
+                at,
+            )
+    trace = (hit.trace, assigned.trace, *plan.trace)
+    return RightsDecision(
+        "deny",
+        category,
+        plan.class_name,
+        None,
+        plan.reason,
+        trace,
+        number,
+        caller,
+        dialed,
+        purpose,
+        at,
+    )
 
 
-Done = Callable[..., RightsDecision]  # (verdict, reason, class_name, slot) -> decision
+def _without_class(
+    rules: TimeRules, hit: Hit, caller: str, purpose: Purpose
+) -> tuple[VerdictT, str, tuple[str, ...]]:
+    """Emergency numbers (no class is read), and callers without a class."""
+    if hit.category == EMERGENCY:
+        if purpose == "forward":
+            return "deny", _EMERGENCY_FORWARD, (hit.trace,)
+        return "allow", _EMERGENCY_CALL, (hit.trace,)
+    if hit.category == INTERNAL:
+        return "allow", f"{caller} has no class; internal numbers are allowed", (hit.trace,)
+    missing = f"{rules.file} assign: no class for {caller} and no assign.default"
+    return "deny", f"{caller} has no class (and no assign.default)", (hit.trace, missing)
 
 
-def _by_class(
-    rules: TimeRules,
-    cls: CompiledClass,
-    cat: Classified,
-    purpose: Purpose,
-    local: datetime,
-    trace: list[str],
-    done: Done,
-) -> RightsDecision:
-    """The class's lines for the category (or its default) decide; ``trace`` grows."""
-    name = cls.name
+def plan_of(rules: TimeRules, name: str, purpose: Purpose, category: str) -> ClassPlan:
+    """How class ``name`` decides ``category`` for ``purpose``: its lines for the
+    category in file order (the first whose slot is active decides), then its
+    default's; kept in ``rules.plans`` (made once per load and class and category)."""
+    cls = rules.classes[name]
     if purpose == "forward":
-        lines = cls.forwards.get(cat.category)
+        lines = cls.forwards.get(category)
         fallback = cls.forward_default
         missing = "forward: no default: external forwards are denied"
     else:
-        lines = cls.calls.get(cat.category)
+        lines = cls.calls.get(category)
         fallback = cls.call_default
         missing = "no default: denied"
+    if lines is None and category == INTERNAL:
+        reason = f"class {name} does not list internal: internal is allowed"
+        plan = ClassPlan(name, (PlanStep(None, "allow", None, reason, ()),), "", ())
+    else:
+        steps, skipped = _steps(rules, name, category, lines, fallback)
+        reason = f"class {name}: {category} not allowed ({missing})"
+        plan = ClassPlan(name, steps, reason, (*skipped, f"{cls.where} class {name}: {missing}"))
+    rules.plans[(name, purpose, category)] = plan
+    return plan
 
-    if lines is None and cat.category == INTERNAL:
-        return done("allow", f"class {name} does not list internal: internal is allowed", name)
+
+def _steps(
+    rules: TimeRules,
+    name: str,
+    category: str,
+    lines: tuple[RuleLine, ...] | None,
+    fallback: tuple[RuleLine, ...],
+) -> tuple[tuple[PlanStep, ...], list[str]]:
+    """The steps up to the first line without a slot (the lines after it are never
+    tried), and the trace lines of every step tried in vain."""
+    steps: list[PlanStep] = []
+    skipped: list[str] = []  # a slot line tried before: its slot was not active
     for group in (lines or (), fallback):
-        hit = _first_active(rules, group, local, trace)
-        if hit is not None:
-            line, slot = hit
-            trace.append(f"{slot.where} slot {slot.name} active" if slot else "")
-            trace.append(f"{line.where} {line.text}")
-            trace[:] = [t for t in trace if t]
-            reason = _reason(name, cat.category, line, slot, group is lines, len(group))
-            return done(line.verdict, reason, name, slot.name if slot else None)
-    trace.append(f"{cls.where} class {name}: {missing}")
-    return done("deny", f"class {name}: {cat.category} not allowed ({missing})", name)
+        for line in group:
+            slot = None if line.slot is None else rules.slots[line.slot]
+            said = (f"{slot.where} slot {slot.name} active",) if slot else ()
+            reason = _reason(name, category, line, slot, group is lines, len(group))
+            trace = (*skipped, *said, f"{line.where} {line.text}")
+            steps.append(
+                PlanStep(line.slot, line.verdict, slot.name if slot else None, reason, trace)
+            )
+            if slot is None:
+                return tuple(steps), skipped
+            skipped.append(f"{line.where} {line.text} (slot {line.slot} not active)")
+    return tuple(steps), skipped
 
 
-def _reason(name: str, category: str, line: RuleLine, slot: Any, listed: bool, count: int) -> str:
+def _reason(
+    name: str, category: str, line: RuleLine, slot: CompiledSlot | None, listed: bool, count: int
+) -> str:
     if slot is not None:
         return f"class {name}, {category}, during {slot.name}: {line.verdict}"
     if listed and count == 1:
@@ -159,18 +219,6 @@ def _reason(name: str, category: str, line: RuleLine, slot: Any, listed: bool, c
     if listed:
         return f"class {name}, {category}, no listed slot active: {line.verdict}"
     return f"class {name}: {category} not listed, class default: {line.verdict}"
-
-
-def _first_active(
-    rules: TimeRules, lines: tuple[RuleLine, ...], local: datetime, trace: list[str]
-) -> tuple[RuleLine, Any] | None:
-    for line in lines:
-        if line.slot is None:
-            return line, None
-        if is_active(rules.slots, line.slot, local):
-            return line, rules.slots[line.slot]
-        trace.append(f"{line.where} {line.text} (slot {line.slot} not active)")
-    return None
 
 
 def classify(rules: TimeRules, dialed: str) -> Classified:

@@ -74,6 +74,16 @@ class Pattern:
         rest = {"": "", ".": "[0-9*#]+", "!": "[0-9*#]*"}[tail]
         return cls(text, sets, tail, re.compile("".join(parts) + rest))
 
+    def after(self, prefix: str) -> Pattern:
+        """This pattern behind the literal ``prefix``: it matches ``prefix + n`` when this
+        one matches ``n``, with the same rank among patterns behind the same prefix."""
+        if not prefix:
+            return self
+        sets = tuple(frozenset(c) for c in prefix) + self.sets
+        return Pattern(
+            prefix + self.text, sets, self.tail, re.compile(re.escape(prefix) + self.regex.pattern)
+        )
+
     def matches(self, number: str) -> bool:
         return self.regex.fullmatch(number) is not None
 
@@ -114,20 +124,25 @@ class _Node:
 class _State:
     """The trie nodes a prefix of the number reaches (a DFA state, built when first met)."""
 
-    __slots__ = ("final", "next", "nodes", "tails")
+    __slots__ = ("depth", "final", "final_rank", "next", "nodes", "tail_rank", "tails")
 
-    def __init__(self, nodes: tuple[_Node, ...]) -> None:
+    def __init__(self, nodes: tuple[_Node, ...], rank: list[int], depth: int = 0) -> None:
         self.nodes = nodes
-        self.next: dict[str, _State | None] = {}
+        self.depth = depth  # the characters read to get here (every node is that deep)
+        self.next: dict[str, _State] = {}  # _DEAD: no pattern goes on with that character
         # matched when at least one more (dialable) character follows: "." and "!"
         self.tails = [i for node in nodes for i, _ in node.tails]
         # matched when the number ends here: exact patterns, and "!"
         self.final = [i for node in nodes for i in node.ends]
         self.final.extend(i for node in nodes for i, need in node.tails if need == 0)
+        # the best (smallest) rank of each list, _NO_RANK when empty: what ``best`` reads
+        self.tail_rank = min((rank[i] for i in self.tails), default=_NO_RANK)
+        self.final_rank = min((rank[i] for i in self.final), default=_NO_RANK)
 
 
 MAX_STATES = 100_000  # states kept; past that, the rest is walked without keeping them
-_UNSEEN = _State(())  # a transition not built yet
+_NO_RANK = 1 << 62  # greater than any rank: nothing matched
+_DEAD = _State((), [])  # no pattern matches a number going this way
 
 
 class PatternIndex:
@@ -140,11 +155,17 @@ class PatternIndex:
     its cost depends on the number's length, never on how many patterns there
     are.  ``best`` gives what scanning every pattern gives (the smallest
     ``Pattern.key``, the earlier pattern on a tie).
+
+    ``priority`` (one integer per pattern): when given, a pattern of a smaller
+    priority beats every pattern of a greater one, whatever their specificity
+    (several pattern groups in one index, walked once: :mod:`autocom.rights.categories`).
     """
 
-    __slots__ = ("_rank", "_start", "_states", "patterns")
+    __slots__ = ("_order", "_rank", "_start", "_states", "patterns")
 
-    def __init__(self, patterns: tuple[Pattern, ...] | list[Pattern]) -> None:
+    def __init__(
+        self, patterns: tuple[Pattern, ...] | list[Pattern], priority: list[int] | None = None
+    ) -> None:
         self.patterns = tuple(patterns)
         root = _Node()
         for i, pattern in enumerate(self.patterns):
@@ -158,28 +179,29 @@ class PatternIndex:
                 node.tails.append((i, 1 if pattern.tail == "." else 0))
             else:
                 node.ends.append(i)
-        self._start = _State((root,))
-        self._states = {self._start.nodes: self._start}  # one state per set of nodes
         # Among patterns matching the same number, ``key`` orders them as this does:
         # the set sizes, then a wildcard position (bigger than any set: a longer
         # pattern wins), then the tail.  So the winner's rank is known in advance.
-        order = sorted(range(len(self.patterns)), key=lambda i: (self.patterns[i].rank_key(), i))
-        self._rank = [0] * len(order)
-        for rank, i in enumerate(order):
+        prio = priority or [0] * len(self.patterns)
+        self._order = sorted(
+            range(len(self.patterns)), key=lambda i: (prio[i], self.patterns[i].rank_key(), i)
+        )  # rank -> pattern
+        self._rank = [0] * len(self._order)  # pattern -> rank
+        for rank, i in enumerate(self._order):
             self._rank[i] = rank
+        self._start = _State((root,), self._rank)
+        self._states = {self._start.nodes: self._start}  # one state per set of nodes
 
-    def _step(self, state: _State, char: str) -> _State | None:
+    def _step(self, state: _State, char: str) -> _State:
         nodes = tuple(
             child for node in state.nodes for chars, child in node.edges.items() if char in chars
         )
         if not nodes:
-            following = None
+            following = _DEAD
         else:
-            following = self._states.get(nodes)
-            if following is None:
-                following = _State(nodes)
-                if len(self._states) < MAX_STATES:
-                    self._states[nodes] = following
+            following = self._states.get(nodes) or _State(nodes, self._rank, state.depth + 1)
+            if len(self._states) < MAX_STATES:
+                self._states[nodes] = following
         if len(self._states) < MAX_STATES:
             state.next[char] = following
         return following
@@ -193,20 +215,33 @@ class PatternIndex:
         for pos, char in enumerate(number):
             if state.tails and pos >= tail_ok:
                 found.extend(state.tails)
-            following = state.next.get(char, _UNSEEN)
-            if following is _UNSEEN:
-                following = self._step(state, char)
-            if following is None:
+            following = state.next.get(char) or self._step(state, char)
+            if following is _DEAD:
                 return found
             state = following
         found.extend(state.final)
         return found
 
     def best(self, number: str) -> int | None:
-        """The index of the most specific pattern matching ``number``, or None."""
-        hits = self.matching(number)
-        if not hits:
-            return None
-        if len(hits) == 1:
-            return hits[0]
-        return min(hits, key=self._rank.__getitem__)
+        """The index of the most specific pattern matching ``number``, or None.
+
+        One walk keeping the best rank met: each state knows the best rank of its
+        patterns, so no list of matches is built."""
+        state = self._start
+        best = _NO_RANK
+        tail_ok = -1  # from this position on, every character is dialable (-1: not known yet)
+        dead = _DEAD
+        for char in number:
+            if state.tail_rank < best:
+                if tail_ok < 0:
+                    tail_ok = len(number.rstrip(ALPHABET))
+                if state.depth >= tail_ok:
+                    best = state.tail_rank
+            following = state.next.get(char) or self._step(state, char)
+            if following is dead:
+                break
+            state = following
+        else:
+            if state.final_rank < best:
+                best = state.final_rank
+        return None if best == _NO_RANK else self._order[best]

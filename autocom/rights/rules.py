@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
@@ -28,6 +28,7 @@ from autocom.rights.slots import (
     DateRule,
     HolidayCalendar,
     HourRange,
+    LocalTimes,
     parse_dates,
     parse_hours,
     parse_weekdays,
@@ -294,6 +295,12 @@ class Assignment:
     class_name: str
     selector: str  # "extension 2001", "range 2100-2199", "group 6000", ...
     where: str
+    # "file:line selector -> class name": the decision's trace line (made once)
+    trace: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        text = f"{self.where} {self.selector} -> class {self.class_name}"
+        object.__setattr__(self, "trace", text)
 
 
 @dataclass(frozen=True)
@@ -310,6 +317,27 @@ class ClassPart:
 
 # (line of the class's key, the class's text) -> what it gave
 ClassParts = Mapping[tuple[int, str], ClassPart]
+
+
+class PlanStep(NamedTuple):
+    """A rule line as the decision tries it, its texts made once
+    (:func:`autocom.rights.decision.plan_of`)."""
+
+    slot: str | None  # the slot that must be active; None: the line applies
+    verdict: Verdict
+    slot_name: str | None  # the decision's slot
+    reason: str
+    trace: tuple[str, ...]  # what the trace says after the category and class lines
+
+
+class ClassPlan(NamedTuple):
+    """How one class decides one category for one purpose: its steps in order, and
+    the reason and trace when none applies (deny)."""
+
+    class_name: str
+    steps: tuple[PlanStep, ...]
+    reason: str
+    trace: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -333,6 +361,15 @@ class TimeRules:
     lockout: LockoutPolicy | None = None  # None: `pin: lockout: off`
     # each class's text, model and compiled form: what a reload keeps (None: not split)
     parts: ClassParts | None = field(default=None, compare=False, repr=False)
+    # (class, purpose, category) -> its ClassPlan, made when first decided: texts of the
+    # rule lines and slots of this load (bounded by classes x categories x 2)
+    plans: dict[tuple[str, str, str], ClassPlan] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    local_times: LocalTimes = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "local_times", LocalTimes(self.tz))
 
     def slot_names(self) -> set[str]:
         return set(self.slots)
@@ -399,10 +436,12 @@ __all__ = [
     "Assignment",
     "ClassPart",
     "ClassParts",
+    "ClassPlan",
     "CompiledClass",
     "HolidaySettings",
     "LockoutSettings",
     "PinSettings",
+    "PlanStep",
     "RightsClass",
     "RightsFile",
     "RuleLine",

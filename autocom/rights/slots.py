@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -282,6 +282,42 @@ def local_time(rules_tz: ZoneInfo, when: datetime) -> datetime:
     if when.tzinfo is None:
         return when.replace(tzinfo=rules_tz)
     return when.astimezone(rules_tz)
+
+
+_SECOND = timedelta(seconds=1)
+
+
+class LocalTimes:
+    """``local_time`` and its ISO text (``local.isoformat()``), the text made from the
+    last second's: the wall-clock second and its fold (which of a repeated autumn hour)
+    give the date, the time and the UTC offset (offsets change on whole seconds); only
+    the microseconds differ.  Keyed by the local time's own fields, not the instant: a
+    datetime already in the zone is read as given (``local_time`` keeps it as is, a
+    time of the spring gap too).  One entry, replaced as a whole: safe across threads.
+    """
+
+    __slots__ = ("_last", "tz")
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        never = datetime.max.replace(tzinfo=tz)
+        # (the second's first local time, the next second's, text before the fraction,
+        # text after it)
+        self._last: tuple[datetime, datetime, str, str] = (never, never, "", "")
+
+    def at(self, when: datetime) -> tuple[datetime, str]:
+        """``local_time(tz, when)`` and its ``isoformat()``."""
+        local = local_time(self.tz, when)
+        start, end, head, tail = self._last
+        # same tzinfo: compared field by field (the fold aside, hence its own test)
+        if not (start <= local < end and local.fold == start.fold):
+            start = local.replace(microsecond=0)
+            text = start.isoformat()  # no fraction: "YYYY-MM-DDTHH:MM:SS" then the offset
+            head, tail = text[:19], text[19:]
+            end = start + _SECOND if start.year < datetime.max.year else start  # (no hit)
+            self._last = (start, end, head, tail)
+        micro = local.microsecond
+        return local, f"{head}.{micro:06d}{tail}" if micro else head + tail
 
 
 def is_active(slots: Mapping[str, CompiledSlot], name: str, local: datetime) -> bool:
