@@ -124,7 +124,7 @@ class _Node:
 class _State:
     """The trie nodes a prefix of the number reaches (a DFA state, built when first met)."""
 
-    __slots__ = ("depth", "final", "final_rank", "next", "nodes", "tail_rank", "tails")
+    __slots__ = ("depth", "final", "final_rank", "next", "nodes", "run", "tail_rank", "tails")
 
     def __init__(self, nodes: tuple[_Node, ...], rank: list[int], depth: int = 0) -> None:
         self.nodes = nodes
@@ -138,6 +138,30 @@ class _State:
         # the best (smallest) rank of each list, _NO_RANK when empty: what ``best`` reads
         self.tail_rank = min((rank[i] for i in self.tails), default=_NO_RANK)
         self.final_rank = min((rank[i] for i in self.final), default=_NO_RANK)
+        self.run = _run_of(nodes, rank)
+        if self.run is not None:
+            self.tail_rank = -1  # (no tails here) so that ``best`` looks, at no extra cost
+
+
+def _run_of(nodes: tuple[_Node, ...], rank: list[int]) -> tuple[int, str, int] | None:
+    """``(length, characters, rank)`` when every way on from ``nodes`` is ``length``
+    positions of one character set, then exact patterns only (the 8 X of a mobile
+    number after 06): ``best`` checks the rest of the number at once."""
+    length, chars, ends = -1, frozenset[str](), list[int]()
+    for node in nodes:
+        count = 0
+        while len(node.edges) == 1 and not node.ends and not node.tails:
+            ((step, node),) = node.edges.items()
+            if step != chars and chars:
+                return None
+            chars, count = step, count + 1
+        if node.edges or node.tails or not node.ends or length not in (-1, count):
+            return None
+        length = count
+        ends.extend(node.ends)
+    if length < 2:
+        return None
+    return length, "".join(chars), min(rank[i] for i in ends)
 
 
 MAX_STATES = 100_000  # states kept; past that, the rest is walked without keeping them
@@ -233,6 +257,12 @@ class PatternIndex:
         dead = _DEAD
         for char in number:
             if state.tail_rank < best:
+                if state.run is not None:  # a run of one set to exact patterns: at once
+                    length, chars, rank = state.run
+                    depth = state.depth
+                    if len(number) == depth + length and len(number.rstrip(chars)) <= depth:
+                        best = min(best, rank)
+                    return None if best == _NO_RANK else self._order[best]
                 if tail_ok < 0:
                     tail_ok = len(number.rstrip(ALPHABET))
                 if state.depth >= tail_ok:

@@ -307,7 +307,8 @@ class LocalTimes:
 
     def at(self, when: datetime) -> tuple[datetime, str]:
         """``local_time(tz, when)`` and its ``isoformat()``."""
-        local = local_time(self.tz, when)
+        tz = self.tz
+        local = when if when.tzinfo is tz else local_time(tz, when)  # (as local_time does)
         start, end, head, tail = self._last
         # same tzinfo: compared field by field (the fold aside, hence its own test)
         if not (start <= local < end and local.fold == start.fold):

@@ -158,3 +158,48 @@ def test_the_french_plan_through_the_index() -> None:
     for number in ("15", "112", "0612345678", "0899123456", "0044123", "3456", "1234", "", "06"):
         assert index.best(number) == scan(pats, number)
     assert pats[index.best("0836123456") or 0].text == "_0836XXXXXX"
+
+
+@given(
+    st.lists(st.tuples(patterns(), st.integers(0, 2)), min_size=0, max_size=30),
+    st.lists(_NUMBER, min_size=1, max_size=20),
+)
+@settings(max_examples=300, deadline=None)
+def test_priorities_beat_specificity(
+    given_patterns: list[tuple[Pattern, int]], numbers: list[str]
+) -> None:
+    pats = [p for p, _ in given_patterns]
+    priority = [g for _, g in given_patterns]
+    index = PatternIndex(pats, priority)
+    for number in numbers:
+        expected = None
+        for group in sorted(set(priority)):
+            in_group = [i for i, g in enumerate(priority) if g == group]
+            found = scan([pats[i] for i in in_group], number)
+            if found is not None:
+                expected = in_group[found]
+                break
+        assert index.best(number) == expected, (number, given_patterns)
+
+
+@pytest.mark.parametrize(
+    ("patterns", "priority", "number", "winner"),
+    [
+        # after "03", two runs of X of different lengths: no shortcut, each its own
+        (["_0[13]XX", "_0NXXX"], None, "0311", 0),
+        (["_0[13]XX", "_0NXXX"], None, "03111", 1),
+        (["_0[13]XX", "_0NXXX"], None, "0211", None),
+        (["_0[13]XX", "_0[13]XX"], None, "0311", 0),  # the same run twice: the first
+        # a tail met before a run keeps its higher priority
+        (["_0!", "_0XXX"], [0, 1], "0123", 0),
+        (["_0!", "_0XXX"], [1, 0], "0123", 1),
+        (["_0!", "_0XXX"], None, "0123", 1),
+        (["_0XX", "_0[*#]X"], None, "0*1", 1),  # a run of digits: * is not one
+        (["_X*X"], None, "1*2", 0),
+    ],
+)
+def test_runs_of_one_set(
+    patterns: list[str], priority: list[int] | None, number: str, winner: int | None
+) -> None:
+    index = PatternIndex([Pattern.parse(p) for p in patterns], priority)
+    assert index.best(number) == winner
