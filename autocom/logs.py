@@ -9,8 +9,10 @@ message`` text.
 On the served path (a session line and an audit line per call) an event goes
 through ``log_event(logger, event)``: when the only handler is `autocom serve`'s
 ``BatchHandler``, the line is formatted and queued straight away, without a
-``LogRecord`` and the handler chain; otherwise (a test's capture handler, a
-site's extra handler) it is an ordinary ``logger.log(level, Event(event))``.
+``LogRecord`` and the handler chain, in UTF-8 (orjson's bytes: on a UTF-8 text
+stream such as sys.stderr they go to its byte stream, neither decoded nor encoded
+again); otherwise (a test's capture handler, a site's extra handler) it is an
+ordinary ``logger.log(level, Event(event))``.
 ``BatchHandler`` writes INFO lines in batches, at most ``FLUSH_DELAY`` (0.1 s)
 after they were logged (one write for all the sessions served meanwhile), and
 WARNING and above at once.
@@ -19,6 +21,8 @@ WARNING and above at once.
 from __future__ import annotations
 
 import asyncio
+import codecs
+import io
 import json
 import logging
 import sys
@@ -26,7 +30,7 @@ import threading
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TextIO
+from typing import BinaryIO, TextIO, cast
 
 import orjson
 
@@ -63,11 +67,11 @@ class EventFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
-        self._second: tuple[int | None, str] = (None, "")  # the last second stamped, its text
-        # the times known to have the last stamp's text (low <= t <= high), and it
-        self._millisecond: tuple[float, float, str] = (1.0, 0.0, "")
+        self._second: tuple[int | None, bytes] = (None, b"")  # the last second stamped, its text
+        # the times known to have the last stamp (low <= t <= high), and it
+        self._millisecond: tuple[float, float, bytes] = (1.0, 0.0, b"")
         # (logger, level) -> '","level":"<level>","logger":"<logger>"' as JSON
-        self._heads: dict[tuple[str, str], str] = {}
+        self._heads: dict[tuple[str, str], bytes] = {}
 
     def format(self, record: logging.LogRecord) -> str:
         event = record.msg
@@ -79,44 +83,57 @@ class EventFormatter(logging.Formatter):
         self, logger: str, level: str, created: float, event: Mapping[str, object]
     ) -> str:
         """An event's line: ``ts``, ``level`` and ``logger``, then the event's fields."""
-        if "ts" not in event and "level" not in event and "logger" not in event:
-            try:
-                body = orjson.dumps(event, default=str)
-            except TypeError:  # what orjson refuses: the whole line the slower way
-                pass
-            else:  # the same text as one dump of the merged dict, without building it
-                head = self._heads.get((logger, level)) or self._head(logger, level)
-                low, high, stamp = self._millisecond  # self._stamp(created), inline
-                if not low <= created <= high:
-                    stamp = self._new_stamp(created)
-                if body == b"{}":
-                    return f'{{"ts":"{stamp}{head}}}'
-                return f'{{"ts":"{stamp}{head},{body[1:].decode()}'
+        data = self.event_bytes(logger, level, created, event)
+        if data is not None:
+            return data.decode()
         return _json({"ts": self._stamp(created), "level": level, "logger": logger, **event})
 
-    def _head(self, logger: str, level: str) -> str:
+    def event_bytes(
+        self, logger: str, level: str, created: float, event: Mapping[str, object]
+    ) -> bytes | None:
+        """The event's line in UTF-8 (what the text stream would write); None when it
+        takes the slower way (a field named ts, level or logger; what orjson refuses)."""
+        if "ts" in event or "level" in event or "logger" in event:
+            return None
+        try:
+            body = orjson.dumps(event, default=str)
+        except TypeError:
+            return None
+        # the same text as one dump of the merged dict, without building it
+        head = self._heads.get((logger, level)) or self._head(logger, level)
+        low, high, stamp = self._millisecond  # self._stamp_bytes(created), inline
+        if not low <= created <= high:
+            stamp = self._new_stamp(created)
+        if body == b"{}":
+            return b"".join((b'{"ts":"', stamp, head, b"}"))
+        return b"".join((b'{"ts":"', stamp, head, b",", body[1:]))
+
+    def _head(self, logger: str, level: str) -> bytes:
         """What follows the time stamp, up to the event's fields."""
-        text = orjson.dumps({"level": level, "logger": logger}).decode()
-        head = self._heads[(logger, level)] = '",' + text[1:-1]
+        text = orjson.dumps({"level": level, "logger": logger})
+        head = self._heads[(logger, level)] = b'",' + text[1:-1]
         return head
 
     def _stamp(self, created: float) -> str:
         """ISO 8601 UTC to the millisecond (2026-11-23T20:40:01.234+00:00)."""
-        low, high, text = self._millisecond
+        return self._stamp_bytes(created).decode()
+
+    def _stamp_bytes(self, created: float) -> bytes:
+        low, high, stamp = self._millisecond
         if low <= created <= high:  # the millisecond stamped last (several lines a
-            return text  # millisecond under load)
+            return stamp  # millisecond under load)
         return self._new_stamp(created)
 
-    def _new_stamp(self, created: float) -> str:
+    def _new_stamp(self, created: float) -> bytes:
         second = int(created)
         millis = int((created - second) * 1000)
         last, text = self._second
         if second != last:
-            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)).encode()
             self._second = (second, text)
         if not 0 <= millis < 1000:  # before 1970: as the format gives it, not kept
-            return f"{text}.{millis:03d}+00:00"
-        text += _MILLIS[millis]
+            return b"%s.%03d+00:00" % (text, millis)
+        stamp = text + _MILLIS[millis]
         # Kept for the later times of this millisecond: the stamp's (second, millis)
         # never decreases as the time grows (int() and the product with 1000 do not),
         # so every time from ``created`` to one near the millisecond's end that still
@@ -125,11 +142,11 @@ class EventFormatter(logging.Formatter):
         high = second + (millis + 0.999) / 1000
         if int(high) != second or int((high - second) * 1000) != millis or high < created:
             high = created
-        self._millisecond = (created, high, text)
-        return text
+        self._millisecond = (created, high, stamp)
+        return stamp
 
 
-_MILLIS = tuple(f".{millis:03d}+00:00" for millis in range(1000))  # a stamp's last part
+_MILLIS = tuple(b".%03d+00:00" % millis for millis in range(1000))  # a stamp's last part
 
 
 class JsonFormatter(EventFormatter):
@@ -153,7 +170,7 @@ class JsonFormatter(EventFormatter):
 
 
 FLUSH_DELAY = 0.1  # seconds an INFO line may wait in BatchHandler before it is written
-FLUSH_CHARS = 65536  # characters kept at most before they are written
+FLUSH_CHARS = 65536  # characters (bytes of UTF-8 lines) kept at most before a write
 
 
 class BatchHandler(logging.StreamHandler[TextIO]):
@@ -166,7 +183,11 @@ class BatchHandler(logging.StreamHandler[TextIO]):
     without a running loop, are written at once, after the lines kept before them,
     so the order is kept.  ``flush()`` (called by ``logging.shutdown`` at exit) and
     ``close()`` write what is kept.  A process killed outright (SIGKILL, a crash of
-    the interpreter) loses the INFO lines of its last ``delay`` seconds."""
+    the interpreter) loses the INFO lines of its last ``delay`` seconds.
+
+    A line is text, or UTF-8 bytes (``log_event``'s).  On an io.TextIOWrapper in
+    UTF-8 (sys.stderr, a file opened in text mode) a batch goes to its byte stream,
+    after what was written to it as text; on any other stream, as text."""
 
     def __init__(
         self,
@@ -177,8 +198,9 @@ class BatchHandler(logging.StreamHandler[TextIO]):
         super().__init__(stream)
         self.delay = delay
         self.max_chars = max_chars
-        self._lines: list[str] = []
-        self._kept = 0  # characters in _lines
+        self._lines: list[str | bytes] = []  # text, or UTF-8 (log_event's lines)
+        self._texts = 0  # how many of them are text
+        self._kept = 0  # characters (bytes for UTF-8 lines) in _lines
         self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop whose timer is set
         self._flush_thread = 0  # the thread that runs it
 
@@ -190,13 +212,16 @@ class BatchHandler(logging.StreamHandler[TextIO]):
             return
         self.queue(line, record.levelno >= logging.WARNING)
 
-    def queue(self, line: str, now: bool = False) -> None:
-        """Write ``line`` within ``delay`` seconds (``now``: at once, with what is kept)."""
+    def queue(self, line: str | bytes, now: bool = False) -> None:
+        """Write ``line`` (text, or UTF-8) within ``delay`` seconds (``now``: at once,
+        with what is kept)."""
         lock = self.lock
         assert lock is not None  # created by Handler.__init__
         lock.acquire()  # not ``with``: its __exit__ call costs more than the lock
         try:
             self._lines.append(line)
+            if isinstance(line, str):
+                self._texts += 1
             self._kept += len(line)
             if now or self._kept >= self.max_chars:
                 self._write()
@@ -248,15 +273,52 @@ class BatchHandler(logging.StreamHandler[TextIO]):
 
     def _write(self) -> None:
         lines, self._lines = self._lines, []
+        texts, self._texts = self._texts, 0
         self._kept = 0
-        if getattr(self.stream, "closed", False):
+        stream = self.stream
+        if getattr(stream, "closed", False):
             return  # nowhere to write (a test's capture, ended): not an error at exit
-        lines.append("")  # the last line's LF, without copying the text once more
         try:
-            self.stream.write("\n".join(lines))
-            super().flush()
+            binary = _utf8_buffer(stream)
+            if binary is None:  # the UTF-8 lines as text
+                text = cast(list[str], lines) if texts == len(lines) else _as_text(lines)
+                text.append("")  # the last line's LF, without copying the text once more
+                stream.write("\n".join(text))
+                super().flush()
+                return
+            # the text lines as the stream would encode them
+            data = _as_utf8(lines, stream.errors) if texts else cast(list[bytes], lines)
+            data.append(b"")
+            stream.flush()  # what was written to it as text goes first
+            binary.write(b"\n".join(data))
+            binary.flush()
         except Exception:
-            self.handleError(logging.makeLogRecord({"msg": lines[0][:200]}))
+            first = lines[0]
+            shown = first if isinstance(first, str) else first.decode(errors="replace")
+            self.handleError(logging.makeLogRecord({"msg": shown[:200]}))
+
+
+def _utf8_buffer(stream: TextIO) -> BinaryIO | None:
+    """The byte stream under ``stream`` when UTF-8 bytes written to it are what the
+    text stream would write: an io.TextIOWrapper (not a subclass: pytest's capture)
+    in UTF-8, as Python opens sys.stderr on POSIX or a file in text mode with the
+    default newline (a wrapper made with newline="\\r\\n" would translate; serve's
+    handler writes to sys.stderr).  None for any other stream (StringIO...)."""
+    if type(stream) is not io.TextIOWrapper:
+        return None
+    try:
+        utf8 = codecs.lookup(stream.encoding).name == "utf-8"
+    except LookupError:
+        return None
+    return stream.buffer if utf8 else None
+
+
+def _as_text(lines: list[str | bytes]) -> list[str]:
+    return [x if isinstance(x, str) else x.decode() for x in lines]
+
+
+def _as_utf8(lines: list[str | bytes], errors: str | None) -> list[bytes]:
+    return [x if isinstance(x, bytes) else x.encode("utf-8", errors or "strict") for x in lines]
 
 
 def log_event(
@@ -285,8 +347,12 @@ def log_event(
     ):
         logger.log(level, event if isinstance(event, Event) else Event(event))
         return
-    line = formatter.event_line(logger.name, logging.getLevelName(level), time.time(), event)
-    handler.queue(line, level >= logging.WARNING)
+    name, level_name, created = logger.name, logging.getLevelName(level), time.time()
+    line = formatter.event_bytes(name, level_name, created, event)  # UTF-8, as written
+    handler.queue(
+        line if line is not None else formatter.event_line(name, level_name, created, event),
+        level >= logging.WARNING,
+    )
 
 
 def _route_uncaught_to_log() -> None:

@@ -4,8 +4,10 @@ import json
 import logging
 import math
 import random
+import re
 import threading
 import time
+from pathlib import Path
 
 import orjson
 import pytest
@@ -322,3 +324,43 @@ def test_lines_from_several_threads_are_each_written_once_in_their_order() -> No
     for name in ("loop", "t0", "t1", "t2"):
         assert [line["n"] for line in lines if line["thread"] == name] == list(range(300))
     assert len(lines) == 1200
+
+
+def _log_a_mix(handler: BatchHandler, direct: io.TextIOBase) -> None:
+    """Event lines (UTF-8 on the served path), text lines and a line the program
+    writes to the stream itself, in one loop and at once."""
+    session = logging.getLogger("autocom.agi.session")
+
+    async def served() -> None:
+        log_event(session, {"group": "Accueil scolarité", "n": 1})
+        logging.getLogger("autocom.x").info("text line, déjà")
+        log_event(session, {"big": 2**70, "n": 2})  # orjson refuses it: a text line
+        log_event(session, {"n": 3, "euro": "€"}, logging.WARNING)  # at once
+        direct.write("written to the stream itself\n")
+        log_event(session, {"n": 4, "odd": "\ud800"})  # a lone surrogate: json's text
+        handler.flush()
+
+    with Root(handler):
+        asyncio.run(served())
+
+
+@pytest.mark.parametrize(
+    ("encoding", "errors"), [("utf-8", "backslashreplace"), ("latin-1", "backslashreplace")]
+)
+def test_a_text_file_gets_the_bytes_it_would_get_as_text(
+    tmp_path: Path, encoding: str, errors: str
+) -> None:
+    """On a text file in UTF-8 (sys.stderr as Python opens it) the event lines go to
+    its byte stream as they are; on any other stream as text: the same bytes either
+    way, in the same order as a write to the stream itself."""
+    reference, _ = batch_handler(delay=3600)  # a StringIO: everything as text
+    _log_a_mix(reference, reference.stream)
+    expected = reference.stream.getvalue()
+    with (tmp_path / "serve.log").open("w", encoding=encoding, errors=errors) as stream:
+        handler = BatchHandler(stream, delay=3600)
+        handler.setFormatter(EventFormatter())
+        _log_a_mix(handler, stream)
+    written = (tmp_path / "serve.log").read_bytes()
+    stamps = re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d[.,]\d{3}")
+    assert stamps.sub(b"T", written) == stamps.sub(b"T", expected.encode(encoding, errors))
+    assert b"\xc3\xa9" in written if encoding == "utf-8" else b"scolarit\xe9" in written
