@@ -20,11 +20,12 @@ Order of the decision:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from autocom.rights.categories import EMERGENCY, INTERNAL, Classified, Hit
-from autocom.rights.rules import ClassPlan, PlanStep, RuleLine, TimeRules, assignment_of
+from autocom.rights.rules import PlanStep, RuleLine, TimeRules, assignment_of
 from autocom.rights.slots import CompiledSlot, is_active
 from autocom.site.model import Site
 
@@ -84,6 +85,11 @@ class RightsDecision(NamedTuple):
         return record
 
 
+# The steps kept per load, by (class, purpose, category): about 1.5 kB of texts
+# each; a site of a few dozen classes uses a few hundred, 4000 classes of their own
+# (bench/time_rules_bench.py) up to 72,000 (over 100 MB, and objects enough to wake
+# the collector's full passes): past the bound, steps are made as the call tries them.
+MAX_PLANS = 2048
 _EMERGENCY_CALL = "emergency numbers are always allowed"
 _EMERGENCY_FORWARD = "a forward to an emergency number is refused"
 
@@ -100,8 +106,9 @@ def decide(
     """Allow, deny or pin for ``caller`` dialing ``dialed`` at ``when``.
 
     Every text of the decision but the caller's was made once (the category's
-    trace line with the table, the class's with the assignment, the rest with
-    the class's :class:`ClassPlan`); only the active slots are read per call."""
+    trace line with the table, the class's with the assignment, the rest with the
+    class's steps for the category, :func:`plan_steps`); only the slots are read
+    per call."""
     hit, number = rules.categories.match(dialed, rules.line_prefix)
     local, at = rules.local_times.at(when)
     category = hit.category
@@ -111,31 +118,22 @@ def decide(
         return RightsDecision(
             verdict, category, None, None, reason, trace, number, caller, dialed, purpose, at
         )
-    plan = rules.plans.get((assigned.class_name, purpose, category))
-    if plan is None:
-        plan = plan_of(rules, assigned.class_name, purpose, category)
-    for step in plan.steps:
+    name = assigned.class_name
+    steps: Iterable[PlanStep] | None = rules.plans.get((name, purpose, category))
+    if steps is None:
+        steps = plan_steps(rules, name, purpose, category)
+        if len(rules.plans) < MAX_PLANS:
+            steps = rules.plans[(name, purpose, category)] = tuple(steps)
+    for step in steps:  # the last step always applies
         if step.slot is None or is_active(rules.slots, step.slot, local):
-            return RightsDecision(
-                step.verdict,
-                category,
-                plan.class_name,
-                step.slot_name,
-                step.reason,
-                (hit.trace, assigned.trace, *step.trace),
-                number,
-                caller,
-                dialed,
-                purpose,
-                at,
-            )
-    trace = (hit.trace, assigned.trace, *plan.trace)
+            break
+    trace = (hit.trace, assigned.trace, *step.trace)
     return RightsDecision(
-        "deny",
+        step.verdict,
         category,
-        plan.class_name,
-        None,
-        plan.reason,
+        name,
+        step.slot_name,
+        step.reason,
         trace,
         number,
         caller,
@@ -159,10 +157,12 @@ def _without_class(
     return "deny", f"{caller} has no class (and no assign.default)", (hit.trace, missing)
 
 
-def plan_of(rules: TimeRules, name: str, purpose: Purpose, category: str) -> ClassPlan:
-    """How class ``name`` decides ``category`` for ``purpose``: its lines for the
-    category in file order (the first whose slot is active decides), then its
-    default's; kept in ``rules.plans`` (made once per load and class and category)."""
+def plan_steps(rules: TimeRules, name: str, purpose: Purpose, category: str) -> Iterator[PlanStep]:
+    """How class ``name`` decides ``category`` for ``purpose``, a step a rule line in
+    the order they are tried: the category's lines in file order (the first whose
+    slot is active decides), then the class default's; the last step always applies
+    (a line without a slot, or the deny when none applied).  Made as they are tried,
+    each with its reason and trace texts."""
     cls = rules.classes[name]
     if purpose == "forward":
         lines = cls.forwards.get(category)
@@ -173,40 +173,23 @@ def plan_of(rules: TimeRules, name: str, purpose: Purpose, category: str) -> Cla
         fallback = cls.call_default
         missing = "no default: denied"
     if lines is None and category == INTERNAL:
-        reason = f"class {name} does not list internal: internal is allowed"
-        plan = ClassPlan(name, (PlanStep(None, "allow", None, reason, ()),), "", ())
-    else:
-        steps, skipped = _steps(rules, name, category, lines, fallback)
-        reason = f"class {name}: {category} not allowed ({missing})"
-        plan = ClassPlan(name, steps, reason, (*skipped, f"{cls.where} class {name}: {missing}"))
-    rules.plans[(name, purpose, category)] = plan
-    return plan
-
-
-def _steps(
-    rules: TimeRules,
-    name: str,
-    category: str,
-    lines: tuple[RuleLine, ...] | None,
-    fallback: tuple[RuleLine, ...],
-) -> tuple[tuple[PlanStep, ...], list[str]]:
-    """The steps up to the first line without a slot (the lines after it are never
-    tried), and the trace lines of every step tried in vain."""
-    steps: list[PlanStep] = []
-    skipped: list[str] = []  # a slot line tried before: its slot was not active
+        yield PlanStep(
+            None, "allow", None, f"class {name} does not list internal: internal is allowed", ()
+        )
+        return
+    skipped: list[str] = []  # the slot lines tried before: their slot was not active
     for group in (lines or (), fallback):
         for line in group:
             slot = None if line.slot is None else rules.slots[line.slot]
             said = (f"{slot.where} slot {slot.name} active",) if slot else ()
             reason = _reason(name, category, line, slot, group is lines, len(group))
             trace = (*skipped, *said, f"{line.where} {line.text}")
-            steps.append(
-                PlanStep(line.slot, line.verdict, slot.name if slot else None, reason, trace)
-            )
+            yield PlanStep(line.slot, line.verdict, slot.name if slot else None, reason, trace)
             if slot is None:
-                return tuple(steps), skipped
+                return
             skipped.append(f"{line.where} {line.text} (slot {line.slot} not active)")
-    return tuple(steps), skipped
+    reason = f"class {name}: {category} not allowed ({missing})"
+    yield PlanStep(None, "deny", None, reason, (*skipped, f"{cls.where} class {name}: {missing}"))
 
 
 def _reason(

@@ -320,24 +320,14 @@ ClassParts = Mapping[tuple[int, str], ClassPart]
 
 
 class PlanStep(NamedTuple):
-    """A rule line as the decision tries it, its texts made once
-    (:func:`autocom.rights.decision.plan_of`)."""
+    """A rule line as the decision tries it, with its texts
+    (:func:`autocom.rights.decision.plan_steps`)."""
 
     slot: str | None  # the slot that must be active; None: the line applies
     verdict: Verdict
     slot_name: str | None  # the decision's slot
     reason: str
     trace: tuple[str, ...]  # what the trace says after the category and class lines
-
-
-class ClassPlan(NamedTuple):
-    """How one class decides one category for one purpose: its steps in order, and
-    the reason and trace when none applies (deny)."""
-
-    class_name: str
-    steps: tuple[PlanStep, ...]
-    reason: str
-    trace: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -361,9 +351,9 @@ class TimeRules:
     lockout: LockoutPolicy | None = None  # None: `pin: lockout: off`
     # each class's text, model and compiled form: what a reload keeps (None: not split)
     parts: ClassParts | None = field(default=None, compare=False, repr=False)
-    # (class, purpose, category) -> its ClassPlan, made when first decided: texts of the
-    # rule lines and slots of this load (bounded by classes x categories x 2)
-    plans: dict[tuple[str, str, str], ClassPlan] = field(
+    # (class, purpose, category) -> its steps, made when first decided: texts of the
+    # rule lines and slots of this load (at most decision.MAX_PLANS of them)
+    plans: dict[tuple[str, str, str], tuple[PlanStep, ...]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
     local_times: LocalTimes = field(init=False, compare=False, repr=False)
@@ -436,7 +426,6 @@ __all__ = [
     "Assignment",
     "ClassPart",
     "ClassParts",
-    "ClassPlan",
     "CompiledClass",
     "HolidaySettings",
     "LockoutSettings",

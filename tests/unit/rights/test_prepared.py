@@ -12,9 +12,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autocom.rights import decision
 from autocom.rights.categories import (
     EMERGENCY,
     INTERNAL,
@@ -317,19 +319,22 @@ _INSTANTS = st.datetimes(
         min_size=1,
         max_size=15,
     ),
+    st.booleans(),
 )
 @settings(max_examples=300, deadline=None)
 def test_decisions_are_those_formatted_per_call(
-    name: str, calls: list[tuple[str, str, datetime, Purpose, str | None]]
+    name: str, calls: list[tuple[str, str, datetime, Purpose, str | None]], kept: bool
 ) -> None:
     r, s = RULE_SETS[name]  # shared by the examples: its plans and time text are warm
-    for caller, dialed, when, purpose, ctx in calls:
-        got = decide(r, s, caller, dialed, when, purpose, ctx)
-        assert got == reference_decide(r, s, caller, dialed, when, purpose, ctx)
-        again = decide(r, s, caller, dialed, when + timedelta(microseconds=1), purpose, ctx)
-        assert again == reference_decide(
-            r, s, caller, dialed, when + timedelta(microseconds=1), purpose, ctx
-        )
+    with pytest.MonkeyPatch.context() as patch:
+        if not kept:  # no more plans kept: the steps made as the call tries them
+            patch.setattr(decision, "MAX_PLANS", len(r.plans))
+        for caller, dialed, when, purpose, ctx in calls:
+            got = decide(r, s, caller, dialed, when, purpose, ctx)
+            assert got == reference_decide(r, s, caller, dialed, when, purpose, ctx)
+            later = when + timedelta(microseconds=1)
+            again = decide(r, s, caller, dialed, later, purpose, ctx)
+            assert again == reference_decide(r, s, caller, dialed, later, purpose, ctx)
 
 
 def test_the_audit_record_of_the_hook() -> None:
@@ -343,3 +348,20 @@ def test_the_audit_record_of_the_hook() -> None:
     assert record["trace"] == list(d.trace) and record["uniqueid"] == "1700000000.7"
     assert record["at"] == "2026-11-24T23:00:00.000005+01:00"
     assert {k: v for k, v in record.items() if k not in ("uniqueid", "trace")} == d.log_record()
+
+
+def test_plans_are_kept_up_to_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decision, "MAX_PLANS", 3)
+    r = rules(RULES, SITE)
+    purposes: tuple[Purpose, ...] = ("call", "forward")
+    calls = [
+        (caller, dialed, when, purpose)
+        for caller in ("2001", "2002", "2150", "2101", "9999")
+        for dialed in ("00612345678", "00044123456789", "00140000000", "2002", "0112")
+        for when in (datetime(2026, 11, 23, 10, 0, tzinfo=PARIS), _SPRING, _AUTUMN)
+        for purpose in purposes
+    ]
+    for caller, dialed, when, purpose in calls * 2:  # the second time, from the kept plans
+        expected = reference_decide(r, SITE, caller, dialed, when, purpose, None)
+        assert decide(r, SITE, caller, dialed, when, purpose) == expected
+    assert len(r.plans) == 3
