@@ -56,13 +56,16 @@ class Server:
 
 
 def _adapt(route: HookRoute | PlanRoute, ctx: AppContext) -> AgiHandler:
-    # One config snapshot and one clock reading per call: a reload in the middle
-    # of a call never mixes two configs.
+    def request(session: AgiSession) -> AgiRequest:
+        # One config snapshot and one clock reading per call: a reload in the
+        # middle of a call never mixes two configs.
+        return AgiRequest(session, ctx.config.current, ctx, ctx.clock.now())
+
     if isinstance(route, PlanRoute):
         plan = route.plan
 
         def planned(session: AgiSession) -> Plan:
-            return plan(AgiRequest(session, ctx.config.current, ctx, ctx.clock.now()))
+            return plan(request(session))
 
         return Planned(planned)  # run by the server without a task
     hook = route.hook
@@ -70,7 +73,7 @@ def _adapt(route: HookRoute | PlanRoute, ctx: AppContext) -> AgiHandler:
     def handler(session: AgiSession) -> Awaitable[None]:
         # The hook's own coroutine is what the server awaits (no coroutine of ours
         # around it, per call).
-        return hook(AgiRequest(session, ctx.config.current, ctx, ctx.clock.now()))
+        return hook(request(session))
 
     return handler
 
