@@ -250,26 +250,16 @@ class AgiSession(ConnectionState):
                 self.handle(CANCEL, error)
             self._plan_end(error)
 
-    def _plan_wait(self) -> float:
-        wait_s = self.reply_timeout
-        if self.first_reply_timeout is not None:
-            wait_s = min(wait_s, self.first_reply_timeout)  # a peer yet to speak
-        return wait_s
-
     def _plan_send(self) -> None:
         plan = self._plan
         assert plan is not None and self._deadlines is not None
         command = plan[self._plan_at]
         try:
-            line = format_command(command.verb, *command.args)
-            state = AFTER_SEND[self.state]  # handle(SEND), inlined as in command()
-            self.state = self.handle(SEND) if state is None else state
+            self._send(format_command(command.verb, *command.args))
         except AgiError as exc:
             self._plan_end(exc)
             return
-        self._writer.write(line)
-        self.commands_sent += 1
-        self._deadlines.add(self, self._plan_wait())
+        self._deadlines.add(self, self._default_wait())
 
     def _plan_step(self) -> None:
         """After input: the reply moves the plan on; an ended connection stops it."""
@@ -303,6 +293,20 @@ class AgiSession(ConnectionState):
 
     # ------------------------------------------------------------------ core
 
+    def _send(self, line: bytes) -> None:
+        """Write one command line (the state refuses it when closed, failed, or while
+        another awaits its reply: handle() raises)."""
+        state = AFTER_SEND[self.state]  # handle(SEND), inlined
+        self.state = self.handle(SEND) if state is None else state
+        self._writer.write(line)
+        self.commands_sent += 1
+
+    def _default_wait(self) -> float:
+        """How long a command without a wait of its own waits for its reply."""
+        if self.first_reply_timeout is not None:
+            return min(self.reply_timeout, self.first_reply_timeout)  # a peer yet to speak
+        return self.reply_timeout
+
     async def command(self, verb: str, *args: str, reply_timeout: float | None = None) -> Reply:
         """Send one command and return its final reply (510/511/520 raise).
 
@@ -313,14 +317,8 @@ class AgiSession(ConnectionState):
             await self._wait_turn()
         self._locked = True
         try:
-            state = AFTER_SEND[self.state]  # handle(SEND), inlined
-            # None: refused (closed, failed, or a command in flight): handle() raises
-            self.state = self.handle(SEND) if state is None else state
-            self._writer.write(line)
-            self.commands_sent += 1
-            wait_s = self.reply_timeout if reply_timeout is None else reply_timeout
-            if reply_timeout is None and self.first_reply_timeout is not None:
-                wait_s = min(wait_s, self.first_reply_timeout)  # a peer yet to speak
+            self._send(line)
+            wait_s = self._default_wait() if reply_timeout is None else reply_timeout
             while (reply := self._reply) is None:
                 try:
                     if self._reader is None:
@@ -413,7 +411,7 @@ class AgiSession(ConnectionState):
         plan = self._plan
         if plan is not None and self._plan_done is not None:
             verb = plan[self._plan_at].verb
-            timeout = AgiTimeout(f"{verb}: no reply within {self._plan_wait():g} s")
+            timeout = AgiTimeout(f"{verb}: no reply within {self._default_wait():g} s")
             self.handle(TIMEOUT, timeout)
             self._plan_end(timeout)
             return
