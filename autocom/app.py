@@ -185,6 +185,7 @@ async def _start_watchers(stack: contextlib.AsyncExitStack, ctx: AppContext, wat
     (when autocom.yaml has sync:), each cancelled when the stack closes."""
     holder = ctx.config
     config = holder.current
+    stack.push_async_callback(holder.close)  # the loader process, when reloads started one
     if watch:
         watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")
         stack.callback(watcher.cancel)
@@ -382,7 +383,7 @@ async def serve(
         reloads: set[asyncio.Task[bool]] = set()
 
         def on_sighup() -> None:
-            task = asyncio.ensure_future(asyncio.to_thread(holder.reload))
+            task = asyncio.ensure_future(holder.refresh())
             reloads.add(task)
             task.add_done_callback(reloads.discard)
 

@@ -9,13 +9,17 @@ from pathlib import Path
 
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.feature import Feature
-from autocom.loader import Config, collector_paused, load_config
+from autocom.loader import LARGE_CONFIG_BYTES, Config, collector_paused, load_config
+from autocom.loader_process import LoaderBroken, LoaderProcess
 from autocom.release import free_in_pieces
 
 log = logging.getLogger("autocom.reload")
 
 
-def _stamp(files: Sequence[Path]) -> tuple[tuple[str, float, int], ...]:
+_Stamp = tuple[tuple[str, float, int], ...]
+
+
+def _stamp(files: Sequence[Path]) -> _Stamp:
     out = []
     for f in files:
         try:
@@ -66,13 +70,13 @@ class ConfigHolder:
         self.failed_reloads = 0
         # called with each config a reload swaps in (the history records it)
         self.on_applied: Callable[[Config], None] | None = None
+        self._lock = asyncio.Lock()  # one reload at a time
+        self._process: LoaderProcess | None = None
+        self._from_process = False  # ``current`` came from ``_process`` (it holds its parts)
 
     def reload(self) -> bool:
-        """Load again from disk; True if the new config was swapped in.
-
-        Loading runs in the caller's thread: from the server use
-        ``await asyncio.to_thread(holder.reload)`` so calls are never stalled.
-        """
+        """Load again from disk, in the caller's thread; True if the new config was
+        swapped in.  The server reloads with :meth:`refresh`."""
         stamp = _stamp(self.current.watched)
         try:
             if self._loader is None:
@@ -81,14 +85,77 @@ class ConfigHolder:
                 new = self._loader(self.current.path, self._features)
             same_features(self.current, new)
         except ConfigError as exc:
-            self._stamp = stamp
-            self.last_error = exc
-            self.failed_reloads += 1
-            log.error(
-                "reload refused, the last good config keeps serving:\n%s",
-                "\n".join(str(i) for i in exc.issues),
-            )
-            return False
+            return self._refused(stamp, exc)
+        retired = self._swap(new)
+        self._from_process = False
+        with collector_paused(True, freeze=False):  # the loop gets the GIL within 1 ms
+            free_in_pieces(retired)  # not in one go: that would stall the calls
+        return True
+
+    async def refresh(self) -> bool:
+        """Load again from disk, as the server does (a file changed, SIGHUP, a site
+        sync); True if the new config was swapped in.
+
+        In the loader process when ``reload_in`` says so (:mod:`autocom.loader_process`:
+        the calls never wait for the load, only for a batch of its objects to be
+        rebuilt); else, or when the process fails, in a thread.  One at a time."""
+        async with self._lock:
+            if self._in_process():
+                try:
+                    return await self._reload_by_process()
+                except LoaderBroken as exc:
+                    log.warning("the loader process failed, this reload runs in a thread: %s", exc)
+                    await self._stop_process()
+            return await asyncio.to_thread(self.reload)
+
+    async def close(self) -> None:
+        """Stop the loader process, if one runs."""
+        async with self._lock:
+            await self._stop_process()
+
+    def _in_process(self) -> bool:
+        where = self.current.settings.reload_in
+        if where == "auto":
+            large = sum(size for _, _, size in _stamp(self.current.files)) > LARGE_CONFIG_BYTES
+            where = "process" if large else "thread"
+        return where == "process" and self._loader is None
+
+    async def _reload_by_process(self) -> bool:
+        stamp = _stamp(self.current.watched)
+        if self._process is None:
+            self._process = await LoaderProcess.start(self.current.path, self._features)
+            log.info("loader process %d started", self._process.pid)
+        try:
+            with collector_paused(True):  # rebuilding allocates a collection's worth a batch
+                new = await self._process.load()
+                same_features(self.current, new)
+        except ConfigError as exc:
+            return self._refused(stamp, exc)
+        held_there, self._from_process = self._from_process, True
+        retired = self._swap(new)
+        await self._process.settle(retired if held_there else [])
+        if retired:  # loaded here: not the process's to let go of
+            with collector_paused(True, freeze=False):
+                await asyncio.to_thread(free_in_pieces, retired)
+        return True
+
+    async def _stop_process(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            await process.close()
+
+    def _refused(self, stamp: _Stamp, exc: ConfigError) -> bool:
+        self._stamp = stamp
+        self.last_error = exc
+        self.failed_reloads += 1
+        log.error(
+            "reload refused, the last good config keeps serving:\n%s",
+            "\n".join(str(i) for i in exc.issues),
+        )
+        return False
+
+    def _swap(self, new: Config) -> list[Config]:
+        """``new`` in; the config it replaced, in a list for the caller to let go of."""
         retired = [self.current]
         self.current = new
         self._stamp = _stamp(new.watched)
@@ -97,9 +164,7 @@ class ConfigHolder:
         log.info("config reloaded from %s", new.path)
         if self.on_applied is not None:
             self.on_applied(new)
-        with collector_paused(True, freeze=False):  # the loop gets the GIL within 1 ms
-            free_in_pieces(retired)  # not in one go: that would stall the calls
-        return True
+        return retired
 
     def changed(self) -> bool:
         return _stamp(self.current.watched) != self._stamp
@@ -115,5 +180,5 @@ class ConfigHolder:
             seen = _stamp(self.current.watched)
             await asyncio.sleep(self.current.settings.reload_settle if settle is None else settle)
             if _stamp(self.current.watched) == seen:
-                await asyncio.to_thread(self.reload)
+                await self.refresh()
             # else: still being written; the next round looks again

@@ -162,6 +162,10 @@ class Settings(RuleModel):
     reload_interval: float = Field(default=2.0, gt=0)  # seconds between file checks
     # seconds a changed file must stay the same (size, mtime) before it is reloaded
     reload_settle: float = Field(default=0.5, ge=0)
+    # where a reload loads the files: "process" (a loader process: the calls never wait
+    # for it), "thread" (in the server, beside the calls), "auto" (the process when the
+    # rule files weigh more than 256 KB; docs/architecture.md "Reloads")
+    reload_in: Literal["auto", "process", "thread"] = "auto"
     heartbeat_interval: float = Field(default=5.0, gt=0)  # seconds between heartbeats
 
     @field_validator("timezone")

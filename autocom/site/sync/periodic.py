@@ -41,7 +41,7 @@ async def sync_once(
     report = await sync_site(plan, announce=announce)
     log_report(report, plan.output)
     if report.outcome == "written":
-        await asyncio.to_thread(holder.reload)
+        await holder.refresh()
     return report
 
 

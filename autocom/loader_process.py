@@ -1,0 +1,271 @@
+"""Reloads in a process of their own: the server's calls never share a core, nor
+the GIL, with reading 100,000 rule lines.
+
+``python -m autocom.loader_process`` is started by the server (:class:`LoaderProcess`)
+at its first reload that runs there (``reload_in``, docs/architecture.md "Reloads").
+It reads the files with :func:`autocom.loader.load_config`, keeping what the last
+load read from files that did not change, exactly as a reload in the server does,
+then sends the config through :mod:`autocom.transfer`: only what this load made
+anew, a batch at a time, which the server rebuilds between two calls.
+
+The pipes carry frames: four bytes of length, then a pickle of a tuple.
+
+server -> loader: ``("start", autocom.yaml, pickled features)`` once, then
+``("load",)`` per reload, ``("stop",)``.
+
+loader -> server, per load: ``("log", level, logger, message)`` (the loader's log
+lines, written by the server's logging), then ``("batch", first key, bytes)``...
+``("loaded", root key)``, then ``("dead", keys)`` (what the last config held and
+this one does not); or ``("refused", issues)`` (the config is wrong: the last good
+one keeps serving); or ``("broken", why)`` (the loader cannot go on: the server
+reloads in a thread, and starts a new loader at the next reload).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import struct
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any, Final
+
+from autocom.config.errors import ConfigError
+from autocom.feature import Feature
+from autocom.loader import Config, load_config
+from autocom.transfer import Key, Receiver, Sender, TransferError
+
+log = logging.getLogger("autocom.reload")
+
+_LENGTH: Final = struct.Struct(">I")
+PACE: Final = 0.0005  # seconds of rebuilding or letting go before the calls get the loop
+RETIRED_WAIT: Final = 10.0  # seconds a call may keep the last config before it is let go of
+STOP_WAIT: Final = 2.0
+_LOOK_EVERY: Final = 0.05
+
+
+class LoaderBroken(Exception):
+    """The loader process is gone or said something it should not have."""
+
+
+def _frame(message: tuple[Any, ...]) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+def fixed_objects(features: Sequence[Feature]) -> dict[Key, object]:
+    """What each side has of its own and never sends: the features (their hooks
+    and their state are the server's), by name."""
+    return {f"feature:{f.name}": f for f in features}
+
+
+# --- the loader process -------------------------------------------------------------
+
+
+class _Pipe:
+    """The loader's end: frames read from stdin, written to what was stdout (fd 1
+    then points at stderr, so a stray print cannot break a frame)."""
+
+    def __init__(self) -> None:
+        self._in = sys.stdin.buffer
+        self._out: IO[bytes] = os.fdopen(os.dup(1), "wb")
+        os.dup2(2, 1)
+
+    def read(self) -> tuple[Any, ...] | None:
+        head = self._in.read(_LENGTH.size)
+        if len(head) < _LENGTH.size:
+            return None  # the server is gone
+        message: tuple[Any, ...] = pickle.loads(self._in.read(_LENGTH.unpack(head)[0]))
+        return message
+
+    def write(self, message: tuple[Any, ...]) -> None:
+        self._out.write(_frame(message))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+class _Forward(logging.Handler):
+    """The loader's log records, sent to the server that writes them."""
+
+    def __init__(self, pipe: _Pipe) -> None:
+        super().__init__()
+        self._pipe = pipe
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._pipe.write(("log", record.levelno, record.name, record.getMessage()))
+
+
+def main() -> int:
+    """The loader process: loads when asked until the server says stop or is gone."""
+    pipe = _Pipe()
+    logging.basicConfig(level=logging.INFO, handlers=[_Forward(pipe)], force=True)
+    start = pipe.read()
+    if start is None or start[0] != "start":
+        return 2
+    path, features = Path(start[1]), pickle.loads(start[2])
+    sender = Sender(fixed_objects(features))
+    current: Config | None = None
+    while (request := pipe.read()) is not None and request[0] == "load":
+        try:
+            new = load_config(path, features, previous=current)
+        except ConfigError as exc:
+            pipe.write(("refused", exc.issues))
+            pipe.flush()
+            continue
+        except Exception:  # a bug: the server says so and reloads in a thread
+            pipe.write(("broken", traceback.format_exc()))
+            pipe.flush()
+            return 1
+        try:
+            for first, data in sender.send(new):
+                pipe.write(("batch", first, data))
+        except TransferError as exc:
+            pipe.write(("broken", str(exc)))
+            pipe.flush()
+            return 1
+        pipe.write(("loaded", sender.key(new)))
+        pipe.flush()
+        current = new  # the last config let go of: what it alone held is dead
+        del new
+        pipe.write(("dead", sender.dead()))
+        pipe.flush()
+    return 0
+
+
+# --- the server's side ----------------------------------------------------------------
+
+
+class LoaderProcess:
+    """A loader process of the server, and every object it sent that a config holds."""
+
+    def __init__(self, process: asyncio.subprocess.Process, receiver: Receiver) -> None:
+        self._process = process
+        self._receiver = receiver
+        assert process.stdin is not None and process.stdout is not None
+        self._stdin = process.stdin
+        self._stdout = process.stdout
+
+    @classmethod
+    async def start(cls, path: Path, features: Sequence[Feature]) -> LoaderProcess:
+        try:
+            pickled = pickle.dumps(list(features), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # pickle's errors are of many kinds: reload in a thread
+            raise LoaderBroken(f"the features cannot be sent to a process: {exc!r}") from exc
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "autocom.loader_process",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:
+            raise LoaderBroken(f"cannot start {sys.executable}: {exc}") from exc
+        loader = cls(process, Receiver(fixed_objects(features)))
+        await loader._send(("start", str(path), pickled))
+        return loader
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    async def load(self) -> Config:
+        """The config as it is on disk now, rebuilt here a batch at a time (the calls
+        get the loop every :data:`PACE` seconds).  ConfigError when it is refused."""
+        await self._send(("load",))
+        pace = time.perf_counter()
+        while True:
+            message = await self._read()
+            kind = message[0]
+            if kind == "batch":
+                self._receiver.take(message[1], message[2])
+                if time.perf_counter() - pace > PACE:
+                    await asyncio.sleep(0)
+                    pace = time.perf_counter()
+            elif kind == "loaded":
+                config = self._receiver.get(message[1])
+                if not isinstance(config, Config):
+                    raise LoaderBroken(f"the loader sent a {type(config).__name__}")
+                return config
+            elif kind == "refused":
+                raise ConfigError(message[1])
+            else:
+                self._other(message)
+
+    async def settle(self, retired: list[Config]) -> None:
+        """After a swap: let go of what the config in ``retired`` (emptied) held and
+        the new one does not, an object at a time, once no call holds it any more
+        (:data:`RETIRED_WAIT` at most: a call that holds it longer frees it when it
+        ends)."""
+        while (message := await self._read())[0] != "dead":
+            self._other(message)
+        await _unheld(retired, 3)  # this table, the list and getrefcount's argument
+        retired.clear()
+        keys: list[int] = message[1]
+        pace = time.perf_counter()
+        for start in range(0, len(keys), 64):
+            self._receiver.drop(keys[start : start + 64])
+            if time.perf_counter() - pace > PACE:
+                await asyncio.sleep(0)
+                pace = time.perf_counter()
+
+    async def close(self) -> None:
+        """Stop the loader (killed if it does not stop within :data:`STOP_WAIT`)."""
+        if self._process.returncode is None:
+            try:
+                await self._send(("stop",))
+                await asyncio.wait_for(self._process.wait(), STOP_WAIT)
+            except (LoaderBroken, TimeoutError):
+                self._process.kill()
+                await self._process.wait()
+
+    def _other(self, message: tuple[Any, ...]) -> None:
+        if message[0] == "log":
+            logging.getLogger(message[2]).log(message[1], "loader process: %s", message[3])
+        elif message[0] == "broken":
+            raise LoaderBroken(message[1])
+        else:
+            raise LoaderBroken(f"the loader sent {message[0]!r} out of turn")
+
+    async def _send(self, message: tuple[Any, ...]) -> None:
+        try:
+            self._stdin.write(_frame(message))
+            await self._stdin.drain()
+        except (ConnectionError, RuntimeError) as exc:
+            raise LoaderBroken(f"the loader process is gone: {exc}") from exc
+
+    async def _read(self) -> tuple[Any, ...]:
+        try:
+            head = await self._stdout.readexactly(_LENGTH.size)
+            data = await self._stdout.readexactly(_LENGTH.unpack(head)[0])
+        except asyncio.IncompleteReadError as exc:
+            code = await self._process.wait()
+            raise LoaderBroken(f"the loader process ended (exit status {code})") from exc
+        try:
+            message = pickle.loads(data)
+        except Exception as exc:  # garbage on the pipe
+            raise LoaderBroken(f"the loader sent what is no frame: {exc!r}") from exc
+        if not isinstance(message, tuple) or not message:
+            raise LoaderBroken(f"the loader sent {type(message).__name__}, not a message")
+        return message
+
+
+async def _unheld(box: list[Config], references: int) -> None:
+    """Wait until ``box``'s config is held by ``references`` references at most (the
+    calls that took it as their snapshot ended), :data:`RETIRED_WAIT` at most."""
+    for _ in range(int(RETIRED_WAIT / _LOOK_EVERY)):  # no event says so: look
+        if not box or sys.getrefcount(box[0]) <= references:
+            return
+        await asyncio.sleep(_LOOK_EVERY)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,235 @@
+"""A config built in one process, rebuilt in another a small piece at a time, the
+pieces it shares with the last one sent not sent again.
+
+The loader process (autocom/loader_process.py) loads the config; the server needs
+it.  Pickling it whole would cost the server one ``pickle.loads`` holding the GIL
+for the whole object graph (0.5 s for 100,000 rule lines): every call in progress
+would wait as long.  Here the graph is cut into its objects (every object but
+strings, numbers and the like, which go with the object that holds them) and sent
+children first, a batch at a time (:data:`BATCH` objects).  Each object sent gets a
+key that both sides keep: in a later batch, or a later config, it is a reference
+(``persistent_id``), so
+
+- the server rebuilds a batch in well under a millisecond and serves calls in
+  between (:meth:`Receiver.take`);
+- a reload sends only what the load made anew: a class whose text did not change
+  is the very object of the last config on both sides;
+- objects are shared as they were: an object two others hold is one object on
+  the server too.
+
+What the server keeps of a config is what :class:`Receiver` holds by key; the
+sender says which keys a new config no longer reaches (:meth:`Sender.dead`),
+parents before their children, so letting go of them frees an object at a time
+(:meth:`Receiver.drop`) rather than a whole config in one go.
+
+Objects that stand for something of the process (the features: their hooks,
+their state) are never sent: each side names them (``fixed``) and the server's
+own stand in.
+
+Both sides are the same program, one the child of the other: the bytes are
+pickles from a process we started, never from the network.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import pickle
+import sys
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Final
+
+BATCH: Final = 512  # a batch's weight: an object, and each item of a container, weigh 1
+# (about 0.3 ms to rebuild; a container weighs what it holds: one of 4000 items, alone
+# in its batch, about 1.5 ms)
+
+Key = int | str  # int: an object sent; str: a fixed one (named on both sides)
+
+# Values pickled by value inside their holder's batch: they hold no object.
+_ATOMS: Final = frozenset({str, bytes, int, float, bool, complex, type(None), bytearray})
+# What pickle saves by name (a class, a function): never walked, never sent.
+_BY_NAME: Final = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodWrapperType,
+    types.GetSetDescriptorType,
+    types.MemberDescriptorType,
+    types.CodeType,
+)
+
+
+class TransferError(Exception):
+    """The config cannot be sent this way (an object cannot be pickled, or a cycle
+    crosses two batches): the caller loads it where it is needed instead."""
+
+
+_CONTAINERS: Final = (list, dict, tuple, set, frozenset)
+
+
+def _opaque(kind: type) -> bool:
+    """An object pickle rebuilds from its own ``__reduce__`` (a compiled regular
+    expression, a time zone, an enum member, a path): sent whole, not walked."""
+    if kind in _CONTAINERS:
+        return False
+    reduce = getattr(kind, "__reduce__", None)
+    reduce_ex = getattr(kind, "__reduce_ex__", None)
+    return reduce is not object.__reduce__ or reduce_ex is not object.__reduce_ex__
+
+
+def _children(obj: object) -> list[Any]:
+    """What ``obj`` holds.  An instance's ``__dict__`` is not an object of its own:
+    pickle rebuilds it with the instance (a copy of it sent apart would stay on the
+    server beside the instance's own), so what it holds is the instance's."""
+    children = gc.get_referents(obj)
+    attributes = getattr(obj, "__dict__", None)
+    if type(attributes) is not dict or isinstance(obj, _CONTAINERS):
+        return children
+    return [
+        item
+        for child in children
+        for item in (attributes.values() if child is attributes else (child,))
+    ]
+
+
+class Sender:
+    """The loading side: turns a config into batches, remembering what it sent."""
+
+    def __init__(self, fixed: Mapping[Key, object]) -> None:
+        self._key_of: dict[int, Key] = {id(obj): name for name, obj in fixed.items()}
+        self._sent: dict[Key, object] = dict(fixed)  # holds them: their ids stay theirs
+        self._next = 0
+        self._opaque: dict[type, bool] = {}
+        self._out = io.BytesIO()
+        self._pickler = pickle.Pickler(self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        key_of = self._key_of.get
+
+        def persistent_id(obj: object) -> Key | None:  # called for every object pickled
+            return key_of(id(obj))  # sent before (a batch's own are keyed after it)
+
+        self._pickler.persistent_id = persistent_id  # type: ignore[method-assign]
+
+    def __len__(self) -> int:
+        """How many objects (and fixed ones) the other side holds by key."""
+        return len(self._sent)
+
+    def send(self, root: object) -> Iterator[tuple[int, bytes]]:
+        """The batches that rebuild ``root`` where a :class:`Receiver` took every batch
+        sent before: (first key, pickle of the batch's objects), children first.
+        ``root``'s key is :meth:`key` once they were all taken."""
+        batch: list[object] = []
+        weight = 0
+        for obj in self._new_objects(root):
+            batch.append(obj)
+            weight += 1 + (len(obj) if isinstance(obj, _CONTAINERS) else 0)
+            if weight >= BATCH:
+                yield self._dump(batch)
+                batch, weight = [], 0
+        if batch:
+            yield self._dump(batch)
+
+    def key(self, obj: object) -> Key:
+        return self._key_of[id(obj)]
+
+    def dead(self) -> list[int]:
+        """The keys sent that nothing here holds any more (the config they were part of
+        was let go of), forgotten here: the receiver drops them in this order.
+
+        Keys grow children first, so going down them meets a parent before its
+        children: once it is let go of, they are held by this table alone too."""
+        sent, dead = self._sent, []
+        for key in sorted((k for k in sent if isinstance(k, int)), reverse=True):
+            if sys.getrefcount(sent[key]) == 2:  # the table's reference and the argument
+                del self._key_of[id(sent.pop(key))]
+                dead.append(key)
+        return dead
+
+    def _new_objects(self, root: object) -> list[object]:
+        """The objects ``root`` reaches that were never sent, children first (each
+        after every object it holds: a cycle between new objects cannot be sent)."""
+        key_of, order = self._key_of, []
+        seen: set[int] = set()
+        open_: set[int] = set()  # reached, its children not all listed yet
+        stack: list[tuple[object, bool]] = [(root, False)]
+        while stack:
+            obj, done = stack.pop()
+            oid = id(obj)
+            if done:
+                open_.discard(oid)
+                order.append(obj)
+                continue
+            if oid in seen or oid in key_of:
+                continue
+            seen.add(oid)
+            open_.add(oid)
+            stack.append((obj, True))
+            if self._is_opaque(type(obj)):
+                continue
+            for child in _children(obj):
+                if type(child) in _ATOMS or isinstance(child, _BY_NAME):
+                    continue
+                if id(child) in open_:
+                    raise TransferError(f"a {type(obj).__qualname__} is part of a cycle")
+                stack.append((child, False))
+        return order
+
+    def _is_opaque(self, kind: type) -> bool:
+        known = self._opaque.get(kind)
+        if known is None:
+            known = self._opaque[kind] = _opaque(kind)
+        return known
+
+    def _dump(self, batch: list[object]) -> tuple[int, bytes]:
+        first = self._next
+        try:
+            self._pickler.dump(batch)
+        except Exception as exc:  # pickle's errors are of many kinds
+            raise TransferError(f"cannot pickle the config: {exc!r}") from exc
+        finally:
+            self._pickler.clear_memo()
+        for key, obj in enumerate(batch, first):
+            self._key_of[id(obj)] = key
+            self._sent[key] = obj
+        self._next = first + len(batch)
+        data = self._out.getvalue()
+        self._out.seek(0)
+        self._out.truncate()
+        return first, data
+
+
+class Receiver:
+    """The server's side: rebuilds the batches, holds every object by key."""
+
+    def __init__(self, fixed: Mapping[Key, object]) -> None:
+        self._table: dict[Key, object] = dict(fixed)
+        self._next = 0
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def take(self, first: int, data: bytes) -> None:
+        """Rebuild one batch (its objects' children were taken before)."""
+        if first != self._next:
+            raise TransferError(f"batch {first} out of order (expected {self._next})")
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = self._table.__getitem__  # type: ignore[method-assign]
+        objects: list[Any] = unpickler.load()
+        self._table.update(zip(range(first, first + len(objects)), objects, strict=True))
+        self._next = first + len(objects)
+
+    def get(self, key: Key) -> Any:
+        return self._table[key]
+
+    def drop(self, keys: Sequence[int]) -> None:
+        """Let go of ``keys`` (in the sender's order: each frees one object)."""
+        table = self._table
+        for key in keys:
+            del table[key]
+
+
+__all__ = ["BATCH", "Key", "Receiver", "Sender", "TransferError"]
