@@ -162,15 +162,18 @@ def check_category_names(model: RightsFile, issues: Issues) -> None:
 def rule_lines(
     rule: Mapping[str, str], path: Path_, label: str, slots: set[str], issues: Issues
 ) -> tuple[RuleLine, ...]:
-    """A category rule {slot: verdict, default: verdict} as lines, the default last."""
+    """A category rule {slot: verdict, default: verdict} as lines, the default last;
+    each line's number kept as an offset from its class's (``path[:2]``,
+    ``("classes", name)``: :meth:`~autocom.rights.rules.CompiledClass.where_of`)."""
     out: list[RuleLine] = []
     default: RuleLine | None = None
+    class_line = issues.doc.line_of(path[:2]) or 0
     for slot, verdict in rule.items():
         sub = (*path, slot) if (*path, slot) in issues.doc.lines else path
         text = f"{label}.{slot}: {verdict}" if slot != "default" else f"{label}: {verdict}"
-        line = RuleLine(
-            None if slot == "default" else slot, cast(Verdict, verdict), issues.where(*sub), text
-        )
+        at = issues.doc.line_of(sub)
+        offset = None if at is None else at - class_line
+        line = RuleLine(None if slot == "default" else slot, cast(Verdict, verdict), offset, text)
         if slot == "default":
             default = line
             continue
@@ -206,7 +209,9 @@ def compile_class(
         if "default" in cls.model_fields_set
         else ()
     )
-    return CompiledClass(cname, issues.where(*base), calls, call_default, forwards, forward_default)
+    return CompiledClass(
+        cname, issues.file, issues.doc.line_of(base), calls, call_default, forwards, forward_default
+    )
 
 
 def compile_forwards(

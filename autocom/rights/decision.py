@@ -183,11 +183,12 @@ def plan_steps(rules: TimeRules, name: str, purpose: Purpose, category: str) -> 
             slot = None if line.slot is None else rules.slots[line.slot]
             said = (f"{slot.where} slot {slot.name} active",) if slot else ()
             reason = _reason(name, category, line, slot, group is lines, len(group))
-            trace = (*skipped, *said, f"{line.where} {line.text}")
+            where = cls.where_of(line)
+            trace = (*skipped, *said, f"{where} {line.text}")
             yield PlanStep(line.slot, line.verdict, slot.name if slot else None, reason, trace)
             if slot is None:
                 return
-            skipped.append(f"{line.where} {line.text} (slot {line.slot} not active)")
+            skipped.append(f"{where} {line.text} (slot {line.slot} not active)")
     reason = f"class {name}: {category} not allowed ({missing})"
     yield PlanStep(None, "deny", None, reason, (*skipped, f"{cls.where} class {name}: {missing}"))
 

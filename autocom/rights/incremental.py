@@ -7,7 +7,8 @@ each class on its own, and a class whose text is that of the previous load is ta
 from it (:class:`~autocom.rights.rules.ClassPart`, kept in ``TimeRules.parts``):
 its model, and its compiled form when the category and slot names are the same
 (:func:`autocom.rights.compile.compile_rules`); when lines were added or removed
-above it, with every line number moved (:func:`moved`).  Anything this
+above it, with its line moved (:func:`moved`: its rule lines are kept as they
+are, their lines being offsets from the class's).  Anything this
 cannot read exactly as the whole file would be read gives None, and the caller
 reads the whole file: the same data, the same errors at the same lines.
 """
@@ -28,7 +29,6 @@ from autocom.rights.rules import (
     CompiledClass,
     RightsClass,
     RightsFile,
-    RuleLine,
 )
 
 SECTION = "classes"
@@ -96,42 +96,27 @@ def _kept_part(
 
 def moved(part: ClassPart, delta: int, file: str) -> ClassPart | None:
     """``part`` read ``delta`` lines further down: the same text gives the same
-    model and rules, every line number moved by ``delta`` (None: not compiled, or
-    a line that is not this file's)."""
+    model and rules, its line moved by ``delta`` (None: not compiled, or a class
+    that is not this file's)."""
     source = part.model.source
     if part.compiled is None or source is None or source.file != file:
         return None
-    try:
-        compiled = _moved_class(part.compiled, delta, file)
-    except ValueError:
+    compiled = _moved_class(part.compiled, delta, file)
+    if compiled is None:
         return None
     model = part.model.model_copy()
     model._source = SourceRef(file, source.line + delta)
     return replace(part, model=model, compiled=compiled)
 
 
-def _moved_class(cls: CompiledClass, delta: int, file: str) -> CompiledClass:
-    """``cls`` with every ``file:N`` it names moved to ``file:N+delta``; ValueError
-    when one names anything else."""
-    prefix = f"{file}:"
-    cut = len(prefix)
-
-    def where(text: str) -> str:
-        if not text.startswith(prefix):
-            raise ValueError(text)
-        return prefix + str(int(text[cut:]) + delta)  # int() refuses what is no number
-
-    def lines(rules: tuple[RuleLine, ...]) -> tuple[RuleLine, ...]:
-        return tuple([RuleLine(r.slot, r.verdict, where(r.where), r.text) for r in rules])
-
-    return CompiledClass(
-        cls.name,
-        where(cls.where),
-        {category: lines(rules) for category, rules in cls.calls.items()},
-        lines(cls.call_default),
-        {category: lines(rules) for category, rules in cls.forwards.items()},
-        lines(cls.forward_default),
-    )
+def _moved_class(cls: CompiledClass, delta: int, file: str) -> CompiledClass | None:
+    """``cls`` at ``file:N+delta`` instead of ``file:N``; None when it is not at a
+    line of ``file``.  Its rule lines are the very same objects: their lines are
+    offsets from the class's (:meth:`CompiledClass.where_of`), so moving a class
+    makes a few objects, however many rule lines it has."""
+    if cls.file != file or cls.line is None:
+        return None
+    return replace(cls, line=cls.line + delta)
 
 
 def _read_class(entry: Entry, file: str, lines: dict[Path_, int]) -> ClassPart | None:

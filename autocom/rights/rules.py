@@ -272,22 +272,38 @@ class RightsFile(RuleModel):
 
 @dataclass(frozen=True)
 class RuleLine:
-    """One verdict of a class for a category: active in ``slot`` (None = default)."""
+    """One verdict of a class for a category: active in ``slot`` (None = default).
+
+    Its line is kept as an offset from its class's line, so that a class that moves
+    down the file keeps its rule lines (:mod:`autocom.rights.incremental`):
+    :meth:`CompiledClass.where_of` gives its ``file:line``."""
 
     slot: str | None
     verdict: Verdict
-    where: str  # "file:line"
+    offset: int | None  # its line minus its class's (None: the file names no line)
     text: str  # "staff.international.office_hours: allow"
 
 
 @dataclass(frozen=True)
 class CompiledClass:
     name: str
-    where: str
+    file: str
+    line: int | None  # the line of the class's key (None: the file names no line)
     calls: Mapping[str, tuple[RuleLine, ...]]  # category -> lines (slot order, default last)
     call_default: tuple[RuleLine, ...]
     forwards: Mapping[str, tuple[RuleLine, ...]]
     forward_default: tuple[RuleLine, ...]
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the class's key."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+    def where_of(self, rule: RuleLine) -> str:
+        """``file:line`` of one of the class's rule lines."""
+        if rule.offset is None:
+            return self.file
+        return f"{self.file}:{(self.line or 0) + rule.offset}"
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,15 @@ exactly what a load of the whole file compiles: same rules, same errors."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from autocom.config import ConfigError, load_yaml, validate
 from autocom.rights.compile import compile_rules, load_rules
-from autocom.rights.decision import decide
-from autocom.rights.rules import RightsFile, TimeRules
+from autocom.rights.decision import Purpose, decide
+from autocom.rights.rules import CompiledClass, RightsFile, TimeRules
 from tests.unit.rights.helpers import paris, site
 from tests.unit.rights.rules_text import RULES
 
@@ -68,17 +69,117 @@ def test_a_line_added_moves_the_classes_below(rights: Path) -> None:
     assert kept == ["staff"]  # above the new line
     for name in ("night_guard", "lobby"):  # below it: moved, not read again
         old, new = first.classes[name], second.classes[name]
-        assert int(new.where.rsplit(":")[1]) == int(old.where.rsplit(":")[1]) + 1
-        moved = [
-            (a, b)
-            for rules in old.calls
-            for a, b in zip(old.calls[rules], new.calls[rules], strict=True)
-        ]
-        assert moved and all(a.text is b.text and a.where != b.where for a, b in moved)
+        assert new is not old and new.line == (old.line or 0) + 1
+        assert new.where == f"{rights}:{new.line}"
+        assert_shares_rule_lines(new, old)
     rights.write_text(RULES)  # and back up
     third = load_rules(rights, site(), second)
     assert_as_whole(third, rights)
     assert third.classes["lobby"].where == first.classes["lobby"].where
+
+
+def assert_shares_rule_lines(new: CompiledClass, old: CompiledClass) -> None:
+    """``new`` holds ``old``'s very rule lines: a move made no object per rule line."""
+    assert new.calls is old.calls and new.forwards is old.forwards
+    assert new.call_default is old.call_default and new.forward_default is old.forward_default
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of ``needle``, written once in ``text``."""
+    assert text.count(needle) == 1, needle
+    return text[: text.index(needle)].count("\n") + 1
+
+
+MOVED = "# the call rights of the site\n" + RULES  # every class one line further down
+TUE_23 = paris(2026, 11, 24, 23, 0)
+SAT_10 = paris(2026, 11, 28, 10, 0)
+MON_10 = paris(2026, 11, 23, 10, 0)
+
+
+def test_a_moved_class_shares_its_rule_lines(rights: Path) -> None:
+    first = load_rules(rights, site())
+    rights.write_text(MOVED)
+    second = load_rules(rights, site(), first)
+    assert second.parts is not None
+    assert_as_whole(second, rights)
+    for name, old in first.classes.items():
+        new = second.classes[name]
+        assert new is not old and new.line == (old.line or 0) + 1
+        assert_shares_rule_lines(new, old)
+    rights.write_text(MOVED.replace("# the call", "# the\n# call"))  # and once more
+    third = load_rules(rights, site(), second)
+    assert_as_whole(third, rights)
+    assert all(third.classes[n].line == (first.classes[n].line or 0) + 2 for n in first.classes)
+    assert all(third.classes[n].calls is first.classes[n].calls for n in first.classes)
+
+
+def test_the_traces_name_the_moved_lines(rights: Path) -> None:
+    """What explain, simulate, what-if and the audit log show: the lines of the file
+    as it is now, the very texts a load of the whole file gives."""
+    intl, mobile = "00044123456789", "00612345678"
+
+    def at(text: str, needle: str) -> str:
+        return f"{rights}:{line_of(text, needle)}"
+
+    def staff_international(text: str) -> tuple[str, ...]:
+        rule = at(text, "    international: {working")
+        return (
+            f"{at(text, '  contexts: {staff')} context staff -> class staff",
+            f"{rule} staff.international.working: allow (slot working not active)",
+            f"{at(text, '  night: {hours')} slot night active",
+            f"{rule} staff.international.night: deny",
+        )
+
+    first = load_rules(rights, site())
+    assert decide(first, site(), "2002", intl, TUE_23).trace[1:] == staff_international(RULES)
+    rights.write_text(MOVED)
+    moved = load_rules(rights, site(), first)
+    assert moved.classes["staff"].calls is first.classes["staff"].calls
+    assert decide(moved, site(), "2002", intl, TUE_23).trace[1:] == staff_international(MOVED)
+    rule = at(MOVED, "      mobile: {office_hours")
+    assert decide(moved, site(), "2002", mobile, SAT_10, "forward").trace[2:] == (
+        f"{rule} staff.forward.mobile.office_hours: allow (slot office_hours not active)",
+        f"{rule} staff.forward.mobile: deny",
+    )
+    denied = decide(moved, site(), "2150", mobile, MON_10)  # no slot active, no default
+    assert denied.verdict == "deny"
+    assert (
+        denied.trace[-1] == f"{at(MOVED, '  night_guard:')} class night_guard: no default: denied"
+    )
+    reference = whole(rights)
+    cases: list[tuple[str, str, datetime, Purpose]] = [
+        ("2002", intl, TUE_23, "call"),
+        ("2002", mobile, SAT_10, "forward"),
+        ("2150", mobile, MON_10, "call"),
+        ("2001", intl, MON_10, "call"),
+    ]
+    for caller, number, when, purpose in cases:
+        got = decide(moved, site(), caller, number, when, purpose)
+        assert got == decide(reference, site(), caller, number, when, purpose)
+
+
+def test_errors_after_a_move_name_the_lines_of_the_file_as_it_is(rights: Path) -> None:
+    """A class moved and kept, then an edit that adds a line above it and a bad one
+    below it: the whole file's errors, at their lines now."""
+    first = load_rules(rights, site())
+    rights.write_text(MOVED)
+    moved = load_rules(rights, site(), first)
+    assert_shares_rule_lines(moved.classes["night_guard"], first.classes["night_guard"])
+    bad = MOVED.replace("  boss:\n", "  boss:\n    description: VIP\n").replace(
+        "    emergency: deny\n", "    emergency: deny\n    national: allw\n"
+    )
+    rights.write_text(bad)
+    with pytest.raises(ConfigError) as exc:
+        whole(rights)
+    with pytest.raises(ConfigError) as err:
+        load_rules(rights, site(), moved)
+    assert err.value.issues == exc.value.issues
+    assert [issue.line for issue in err.value.issues] == [line_of(bad, "    national: allw")]
+    rights.write_text(bad.replace("national: allw", "national: allow"))
+    fixed = load_rules(rights, site(), moved)
+    assert_as_whole(fixed, rights)
+    assert_shares_rule_lines(fixed.classes["night_guard"], moved.classes["night_guard"])
+    assert fixed.classes["night_guard"].line == (moved.classes["night_guard"].line or 0) + 1
 
 
 def test_moved_refuses_a_line_of_another_file(rights: Path) -> None:
