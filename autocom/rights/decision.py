@@ -178,17 +178,23 @@ def plan_steps(rules: TimeRules, name: str, purpose: Purpose, category: str) -> 
         )
         return
     skipped: list[str] = []  # the slot lines tried before: their slot was not active
+    where_of = cls.where_of
     for group in (lines or (), fallback):
         for line in group:
             slot = None if line.slot is None else rules.slots[line.slot]
             said = (f"{slot.where} slot {slot.name} active",) if slot else ()
             reason = _reason(name, category, line, slot, group is lines, len(group))
-            where = cls.where_of(line)
-            trace = (*skipped, *said, f"{where} {line.text}")
-            yield PlanStep(line.slot, line.verdict, slot.name if slot else None, reason, trace)
+            told = f"{where_of(line)} {line.text}"
+            yield PlanStep(
+                line.slot,
+                line.verdict,
+                slot.name if slot else None,
+                reason,
+                (*skipped, *said, told),
+            )
             if slot is None:
                 return
-            skipped.append(f"{where} {line.text} (slot {line.slot} not active)")
+            skipped.append(f"{told} (slot {line.slot} not active)")
     reason = f"class {name}: {category} not allowed ({missing})"
     yield PlanStep(None, "deny", None, reason, (*skipped, f"{cls.where} class {name}: {missing}"))
 
