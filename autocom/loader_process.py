@@ -15,10 +15,11 @@ server -> loader: ``("start", autocom.yaml, pickled features)`` once, then
 
 loader -> server, per load: ``("log", level, logger, message)`` (the loader's log
 lines, written by the server's logging), then ``("batch", first key, bytes)``...
-``("loaded", root key)``, then ``("dead", keys)`` (what the last config held and
-this one does not); or ``("refused", issues)`` (the config is wrong: the last good
-one keeps serving); or ``("broken", why)`` (the loader cannot go on: the server
-reloads in a thread, and starts a new loader at the next reload).
+``("loaded", root key)``, then ``("dead", keys)``... (what the last config held
+and this one does not) and ``("settled",)``; or ``("refused", issues)`` (the
+config is wrong: the last good one keeps serving); or ``("broken", why)`` (the
+loader cannot go on: the server reloads in a thread, and starts a new loader at
+the next reload).
 """
 
 from __future__ import annotations
@@ -38,15 +39,15 @@ from typing import IO, Any, Final
 from autocom.config.errors import ConfigError
 from autocom.feature import Feature
 from autocom.loader import Config, load_config
+from autocom.release import PACE
 from autocom.transfer import Key, Receiver, Sender, TransferError
 
 log = logging.getLogger("autocom.reload")
 
 _LENGTH: Final = struct.Struct(">I")
-PACE: Final = 0.0005  # seconds of rebuilding or letting go before the calls get the loop
-RETIRED_WAIT: Final = 10.0  # seconds a call may keep the last config before it is let go of
 STOP_WAIT: Final = 2.0
-_LOOK_EVERY: Final = 0.05
+NICENESS: Final = 10
+DEAD_PER_FRAME: Final = 4096  # a frame read at once: its list made in one go
 
 
 class LoaderBroken(Exception):
@@ -104,11 +105,12 @@ class _Forward(logging.Handler):
 def main() -> int:
     """The loader process: loads when asked until the server says stop or is gone."""
     pipe = _Pipe()
+    os.nice(NICENESS)  # a core shared with the server: the calls come first
     logging.basicConfig(level=logging.INFO, handlers=[_Forward(pipe)], force=True)
-    start = pipe.read()
-    if start is None or start[0] != "start":
+    hello = pipe.read()
+    if hello is None or hello[0] != "start":
         return 2
-    path, features = Path(start[1]), pickle.loads(start[2])
+    path, features = Path(hello[1]), pickle.loads(hello[2])
     sender = Sender(fixed_objects(features))
     current: Config | None = None
     while (request := pipe.read()) is not None and request[0] == "load":
@@ -133,7 +135,10 @@ def main() -> int:
         pipe.flush()
         current = new  # the last config let go of: what it alone held is dead
         del new
-        pipe.write(("dead", sender.dead()))
+        dead = sender.dead()
+        for start in range(0, len(dead), DEAD_PER_FRAME):
+            pipe.write(("dead", dead[start : start + DEAD_PER_FRAME]))
+        pipe.write(("settled",))
         pipe.flush()
     return 0
 
@@ -181,15 +186,15 @@ class LoaderProcess:
         """The config as it is on disk now, rebuilt here a batch at a time (the calls
         get the loop every :data:`PACE` seconds).  ConfigError when it is refused."""
         await self._send(("load",))
-        pace = time.perf_counter()
+        turn = time.perf_counter()
         while True:
             message = await self._read()
             kind = message[0]
             if kind == "batch":
                 self._receiver.take(message[1], message[2])
-                if time.perf_counter() - pace > PACE:
+                if time.perf_counter() - turn > PACE:
                     await asyncio.sleep(0)
-                    pace = time.perf_counter()
+                    turn = time.perf_counter()
             elif kind == "loaded":
                 config = self._receiver.get(message[1])
                 if not isinstance(config, Config):
@@ -200,22 +205,22 @@ class LoaderProcess:
             else:
                 self._other(message)
 
-    async def settle(self, retired: list[Config]) -> None:
-        """After a swap: let go of what the config in ``retired`` (emptied) held and
-        the new one does not, an object at a time, once no call holds it any more
-        (:data:`RETIRED_WAIT` at most: a call that holds it longer frees it when it
-        ends)."""
-        while (message := await self._read())[0] != "dead":
-            self._other(message)
-        await _unheld(retired, 3)  # this table, the list and getrefcount's argument
-        retired.clear()
-        keys: list[int] = message[1]
-        pace = time.perf_counter()
+    async def settle(self) -> None:
+        """After a swap: stop holding what the config it replaced held and the new
+        one does not.  Nothing is freed here but what no config holds (what the
+        replaced config holds is freed with it: :func:`autocom.release.let_go`)."""
+        keys: list[int] = []
+        while (message := await self._read())[0] != "settled":
+            if message[0] == "dead":
+                keys += message[1]
+            else:
+                self._other(message)
+        turn = time.perf_counter()
         for start in range(0, len(keys), 64):
             self._receiver.drop(keys[start : start + 64])
-            if time.perf_counter() - pace > PACE:
+            if time.perf_counter() - turn > PACE:
                 await asyncio.sleep(0)
-                pace = time.perf_counter()
+                turn = time.perf_counter()
 
     async def close(self) -> None:
         """Stop the loader (killed if it does not stop within :data:`STOP_WAIT`)."""
@@ -256,15 +261,6 @@ class LoaderProcess:
         if not isinstance(message, tuple) or not message:
             raise LoaderBroken(f"the loader sent {type(message).__name__}, not a message")
         return message
-
-
-async def _unheld(box: list[Config], references: int) -> None:
-    """Wait until ``box``'s config is held by ``references`` references at most (the
-    calls that took it as their snapshot ended), :data:`RETIRED_WAIT` at most."""
-    for _ in range(int(RETIRED_WAIT / _LOOK_EVERY)):  # no event says so: look
-        if not box or sys.getrefcount(box[0]) <= references:
-            return
-        await asyncio.sleep(_LOOK_EVERY)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,21 @@ elsewhere, so they are neither listed nor walked.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
+import time
+from collections.abc import Iterator
 from typing import Any
 
 LIMIT = 50_000  # objects listed at most (4000 classes: down to each class); the rest
 # is freed with the last ones listed, a class at a time
+STEP = 64  # objects looked at, or let go of, between two looks at the clock
+PACE = 0.0005  # seconds of work before the calls get the event loop back
+HELD_WAIT = 10.0  # seconds a call may keep a replaced config before it is let go of
+_LOOK_EVERY = 0.05
+_SHARDS = 256
+_MASK = _SHARDS - 1
 
 
 def _overhead() -> int:
@@ -38,20 +47,39 @@ def _pieces(root: object) -> list[object]:
     """``root`` and, breadth first, the objects behind it that only it holds: an
     object is listed once every reference to it comes from listed objects."""
     pieces = [root]
-    listed = {id(root)}
-    held: dict[int, int] = {}  # id -> references from listed objects, so far
+    for _ in _listing(pieces, LIMIT):
+        pass
+    return pieces
+
+
+def _listing(pieces: list[object], limit: int | None) -> Iterator[None]:
+    """Lists, after ``pieces``' one object, those behind it that only listed ones
+    hold (``limit`` at most); yields every :data:`STEP` objects looked at.
+
+    What was seen is kept in :data:`_SHARDS` sets and dicts by id, not one of each:
+    one of 200,000 ids growing copies them all at once (30 ms)."""
+    listed: list[set[int]] = [set() for _ in range(_SHARDS)]
+    held: list[dict[int, int]] = [{} for _ in range(_SHARDS)]  # references from listed ones
+    listed[_shard(id(pieces[0]))].add(id(pieces[0]))
     index = 0
-    while index < len(pieces) and len(pieces) < LIMIT:
+    while index < len(pieces) and (limit is None or len(pieces) < limit):
         for child in gc.get_referents(pieces[index]):
             key = id(child)
-            if key in listed or not gc.is_tracked(child):
+            shard = (key >> 4) & _MASK
+            if key in listed[shard] or not gc.is_tracked(child):
                 continue  # listed, or an atom (str, int, tuple of atoms): freed with its parent
-            count = held[key] = held.get(key, 0) + 1
+            counts = held[shard]
+            count = counts[key] = counts.get(key, 0) + 1
             if sys.getrefcount(child) - _OVERHEAD == count:  # else held elsewhere too, so far
-                listed.add(key)
+                listed[shard].add(key)
                 pieces.append(child)
         index += 1
-    return pieces
+        if not index % STEP:
+            yield
+
+
+def _shard(key: int) -> int:
+    return (key >> 4) & _MASK  # ids are 16-byte aligned
 
 
 def free_in_pieces(box: list[Any]) -> int:
@@ -66,6 +94,29 @@ def free_in_pieces(box: list[Any]) -> int:
     return len(pieces)
 
 
+async def let_go(box: list[Any], pace: float = PACE) -> int:
+    """:func:`free_in_pieces` in the event loop, the calls served every ``pace``
+    seconds: once nothing but ``box`` holds its object (a call that took it as its
+    snapshot ended; :data:`HELD_WAIT` at most), what only it holds is listed, then
+    let go of an object at a time, parents first.  Returns how many were."""
+    for _ in range(int(HELD_WAIT / _LOOK_EVERY)):  # no event says so: look
+        if sys.getrefcount(box[0]) <= 2:  # the list's reference and the argument
+            break
+        await asyncio.sleep(_LOOK_EVERY)
+    pieces: list[object | None] = [box.pop()]
+    turn = time.perf_counter()
+    for _ in _listing(pieces, None):
+        if time.perf_counter() - turn > pace:
+            await asyncio.sleep(0)
+            turn = time.perf_counter()
+    for index in range(len(pieces)):
+        pieces[index] = None
+        if not index % STEP and time.perf_counter() - turn > pace:
+            await asyncio.sleep(0)
+            turn = time.perf_counter()
+    return len(pieces)
+
+
 def drain(mapping: dict[Any, Any]) -> None:
     """Empty ``mapping`` an item at a time: a dict of 250,000 items freed in one go
     (``del``, ``clear()``) holds the GIL 14 ms."""
@@ -73,4 +124,4 @@ def drain(mapping: dict[Any, Any]) -> None:
         mapping.popitem()
 
 
-__all__ = ["drain", "free_in_pieces"]
+__all__ = ["drain", "free_in_pieces", "let_go"]

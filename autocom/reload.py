@@ -11,7 +11,7 @@ from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.feature import Feature
 from autocom.loader import LARGE_CONFIG_BYTES, Config, collector_paused, load_config
 from autocom.loader_process import LoaderBroken, LoaderProcess
-from autocom.release import free_in_pieces
+from autocom.release import free_in_pieces, let_go
 
 log = logging.getLogger("autocom.reload")
 
@@ -72,41 +72,39 @@ class ConfigHolder:
         self.on_applied: Callable[[Config], None] | None = None
         self._lock = asyncio.Lock()  # one reload at a time
         self._process: LoaderProcess | None = None
-        self._from_process = False  # ``current`` came from ``_process`` (it holds its parts)
 
     def reload(self) -> bool:
         """Load again from disk, in the caller's thread; True if the new config was
         swapped in.  The server reloads with :meth:`refresh`."""
         stamp = _stamp(self.current.watched)
         try:
-            if self._loader is None:
-                new = load_config(self.current.path, self._features, previous=self.current)
-            else:
-                new = self._loader(self.current.path, self._features)
-            same_features(self.current, new)
+            new = self._load()
         except ConfigError as exc:
             return self._refused(stamp, exc)
-        retired = self._swap(new)
-        self._from_process = False
         with collector_paused(True, freeze=False):  # the loop gets the GIL within 1 ms
-            free_in_pieces(retired)  # not in one go: that would stall the calls
+            free_in_pieces(self._swap(new))  # not in one go: that would stall the calls
         return True
 
     async def refresh(self) -> bool:
         """Load again from disk, as the server does (a file changed, SIGHUP, a site
-        sync); True if the new config was swapped in.
+        sync); True if the new config was swapped in.  One at a time.
 
         In the loader process when ``reload_in`` says so (:mod:`autocom.loader_process`:
         the calls never wait for the load, only for a batch of its objects to be
-        rebuilt); else, or when the process fails, in a thread.  One at a time."""
+        rebuilt); else, or when the process fails, in a thread.  The replaced config
+        is let go of in the event loop, an object at a time."""
         async with self._lock:
-            if self._in_process():
-                try:
-                    return await self._reload_by_process()
-                except LoaderBroken as exc:
-                    log.warning("the loader process failed, this reload runs in a thread: %s", exc)
-                    await self._stop_process()
-            return await asyncio.to_thread(self.reload)
+            stamp = _stamp(self.current.watched)
+            try:
+                new = await self._load_somewhere()
+            except ConfigError as exc:
+                return self._refused(stamp, exc)
+            retired = self._swap(new)
+            with collector_paused(True, freeze=False):  # it would walk what is let go of
+                if self._process is not None:
+                    await self._process.settle()
+                await let_go(retired)
+            return True
 
     async def close(self) -> None:
         """Stop the loader process, if one runs."""
@@ -120,24 +118,35 @@ class ConfigHolder:
             where = "process" if large else "thread"
         return where == "process" and self._loader is None
 
-    async def _reload_by_process(self) -> bool:
-        stamp = _stamp(self.current.watched)
+    def _load(self) -> Config:
+        if self._loader is None:
+            new = load_config(self.current.path, self._features, previous=self.current)
+        else:
+            new = self._loader(self.current.path, self._features)
+        same_features(self.current, new)
+        return new
+
+    async def _load_somewhere(self) -> Config:
+        if self._in_process():
+            try:
+                return await self._load_in_process()
+            except LoaderBroken as exc:
+                log.warning("the loader process failed, this reload runs in a thread: %s", exc)
+                await self._stop_process()
+        return await asyncio.to_thread(self._load)
+
+    async def _load_in_process(self) -> Config:
         if self._process is None:
             self._process = await LoaderProcess.start(self.current.path, self._features)
             log.info("loader process %d started", self._process.pid)
+        with collector_paused(True):  # rebuilding allocates a collection's worth a batch
+            new = await self._process.load()
         try:
-            with collector_paused(True):  # rebuilding allocates a collection's worth a batch
-                new = await self._process.load()
-                same_features(self.current, new)
-        except ConfigError as exc:
-            return self._refused(stamp, exc)
-        held_there, self._from_process = self._from_process, True
-        retired = self._swap(new)
-        await self._process.settle(retired if held_there else [])
-        if retired:  # loaded here: not the process's to let go of
-            with collector_paused(True, freeze=False):
-                await asyncio.to_thread(free_in_pieces, retired)
-        return True
+            same_features(self.current, new)
+        except ConfigError:
+            await self._process.settle()  # the loader took it as its last: keep in step
+            raise
+        return new
 
     async def _stop_process(self) -> None:
         process, self._process = self._process, None
