@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autocom.config import ConfigError, load_yaml, validate
+from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
 from autocom.rights.compile import compile_rules, load_rules
 from autocom.rights.decision import Purpose, decide
 from autocom.rights.rules import CompiledClass, RightsFile, TimeRules
@@ -37,6 +37,16 @@ def assert_as_whole(rules: TimeRules, path: Path) -> None:
             assert decide(rules, site(), caller, number, when) == decide(
                 reference, site(), caller, number, when
             )
+
+
+def errors_as_whole(path: Path, previous: TimeRules) -> tuple[ConfigIssue, ...]:
+    """The errors of a reload of ``path`` after ``previous``: the whole file's."""
+    with pytest.raises(ConfigError) as exc:
+        whole(path)
+    with pytest.raises(ConfigError) as err:
+        load_rules(path, site(), previous)
+    assert err.value.issues == exc.value.issues
+    return err.value.issues
 
 
 @pytest.fixture
@@ -169,12 +179,8 @@ def test_errors_after_a_move_name_the_lines_of_the_file_as_it_is(rights: Path) -
         "    emergency: deny\n", "    emergency: deny\n    national: allw\n"
     )
     rights.write_text(bad)
-    with pytest.raises(ConfigError) as exc:
-        whole(rights)
-    with pytest.raises(ConfigError) as err:
-        load_rules(rights, site(), moved)
-    assert err.value.issues == exc.value.issues
-    assert [issue.line for issue in err.value.issues] == [line_of(bad, "    national: allw")]
+    issues = errors_as_whole(rights, moved)
+    assert [issue.line for issue in issues] == [line_of(bad, "    national: allw")]
     rights.write_text(bad.replace("national: allw", "national: allow"))
     fixed = load_rules(rights, site(), moved)
     assert_as_whole(fixed, rights)
@@ -239,12 +245,7 @@ def test_a_bad_edit_gives_the_whole_files_errors(rights: Path, where: str, bad: 
     if where == "assign:\n":
         text = RULES.replace(where, bad + where)
     rights.write_text(text)
-    with pytest.raises(ConfigError) as exc:
-        whole(rights)
-    with pytest.raises(ConfigError) as err:
-        load_rules(rights, site(), first)
-    assert err.value.issues == exc.value.issues
-    assert all(issue.line for issue in err.value.issues)
+    assert all(issue.line for issue in errors_as_whole(rights, first))
 
 
 def test_rules_of_another_file_are_not_kept(rights: Path, tmp_path: Path) -> None:
