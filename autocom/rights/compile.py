@@ -46,7 +46,7 @@ def load_rules(path: Path | None, site: Site, previous: TimeRules | None = None)
     """Read, validate and compile rights.yaml (None: the French plan, no classes).
 
     ``previous``: the rules a reload replaces; a class whose text did not change is
-    kept from it, its line numbers moved if it moved (:mod:`autocom.rights.incremental`)."""
+    kept from it, its line moved if it moved (:mod:`autocom.rights.incremental`)."""
     if path is None:
         doc = Document("<built-in>", None, {(): 1})
         return compile_rules(validate(RightsFile, doc), doc, site)

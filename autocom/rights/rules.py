@@ -322,7 +322,7 @@ class Assignment:
 @dataclass(frozen=True)
 class ClassPart:
     """One class as a load read and compiled it, for the next reload to keep when its
-    text is the same (its line numbers moved if it moved: :mod:`autocom.rights.incremental`)."""
+    text is the same (its line moved if it moved: :mod:`autocom.rights.incremental`)."""
 
     name: str
     model: RightsClass

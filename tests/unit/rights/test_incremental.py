@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autocom.config import ConfigError, ConfigIssue, load_yaml, validate
+from autocom.config import ConfigError, ConfigIssue, load_yaml, parse_yaml, validate
 from autocom.rights.compile import compile_rules, load_rules
 from autocom.rights.decision import Purpose, decide
 from autocom.rights.rules import CompiledClass, RightsFile, TimeRules
@@ -196,6 +196,26 @@ def test_moved_refuses_a_line_of_another_file(rights: Path) -> None:
     part = next(iter(parts.values()))
     assert moved(part, 3, str(rights)) is not None
     assert moved(part, 3, "other.yaml") is None
+
+
+def test_a_document_without_lines_names_the_file_alone() -> None:
+    """A class or rule line at no known line is named by the file alone (as
+    ``Issues.where`` names it), and such a class is read again, not moved."""
+    from autocom.config.yaml_source import Document
+    from autocom.rights.incremental import _moved_class
+
+    bare = Document("rights.yaml", parse_yaml(RULES, "rights.yaml").data, {})
+    rules = compile_rules(validate(RightsFile, bare), bare, site())
+    staff = rules.classes["staff"]
+    assert (staff.line, staff.where) == (None, "rights.yaml")
+    assert all(line.offset is None for line in staff.calls["international"])
+    assert decide(rules, site(), "2002", "00044123456789", TUE_23).trace[1:] == (
+        "rights.yaml context staff -> class staff",
+        "rights.yaml staff.international.working: allow (slot working not active)",
+        "rights.yaml slot night active",
+        "rights.yaml staff.international.night: deny",
+    )
+    assert _moved_class(staff, 1, "rights.yaml") is None
 
 
 RENAMED = RULES.replace("  night: {hours", "  nuit: {hours").replace("{night:", "{nuit:")
