@@ -240,26 +240,34 @@ class LoaderProcess:
         else:
             raise LoaderBroken(f"the loader sent {message[0]!r} out of turn")
 
+    # Each failure is raised outside its ``except``: an exception kept in the frame
+    # its traceback holds is a cycle, and this object's table with it, kept until a
+    # collection (none runs while a config is let go of).
+
     async def _send(self, message: tuple[Any, ...]) -> None:
         try:
             self._stdin.write(_frame(message))
             await self._stdin.drain()
+            return
         except (ConnectionError, RuntimeError) as exc:
-            raise LoaderBroken(f"the loader process is gone: {exc}") from exc
+            why = f"the loader process is gone: {exc}"
+        raise LoaderBroken(why)
 
     async def _read(self) -> tuple[Any, ...]:
         try:
             head = await self._stdout.readexactly(_LENGTH.size)
             data = await self._stdout.readexactly(_LENGTH.unpack(head)[0])
-        except asyncio.IncompleteReadError as exc:
+        except asyncio.IncompleteReadError:
+            data = None
+        if data is None:
             code = await self._process.wait()
-            raise LoaderBroken(f"the loader process ended (exit status {code})") from exc
+            raise LoaderBroken(f"the loader process ended (exit status {code})")
         try:
             message = pickle.loads(data)
         except Exception as exc:  # garbage on the pipe
-            raise LoaderBroken(f"the loader sent what is no frame: {exc!r}") from exc
+            message = f"what is no frame: {exc!r}"
         if not isinstance(message, tuple) or not message:
-            raise LoaderBroken(f"the loader sent {type(message).__name__}, not a message")
+            raise LoaderBroken(f"the loader sent {str(message)[:200]}, not a message")
         return message
 
 

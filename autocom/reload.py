@@ -100,11 +100,11 @@ class ConfigHolder:
             except ConfigError as exc:
                 return self._refused(stamp, exc)
             retired = self._swap(new)
-            with collector_paused(True, freeze=False):  # it would walk what is let go of
-                if self._process is not None:
-                    await self._process.settle()
-                await let_go(retired)
-            return True
+            if self._process is not None:
+                await self._process.settle()
+        with collector_paused(True, freeze=False):  # it would walk what is let go of
+            await let_go(retired)  # the next reload need not wait for the calls to end
+        return True
 
     async def close(self) -> None:
         """Stop the loader process, if one runs."""
@@ -131,7 +131,8 @@ class ConfigHolder:
             try:
                 return await self._load_in_process()
             except LoaderBroken as exc:
-                log.warning("the loader process failed, this reload runs in a thread: %s", exc)
+                # its text: the exception would keep the loader (its table) in a kept record
+                log.warning("the loader process failed, this reload runs in a thread: %s", str(exc))
                 await self._stop_process()
         return await asyncio.to_thread(self._load)
 

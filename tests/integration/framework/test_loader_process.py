@@ -1,0 +1,152 @@
+"""Reloads in the loader process (``reload_in: process``): a real child process
+loading real files, its config rebuilt in the server; a refused edit, a loader that
+dies and features that cannot be sent fall back as they should."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import weakref
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from apps.time_rules import TimeRulesFeature
+from autocom.feature import Feature
+from autocom.loader import load_config
+from autocom.reload import ConfigHolder
+from autocom.rights.rules import TimeRules
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def write_config(folder: Path, reload_in: str) -> Path:
+    shutil.copy(EXAMPLES / "site.yaml", folder / "site.yaml")
+    shutil.copy(EXAMPLES / "rights.yaml", folder / "rights.yaml")
+    (folder / "autocom.yaml").write_text(
+        f"timezone: Europe/Paris\nsite: site.yaml\nreload_in: {reload_in}\n"
+        "rules:\n  time_rules: rights.yaml\n",
+        encoding="utf-8",
+    )
+    return folder / "autocom.yaml"
+
+
+def edit(file: Path, old: str, new: str) -> None:
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def staff_premium(holder: ConfigHolder) -> str:
+    rules = holder.current.rules["time_rules"]
+    assert isinstance(rules, TimeRules)
+    return rules.classes["staff"].calls["premium"][0].verdict
+
+
+@pytest.fixture
+async def holder(tmp_path: Path) -> AsyncIterator[ConfigHolder]:
+    features: list[Feature] = [TimeRulesFeature()]
+    held = ConfigHolder(load_config(write_config(tmp_path, "process"), features), features)
+    yield held
+    await held.close()
+
+
+async def test_reloads_run_in_one_loader_process(holder: ConfigHolder, tmp_path: Path) -> None:
+    rights = tmp_path / "rights.yaml"
+    edit(rights, "    premium: pin\n", "    premium: deny\n")
+    assert await holder.refresh()
+    process = holder._process
+    assert process is not None and process.pid != os.getpid()
+    assert staff_premium(holder) == "deny"
+    kept_site = holder.current.site
+    edit(rights, "    premium: deny\n", "    premium: allow\n")
+    assert await holder.refresh()
+    assert holder._process is process  # the same process, in step with the server
+    assert staff_premium(holder) == "allow"
+    assert holder.current.site is kept_site  # the unchanged site: the very same object
+    assert holder.reloads == 2 and holder.last_error is None
+    # hooks read the feature instances the server was started with, never copies
+    assert holder.current.features[0] is holder._features[0]
+
+
+async def test_a_refused_edit_keeps_the_last_good_config(
+    holder: ConfigHolder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rights = tmp_path / "rights.yaml"
+    assert await holder.refresh()
+    good = weakref.ref(holder.current)  # held, it would not be let go of for 10 s
+    edit(rights, "    premium: pin\n", "    premium: maybe\n")
+    with caplog.at_level(logging.ERROR, "autocom.reload"):
+        assert not await holder.refresh()
+    assert holder.current is good()
+    assert holder.last_error is not None
+    assert any("rights.yaml:" in str(i) for i in holder.last_error.issues)
+    assert "reload refused" in caplog.text
+    edit(rights, "    premium: maybe\n", "    premium: deny\n")  # the fix is taken
+    assert await holder.refresh()
+    assert staff_premium(holder) == "deny" and holder.failed_reloads == 1
+
+
+async def test_a_dead_loader_means_a_reload_in_a_thread_then_a_new_loader(
+    holder: ConfigHolder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rights = tmp_path / "rights.yaml"
+    assert await holder.refresh()
+    assert holder._process is not None
+    pid = holder._process.pid
+    os.kill(pid, signal.SIGKILL)
+    edit(rights, "    premium: pin\n", "    premium: deny\n")
+    with caplog.at_level(logging.WARNING, "autocom.reload"):
+        assert await holder.refresh()  # in a thread this time
+    assert "the loader process failed" in caplog.text
+    assert holder._process is None and staff_premium(holder) == "deny"
+    edit(rights, "    premium: deny\n", "    premium: allow\n")
+    assert await holder.refresh()  # a new loader, sent the whole config
+    assert holder._process is not None and holder._process.pid != pid
+    assert staff_premium(holder) == "allow"
+
+
+async def test_features_that_cannot_be_sent_reload_in_a_thread(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Unsendable(TimeRulesFeature):  # a class inside a function: pickle refuses it
+        pass
+
+    features: list[Feature] = [Unsendable()]
+    holder = ConfigHolder(load_config(write_config(tmp_path, "process"), features), features)
+    edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
+    with caplog.at_level(logging.WARNING, "autocom.reload"):
+        assert await holder.refresh()
+    assert "cannot be sent" in caplog.text
+    assert staff_premium(holder) == "deny" and holder._process is None
+
+
+async def test_small_configs_reload_in_a_thread_unless_told(tmp_path: Path) -> None:
+    features: list[Feature] = [TimeRulesFeature()]
+    holder = ConfigHolder(load_config(write_config(tmp_path, "auto"), features), features)
+    edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
+    assert await holder.refresh()
+    assert holder._process is None  # 256 KB of rules or less: a thread is quick enough
+    assert staff_premium(holder) == "deny"
+
+
+async def test_reloads_at_once_run_one_after_the_other(
+    holder: ConfigHolder, tmp_path: Path
+) -> None:
+    edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
+    assert await asyncio.gather(holder.refresh(), holder.refresh()) == [True, True]
+    assert holder.reloads == 2 and staff_premium(holder) == "deny"
+
+
+async def test_close_stops_the_loader(holder: ConfigHolder) -> None:
+    assert await holder.refresh()
+    process = holder._process
+    assert process is not None
+    await holder.close()
+    assert holder._process is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(process.pid, 0)
