@@ -10,7 +10,7 @@ anew, a batch at a time, which the server rebuilds between two calls.
 
 The pipes carry frames: four bytes of length, then a pickle of a tuple.
 
-server -> loader: ``("start", autocom.yaml, pickled features)`` once, then
+server -> loader: ``("start", autocom.yaml, the features' classes)`` once, then
 ``("load",)`` per reload, ``("stop",)``.
 
 loader -> server, per load: ``("log", level, logger, message)`` (the loader's log
@@ -25,6 +25,7 @@ the next reload).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import pickle
@@ -110,7 +111,13 @@ def main() -> int:
     hello = pipe.read()
     if hello is None or hello[0] != "start":
         return 2
-    path, features = Path(hello[1]), pickle.loads(hello[2])
+    try:
+        features = [_feature(module, name) for module, name in hello[2]]
+    except Exception:  # the server's features do not import here: it reloads in a thread
+        pipe.write(("broken", traceback.format_exc()))
+        pipe.flush()
+        return 1
+    path = Path(hello[1])
     sender = Sender(fixed_objects(features))
     current: Config | None = None
     while (request := pipe.read()) is not None and request[0] == "load":
@@ -143,6 +150,18 @@ def main() -> int:
     return 0
 
 
+def _feature(module: str, name: str) -> Feature:
+    """A feature of the loader's own, of the server's feature's class: made as the
+    server made its (``cls()``, autocom/features.py), without its running state."""
+    found: Any = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part)
+    feature = found()
+    if not isinstance(feature, Feature):
+        raise TypeError(f"{module}:{name} is no Feature")
+    return feature
+
+
 # --- the server's side ----------------------------------------------------------------
 
 
@@ -158,10 +177,10 @@ class LoaderProcess:
 
     @classmethod
     async def start(cls, path: Path, features: Sequence[Feature]) -> LoaderProcess:
-        try:
-            pickled = pickle.dumps(list(features), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # pickle's errors are of many kinds: reload in a thread
-            raise LoaderBroken(f"the features cannot be sent to a process: {exc!r}") from exc
+        classes = [(type(f).__module__, type(f).__qualname__) for f in features]
+        local = [f"{module}:{name}" for module, name in classes if "<locals>" in name]
+        if local:
+            raise LoaderBroken(f"the features cannot be sent to a process: {', '.join(local)}")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         try:
             process = await asyncio.create_subprocess_exec(
@@ -175,7 +194,7 @@ class LoaderProcess:
         except OSError as exc:
             raise LoaderBroken(f"cannot start {sys.executable}: {exc}") from exc
         loader = cls(process, Receiver(fixed_objects(features)))
-        await loader._send(("start", str(path), pickled))
+        await loader._send(("start", str(path), classes))
         return loader
 
     @property

@@ -94,15 +94,20 @@ def free_in_pieces(box: list[Any]) -> int:
     return len(pieces)
 
 
-async def let_go(box: list[Any], pace: float = PACE) -> int:
-    """:func:`free_in_pieces` in the event loop, the calls served every ``pace``
-    seconds: once nothing but ``box`` holds its object (a call that took it as its
-    snapshot ended; :data:`HELD_WAIT` at most), what only it holds is listed, then
-    let go of an object at a time, parents first.  Returns how many were."""
+async def unheld(box: list[Any]) -> None:
+    """Until nothing but ``box`` holds its object (the calls that took it as their
+    config snapshot ended), :data:`HELD_WAIT` at most: let go of before, it would
+    be freed in one go when the last of them ends."""
     for _ in range(int(HELD_WAIT / _LOOK_EVERY)):  # no event says so: look
         if sys.getrefcount(box[0]) <= 2:  # the list's reference and the argument
-            break
+            return
         await asyncio.sleep(_LOOK_EVERY)
+
+
+async def let_go(box: list[Any], pace: float = PACE) -> int:
+    """:func:`free_in_pieces` in the event loop, the calls served every ``pace``
+    seconds: what only ``box``'s object holds is listed, then let go of an object
+    at a time, parents first.  Returns how many were."""
     pieces: list[object | None] = [box.pop()]
     turn = time.perf_counter()
     for _ in _listing(pieces, None):
@@ -124,4 +129,4 @@ def drain(mapping: dict[Any, Any]) -> None:
         mapping.popitem()
 
 
-__all__ = ["drain", "free_in_pieces", "let_go"]
+__all__ = ["drain", "free_in_pieces", "let_go", "unheld"]

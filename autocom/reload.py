@@ -11,7 +11,7 @@ from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.feature import Feature
 from autocom.loader import LARGE_CONFIG_BYTES, Config, collector_paused, load_config
 from autocom.loader_process import LoaderBroken, LoaderProcess
-from autocom.release import free_in_pieces, let_go
+from autocom.release import free_in_pieces, let_go, unheld
 
 log = logging.getLogger("autocom.reload")
 
@@ -72,6 +72,7 @@ class ConfigHolder:
         self.on_applied: Callable[[Config], None] | None = None
         self._lock = asyncio.Lock()  # one reload at a time
         self._process: LoaderProcess | None = None
+        self._letting_go: set[asyncio.Task[None]] = set()
 
     def reload(self) -> bool:
         """Load again from disk, in the caller's thread; True if the new config was
@@ -102,12 +103,28 @@ class ConfigHolder:
             retired = self._swap(new)
             if self._process is not None:
                 await self._process.settle()
-        with collector_paused(True, freeze=False):  # it would walk what is let go of
-            await let_go(retired)  # the next reload need not wait for the calls to end
+        # in the background: neither this reload nor the next waits for the calls
+        # that still hold the replaced config
+        task = asyncio.create_task(self._let_go(retired), name="autocom-config-let-go")
+        self._letting_go.add(task)
+        task.add_done_callback(self._letting_go.discard)
         return True
 
+    async def settled(self) -> None:
+        """Until the configs reloads replaced are let go of."""
+        await asyncio.gather(*self._letting_go)
+
+    async def _let_go(self, retired: list[Config]) -> None:
+        await unheld(retired)
+        with collector_paused(True, freeze=False):  # it would walk what is let go of
+            await let_go(retired)
+
     async def close(self) -> None:
-        """Stop the loader process, if one runs."""
+        """Stop the loader process, if one runs, and letting go of replaced configs
+        (what is left of them is freed at once)."""
+        for task in list(self._letting_go):
+            task.cancel()
+        await asyncio.gather(*self._letting_go, return_exceptions=True)
         async with self._lock:
             await self._stop_process()
 

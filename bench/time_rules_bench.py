@@ -204,12 +204,15 @@ class Ticks:
 
 async def during_reload(
     reload: Callable[[], Awaitable[object]],
+    settled: Callable[[], Awaitable[object]],
     site: Site,
     rules: TimeRules,
     cases: list[tuple[str, str, datetime]],
 ) -> tuple[Ticks, float]:
     """Decisions every 1 ms in the loop while ``reload`` runs, as the server runs
-    ``ConfigHolder.refresh`` on a file change or SIGHUP, and 2 s after."""
+    ``ConfigHolder.refresh`` on a file change or SIGHUP, then while the config it
+    replaced is let go of (``settled``: the reload is still running), and 2 s after.
+    Returns the ticks and the time until the swap."""
     ticks = Ticks()
     done = asyncio.Event()
     reloading = True
@@ -220,6 +223,7 @@ async def during_reload(
         try:
             await reload()
             elapsed = time.perf_counter() - t0
+            await settled()  # the replaced config let go of: part of the reload
             reloading = False
             await asyncio.sleep(2)  # and the loop's own collections in the 2 s after it
         finally:
@@ -269,7 +273,7 @@ async def reload_rounds(
         ticks, times = Ticks(), []
         for n in range(repeat):
             run = functools.partial(reload, n)
-            got, elapsed = await during_reload(run, site, rules, cases)
+            got, elapsed = await during_reload(run, holder.settled, site, rules, cases)
             ticks.latencies += got.latencies
             ticks.lags += got.lags
             times.append(elapsed)

@@ -72,9 +72,10 @@ class GreetFeature(Feature):
         raise RuntimeError("bug in a hook")
 
 
-def make_config(tmp_path: Path, word: str = "bonjour") -> Path:
+def make_config(tmp_path: Path, word: str = "bonjour", reload_in: str = "auto") -> Path:
     (tmp_path / "autocom.yaml").write_text(
         "site: site.yaml\nrules:\n  greet: greet.yaml\nreload_interval: 0.05\n"
+        f"reload_in: {reload_in}\n"
     )
     (tmp_path / "site.yaml").write_text(SITE)
     (tmp_path / "greet.yaml").write_text(f"word: {word}\n")
@@ -143,9 +144,13 @@ async def test_metrics_and_healthz_count_calls_in_progress(tmp_path: Path) -> No
         assert (await asyncio.wait_for(call, 5)).status == "SUCCESS"
 
 
-async def test_file_change_reloads_and_bad_edit_keeps_last_good(tmp_path: Path) -> None:
-    path = make_config(tmp_path)
-    async with running(path, [GreetFeature()], clock=pinned(), agi_port=0, http_port=0) as srv:
+@pytest.mark.parametrize("reload_in", ["thread", "process"])
+async def test_file_change_reloads_and_bad_edit_keeps_last_good(
+    tmp_path: Path, reload_in: str
+) -> None:
+    path = make_config(tmp_path, reload_in=reload_in)
+    feature = GreetFeature()
+    async with running(path, [feature], clock=pinned(), agi_port=0, http_port=0) as srv:
         (tmp_path / "greet.yaml").write_text("word: salut\n")
         await _until(lambda: srv.ctx.config.current.rules["greet"].word == "salut")
         answer = asterisk_answer()
@@ -163,6 +168,13 @@ async def test_file_change_reloads_and_bad_edit_keeps_last_good(tmp_path: Path) 
         ):
             body = await resp.json()
         assert "greet.yaml:2: YAML syntax error" in body["last_reload_error"][0]
+        loader = srv.ctx.config._process
+        assert (loader is not None) == (reload_in == "process")
+        # the hooks' feature, started with the server's context, is the config's own
+        assert srv.ctx.config.current.features == (feature,)
+    if loader is not None:
+        with pytest.raises(ProcessLookupError):  # stopped with the server
+            os.kill(loader.pid, 0)
 
 
 async def test_serve_reloads_on_sighup_and_stops_on_trigger(tmp_path: Path) -> None:

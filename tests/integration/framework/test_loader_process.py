@@ -12,6 +12,7 @@ import signal
 import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from autocom.feature import Feature
 from autocom.loader import load_config
 from autocom.reload import ConfigHolder
 from autocom.rights.rules import TimeRules
+from autocom.site.model import Site
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -150,3 +152,29 @@ async def test_close_stops_the_loader(holder: ConfigHolder) -> None:
     assert holder._process is None
     with pytest.raises(ProcessLookupError):
         os.kill(process.pid, 0)
+
+
+class TalkingRules(TimeRulesFeature):
+    """time_rules that log a line as they load: in the loader process, the line
+    must reach the server's log."""
+
+    def load_rules(self, path: Path | None, site: Site) -> Any:
+        logging.getLogger("apps.talking").warning("read %s", path.name if path else None)
+        return super().load_rules(path, site)
+
+
+async def test_the_loaders_log_lines_are_the_servers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    features: list[Feature] = [TalkingRules()]
+    holder = ConfigHolder(load_config(write_config(tmp_path, "process"), features), features)
+    try:
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            assert await holder.refresh()
+        assert holder._process is not None
+        said = [r for r in caplog.records if r.name == "apps.talking"]
+        assert [r.getMessage() for r in said] == ["loader process: read rights.yaml"]
+        assert said[0].levelno == logging.WARNING
+    finally:
+        await holder.close()
