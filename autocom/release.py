@@ -23,7 +23,7 @@ from typing import Any
 
 LIMIT = 50_000  # objects listed at most (4000 classes: down to each class); the rest
 # is freed with the last ones listed, a class at a time
-STEP = 64  # objects looked at, or let go of, between two looks at the clock
+STEP = 256  # references looked at, or objects let go of, between two looks at the clock
 PACE = 0.0005  # seconds of work before the calls get the event loop back
 HELD_WAIT = 10.0  # seconds a call may keep a replaced config before it is let go of
 _LOOK_EVERY = 0.05
@@ -54,16 +54,19 @@ def _pieces(root: object) -> list[object]:
 
 def _listing(pieces: list[object], limit: int | None) -> Iterator[None]:
     """Lists, after ``pieces``' one object, those behind it that only listed ones
-    hold (``limit`` at most); yields every :data:`STEP` objects looked at.
+    hold (``limit`` at most); yields every :data:`STEP` references looked at.
 
     What was seen is kept in :data:`_SHARDS` sets and dicts by id, not one of each:
     one of 200,000 ids growing copies them all at once (30 ms)."""
     listed: list[set[int]] = [set() for _ in range(_SHARDS)]
     held: list[dict[int, int]] = [{} for _ in range(_SHARDS)]  # references from listed ones
     listed[_shard(id(pieces[0]))].add(id(pieces[0]))
-    index = 0
+    index = looked = 0
     while index < len(pieces) and (limit is None or len(pieces) < limit):
         for child in gc.get_referents(pieces[index]):
+            looked += 1
+            if not looked % STEP:
+                yield  # a container of 100,000 items is looked at in several steps
             key = id(child)
             shard = (key >> 4) & _MASK
             if key in listed[shard] or not gc.is_tracked(child):
@@ -74,8 +77,6 @@ def _listing(pieces: list[object], limit: int | None) -> Iterator[None]:
                 listed[shard].add(key)
                 pieces.append(child)
         index += 1
-        if not index % STEP:
-            yield
 
 
 def _shard(key: int) -> int:

@@ -64,8 +64,10 @@ def read_by_class(text: str, file: str, kept: ClassParts | None) -> ReadByClass 
     models: dict[str, RightsClass] = {}
     fresh: set[str] = set()
     by_text = {text: (line, part) for (line, text), part in (kept or {}).items()}
+    same_keys = {key: key for key in kept or {}}  # a key unchanged is the last load's object
     for entry in split.entries:
         key = (entry.line, entry.text)
+        key = same_keys.get(key, key)
         part = _kept_part(kept or {}, by_text, entry, file)
         if part is None:
             part = _read_class(entry, file, lines)

@@ -68,6 +68,12 @@ def test_an_edit_keeps_the_other_classes(rights: Path) -> None:
     kept = [name for name in second.classes if second.classes[name] is first.classes[name]]
     assert kept == ["staff", "night_guard", "lobby"]  # boss was edited
     assert second.classes["boss"].calls["mobile"][0].verdict == "pin"
+    # a kept class's key is the last load's object too: a reload through the loader
+    # process sends it as a reference, not its text again (autocom/transfer.py)
+    assert first.parts is not None and second.parts is not None
+    old_keys = {key: key for key in first.parts}
+    same = [key for key in second.parts if old_keys.get(key) is key]
+    assert len(same) == 3
 
 
 def test_a_line_added_moves_the_classes_below(rights: Path) -> None:
