@@ -51,11 +51,13 @@ def load_rules(path: Path | None, site: Site, previous: TimeRules | None = None)
         doc = Document("<built-in>", None, {(): 1})
         return compile_rules(validate(RightsFile, doc), doc, site)
     text = read_config_text(path)
-    kept = previous.parts if previous is not None and previous.file == str(path) else None
+    same_file = previous is not None and previous.file == str(path)
+    kept = previous.parts if previous is not None and same_file else None
+    made = _assignments_of(previous) if previous is not None and same_file else None
     try:
-        rules = _by_class(text, str(path), site, kept)
+        rules = _by_class(text, str(path), site, kept, made)
         if rules is None and kept is not None:  # category or slot names changed
-            rules = _by_class(text, str(path), site, None)
+            rules = _by_class(text, str(path), site, None, made)
     except ConfigError:
         rules = None  # the whole file's read names the same issues the same way
     if rules is not None:
@@ -64,37 +66,52 @@ def load_rules(path: Path | None, site: Site, previous: TimeRules | None = None)
     return compile_rules(validate(RightsFile, doc), doc, site)
 
 
-def _by_class(text: str, file: str, site: Site, kept: ClassParts | None) -> TimeRules | None:
+def _by_class(
+    text: str, file: str, site: Site, kept: ClassParts | None, made: AssignmentsMade | None
+) -> TimeRules | None:
     """The file read class by class (None: it cannot be), then compiled."""
     read = read_by_class(text, file, kept)
     if read is None:
         return None
     try:
-        return _compile_by_class(read, site)
+        return _compile_by_class(read, site, made)
     finally:  # the lines of every class read: compiled, they are not needed any more
         drain(read.lines)
 
 
-def _compile_by_class(read: ReadByClass, site: Site) -> TimeRules | None:
+def _compile_by_class(
+    read: ReadByClass, site: Site, made: AssignmentsMade | None
+) -> TimeRules | None:
     """Compile what :func:`read_by_class` read, keeping the classes compiled before;
     None when a kept class was compiled again (its lines were not read)."""
-    rules = compile_rules(read.model, read.doc, site, {p.name: p for p in read.parts.values()})
+    kept = {p.name: p for p in read.parts.values()}
+    rules = compile_rules(read.model, read.doc, site, kept, made)
     names, slots = frozenset(rules.categories.names), frozenset(rules.slots)
     parts: dict[tuple[int, str], ClassPart] = {}
     for key, part in read.parts.items():
         compiled = rules.classes[part.name]
         if part.name not in read.fresh and compiled is not part.compiled:
             return None
-        parts[key] = replace(part, compiled=compiled, categories=names, slots=slots)
+        same = compiled is part.compiled and (part.categories, part.slots) == (names, slots)
+        # a part that did not change is the last load's object (the loader process
+        # sends it as a reference: autocom/transfer.py)
+        parts[key] = (
+            part if same else replace(part, compiled=compiled, categories=names, slots=slots)
+        )
     return replace(rules, parts=parts)
 
 
 def compile_rules(
-    model: RightsFile, doc: Document, site: Site, kept: Mapping[str, ClassPart] | None = None
+    model: RightsFile,
+    doc: Document,
+    site: Site,
+    kept: Mapping[str, ClassPart] | None = None,
+    made: AssignmentsMade | None = None,
 ) -> TimeRules:
     """``kept``: classes compiled by the previous load, by name; one whose model is
     the very object in ``model`` (its text and line unchanged) and that was compiled
-    against the same category and slot names is kept as it is."""
+    against the same category and slot names is kept as it is.  ``made``: the
+    previous load's assignments; an equal one is that object."""
     issues = Issues(doc)
     prefix = line_prefix(model, site, issues)
     table = build_category_table(model, doc, site, issues)
@@ -106,7 +123,7 @@ def compile_rules(
         or compile_class(name, cls, set(names), set(slot_names), issues)
         for name, cls in model.classes.items()
     }
-    assign = Assignments(model, site, set(classes), issues)
+    assign = Assignments(model, site, set(classes), issues, made)
     by_extension = index_users(assign, site, issues)
     lockout = lockout_policy(model, doc)
     issues.raise_if_any()
@@ -236,11 +253,37 @@ def compile_forwards(
     return forwards, forward_default
 
 
+# (class, selector, where) -> the assignment a previous load made
+AssignmentsMade = Mapping[tuple[str, str, str], Assignment]
+
+
+def _assignments_of(rules: TimeRules) -> AssignmentsMade:
+    """Every assignment of ``rules``, for the next load to keep those that are the
+    same (a reload through the loader process then sends none of 4000 again)."""
+    every = [
+        *rules.by_extension.values(),
+        *(a for _, a in rules.ranges),
+        *rules.groups.values(),
+        *rules.departments.values(),
+        *rules.contexts.values(),
+        *([rules.default] if rules.default else []),
+    ]
+    return {(a.class_name, a.selector, a.where): a for a in every}
+
+
 class Assignments:
     """The ``assign:`` section compiled, one method per kind of selector."""
 
-    def __init__(self, model: RightsFile, site: Site, classes: set[str], issues: Issues) -> None:
+    def __init__(
+        self,
+        model: RightsFile,
+        site: Site,
+        classes: set[str],
+        issues: Issues,
+        made: AssignmentsMade | None = None,
+    ) -> None:
         self.model, self.site, self.classes, self.issues = model, site, classes, issues
+        self.made = made or {}
         self.explicit = self._simple("extensions", "extension")
         self.ranges = self._ranges()
         self.groups = self._groups()
@@ -257,7 +300,12 @@ class Assignments:
                 f"use one of: {', '.join(sorted(self.classes)) or '(no classes defined)'}",
             )
             return None
-        return Assignment(cname, selector, self.issues.where("assign", section, key))
+        return self._assignment(cname, selector, self.issues.where("assign", section, key))
+
+    def _assignment(self, cname: str, selector: str, where: str) -> Assignment:
+        """The previous load's assignment when it is the same, else a new one."""
+        found = self.made.get((cname, selector, where))
+        return found if found is not None else Assignment(cname, selector, where)
 
     def _simple(self, section: str, label: str) -> dict[str, Assignment]:
         out: dict[str, Assignment] = {}
@@ -323,7 +371,7 @@ class Assignments:
         if name is None:
             return None
         if name in self.classes:
-            return Assignment(name, "default", self.issues.where("assign", "default"))
+            return self._assignment(name, "default", self.issues.where("assign", "default"))
         self.issues.add(
             ("assign", "default"),
             f"assign.default: no class is called {name!r}",

@@ -74,6 +74,15 @@ def test_an_edit_keeps_the_other_classes(rights: Path) -> None:
     old_keys = {key: key for key in first.parts}
     same = [key for key in second.parts if old_keys.get(key) is key]
     assert len(same) == 3
+    old_parts = {id(p) for p in first.parts.values()}
+    kept_parts = [p.name for p in second.parts.values() if id(p) in old_parts]
+    assert kept_parts == ["staff", "night_guard", "lobby"]  # the parts too
+    # the assignments (assign: did not move): the very objects of the last load
+    assert second.by_extension and second.by_extension == first.by_extension
+    assert all(a is first.by_extension[ext] for ext, a in second.by_extension.items())
+    assert second.ranges and all(
+        new is old for (_, new), (_, old) in zip(second.ranges, first.ranges, strict=True)
+    )
 
 
 def test_a_line_added_moves_the_classes_below(rights: Path) -> None:
