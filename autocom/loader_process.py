@@ -210,12 +210,12 @@ class LoaderProcess:
             message = await self._read()
             kind = message[0]
             if kind == "batch":
-                self._receiver.take(message[1], message[2])
+                self._take(message[1], message[2])
                 if time.perf_counter() - turn > PACE:
                     await asyncio.sleep(0)
                     turn = time.perf_counter()
             elif kind == "loaded":
-                config = self._receiver.get(message[1])
+                config = self._receiver.find(message[1])
                 if not isinstance(config, Config):
                     raise LoaderBroken(f"the loader sent a {type(config).__name__}")
                 return config
@@ -250,6 +250,14 @@ class LoaderProcess:
             except (LoaderBroken, TimeoutError):
                 self._process.kill()
                 await self._process.wait()
+
+    def _take(self, first: int, data: bytes) -> None:
+        try:
+            self._receiver.take(first, data)
+            return
+        except TransferError as exc:
+            why = str(exc)
+        raise LoaderBroken(why)  # outside the except: see _send
 
     def _other(self, message: tuple[Any, ...]) -> None:
         if message[0] == "log":

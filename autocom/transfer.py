@@ -264,9 +264,12 @@ class Receiver:
         blocks, fixed = self._blocks, self._fixed
 
         def load(key: Key) -> Any:  # pickle's persistent_load: once per reference
-            if type(key) is int:
-                return blocks[key >> _BLOCK_BITS][key & _SLOT]
-            return fixed[key]
+            if type(key) is not int:
+                return fixed[key]
+            found = blocks[key >> _BLOCK_BITS][key & _SLOT]  # KeyError: a block gone
+            if found is None:
+                raise KeyError(key)  # dropped: the sender should not name it any more
+            return found
 
         self._load = load
 
@@ -279,7 +282,14 @@ class Receiver:
             raise TransferError(f"batch {first} out of order (expected {self._next})")
         unpickler = pickle.Unpickler(io.BytesIO(data))
         unpickler.persistent_load = self._load  # type: ignore[method-assign]
-        objects: list[Any] = unpickler.load()
+        try:
+            objects: list[Any] = unpickler.load()
+        except Exception as exc:  # unpickling fails in many ways; a key unknown here
+            why = f"batch {first} cannot be rebuilt: {exc!r}"
+        else:
+            why = ""
+        if why:  # raised outside the except: no frame of this table kept by a cycle
+            raise TransferError(why)
         blocks, held = self._blocks, self._held
         for key, obj in enumerate(objects, first):
             number = key >> _BLOCK_BITS
@@ -290,6 +300,15 @@ class Receiver:
             block[key & _SLOT] = obj
             held[number] += 1
         self._next = first + len(objects)
+
+    def find(self, key: object) -> Any:
+        """The object of ``key``, None when there is none (a key the sender made up)."""
+        if not isinstance(key, (int, str)):
+            return None
+        try:
+            return self.get(key)
+        except (KeyError, IndexError):
+            return None
 
     def get(self, key: Key) -> Any:
         """The object of ``key`` (KeyError: never sent, or dropped)."""

@@ -181,7 +181,7 @@ async def test_serve_reloads_on_sighup_and_stops_on_trigger(tmp_path: Path) -> N
     path = make_config(tmp_path)
     (tmp_path / "autocom.yaml").write_text(
         "site: site.yaml\nrules:\n  greet: greet.yaml\nreload_interval: 3600\n"
-        "agi:\n  port: 0\nhttp:\n  enabled: false\n"
+        "reload_in: process\nagi:\n  port: 0\nhttp:\n  enabled: false\n"
     )
     stop = asyncio.Event()
     feature = GreetFeature()

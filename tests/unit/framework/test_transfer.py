@@ -177,6 +177,15 @@ def test_a_cycle_or_what_pickle_refuses_is_a_transfer_error() -> None:
         list(Sender({}).send(Box(lambda: None)))
 
 
+def test_a_batch_naming_what_the_receiver_dropped_is_refused() -> None:
+    sender, receiver = Sender({}), Receiver({})
+    kept = Box("kept")
+    send(sender, receiver, Box(kept))
+    receiver.drop([sender.key(kept)])  # out of step: the sender still holds it
+    with pytest.raises(TransferError, match="cannot be rebuilt"):
+        send(sender, receiver, Box([kept]))
+
+
 def test_a_batch_out_of_order_is_refused() -> None:
     sender, receiver = Sender({}), Receiver({})
     batches = list(sender.send(Box([Box(i) for i in range(BATCH * 2)])))
