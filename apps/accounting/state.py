@@ -29,6 +29,18 @@ from zoneinfo import ZoneInfo
 
 from apps.accounting.cel import CelEvent
 from apps.accounting.engine import Ticket
+from apps.accounting.kept_days import (
+    KeptRow,
+    complete,
+    day_keys,
+    from_kept,
+    kept_span,
+    missing,
+    summed,
+    to_forget,
+    touched,
+    windows,
+)
 from apps.accounting.replay import (
     REPLAY_COLUMNS,
     SQLITE_DETAILS,
@@ -41,7 +53,7 @@ from apps.accounting.replay import (
     past_calls,
     replay_columns,
 )
-from apps.accounting.stats import BUCKET_SECONDS, DaySummary, StatGroup, summarize
+from apps.accounting.stats import BUCKET_SECONDS, DaySummary, StatGroup
 from autocom.whatif.replay import CallDetails, PastCall
 
 T = TypeVar("T")
@@ -216,10 +228,16 @@ CREATE TABLE IF NOT EXISTS stats_days (
     body TEXT NOT NULL, PRIMARY KEY (department, day_start, day_end)
 ) WITHOUT ROWID;
 """
-# a saved ticket (department, start) makes its day's statistics be summed again
-FORGET_DAY = (
-    "DELETE FROM stats_days WHERE department = ? AND day_start > ? AND day_start <= ? "
-    "AND day_end > ?"
+# the department and start of the stored tickets of these ids (a JSON list)
+SAVED_BEFORE = (
+    "SELECT department, start_at FROM tickets WHERE id IN (SELECT value FROM json_each(?))"
+)
+# the kept days in windows (department, low, high) of kept_days.windows (a JSON list)
+KEPT_NEAR = (
+    "SELECT s.department, s.day_start, s.day_end FROM json_each(?) w JOIN stats_days s "
+    "ON s.department = json_extract(w.value, '$[0]') "
+    "AND s.day_start > json_extract(w.value, '$[1]') "
+    "AND s.day_start <= json_extract(w.value, '$[2]')"
 )
 
 
@@ -313,14 +331,12 @@ class SqliteTicketStore:
         await self._run(self._save_tickets, tickets)
 
     def _save_tickets(self, tickets: Sequence[Ticket]) -> None:
+        ids = json.dumps([t.id for t in tickets])
         with self.db:
             self.db.execute("BEGIN")
+            old = self.db.execute(SAVED_BEFORE, (ids,)).fetchall()
+            self._forget_days(touched(((t.department, t.start) for t in tickets), old))
             for t in tickets:
-                old = self.db.execute(
-                    "SELECT department, start_at FROM tickets WHERE id = ?", (t.id,)
-                ).fetchone()
-                for department, at in {(t.department, t.start), *([tuple(old)] if old else [])}:
-                    self.db.execute(FORGET_DAY, (department or "", at - 2 * 86400, at, at))
                 self.db.execute("DELETE FROM parties WHERE ticket_id = ?", (t.id,))
                 self.db.execute(
                     f"INSERT OR REPLACE INTO tickets ({TICKET_COLUMNS}, month, "
@@ -331,6 +347,16 @@ class SqliteTicketStore:
                     "INSERT OR REPLACE INTO parties VALUES (?, ?, ?, ?)",
                     [(ext, t.start, t.id, role) for ext, role in parties(t)],
                 )
+
+    def _forget_days(self, starts: set[tuple[str, float]]) -> None:
+        """Forget the kept days these (department, start) fall in: one read of the
+        kept days around them, then those days deleted by their key."""
+        near = json.dumps(windows(starts))
+        kept = [(r[0], r[1], r[2]) for r in self.db.execute(KEPT_NEAR, (near,))]
+        self.db.executemany(
+            "DELETE FROM stats_days WHERE department = ? AND day_start = ? AND day_end = ?",
+            to_forget(kept, starts),
+        )
 
     async def tickets(self, query: Query) -> list[TicketRow]:
         return await self._run(self._tickets, query)
@@ -390,32 +416,24 @@ class SqliteTicketStore:
     def _day_summaries(
         self, department: str, days: Sequence[tuple[datetime, datetime]]
     ) -> list[DaySummary]:
-        if not days:
+        keys = day_keys(days)
+        if not keys:
             return []
-        first, last = days[0][0].timestamp(), days[-1][0].timestamp()
-        kept = {
-            (r[0], r[1]): r[2]
-            for r in self.db.execute(
-                "SELECT day_start, day_end, body FROM stats_days WHERE department = ? "
-                "AND day_start >= ? AND day_start <= ?",
-                (department, first, last),
-            )
-        }
-        out: list[DaySummary] = []
-        new: list[tuple[str, float, float, str]] = []
-        for start, end in days:
-            key = (start.timestamp(), end.timestamp())
-            if key in kept:
-                out.append(DaySummary.from_json(kept[key]))
-                continue
-            day = summarize(*_stat_groups(self.db, department, start, end), start.tzinfo)
-            out.append(day)
-            new.append((department, *key, day.to_json()))
+        sql = (
+            "SELECT day_start, day_end, body FROM stats_days WHERE department = ? "
+            "AND day_start >= ? AND day_start <= ?"
+        )
+        rows = self.db.execute(sql, (department, *kept_span(keys)))
+        out = from_kept(keys, {(r[0], r[1]): r[2] for r in rows})
+        new: list[KeptRow] = []
+        for i in missing(out):
+            out[i], row = summed(department, days[i], *_stat_groups(self.db, department, *days[i]))
+            new.append(row)
         if new:
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.executemany("INSERT OR REPLACE INTO stats_days VALUES (?, ?, ?, ?)", new)
-        return out
+        return complete(out)
 
     async def departments(self, since: datetime, until: datetime) -> list[str]:
         return await self._run(_departments, self.db, since, until)

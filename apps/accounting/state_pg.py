@@ -21,6 +21,16 @@ import asyncpg
 
 from apps.accounting.cel import CelEvent
 from apps.accounting.engine import Ticket
+from apps.accounting.kept_days import (
+    MAX_DAY,
+    complete,
+    day_keys,
+    from_kept,
+    kept_span,
+    missing,
+    summed,
+    touched,
+)
 from apps.accounting.replay import (
     PG_DETAILS,
     PG_PAST_CALLS,
@@ -44,7 +54,7 @@ from apps.accounting.state import (
     parties,
     ticket_columns,
 )
-from apps.accounting.stats import BUCKET_SECONDS, DaySummary, StatGroup, summarize
+from apps.accounting.stats import BUCKET_SECONDS, DaySummary, StatGroup
 from autocom.whatif.replay import CallDetails, PastCall
 
 STATS_LOCK = 0x4175_7374  # the advisory lock between saves and a day's statistics
@@ -198,11 +208,10 @@ class PgTicketStore:
                 rows,
             )
             await conn.executemany("INSERT INTO parties VALUES ($1, $2, $3, $4)", party_rows)
-            saved = [(t.department, t.start) for t in tickets]
-            saved += [(r["department"] or "", r["at"]) for r in old]
+            saved = list(touched(((t.department, t.start) for t in tickets), old))
             await conn.execute(
                 "DELETE FROM stats_days s USING unnest($1::text[], $2::float8[]) AS k(d, t) "
-                "WHERE s.department = k.d AND s.day_start > k.t - 172800 "
+                f"WHERE s.department = k.d AND s.day_start > k.t - {MAX_DAY} "
                 "AND s.day_start <= k.t AND s.day_end > k.t",
                 [d for d, _ in saved],
                 [t for _, t in saved],
@@ -273,45 +282,20 @@ class PgTicketStore:
     async def day_summaries(
         self, department: str, days: Sequence[tuple[datetime, datetime]]
     ) -> list[DaySummary]:
-        if not days:
+        keys = day_keys(days)
+        if not keys:
             return []
-        keys = [(start.timestamp(), end.timestamp()) for start, end in days]
         async with self._pool.acquire() as conn:
-            out = await self._kept_days(conn, department, keys)
-            if all(day is not None for day in out):
-                return [day for day in out if day is not None]
-            async with conn.transaction():
-                # no ticket saved while the missing days are summed and kept
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", STATS_LOCK)
-                out = await self._kept_days(conn, department, keys)
-                for i, (start, end) in enumerate(days):
-                    if out[i] is None:
-                        groups, buckets = await _stat_groups(conn, department, start, end)
-                        day = summarize(groups, buckets, start.tzinfo)
-                        await conn.execute(
-                            "INSERT INTO stats_days VALUES ($1, $2, $3, $4) "
-                            "ON CONFLICT (department, day_start, day_end) "
-                            "DO UPDATE SET body = excluded.body",
-                            department,
-                            *keys[i],
-                            day.to_json(),
-                        )
-                        out[i] = day
-        return [day for day in out if day is not None]
-
-    @staticmethod
-    async def _kept_days(
-        conn: Any, department: str, keys: Sequence[tuple[float, float]]
-    ) -> list[DaySummary | None]:
-        rows = await conn.fetch(
-            "SELECT day_start, day_end, body FROM stats_days WHERE department = $1 "
-            "AND day_start >= $2 AND day_start <= $3",
-            department,
-            keys[0][0],
-            keys[-1][0],
-        )
-        kept = {(r["day_start"], r["day_end"]): r["body"] for r in rows}
-        return [DaySummary.from_json(kept[k]) if k in kept else None for k in keys]
+            rows = await conn.fetch(
+                "SELECT day_start, day_end, body FROM stats_days WHERE department = $1 "
+                "AND day_start >= $2 AND day_start <= $3",
+                department,
+                *kept_span(keys),
+            )
+            out = from_kept(keys, {(r["day_start"], r["day_end"]): r["body"] for r in rows})
+            for i in missing(out):
+                out[i] = await _keep_day(conn, department, days[i])
+        return complete(out)
 
     async def departments(self, since: datetime, until: datetime) -> list[str]:
         async with self._pool.acquire() as conn:
@@ -397,6 +381,30 @@ class PgTicketStore:
             await asyncio.wait_for(self._pool.close(), 10)
         except TimeoutError:
             self._pool.terminate()
+
+
+async def _keep_day(conn: Any, department: str, day: tuple[datetime, datetime]) -> DaySummary:
+    """One missing day summed and kept, in a transaction of its own under the stats lock
+    (exclusive; saves take it shared): no ticket of the day is saved between its sum
+    and its keeping, and saves go on between two days of a long request."""
+    start, end = day
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", STATS_LOCK)
+        body = await conn.fetchval(
+            "SELECT body FROM stats_days WHERE department = $1 AND day_start = $2 AND day_end = $3",
+            department,
+            start.timestamp(),
+            end.timestamp(),
+        )
+        if body is not None:  # kept by another request meanwhile
+            return DaySummary.from_json(body)
+        summary, row = summed(department, day, *await _stat_groups(conn, department, start, end))
+        await conn.execute(
+            "INSERT INTO stats_days VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (department, day_start, day_end) DO UPDATE SET body = excluded.body",
+            *row,
+        )
+    return summary
 
 
 async def _stat_groups(

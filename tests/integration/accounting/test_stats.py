@@ -11,13 +11,14 @@ import re
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import asyncpg
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -354,3 +355,95 @@ async def test_department_admin_reads_its_page_in_chromium(
     assert rows[1].split()[:4] == ["Tous", "3", "3", "0"], rows
     assert "Heures les plus chargées : 09h, 17h" in await browser.text("busiest")
     await browser.shot("stats")
+
+
+async def kept_days_of(request: pytest.FixtureRequest, tmp_path: Path) -> set[tuple[str, str]]:
+    """(department, local day) of every kept day, read beside the store."""
+    sql = "SELECT department, day_start FROM stats_days"
+    if "sqlite" in request.node.callspec.id:
+        with sqlite3.connect(tmp_path / "calls.sqlite") as db:
+            rows = db.execute(sql).fetchall()
+    else:
+        conn = await asyncpg.connect(request.getfixturevalue("postgres_dsn"))
+        rows = [tuple(r) for r in await conn.fetch(sql)]
+        await conn.close()
+    return {(d, f"{datetime.fromtimestamp(t, PARIS):%Y-%m-%d}") for d, t in rows}
+
+
+async def test_a_batch_forgets_the_days_of_its_tickets_and_keeps_the_others(
+    store: TicketStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    await stats_of(store, MIPS, "2027-01", "", "", "")
+    await stats_of(store, SCOL, "2027-01", "", "", "")
+    january = {(d, f"2027-01-{n:02d}") for d in (MIPS, SCOL) for n in range(1, 32)}
+    assert await kept_days_of(request, tmp_path) == january
+    batch = [
+        call("m9", (2027, 1, 14, 0, 0), "internal", MIPS, talk=5),  # the 14th's first instant
+        call("m10", (2027, 1, 14, 18, 0), "internal", MIPS, talk=5),
+        call("m3", (2027, 1, 20, 14, 5), "outgoing", MIPS, category="mobile"),  # was the 13th
+        call("s3", (2027, 1, 31, 23, 59), "incoming", SCOL, talk=7),
+    ]
+    await store.save_tickets(batch)
+    forgotten = {(MIPS, "2027-01-13"), (MIPS, "2027-01-14"), (MIPS, "2027-01-20")}
+    forgotten.add((SCOL, "2027-01-31"))
+    assert await kept_days_of(request, tmp_path) == january - forgotten
+    mips = await stats_of(store, MIPS, "2027-01", "", "", "")
+    assert mips.total.calls == 8 and mips.hours[0] == 2 and mips.hours[18] == 1
+    assert (await stats_of(store, MIPS, "", "2027-01-13", "", "")).total.calls == 0
+    assert (await stats_of(store, SCOL, "2027-01", "", "", "")).total.calls == 3
+    assert await kept_days_of(request, tmp_path) == january
+
+
+async def test_sqlite_reads_once_per_batch_not_once_per_ticket(tmp_path: Path) -> None:
+    store = await SqliteTicketStore(tmp_path / "calls.sqlite").open()
+    await store.save_tickets(TICKETS)
+    await stats_of(store, MIPS, "2027-01", "", "", "")
+    statements: list[str] = []
+    await store._run(store.db.set_trace_callback, statements.append)
+    rebuilt = [replace(t, end=t.end + 1) for t in TICKETS]
+    new = [call(f"n{i}", (2027, 1, 12, 8, i), "internal", MIPS) for i in range(30)]
+    await store.save_tickets([*rebuilt, *new])
+    await store._run(store.db.set_trace_callback, None)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2, selects  # the replaced tickets, the kept days near the batch
+    assert (await stats_of(store, MIPS, "2027-01", "", "", "")).total.calls == 36
+    await store.close()
+
+
+KEPT_NOTICE = """
+CREATE FUNCTION kept_notice() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN PERFORM pg_notify('kept', NEW.department); RETURN NEW; END $$;
+CREATE TRIGGER kept_notice AFTER INSERT ON stats_days FOR EACH ROW EXECUTE FUNCTION kept_notice();
+"""  # the test's own: a notice when a day's keeping is committed
+
+
+async def test_postgresql_saves_go_on_during_a_long_statistics_request(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A year of days summed one transaction (and advisory lock) at a time: a save made
+    while the request runs ends before it, and no day is kept stale."""
+    dsn = request.getfixturevalue("postgres_dsn")
+    store = await PgTicketStore.connect(dsn)
+    other = call("o1", (2026, 2, 1, 9, 0), "internal", "Autre")  # February 2026's partition
+    await store.save_tickets([*TICKETS, other])
+    watch = await asyncpg.connect(dsn)
+    await watch.execute(KEPT_NOTICE)
+    first_kept = asyncio.Event()
+    await watch.add_listener("kept", lambda *_: first_kept.set())
+    asking = asyncio.create_task(stats_of(store, MIPS, "", "", "2026-02-01", "2027-01-31"))
+    await asyncio.wait(
+        [asking, asyncio.create_task(first_kept.wait())], return_when=asyncio.FIRST_COMPLETED
+    )
+    assert not asking.done()  # its first day is kept, 364 to go
+    early = call("m20", (2026, 2, 1, 10, 0), "internal", MIPS, talk=3)  # that first day
+    late = call("m21", (2027, 1, 30, 10, 0), "internal", MIPS, talk=3)
+    await store.save_tickets([early, late])
+    assert not asking.done()  # the save did not wait for the whole year
+    first = await asking
+    assert first.total.calls in (6, 7)  # the early day was summed before the save
+    again = await stats_of(store, MIPS, "", "", "2026-02-01", "2027-01-31")
+    assert again.total.calls == 8 and again.total.talk_seconds == 555 + 6
+    await watch.execute("DELETE FROM stats_days")
+    assert await stats_of(store, MIPS, "", "", "2026-02-01", "2027-01-31") == again
+    await watch.close()
+    await store.close()
