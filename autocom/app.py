@@ -41,6 +41,7 @@ from autocom.metrics import Metrics
 from autocom.reload import ConfigHolder
 from autocom.store.base import StoreError
 from autocom.store.factory import open_store
+from autocom.tasks import cancel_and_wait
 
 log = logging.getLogger("autocom.server")
 
@@ -330,12 +331,7 @@ def _start_heartbeat(stack: contextlib.AsyncExitStack, ctx: AppContext) -> None:
         heartbeat(ctx.store, _describe(ctx, time.time()), interval), name="autocom-heartbeat"
     )
 
-    async def stop() -> None:
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
-
-    stack.push_async_callback(stop)
+    stack.push_async_callback(cancel_and_wait, beating)
 
 
 def _start_history(stack: contextlib.AsyncExitStack, ctx: AppContext) -> None:

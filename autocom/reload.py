@@ -12,6 +12,7 @@ from autocom.feature import Feature
 from autocom.loader import LARGE_CONFIG_BYTES, Config, collector_paused, load_config
 from autocom.loader_process import LoaderBroken, LoaderProcess
 from autocom.release import free_in_pieces, let_go, unheld
+from autocom.tasks import cancel_and_wait
 
 log = logging.getLogger("autocom.reload")
 
@@ -97,12 +98,12 @@ class ConfigHolder:
         async with self._lock:
             stamp = _stamp(self.current.watched)
             try:
-                new = await self._load_somewhere()
+                new, process = await self._load_somewhere()
             except ConfigError as exc:
                 return self._refused(stamp, exc)
             retired = self._swap(new)
-            if self._process is not None:
-                await self._process.settle()
+            if process is not None:
+                await self._settle(process)
         # in the background: neither this reload nor the next waits for the calls
         # that still hold the replaced config
         task = asyncio.create_task(self._let_go(retired), name="autocom-config-let-go")
@@ -122,9 +123,7 @@ class ConfigHolder:
     async def close(self) -> None:
         """Stop the loader process, if one runs, and letting go of replaced configs
         (what is left of them is freed at once)."""
-        for task in list(self._letting_go):
-            task.cancel()
-        await asyncio.gather(*self._letting_go, return_exceptions=True)
+        await cancel_and_wait(*self._letting_go)
         async with self._lock:
             await self._stop_process()
 
@@ -143,28 +142,39 @@ class ConfigHolder:
         same_features(self.current, new)
         return new
 
-    async def _load_somewhere(self) -> Config:
+    async def _load_somewhere(self) -> tuple[Config, LoaderProcess | None]:
+        """The new config, and the loader process that sent it (None: a thread)."""
         if self._in_process():
             try:
                 return await self._load_in_process()
             except LoaderBroken as exc:
-                # its text: the exception would keep the loader (its table) in a kept record
-                log.warning("the loader process failed, this reload runs in a thread: %s", str(exc))
-                await self._stop_process()
-        return await asyncio.to_thread(self._load)
+                await self._broken(exc, "this reload runs in a thread")
+        return await asyncio.to_thread(self._load), None
 
-    async def _load_in_process(self) -> Config:
+    async def _load_in_process(self) -> tuple[Config, LoaderProcess]:
         if self._process is None:
             self._process = await LoaderProcess.start(self.current.path, self._features)
             log.info("loader process %d started", self._process.pid)
+        process = self._process
         with collector_paused(True):  # rebuilding allocates a collection's worth a batch
-            new = await self._process.load()
+            new = await process.load()
         try:
             same_features(self.current, new)
         except ConfigError:
-            await self._process.settle()  # the loader took it as its last: keep in step
+            await self._settle(process)  # the loader took it as its last: keep in step
             raise
-        return new
+        return new, process
+
+    async def _settle(self, process: LoaderProcess) -> None:
+        try:
+            await process.settle()
+        except LoaderBroken as exc:  # the config is in: only the next reload starts anew
+            await self._broken(exc, "the next reload starts another")
+
+    async def _broken(self, exc: LoaderBroken, then: str) -> None:
+        # its text: the exception would keep the loader (its table) in a kept record
+        log.warning("the loader process failed, %s: %s", then, str(exc))
+        await self._stop_process()
 
     async def _stop_process(self) -> None:
         process, self._process = self._process, None

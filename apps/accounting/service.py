@@ -21,6 +21,7 @@ from autocom.ami.client import AmiAccess, AmiLink
 from autocom.loader import Config
 from autocom.reload import ConfigHolder
 from autocom.services import DepartmentStats
+from autocom.tasks import cancel_and_wait
 
 log = logging.getLogger("autocom.accounting")
 BACKLOG_INTERVAL = 60.0  # seconds between two backlog reads (besides each AMI login)
@@ -128,11 +129,7 @@ class Accounting:
         )
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
         with contextlib.suppress(Exception):
             await self.collector.flush()

@@ -27,6 +27,7 @@ from autocom.ari import events as ev
 from autocom.ari.client import AriClient
 from autocom.ari.errors import AriError, AriNotFound, AriServerError
 from autocom.rights import slot_is_active
+from autocom.tasks import cancel_and_wait
 
 log = logging.getLogger("autocom.ivr")
 
@@ -254,11 +255,7 @@ class IvrApp:
                     await self.client.continue_in_dialplan(chan.id, FALLBACK_CONTEXT, "s", 1)
 
     async def close(self) -> None:
-        for call in list(self.calls.values()):
-            call.task.cancel()
-        for call in list(self.calls.values()):
-            with contextlib.suppress(asyncio.CancelledError):
-                await call.task
+        await cancel_and_wait(*(call.task for call in list(self.calls.values())))
 
 
 def active_slots(time_rules: Any, names: set[str], when: datetime) -> frozenset[str]:

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -32,6 +31,7 @@ from autocom.ari.errors import (
     http_error,
 )
 from autocom.ari.events import Channel, DeviceState, Event, Playback, parse_event
+from autocom.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from autocom.config.settings import AriSettings
@@ -357,10 +357,7 @@ class AriEventLink:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         self._set_down()
 
     async def wait_connected(self, within: float) -> None:

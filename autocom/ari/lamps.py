@@ -28,7 +28,6 @@ take) is logged and the other lamps are still set.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from autocom.ari.device_states import DeviceStates
 from autocom.ari.errors import AriConnectionError, AriError, AriTimeout
 from autocom.config.settings import AriSettings
 from autocom.store.base import StateStore, StoreError
+from autocom.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from autocom.context import AppContext
@@ -192,9 +192,6 @@ class LampKeeper:
 
     async def stop(self) -> None:
         """Cancel the task (if :meth:`start` made one) and close the ARI client."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
         await self._ari.close()

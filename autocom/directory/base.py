@@ -31,6 +31,11 @@ class DirectorySource(Protocol):
 
     name: str
 
+    @property
+    def local(self) -> bool:
+        """True when it answers from memory now, without I/O (nothing to cache)."""
+        ...
+
     async def search(self, query: Query, want: int) -> SourceResult: ...
 
     async def lookup(self, canonicals: tuple[str, ...]) -> tuple[Entry, ...]: ...

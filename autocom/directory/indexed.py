@@ -24,7 +24,6 @@ memory (tens of microseconds), with the same rule (``query.matches``):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -35,6 +34,7 @@ from autocom.directory.index import DirectoryIndex, EntryKeys, IndexSettings, en
 from autocom.directory.ldap_source import LdapSource, ReadRefused, Stamped
 from autocom.directory.model import Entry, Query, SourceResult
 from autocom.directory.numbers import NumberPlan
+from autocom.tasks import cancel_and_wait
 
 log = logging.getLogger("autocom.directory.index")
 
@@ -115,10 +115,7 @@ class IndexedLdapSource:
 
     async def close(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await self.ldap.close()
 
     def status(self) -> dict[str, object]:

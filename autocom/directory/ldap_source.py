@@ -151,6 +151,8 @@ class Stamped:
 
 
 class LdapSource:
+    local = False  # every answer is a query to the server (DirectoryService caches them)
+
     def __init__(self, settings: LdapSettings, plan: NumberPlan) -> None:
         self.name = settings.name
         self.settings = settings

@@ -112,8 +112,8 @@ class Directory:
 
     @property
     def local(self) -> bool:
-        """True if every source answers from memory now (a ``local`` attribute that is true)."""
-        return all(getattr(source, "local", False) for source in self.sources)
+        """True if every source answers from memory now."""
+        return all(source.local for source in self.sources)
 
     async def start(self) -> None:
         for source in self.sources:

@@ -36,13 +36,14 @@ MONDAY = "2026-11-23T10:00:00+01:00"
 AT = datetime.fromisoformat(MONDAY)
 
 
-def make_config(folder: Path, state: str = "{path: state.sqlite}") -> Path:
+def make_config(folder: Path, state: str = "{path: state.sqlite}", more: str = "") -> Path:
+    """The example site and rights in ``folder``, autocom.yaml with ``more`` lines."""
     shutil.copy(EXAMPLES / "site.yaml", folder / "site.yaml")
     shutil.copy(EXAMPLES / "rights.yaml", folder / "rights.yaml")
     (folder / "autocom.yaml").write_text(
         f"timezone: Europe/Paris\nsite: site.yaml\nstate: {state}\n"
         "rules:\n  time_rules: rights.yaml\nreload_interval: 0.05\nreload_settle: 0.05\n"
-        "http: {enabled: false}\nadmin: {enabled: false}\n",
+        "http: {enabled: false}\nadmin: {enabled: false}\n" + more,
         encoding="utf-8",
     )
     return folder / "autocom.yaml"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import signal
 import weakref
 from collections.abc import AsyncIterator
@@ -22,25 +21,11 @@ from autocom.loader import load_config
 from autocom.reload import ConfigHolder
 from autocom.rights.rules import TimeRules
 from autocom.site.model import Site
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+from tests.integration.framework.test_history import edit, make_config
 
 
 def write_config(folder: Path, reload_in: str) -> Path:
-    shutil.copy(EXAMPLES / "site.yaml", folder / "site.yaml")
-    shutil.copy(EXAMPLES / "rights.yaml", folder / "rights.yaml")
-    (folder / "autocom.yaml").write_text(
-        f"timezone: Europe/Paris\nsite: site.yaml\nreload_in: {reload_in}\n"
-        "rules:\n  time_rules: rights.yaml\n",
-        encoding="utf-8",
-    )
-    return folder / "autocom.yaml"
-
-
-def edit(file: Path, old: str, new: str) -> None:
-    text = file.read_text(encoding="utf-8")
-    assert old in text
-    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return make_config(folder, more=f"reload_in: {reload_in}\n")
 
 
 def staff_premium(holder: ConfigHolder) -> str:
@@ -178,3 +163,15 @@ async def test_the_loaders_log_lines_are_the_servers(
         assert said[0].levelno == logging.WARNING
     finally:
         await holder.close()
+
+
+async def test_reload_in_changed_to_thread_while_a_loader_runs(
+    holder: ConfigHolder, tmp_path: Path
+) -> None:
+    assert await holder.refresh()  # through the loader
+    edit(tmp_path / "autocom.yaml", "reload_in: process\n", "reload_in: thread\n")
+    assert await holder.refresh()  # still through the loader: the config said so
+    assert holder.current.settings.reload_in == "thread"
+    edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
+    assert await asyncio.wait_for(holder.refresh(), 60)  # in a thread: nothing to settle
+    assert staff_premium(holder) == "deny"

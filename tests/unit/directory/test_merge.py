@@ -38,6 +38,7 @@ class DownSource:
     """A fake source that is always down (the fault an LDAP outage shows)."""
 
     name = "down"
+    local = False
 
     async def search(self, query: Query, want: int) -> SourceResult:
         raise SourceUnavailable(self.name, "connection refused")
