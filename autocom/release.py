@@ -77,6 +77,10 @@ def _listing(pieces: list[object], limit: int | None) -> Iterator[None]:
                 listed[shard].add(key)
                 pieces.append(child)
         index += 1
+    for shard in range(_SHARDS):  # let go of the bookkeeping a shard at a time too
+        listed[shard], held[shard] = set(), {}
+        if not shard % 16:
+            yield
 
 
 def _shard(key: int) -> int:

@@ -290,10 +290,13 @@ async def reloads(
     holder: ConfigHolder, rights_path: Path, site: Site, rules: TimeRules, args: Any
 ) -> None:
     """The reload rounds in one event loop (the loader process is the loop's child)."""
-    t0 = time.perf_counter()
-    await holder.refresh()  # starts the loader process: the whole config sent
-    await holder.settled()
-    print(f"first reload (reload_in: {args.reload_in}): {time.perf_counter() - t0:.2f} s")
+    cases = triples([u.extension for u in site.users], 5000)
+    # the first reload starts the loader process, which sends the whole config; the
+    # config loaded at start is let go of
+    ticks, elapsed = await during_reload(holder.refresh, holder.settled, site, rules, cases)
+    print(f"first reload (reload_in: {args.reload_in}): {elapsed:.2f} s")
+    show("decide while reloading (first reload)", ticks.of(ticks.latencies, True))
+    show_lag("loop lag while reloading (first reload)", ticks.of(ticks.lags, True))
     try:
         await reload_rounds(holder, rights_path, site, rules, args.edit, args.repeat)
     finally:
