@@ -171,6 +171,7 @@ class LoaderProcess:
     def __init__(self, process: asyncio.subprocess.Process, receiver: Receiver) -> None:
         self._process = process
         self._receiver = receiver
+        self._last: int | None = None  # the key of the last config sent
         assert process.stdin is not None and process.stdout is not None
         self._stdin = process.stdin
         self._stdout = process.stdout
@@ -218,22 +219,33 @@ class LoaderProcess:
                 config = self._receiver.find(message[1])
                 if not isinstance(config, Config):
                     raise LoaderBroken(f"the loader sent a {type(config).__name__}")
+                self._last = message[1]
                 return config
             elif kind == "refused":
                 raise ConfigError(message[1])
             else:
                 self._other(message)
 
-    async def settle(self) -> None:
-        """After a swap: stop holding what the config it replaced held and the new
-        one does not.  Nothing is freed here but what no config holds (what the
-        replaced config holds is freed with it: :func:`autocom.release.let_go`)."""
+    def sent(self, config: Config) -> bool:
+        """Whether ``config`` is the last config this process sent (its objects are
+        held here by key until they are dropped)."""
+        return self._last is not None and self._receiver.find(self._last) is config
+
+    async def settle(self) -> list[int]:
+        """After a load: the keys of what the config it replaced held and the new one
+        does not, for :meth:`drop` once that config is let go of."""
         keys: list[int] = []
         while (message := await self._read())[0] != "settled":
             if message[0] == "dead":
                 keys += message[1]
             else:
                 self._other(message)
+        return keys
+
+    async def drop(self, keys: list[int]) -> None:
+        """Stop holding ``keys``, in the sender's order (parents first), the calls
+        served every :data:`PACE` seconds: once nothing else holds the config they
+        were part of, each drop frees one object."""
         turn = time.perf_counter()
         for start in range(0, len(keys), 64):
             self._receiver.drop(keys[start : start + 64])

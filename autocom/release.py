@@ -99,12 +99,13 @@ def free_in_pieces(box: list[Any]) -> int:
     return len(pieces)
 
 
-async def unheld(box: list[Any]) -> None:
-    """Until nothing but ``box`` holds its object (the calls that took it as their
-    config snapshot ended), :data:`HELD_WAIT` at most: let go of before, it would
-    be freed in one go when the last of them ends."""
+async def unheld(box: list[Any], others: int = 0) -> None:
+    """Until nothing but ``box`` (and ``others`` references the caller knows of)
+    holds its object: the calls that took it as their config snapshot ended;
+    :data:`HELD_WAIT` at most.  Let go of before, it would be freed in one go when
+    the last of them ends."""
     for _ in range(int(HELD_WAIT / _LOOK_EVERY)):  # no event says so: look
-        if sys.getrefcount(box[0]) <= 2:  # the list's reference and the argument
+        if sys.getrefcount(box[0]) <= 2 + others:  # the list's reference, the argument
             return
         await asyncio.sleep(_LOOK_EVERY)
 

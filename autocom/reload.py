@@ -97,16 +97,20 @@ class ConfigHolder:
         is let go of in the event loop, an object at a time."""
         async with self._lock:
             stamp = _stamp(self.current.watched)
+            by = self._process  # the loader that sent the config now, if one did
+            sent = by is not None and by.sent(self.current)
             try:
                 new, process = await self._load_somewhere()
             except ConfigError as exc:
                 return self._refused(stamp, exc)
             retired = self._swap(new)
-            if process is not None:
-                await self._settle(process)
+            dead = await self._settle(process) if process is not None else []
         # in the background: neither this reload nor the next waits for the calls
         # that still hold the replaced config
-        task = asyncio.create_task(self._let_go(retired), name="autocom-config-let-go")
+        held = process if sent and process is by else None
+        task = asyncio.create_task(
+            self._let_go(retired, process, dead, held is not None), name="autocom-config-let-go"
+        )
         self._letting_go.add(task)
         task.add_done_callback(self._letting_go.discard)
         return True
@@ -115,10 +119,24 @@ class ConfigHolder:
         """Until the configs reloads replaced are let go of."""
         await asyncio.gather(*self._letting_go)
 
-    async def _let_go(self, retired: list[Config]) -> None:
-        await unheld(retired)
+    async def _let_go(
+        self,
+        retired: list[Config],
+        process: LoaderProcess | None,
+        dead: list[int],
+        held_there: bool,
+    ) -> None:
+        """Once no call holds ``retired``'s config: if ``process`` holds its objects
+        by key, dropping the ``dead`` ones, parents first, frees them one at a time;
+        else what only it holds is listed and let go of (:func:`let_go`)."""
+        await unheld(retired, 1 if held_there else 0)  # 1: the loader's table
         with collector_paused(True, freeze=False):  # it would walk what is let go of
-            await let_go(retired)
+            if held_there:
+                retired.clear()  # the loader's table holds it still: nothing freed yet
+            if process is not None:
+                await process.drop(dead)
+            if retired:
+                await let_go(retired)
 
     async def close(self) -> None:
         """Stop the loader process, if one runs, and letting go of replaced configs
@@ -160,16 +178,17 @@ class ConfigHolder:
             new = await process.load()
         try:
             same_features(self.current, new)
-        except ConfigError:
-            await self._settle(process)  # the loader took it as its last: keep in step
+        except ConfigError:  # the loader took it as its last: keep in step
+            await process.drop(await self._settle(process))
             raise
         return new, process
 
-    async def _settle(self, process: LoaderProcess) -> None:
+    async def _settle(self, process: LoaderProcess) -> list[int]:
         try:
-            await process.settle()
+            return await process.settle()
         except LoaderBroken as exc:  # the config is in: only the next reload starts anew
             await self._broken(exc, "the next reload starts another")
+            return []
 
     async def _broken(self, exc: LoaderBroken, then: str) -> None:
         # its text: the exception would keep the loader (its table) in a kept record

@@ -129,6 +129,8 @@ class Sender:
         self._key_of: dict[int, Key] = {id(obj): name for name, obj in fixed.items()}
         self._sent: dict[Key, object] = dict(fixed)  # holds them: their ids stay theirs
         self._next = 0
+        self._roots: set[int] = set()  # where :meth:`dead` starts: roots and pieces sent
+        self._was_root: set[int] = set()
         self._opaque: dict[type, bool] = {}
         self._out = io.BytesIO()
         self._pickler = pickle.Pickler(self._out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -163,6 +165,12 @@ class Sender:
                 batch, weight = [], 0
         if batch:
             yield self._dump(batch)
+        self._root(self._key_of[id(root)])
+
+    def _root(self, key: Key) -> None:
+        if type(key) is int:
+            self._roots.add(key)
+            self._was_root.add(key)
 
     def _send_large(self, container: Any) -> Iterator[tuple[int, bytes]]:
         """A container of more than :data:`BATCH` items: its pieces first, a batch
@@ -176,6 +184,7 @@ class Sender:
         ]
         for piece in pieces:
             yield self._dump([piece])
+            self._root(self._next - 1)  # held by the container alone: dead with it
         yield self._dump([_Joined(kind.__name__, pieces)], as_=container)
 
     def key(self, obj: object) -> Key:
@@ -185,13 +194,29 @@ class Sender:
         """The keys sent that nothing here holds any more (the config they were part of
         was let go of), forgotten here: the receiver drops them in this order.
 
-        Keys grow children first, so going down them meets a parent before its
-        children: once it is let go of, they are held by this table alone too."""
-        sent, dead = self._sent, []
-        for key in sorted((k for k in sent if isinstance(k, int)), reverse=True):
-            if sys.getrefcount(sent[key]) == 2:  # the table's reference and the argument
-                del self._key_of[id(sent.pop(key))]
-                dead.append(key)
+        Looked for from the roots sent (and the pieces of large containers), an object
+        at a time, each looked at once nothing else but this table holds it: only what
+        died is visited, not every object sent (a walk of them all would sweep the
+        processor's cache the server's calls use).  A parent comes before its children:
+        once it is let go of, they are held by this table alone too."""
+        sent, key_of, dead = self._sent, self._key_of, []
+        stack = sorted(self._roots)
+        self._roots = set()
+        while stack:
+            key = stack.pop()
+            obj = sent.get(key)
+            if obj is None:
+                continue
+            if sys.getrefcount(obj) > 3:  # this table, ``obj`` and the argument: held
+                if key in self._was_root:
+                    self._roots.add(key)  # looked at again next time
+                continue
+            children = [key_of.get(id(child)) for child in _children(obj)]
+            del key_of[id(obj)], sent[key]
+            self._was_root.discard(key)
+            dead.append(key)
+            del obj  # let go of: its children may be held by nothing else now
+            stack.extend(k for k in children if type(k) is int)
         return dead
 
     def _new_objects(self, root: object) -> list[object]:

@@ -175,3 +175,20 @@ async def test_reload_in_changed_to_thread_while_a_loader_runs(
     edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
     assert await asyncio.wait_for(holder.refresh(), 60)  # in a thread: nothing to settle
     assert staff_premium(holder) == "deny"
+
+
+async def test_a_replaced_config_is_freed_once_no_call_holds_it(
+    holder: ConfigHolder, tmp_path: Path
+) -> None:
+    rights = tmp_path / "rights.yaml"
+    assert await holder.refresh()  # the loader's first: the config loaded here is let go of
+    await holder.settled()
+    sent = weakref.ref(holder.current)  # this one the loader sent: its table holds it
+    edit(rights, "    premium: pin\n", "    premium: deny\n")
+    call = holder.current  # a call still holding its snapshot
+    assert await holder.refresh()
+    await asyncio.sleep(0.2)
+    assert sent() is call  # not let go of while the call holds it
+    del call
+    await holder.settled()
+    assert sent() is None  # dropped from the table, parents first: freed

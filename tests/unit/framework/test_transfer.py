@@ -121,6 +121,7 @@ def test_what_no_config_holds_is_dropped_on_both_sides(files: Path) -> None:
     sender, receiver = Sender(fixed_of(features)), Receiver(fixed_of(features))
     old = load_config(files, features)
     got_old = send(sender, receiver, old)
+    old_key = sender.key(old)
     site_ref = weakref.ref(got_old.site)
     (files.parent / "site.yaml").write_text(
         (files.parent / "site.yaml").read_text(encoding="utf-8").replace("name:", "name: ", 1),
@@ -132,7 +133,8 @@ def test_what_no_config_holds_is_dropped_on_both_sides(files: Path) -> None:
     assert sender.dead() == []  # the loader still holds the old config
     del old
     dead = sender.dead()
-    assert dead == sorted(dead, reverse=True) and dead  # parents before their children
+    assert dead[0] == old_key  # the old config first, then what only it held
+    assert len(dead) == len(set(dead)) and sender.dead() == []
     receiver.drop(dead)
     del got_old
     assert site_ref() is None  # the receiver let go of the old site
@@ -206,3 +208,18 @@ def test_the_receivers_keys_outlive_their_first_blocks() -> None:
     assert [b.items for b in got.other] == list(range(100))
     receiver.drop(sender.dead())
     assert len(receiver) == len(sender)  # each holds what the other does, no more
+
+
+def test_dead_keys_come_parents_first_and_only_what_died() -> None:
+    sender, receiver = Sender({}), Receiver({})
+    shared = Box("kept by the next config")
+    chain = Box("a", Box("b", Box("c")), [shared])
+    send(sender, receiver, chain)
+    keys = [sender.key(chain), sender.key(chain.other), sender.key(chain.other.other)]
+    send(sender, receiver, Box("next", shared))
+    del chain
+    dead = sender.dead()
+    assert [k for k in dead if k in keys] == keys  # a before b before c
+    assert sender.key(shared) not in dead  # the next config holds it
+    receiver.drop(dead)
+    assert len(receiver) == len(sender)
