@@ -174,8 +174,8 @@ class Sender:
 
     def _send_large(self, container: Any) -> Iterator[tuple[int, bytes]]:
         """A container of more than :data:`BATCH` items: its pieces first, a batch
-        each, then the container joined from them (the pieces stay here until the
-        next :meth:`dead`, which finds nothing holds them)."""
+        each, then the container joined from them (the pieces are held here, and
+        there, until the next :meth:`dead` finds nothing else holds them)."""
         items = list(container.items() if type(container) is dict else container)
         kind = type(container)
         pieces = [
@@ -184,7 +184,7 @@ class Sender:
         ]
         for piece in pieces:
             yield self._dump([piece])
-            self._root(self._next - 1)  # held by the container alone: dead with it
+            self._root(self._next - 1)  # a go-between: the next dead() finds it dead
         yield self._dump([_Joined(kind.__name__, pieces)], as_=container)
 
     def key(self, obj: object) -> Key:
