@@ -31,7 +31,6 @@ import os
 import pickle
 import struct
 import sys
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,7 +39,7 @@ from typing import IO, Any, Final
 from autocom.config.errors import ConfigError
 from autocom.feature import Feature
 from autocom.loader import Config, load_config
-from autocom.release import PACE
+from autocom.release import Pacer
 from autocom.transfer import Key, Receiver, Sender, TransferError
 
 log = logging.getLogger("autocom.reload")
@@ -204,17 +203,16 @@ class LoaderProcess:
 
     async def load(self) -> Config:
         """The config as it is on disk now, rebuilt here a batch at a time (the calls
-        get the loop every :data:`PACE` seconds).  ConfigError when it is refused."""
+        get the loop in between: :class:`autocom.release.Pacer`).  ConfigError when
+        it is refused."""
         await self._send(("load",))
-        turn = time.perf_counter()
+        pacer = Pacer()
         while True:
             message = await self._read()
             kind = message[0]
             if kind == "batch":
                 self._take(message[1], message[2])
-                if time.perf_counter() - turn > PACE:
-                    await asyncio.sleep(0)
-                    turn = time.perf_counter()
+                await pacer.step()
             elif kind == "loaded":
                 config = self._receiver.find(message[1])
                 if not isinstance(config, Config):
@@ -244,14 +242,12 @@ class LoaderProcess:
 
     async def drop(self, keys: list[int]) -> None:
         """Stop holding ``keys``, in the sender's order (parents first), the calls
-        served every :data:`PACE` seconds: once nothing else holds the config they
+        served every :data:`autocom.release.PACE` seconds: once nothing else holds the config they
         were part of, each drop frees one object."""
-        turn = time.perf_counter()
+        pacer = Pacer()
         for start in range(0, len(keys), 64):
             self._receiver.drop(keys[start : start + 64])
-            if time.perf_counter() - turn > PACE:
-                await asyncio.sleep(0)
-                turn = time.perf_counter()
+            await pacer.step()
 
     async def close(self) -> None:
         """Stop the loader (killed if it does not stop within :data:`STOP_WAIT`)."""

@@ -3,13 +3,13 @@
 When a reload swaps a config in, the old one is freed by reference counting: one
 decrement that frees everything behind it in a single C call, holding the GIL
 all along (measured: 100 ms for 100,000 rule lines whose classes all moved, a
-call arriving then waits as long).  :func:`free_in_pieces` first lists the old
-config's objects that nothing else holds, breadth first (parents before their
-children; an object is listed once all its references come from listed ones),
-then lets go of them in that order: each object freed is then one object, its
-children still held by the list, and the loop gets the GIL back in between.
-Objects the new config shares with the old one (what a reload kept) are held
-elsewhere, so they are neither listed nor walked.
+call arriving then waits as long).  :func:`let_go` first lists the old config's
+objects that nothing else holds, breadth first (parents before their children;
+an object is listed once all its references come from listed ones), then lets go
+of them in that order: each object freed is then one object, its children still
+held by the list; the calls are served in between (:class:`Pacer`).  Objects the
+new config shares with the old one (what a reload kept) are held elsewhere, so
+they are neither listed nor walked.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-LIMIT = 50_000  # objects listed at most (4000 classes: down to each class); the rest
-# is freed with the last ones listed, a class at a time
 STEP = 256  # references looked at, or objects let go of, between two looks at the clock
 PACE = 0.0005  # seconds of work before the calls get the event loop back
 HELD_WAIT = 10.0  # seconds a call may keep a replaced config before it is let go of
@@ -31,8 +29,22 @@ _SHARDS = 256
 _MASK = _SHARDS - 1
 
 
+class Pacer:
+    """Work done in the event loop in steps: :meth:`step` gives the loop back (to
+    the calls) once ``pace`` seconds of work have gone by since it last did."""
+
+    def __init__(self, pace: float = PACE) -> None:
+        self.pace = pace
+        self._since = time.perf_counter()
+
+    async def step(self) -> None:
+        if time.perf_counter() - self._since > self.pace:
+            await asyncio.sleep(0)
+            self._since = time.perf_counter()
+
+
 def _overhead() -> int:
-    """What ``sys.getrefcount`` adds, in :func:`_pieces`, to an object's references
+    """What ``sys.getrefcount`` adds, in :func:`_listing`, to an object's references
     (the referents list, the loop variable, the call's argument)."""
     parent: list[list[object]] = [[]]
     for child in gc.get_referents(parent):
@@ -43,26 +55,17 @@ def _overhead() -> int:
 _OVERHEAD = _overhead()
 
 
-def _pieces(root: object) -> list[object]:
-    """``root`` and, breadth first, the objects behind it that only it holds: an
-    object is listed once every reference to it comes from listed objects."""
-    pieces = [root]
-    for _ in _listing(pieces, LIMIT):
-        pass
-    return pieces
-
-
-def _listing(pieces: list[object], limit: int | None) -> Iterator[None]:
+def _listing(pieces: list[object]) -> Iterator[None]:
     """Lists, after ``pieces``' one object, those behind it that only listed ones
-    hold (``limit`` at most); yields every :data:`STEP` references looked at.
+    hold; yields every :data:`STEP` references looked at.
 
     What was seen is kept in :data:`_SHARDS` sets and dicts by id, not one of each:
     one of 200,000 ids growing copies them all at once (30 ms)."""
     listed: list[set[int]] = [set() for _ in range(_SHARDS)]
     held: list[dict[int, int]] = [{} for _ in range(_SHARDS)]  # references from listed ones
-    listed[_shard(id(pieces[0]))].add(id(pieces[0]))
+    listed[(id(pieces[0]) >> 4) & _MASK].add(id(pieces[0]))  # ids are 16-byte aligned
     index = looked = 0
-    while index < len(pieces) and (limit is None or len(pieces) < limit):
+    while index < len(pieces):
         for child in gc.get_referents(pieces[index]):
             looked += 1
             if not looked % STEP:
@@ -83,22 +86,6 @@ def _listing(pieces: list[object], limit: int | None) -> Iterator[None]:
             yield
 
 
-def _shard(key: int) -> int:
-    return (key >> 4) & _MASK  # ids are 16-byte aligned
-
-
-def free_in_pieces(box: list[Any]) -> int:
-    """Free what ``box``'s one item holds, parents first, a batch at a time; returns
-    how many objects were let go of.  The caller gives its last reference through
-    ``box`` (emptied here): ``free_in_pieces([old])`` after ``old`` was replaced."""
-    root = box.pop()
-    pieces: list[object | None] = list(_pieces(root))
-    del root
-    for index in range(len(pieces)):  # the loop may take the GIL between two
-        pieces[index] = None
-    return len(pieces)
-
-
 async def unheld(box: list[Any], others: int = 0) -> None:
     """Until nothing but ``box`` (and ``others`` references the caller knows of)
     holds its object: the calls that took it as their config snapshot ended;
@@ -111,20 +98,17 @@ async def unheld(box: list[Any], others: int = 0) -> None:
 
 
 async def let_go(box: list[Any], pace: float = PACE) -> int:
-    """:func:`free_in_pieces` in the event loop, the calls served every ``pace``
-    seconds: what only ``box``'s object holds is listed, then let go of an object
-    at a time, parents first.  Returns how many were."""
+    """Free what ``box``'s one item holds (the caller gives its last reference
+    through ``box``, emptied here), parents first, the calls served every ``pace``
+    seconds.  Returns how many objects were let go of."""
     pieces: list[object | None] = [box.pop()]
-    turn = time.perf_counter()
-    for _ in _listing(pieces, None):
-        if time.perf_counter() - turn > pace:
-            await asyncio.sleep(0)
-            turn = time.perf_counter()
+    pacer = Pacer(pace)
+    for _ in _listing(pieces):
+        await pacer.step()
     for index in range(len(pieces)):
         pieces[index] = None
-        if not index % STEP and time.perf_counter() - turn > pace:
-            await asyncio.sleep(0)
-            turn = time.perf_counter()
+        if not index % STEP:
+            await pacer.step()
     return len(pieces)
 
 
@@ -135,4 +119,4 @@ def drain(mapping: dict[Any, Any]) -> None:
         mapping.popitem()
 
 
-__all__ = ["drain", "free_in_pieces", "let_go", "unheld"]
+__all__ = ["PACE", "Pacer", "drain", "let_go", "unheld"]

@@ -11,7 +11,7 @@ from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.feature import Feature
 from autocom.loader import LARGE_CONFIG_BYTES, Config, collector_paused, load_config
 from autocom.loader_process import LoaderBroken, LoaderProcess
-from autocom.release import free_in_pieces, let_go, unheld
+from autocom.release import let_go, unheld
 from autocom.tasks import cancel_and_wait
 
 log = logging.getLogger("autocom.reload")
@@ -75,18 +75,6 @@ class ConfigHolder:
         self._process: LoaderProcess | None = None
         self._letting_go: set[asyncio.Task[None]] = set()
 
-    def reload(self) -> bool:
-        """Load again from disk, in the caller's thread; True if the new config was
-        swapped in.  The server reloads with :meth:`refresh`."""
-        stamp = _stamp(self.current.watched)
-        try:
-            new = self._load()
-        except ConfigError as exc:
-            return self._refused(stamp, exc)
-        with collector_paused(True, freeze=False):  # the loop gets the GIL within 1 ms
-            free_in_pieces(self._swap(new))  # not in one go: that would stall the calls
-        return True
-
     async def refresh(self) -> bool:
         """Load again from disk, as the server does (a file changed, SIGHUP, a site
         sync); True if the new config was swapped in.  One at a time.
@@ -107,9 +95,9 @@ class ConfigHolder:
             dead = await self._settle(process) if process is not None else []
         # in the background: neither this reload nor the next waits for the calls
         # that still hold the replaced config
-        held = process if sent and process is by else None
+        held_there = sent and process is by  # its objects are the loader's, by key
         task = asyncio.create_task(
-            self._let_go(retired, process, dead, held is not None), name="autocom-config-let-go"
+            self._let_go(retired, process, dead, held_there), name="autocom-config-let-go"
         )
         self._letting_go.add(task)
         task.add_done_callback(self._letting_go.discard)

@@ -11,7 +11,7 @@
    atomic write.
 3. reload: `autocom serve`'s lifespan (autocom.app.running, every bundled
    feature, no rule file) serves the synced site; the periodic sync's step
-   (sync, then ``ConfigHolder.reload`` in a thread) runs while a ticker in the
+   (sync, then ``ConfigHolder.refresh``, as the server runs it) runs while a ticker in the
    event loop wakes every millisecond: the longest gap it saw is how long a
    call arriving then would have waited (event-loop lag), split into the sync
    part and the reload part.
@@ -126,7 +126,7 @@ async def reload_bench(path: Path, plan: SyncPlan) -> None:
         t0 = loop.time()
         report = await sync_site(plan)
         t1 = loop.time()
-        ok = await asyncio.to_thread(holder.reload)
+        ok = await holder.refresh()
         t2 = loop.time()
         await asyncio.sleep(0.5)
         task.cancel()

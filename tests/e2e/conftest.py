@@ -339,7 +339,7 @@ class Pbx:
         """After editing the config files: reload autocom (raise if the new config is
         refused) and re-render the site into Asterisk, as an admin's reload does."""
         holder = server.ctx.config
-        if not await _to_thread(holder.reload):
+        if not await holder.refresh():
             raise AssertionError(f"autocom refused the new config: {holder.last_error}")
         await self._render(holder.current.site, holder.current)
 

@@ -75,7 +75,7 @@ async def test_a_class_a_department_assigns_decides_the_call(
 
     fragment.write_text('assign:\n  "2103": lab\n  "2001": lab\n')  # 2001 is Scolarité's
     holder = server.ctx.config
-    assert holder.reload() is False
+    assert await holder.refresh() is False
     assert holder.last_error is not None
     assert str(holder.last_error.issues[0]).startswith(f"{fragment}:3: assign: 2001 is a user")
     kept = await pbx.driver.call(NATIONAL, "personnel", caller="2103")

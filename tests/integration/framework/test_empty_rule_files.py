@@ -56,12 +56,14 @@ def test_none_said_explicitly_is_accepted(config: Path, capsys: pytest.CaptureFi
 
 
 @pytest.mark.parametrize("name", sorted(RULE_FILES))
-def test_reload_keeps_the_last_good_rules_when_a_file_is_emptied(config: Path, name: str) -> None:
+async def test_reload_keeps_the_last_good_rules_when_a_file_is_emptied(
+    config: Path, name: str
+) -> None:
     feats = features()
     holder = ConfigHolder(load_config(config, feats), feats)
     before = holder.current
     (config.parent / name).write_text("", encoding="utf-8")
-    assert holder.reload() is False
+    assert await holder.refresh() is False
     assert holder.current is before
     assert holder.last_error is not None
     assert any("the rule file is empty" in str(i) for i in holder.last_error.issues)

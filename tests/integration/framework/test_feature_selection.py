@@ -92,7 +92,7 @@ async def test_a_reload_cannot_start_or_stop_a_feature(config: Path) -> None:
     async with running(config, features(), agi_port=0, http_port=0, watch=False) as srv:
         holder = srv.ctx.config
         leave_out(config, "  forwards: forwards.yaml\n")
-        assert holder.reload() is False
+        assert await holder.refresh() is False
         assert holder.last_error is not None
         (issue,) = holder.last_error.issues
         assert "the features that run changed (-forwards)" in issue.message

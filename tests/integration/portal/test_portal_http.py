@@ -4,7 +4,6 @@ forwards changed through the forwards feature's own decision."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -392,7 +391,7 @@ async def test_admin_searches_the_decision_log_and_says_there_is_no_ari(portal: 
     )
     portal_yaml = portal.folder / "portal.yaml"
     portal_yaml.write_text(portal_yaml.read_text() + "decision_log: var/autocom.log\n")
-    assert await asyncio.to_thread(portal.server.ctx.config.reload)
+    assert await portal.server.ctx.config.refresh()
     async with client() as http:
         await login(http, portal.base, "root")
         async with http.get(f"{portal.base}/admin", params={"q": "5001 RIGHTS"}) as reply:

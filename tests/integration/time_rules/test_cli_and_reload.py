@@ -110,7 +110,7 @@ def test_slots_listing(config: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert any(line.split()[:2] == ["public_holidays", "active"] for line in out.splitlines())
 
 
-def test_a_bad_edit_keeps_the_last_good_rules(config: Path) -> None:
+async def test_a_bad_edit_keeps_the_last_good_rules(config: Path) -> None:
     holder = ConfigHolder(load_config(config, FEATURES), FEATURES)
     good = holder.current.rules["time_rules"]
     assert isinstance(good, TimeRules)
@@ -119,7 +119,7 @@ def test_a_bad_edit_keeps_the_last_good_rules(config: Path) -> None:
         rights.read_text(encoding="utf-8").replace("working_time: allow", "workin_time: allow"),
         encoding="utf-8",
     )
-    assert holder.reload() is False
+    assert await holder.refresh() is False
     assert holder.current.rules["time_rules"] is good
     assert holder.last_error is not None
     assert any("no time slot is called 'workin_time'" in str(i) for i in holder.last_error.issues)

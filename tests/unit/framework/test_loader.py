@@ -79,7 +79,7 @@ def test_cross_checks_run(tmp_path: Path) -> None:
         load_config(path, [CodesFeature()])
 
 
-def test_reload_swaps_whole_or_keeps_last_good(tmp_path: Path) -> None:
+async def test_reload_swaps_whole_or_keeps_last_good(tmp_path: Path) -> None:
     path = write(tmp_path, "rules:\n  codes: codes.yaml\n", codes="codes:\n  '8001': x\n")
     features = [CodesFeature()]
     holder = ConfigHolder(load_config(path, features), features)
@@ -88,16 +88,17 @@ def test_reload_swaps_whole_or_keeps_last_good(tmp_path: Path) -> None:
 
     (tmp_path / "codes.yaml").write_text("codes:\n  '8001': x\n  '8002': y\n")
     assert holder.changed()
-    assert holder.reload() is True
+    assert await holder.refresh() is True
     assert holder.current is not first
     assert set(holder.current.rules["codes"].codes) == {"8001", "8002"}
 
     good = holder.current
     (tmp_path / "codes.yaml").write_text("codes: [broken\n")
-    assert holder.reload() is False
+    assert await holder.refresh() is False
     assert holder.current is good
     assert holder.last_error is not None and holder.failed_reloads == 1
     assert not holder.changed()  # a refused edit is not retried until the file changes again
+    await holder.close()
 
 
 class FileOnlyCodes(CodesFeature):
@@ -106,34 +107,36 @@ class FileOnlyCodes(CodesFeature):
     rules_from_file_only = True
 
 
-def test_reload_keeps_what_was_loaded_from_unchanged_files(tmp_path: Path) -> None:
+async def test_reload_keeps_what_was_loaded_from_unchanged_files(tmp_path: Path) -> None:
     path = write(tmp_path, "rules:\n  codes: codes.yaml\n", codes="codes:\n  '8001': x\n")
     reused, rebuilt = FileOnlyCodes(), CodesFeature()
     for feature, kept in ((reused, True), (rebuilt, False)):
         holder = ConfigHolder(load_config(path, [feature]), [feature])
         first = holder.current
-        assert holder.reload() is True  # nothing changed (a SIGHUP)
+        assert await holder.refresh() is True  # nothing changed (a SIGHUP)
         assert holder.current is not first
         assert holder.current.site is first.site  # site.yaml did not change
         assert (holder.current.rules["codes"] is first.rules["codes"]) is kept
+        await holder.close()
 
     holder = ConfigHolder(load_config(path, [reused]), [reused])
     first = holder.current
     (tmp_path / "codes.yaml").write_text("codes:\n  '8002': y\n")  # the rule file changed
-    assert holder.reload() is True
+    assert await holder.refresh() is True
     assert holder.current.site is first.site
     assert set(holder.current.rules["codes"].codes) == {"8002"}
 
     second = holder.current
     more = "  - {extension: '2002', name: B, context: compta}\n"
     (tmp_path / "site.yaml").write_text(SITE + more)
-    assert holder.reload() is True  # the site changed: the rules are loaded against it
+    assert await holder.refresh() is True  # the site changed: the rules are loaded against it
     assert holder.current.site is not second.site and holder.current.site.user("2002")
     assert holder.current.rules["codes"] is not second.rules["codes"]
 
     (tmp_path / "codes.yaml").write_text("codes:\n  '2002': taken\n")
-    assert holder.reload() is False  # checks still run on what is kept or new
+    assert await holder.refresh() is False  # checks still run on what is kept or new
     assert holder.current.rules["codes"].codes == {"8002": "y"}
+    await holder.close()
 
 
 def test_overlapping_pauses_put_the_collector_and_switch_interval_back() -> None:

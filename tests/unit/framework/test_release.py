@@ -1,4 +1,4 @@
-"""free_in_pieces: a replaced config is freed a piece at a time, what is shared kept."""
+"""let_go: a replaced config is freed a piece at a time, what is shared kept."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import weakref
 from dataclasses import dataclass
 
 from autocom import release
-from autocom.release import free_in_pieces
+from autocom.release import let_go
 
 
 @dataclass(frozen=True)
@@ -16,17 +16,25 @@ class Node:
     children: tuple[Node, ...] = ()
 
 
+def listed(root: object) -> list[object]:
+    """What let_go would free, in its order."""
+    pieces = [root]
+    for _ in release._listing(pieces):
+        pass
+    return pieces
+
+
 def tree(name: str, width: int, depth: int) -> Node:
     if depth == 0:
         return Node(name)
     return Node(name, tuple(tree(f"{name}.{i}", width, depth - 1) for i in range(width)))
 
 
-def test_everything_is_freed_parents_listed_before_children() -> None:
+async def test_everything_is_freed_parents_listed_before_children() -> None:
     old = tree("old", 6, 4)
     leaf = weakref.ref(old.children[5].children[5].children[5].children[5])
     top = weakref.ref(old)
-    pieces = release._pieces(old)
+    pieces = listed(old)
     assert pieces[0] is old
     depth = {id(old): 0}
     for piece in pieces:  # breadth first: a node's parent is listed before it
@@ -38,22 +46,22 @@ def test_everything_is_freed_parents_listed_before_children() -> None:
     gc.collect()
     box = [old]
     del old
-    assert free_in_pieces(box) > 1555
+    assert await let_go(box) > 1555
     assert box == [] and top() is None and leaf() is None
 
 
-def test_what_the_new_config_shares_is_not_walked_nor_freed() -> None:
+async def test_what_the_new_config_shares_is_not_walked_nor_freed() -> None:
     kept = tree("kept", 3, 3)
     old = Node("old", (kept, tree("gone", 3, 2)))
     new = Node("new", (kept,))
-    listed = release._pieces(old)
-    assert kept not in listed and old.children[1] in listed
-    assert not any(isinstance(p, Node) and p.name.startswith("kept") for p in listed)
+    pieces = listed(old)
+    assert kept not in pieces and old.children[1] in pieces
+    assert not any(isinstance(p, Node) and p.name.startswith("kept") for p in pieces)
     gone = weakref.ref(old.children[1])
-    del listed
+    del pieces
     box = [old]
     del old
-    free_in_pieces(box)
+    await let_go(box)
     assert gone() is None
     assert new.children[0] is kept and len(kept.children) == 3
 
@@ -63,7 +71,7 @@ def test_an_object_two_listed_parents_hold_is_listed() -> None:
     ref = weakref.ref(shared)
     old = Node("old", (Node("a", (shared,)), Node("b", (shared,))))
     del shared  # else this test holds it too: it would not be freed with the old one
-    assert any(p is ref() for p in release._pieces(old))
+    assert any(p is ref() for p in listed(old))
 
 
 def test_drain_empties_a_dict_item_by_item() -> None:
