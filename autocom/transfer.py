@@ -130,7 +130,6 @@ class Sender:
         self._sent: dict[Key, object] = dict(fixed)  # holds them: their ids stay theirs
         self._next = 0
         self._roots: set[int] = set()  # where :meth:`dead` starts: roots and pieces sent
-        self._was_root: set[int] = set()
         self._opaque: dict[type, bool] = {}
         self._out = io.BytesIO()
         self._pickler = pickle.Pickler(self._out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -165,12 +164,9 @@ class Sender:
                 batch, weight = [], 0
         if batch:
             yield self._dump(batch)
-        self._root(self._key_of[id(root)])
-
-    def _root(self, key: Key) -> None:
-        if type(key) is int:
+        key = self._key_of[id(root)]
+        if type(key) is int:  # not a fixed object
             self._roots.add(key)
-            self._was_root.add(key)
 
     def _send_large(self, container: Any) -> Iterator[tuple[int, bytes]]:
         """A container of more than :data:`BATCH` items: its pieces first, a batch
@@ -184,7 +180,7 @@ class Sender:
         ]
         for piece in pieces:
             yield self._dump([piece])
-            self._root(self._next - 1)  # a go-between: the next dead() finds it dead
+            self._roots.add(self._next - 1)  # a go-between: the next dead() finds it dead
         yield self._dump([_Joined(kind.__name__, pieces)], as_=container)
 
     def key(self, obj: object) -> Key:
@@ -194,30 +190,31 @@ class Sender:
         """The keys sent that nothing here holds any more (the config they were part of
         was let go of), forgotten here: the receiver drops them in this order.
 
-        Looked for from the roots sent (and the pieces of large containers), an object
-        at a time, each looked at once nothing else but this table holds it: only what
-        died is visited, not every object sent (a walk of them all would sweep the
-        processor's cache the server's calls use).  A parent comes before its children:
-        once it is let go of, they are held by this table alone too."""
-        sent, key_of, dead = self._sent, self._key_of, []
-        stack = sorted(self._roots)
-        self._roots = set()
+        Looked for from the roots sent (and the pieces of large containers): a dead
+        one is forgotten, then its children are looked at, and so on; only what died
+        is visited, not every object sent (a walk of them all would sweep the
+        processor's cache the server's calls use).  A parent comes before its
+        children: once it is let go of, they are held by this table alone too."""
+        dead: list[int] = []
+        for root in sorted(self._roots, reverse=True):
+            self._forget(root, dead)
+        self._roots.intersection_update(self._sent)  # the roots still held
+        return dead
+
+    def _forget(self, key: int, dead: list[int]) -> None:
+        """Forget ``key`` and, after it, what only it held (appended to ``dead``)."""
+        sent, key_of = self._sent, self._key_of
+        stack = [key]
         while stack:
             key = stack.pop()
             obj = sent.get(key)
-            if obj is None:
-                continue
-            if sys.getrefcount(obj) > 3:  # this table, ``obj`` and the argument: held
-                if key in self._was_root:
-                    self._roots.add(key)  # looked at again next time
-                continue
+            if obj is None or sys.getrefcount(obj) > 3:  # this table, ``obj``, the argument
+                continue  # forgotten already, or held by something else still
             children = [key_of.get(id(child)) for child in _children(obj)]
             del key_of[id(obj)], sent[key]
-            self._was_root.discard(key)
             dead.append(key)
-            del obj  # let go of: its children may be held by nothing else now
+            del obj  # let go of: its children may be held by this table alone now
             stack.extend(k for k in children if type(k) is int)
-        return dead
 
     def _new_objects(self, root: object) -> list[object]:
         """The objects ``root`` reaches that were never sent, children first (each

@@ -26,7 +26,6 @@ from autocom.config.yaml_source import Document, LocatedDict, Path_, parse_yaml
 from autocom.rights.rules import (
     ClassPart,
     ClassParts,
-    CompiledClass,
     RightsClass,
     RightsFile,
 )
@@ -99,26 +98,15 @@ def _kept_part(
 def moved(part: ClassPart, delta: int, file: str) -> ClassPart | None:
     """``part`` read ``delta`` lines further down: the same text gives the same
     model and rules, its line moved by ``delta`` (None: not compiled, or a class
-    that is not this file's)."""
-    source = part.model.source
-    if part.compiled is None or source is None or source.file != file:
-        return None
-    compiled = _moved_class(part.compiled, delta, file)
-    if compiled is None:
+    that is not at a line of this file).  Its rule lines are the very same objects:
+    their lines are offsets from the class's (:meth:`CompiledClass.where_of`), so
+    moving a class makes a few objects, however many rule lines it has."""
+    compiled, source = part.compiled, part.model.source
+    if compiled is None or compiled.file != file or compiled.line is None or source is None:
         return None
     model = part.model.model_copy()
     model._source = SourceRef(file, source.line + delta)
-    return replace(part, model=model, compiled=compiled)
-
-
-def _moved_class(cls: CompiledClass, delta: int, file: str) -> CompiledClass | None:
-    """``cls`` at ``file:N+delta`` instead of ``file:N``; None when it is not at a
-    line of ``file``.  Its rule lines are the very same objects: their lines are
-    offsets from the class's (:meth:`CompiledClass.where_of`), so moving a class
-    makes a few objects, however many rule lines it has."""
-    if cls.file != file or cls.line is None:
-        return None
-    return replace(cls, line=cls.line + delta)
+    return replace(part, model=model, compiled=replace(compiled, line=compiled.line + delta))
 
 
 def _read_class(entry: Entry, file: str, lines: dict[Path_, int]) -> ClassPart | None:

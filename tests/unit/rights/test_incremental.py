@@ -15,6 +15,7 @@ from autocom.rights.rules import CompiledClass, RightsFile, TimeRules
 from tests.unit.rights.helpers import paris, site
 from tests.unit.rights.rules_text import RULES
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 FIELDS = ("model", "classes", "by_extension", "ranges", "groups", "departments", "contexts")
 FIELDS += ("default", "pins", "lockout", "line_prefix", "file", "tz")
 
@@ -217,7 +218,8 @@ def test_a_document_without_lines_names_the_file_alone() -> None:
     """A class or rule line at no known line is named by the file alone (as
     ``Issues.where`` names it), and such a class is read again, not moved."""
     from autocom.config.yaml_source import Document
-    from autocom.rights.incremental import _moved_class
+    from autocom.rights.incremental import moved
+    from autocom.rights.rules import ClassPart
 
     bare = Document("rights.yaml", parse_yaml(RULES, "rights.yaml").data, {})
     rules = compile_rules(validate(RightsFile, bare), bare, site())
@@ -230,7 +232,7 @@ def test_a_document_without_lines_names_the_file_alone() -> None:
         "rights.yaml slot night active",
         "rights.yaml staff.international.night: deny",
     )
-    assert _moved_class(staff, 1, "rights.yaml") is None
+    assert moved(ClassPart("staff", rules.model.classes["staff"], staff), 1, "rights.yaml") is None
 
 
 RENAMED = RULES.replace("  night: {hours", "  nuit: {hours").replace("{night:", "{nuit:")
@@ -292,15 +294,14 @@ def test_rules_of_another_file_are_not_kept(rights: Path, tmp_path: Path) -> Non
     assert second.classes["staff"].where.startswith(str(other))
 
 
-def test_holder_reload_after_an_edit_keeps_the_other_classes(tmp_path: Path) -> None:
-    """The path `autocom serve` runs (ConfigHolder.reload on a change or SIGHUP)."""
+async def test_holder_reload_after_an_edit_keeps_the_other_classes(tmp_path: Path) -> None:
+    """The path `autocom serve` runs (ConfigHolder.refresh on a change or SIGHUP)."""
     from apps.time_rules import TimeRulesFeature
     from autocom.loader import load_config
     from autocom.reload import ConfigHolder
 
-    examples = Path(__file__).resolve().parents[3] / "examples"
     for name in ("site.yaml", "rights.yaml"):
-        (tmp_path / name).write_text((examples / name).read_text(encoding="utf-8"))
+        (tmp_path / name).write_text((EXAMPLES / name).read_text(encoding="utf-8"))
     path = tmp_path / "autocom.yaml"
     path.write_text("site: site.yaml\nrules:\n  time_rules: rights.yaml\n")
     features = [TimeRulesFeature()]
@@ -311,13 +312,14 @@ def test_holder_reload_after_an_edit_keeps_the_other_classes(tmp_path: Path) -> 
     edited = text.replace("default: deny", "default: pin", 1)
     assert edited != text
     rights.write_text(edited)
-    assert holder.reload() is True
+    assert await holder.refresh() is True
     after: TimeRules = holder.current.rules["time_rules"]
     changed = [name for name in after.classes if after.classes[name] is not before.classes[name]]
     assert len(changed) == 1
     reference = load_config(path, features).rules["time_rules"]
     assert after.classes == reference.classes and after.model == reference.model
     rights.write_text(edited.replace("default: pin", "default: allw", 1))
-    assert holder.reload() is False  # a bad edit: the last good rules keep serving
+    assert await holder.refresh() is False  # a bad edit: the last good rules keep serving
     assert holder.current.rules["time_rules"] is after
     assert holder.last_error is not None and holder.last_error.issues[0].line
+    await holder.close()
