@@ -187,8 +187,9 @@ async def test_a_replaced_config_is_freed_once_no_call_holds_it(
     edit(rights, "    premium: pin\n", "    premium: deny\n")
     call = holder.current  # a call still holding its snapshot
     assert await holder.refresh()
-    await asyncio.sleep(0.2)
-    assert sent() is call  # not let go of while the call holds it
+    settled = asyncio.ensure_future(holder.settled())
+    await asyncio.sleep(0.3)
+    assert not settled.done()  # not let go of while the call holds it
     del call
-    await holder.settled()
+    await settled  # the call ended: let go of within a look (50 ms), not 10 s
     assert sent() is None  # dropped from the table, parents first: freed
