@@ -192,13 +192,26 @@ def show(name: str, values: list[float]) -> float:
 @dataclass
 class Ticks:
     """Decision times (us) and loop lags (ms, beyond the 1 ms asked for), each with
-    whether the reload was still running."""
+    whether the reload was still running; and which case each decision was."""
 
     latencies: list[tuple[float, bool]] = field(default_factory=list)
     lags: list[tuple[float, bool]] = field(default_factory=list)
+    cases: list[int] = field(default_factory=list)  # beside ``latencies``
 
     def of(self, values: list[tuple[float, bool]], during: bool | None) -> list[float]:
         return [v for v, busy in values if during is None or busy == during]
+
+    def busy_cases(self) -> dict[int, float]:
+        """Case -> its decision's time, of the decisions made while reloading."""
+        return {i: v for (v, busy), i in zip(self.latencies, self.cases, strict=True) if busy}
+
+
+def matched(idle: dict[int, float], busy: dict[int, float]) -> tuple[list[float], list[float]]:
+    """The decision times of the cases decided both idle and while reloading: each
+    window decides the same cases from the first, but a reload is shorter than the
+    idle window, and cases differ in cost (class, category, slots)."""
+    both = idle.keys() & busy.keys()
+    return [idle[i] for i in both], [busy[i] for i in both]
 
 
 async def during_reload(
@@ -241,6 +254,7 @@ async def during_reload(
         decide(rules, site, caller, number, when)
         _garbage = [{"call": j} for j in range(100)]  # a hook allocates too
         ticks.latencies.append(((time.perf_counter() - t0) * 1e6, reloading))
+        ticks.cases.append(i % len(cases))
         last = time.perf_counter()
         i += 1
     elapsed = await task
@@ -269,14 +283,18 @@ async def reload_rounds(
         rounds.append(("rule line added", lambda n: _add_line(rights_path, n), holder.refresh))
     for name, prepare, reload in rounds:
         before = holder.reloads
-        ticks, idle, times = Ticks(), Ticks(), []
+        ticks, times = Ticks(), []
+        idle_side: list[float] = []
+        busy_side: list[float] = []
         for n in range(repeat):
             prepare(n)  # the admin's edit, before the measured round (not the server's)
             # the same decisions just before, idle: the machine's own drift between
-            # rounds (up to 1.8x here) is then in both sides of the ratio
-            got, _ = await during_reload(_idle, lambda: asyncio.sleep(0), site, rules, cases)
-            idle.latencies += got.latencies
+            # rounds (up to 2x here) is then in both sides of the ratio
+            idle, _ = await during_reload(_idle, lambda: asyncio.sleep(0), site, rules, cases)
             got, elapsed = await during_reload(reload, holder.settled, site, rules, cases)
+            pair = matched(idle.busy_cases(), got.busy_cases())
+            idle_side += pair[0]
+            busy_side += pair[1]
             ticks.latencies += got.latencies
             ticks.lags += got.lags
             times.append(elapsed)
@@ -285,9 +303,10 @@ async def reload_rounds(
             print(f"reload, {name}: done in {done} s")
         show(f"decide, 1 ms ticks ({name})", ticks.of(ticks.latencies, None))
         show_lag(f"loop lag ({name})", ticks.of(ticks.lags, None))
-        if holder.reloads != before and ticks.of(ticks.lags, True):  # none: done within a tick
-            during = show(f"decide while reloading ({name})", ticks.of(ticks.latencies, True))
-            just_before = show(f"decide just before, idle ({name})", idle.of(idle.latencies, True))
+        if holder.reloads != before and busy_side:  # none: done within a tick
+            show(f"decide while reloading ({name})", ticks.of(ticks.latencies, True))
+            during = show("  the cases also decided just before", busy_side)
+            just_before = show("  the same cases just before, idle", idle_side)
             print(f"decide while reloading / just before: {during / just_before:.2f}x")
             show_lag(f"loop lag while reloading ({name})", ticks.of(ticks.lags, True))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
 from pydantic_core import ErrorDetails
@@ -35,12 +35,15 @@ class RuleModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     _source: SourceRef | None = PrivateAttr(default=None)
+    # False: the object's line is kept elsewhere (a rights class: TimeRules.class_lines,
+    # so that a class moved down the file is the very same model)
+    remembers_source: ClassVar[bool] = True
 
     @model_validator(mode="wrap")
     @classmethod
     def _remember_source(cls, data: Any, handler: Any) -> Self:
         obj: Self = handler(data)
-        if isinstance(data, LocatedDict) and data.file:
+        if cls.remembers_source and isinstance(data, LocatedDict) and data.file:
             obj._source = SourceRef(data.file, data.line)
         return obj
 

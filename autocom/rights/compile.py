@@ -84,18 +84,17 @@ def _compile_by_class(
 ) -> TimeRules | None:
     """Compile what :func:`read_by_class` read, keeping the classes compiled before;
     None when a kept class was compiled again (its lines were not read)."""
-    kept = {p.name: p for p in read.parts.values()}
-    rules = compile_rules(read.model, read.doc, site, kept, made)
+    rules = compile_rules(read.model, read.doc, site, read.parts, made)
     names, slots = frozenset(rules.categories.names), frozenset(rules.slots)
-    parts: dict[tuple[int, str], ClassPart] = {}
-    for key, part in read.parts.items():
-        compiled = rules.classes[part.name]
-        if part.name not in read.fresh and compiled is not part.compiled:
+    parts: dict[str, ClassPart] = {}
+    for name, part in read.parts.items():
+        compiled = rules.classes[name]
+        if name not in read.fresh and compiled is not part.compiled:
             return None
         same = compiled is part.compiled and (part.categories, part.slots) == (names, slots)
-        # a part that did not change is the last load's object (the loader process
-        # sends it as a reference: autocom/transfer.py)
-        parts[key] = (
+        # a part that did not change is the last load's object, wherever the class
+        # moved (the loader process sends it as a reference: autocom/transfer.py)
+        parts[name] = (
             part if same else replace(part, compiled=compiled, categories=names, slots=slots)
         )
     return replace(rules, parts=parts)
@@ -109,8 +108,8 @@ def compile_rules(
     made: AssignmentsMade | None = None,
 ) -> TimeRules:
     """``kept``: classes compiled by the previous load, by name; one whose model is
-    the very object in ``model`` (its text and line unchanged) and that was compiled
-    against the same category and slot names is kept as it is.  ``made``: the
+    the very object in ``model`` (its text unchanged, wherever it moved) and that was
+    compiled against the same category and slot names is kept as it is.  ``made``: the
     previous load's assignments; an equal one is that object."""
     issues = Issues(doc)
     prefix = line_prefix(model, site, issues)
@@ -122,6 +121,9 @@ def compile_rules(
         name: _kept(kept, name, cls, names, slot_names)
         or compile_class(name, cls, set(names), set(slot_names), issues)
         for name, cls in model.classes.items()
+    }
+    class_lines = {
+        name: line for name in model.classes if (line := doc.line_of(("classes", name))) is not None
     }
     assign = Assignments(model, site, set(classes), issues, made)
     by_extension = index_users(assign, site, issues)
@@ -135,6 +137,7 @@ def compile_rules(
         categories=table,
         slots=slots,
         classes=classes,
+        class_lines=class_lines,
         by_extension=by_extension,
         ranges=tuple(assign.ranges),
         groups=assign.groups,
@@ -181,7 +184,7 @@ def rule_lines(
 ) -> tuple[RuleLine, ...]:
     """A category rule {slot: verdict, default: verdict} as lines, the default last;
     each line's number kept as an offset from its class's (``path[:2]``,
-    ``("classes", name)``: :meth:`~autocom.rights.rules.CompiledClass.where_of`)."""
+    ``("classes", name)``: :meth:`~autocom.rights.rules.TimeRules.where_of`)."""
     out: list[RuleLine] = []
     default: RuleLine | None = None
     class_line = issues.doc.line_of(path[:2]) or 0
@@ -226,9 +229,7 @@ def compile_class(
         if "default" in cls.model_fields_set
         else ()
     )
-    return CompiledClass(
-        cname, issues.file, issues.doc.line_of(base), calls, call_default, forwards, forward_default
-    )
+    return CompiledClass(cname, calls, call_default, forwards, forward_default)
 
 
 def compile_forwards(

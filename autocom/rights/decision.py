@@ -178,13 +178,13 @@ def plan_steps(rules: TimeRules, name: str, purpose: Purpose, category: str) -> 
         )
         return
     skipped: list[str] = []  # the slot lines tried before: their slot was not active
-    where_of = cls.where_of
+    where_of = rules.where_of
     for group in (lines or (), fallback):
         for line in group:
             slot = None if line.slot is None else rules.slots[line.slot]
             said = (f"{slot.where} slot {slot.name} active",) if slot else ()
             reason = _reason(name, category, line, slot, group is lines, len(group))
-            told = f"{where_of(line)} {line.text}"
+            told = f"{where_of(name, line)} {line.text}"
             yield PlanStep(
                 line.slot,
                 line.verdict,
@@ -196,7 +196,8 @@ def plan_steps(rules: TimeRules, name: str, purpose: Purpose, category: str) -> 
                 return
             skipped.append(f"{told} (slot {line.slot} not active)")
     reason = f"class {name}: {category} not allowed ({missing})"
-    yield PlanStep(None, "deny", None, reason, (*skipped, f"{cls.where} class {name}: {missing}"))
+    denied = f"{where_of(name)} class {name}: {missing}"
+    yield PlanStep(None, "deny", None, reason, (*skipped, denied))
 
 
 def _reason(

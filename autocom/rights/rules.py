@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, field_validator
@@ -149,6 +149,7 @@ class RightsClass(RuleModel):
 
     model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
     __pydantic_extra__: dict[str, CategoryRule] = Field(init=False)  # category -> rule
+    remembers_source: ClassVar[bool] = False  # its line: TimeRules.class_lines
 
     description: str = ""
     default: CategoryRule = Field(default_factory=lambda: {"default": "deny"})
@@ -274,9 +275,10 @@ class RightsFile(RuleModel):
 class RuleLine:
     """One verdict of a class for a category: active in ``slot`` (None = default).
 
-    Its line is kept as an offset from its class's line, so that a class that moves
-    down the file keeps its rule lines (:mod:`autocom.rights.incremental`):
-    :meth:`CompiledClass.where_of` gives its ``file:line``."""
+    Its line is kept as an offset from its class's line, and the class's line apart
+    (``TimeRules.class_lines``), so that a class that moves down the file is the very
+    same compiled class (:mod:`autocom.rights.incremental`):
+    :meth:`TimeRules.where_of` gives its ``file:line``."""
 
     slot: str | None
     verdict: Verdict
@@ -286,24 +288,13 @@ class RuleLine:
 
 @dataclass(frozen=True)
 class CompiledClass:
+    """A class's rule lines; where it is written is the rules' (``TimeRules.where_of``)."""
+
     name: str
-    file: str
-    line: int | None  # the line of the class's key (None: the file names no line)
     calls: Mapping[str, tuple[RuleLine, ...]]  # category -> lines (slot order, default last)
     call_default: tuple[RuleLine, ...]
     forwards: Mapping[str, tuple[RuleLine, ...]]
     forward_default: tuple[RuleLine, ...]
-
-    @property
-    def where(self) -> str:
-        """``file:line`` of the class's key."""
-        return self.file if self.line is None else f"{self.file}:{self.line}"
-
-    def where_of(self, rule: RuleLine) -> str:
-        """``file:line`` of one of the class's rule lines."""
-        if rule.offset is None:
-            return self.file
-        return f"{self.file}:{(self.line or 0) + rule.offset}"
 
 
 @dataclass(frozen=True)
@@ -322,17 +313,18 @@ class Assignment:
 @dataclass(frozen=True)
 class ClassPart:
     """One class as a load read and compiled it, for the next reload to keep when its
-    text is the same (its line moved if it moved: :mod:`autocom.rights.incremental`)."""
+    text is the same, wherever it moved in the file (:mod:`autocom.rights.incremental`)."""
 
     name: str
+    text: str  # the class's entry in the file, from its key's line
     model: RightsClass
     compiled: CompiledClass | None = None  # None until the whole file compiled
     categories: frozenset[str] = frozenset()  # the names it was compiled against
     slots: frozenset[str] = frozenset()
 
 
-# (line of the class's key, the class's text) -> what it gave
-ClassParts = Mapping[tuple[int, str], ClassPart]
+# class name -> what its text gave
+ClassParts = Mapping[str, ClassPart]
 
 
 class PlanStep(NamedTuple):
@@ -357,6 +349,9 @@ class TimeRules:
     categories: CategoryTable
     slots: Mapping[str, CompiledSlot]
     classes: Mapping[str, CompiledClass]
+    # class name -> the line of its key (absent: the file names no line): apart from
+    # the classes, so that lines added above a class leave it as it was
+    class_lines: Mapping[str, int]
     by_extension: Mapping[str, Assignment]  # every site user and explicit extension
     ranges: tuple[tuple[NumberRange, Assignment], ...]  # narrower first
     groups: Mapping[str, Assignment]  # group extension -> assignment
@@ -379,6 +374,15 @@ class TimeRules:
 
     def slot_names(self) -> set[str]:
         return set(self.slots)
+
+    def where_of(self, name: str, rule: RuleLine | None = None) -> str:
+        """``file:line`` of class ``name``'s key, or of one of its rule lines."""
+        line = self.class_lines.get(name)
+        if rule is None:
+            return self.file if line is None else f"{self.file}:{line}"
+        if rule.offset is None:
+            return self.file
+        return f"{self.file}:{(line or 0) + rule.offset}"
 
 
 def resolve_assignment(

@@ -11,13 +11,13 @@ import pytest
 from autocom.config import ConfigError, ConfigIssue, load_yaml, parse_yaml, validate
 from autocom.rights.compile import compile_rules, load_rules
 from autocom.rights.decision import Purpose, decide
-from autocom.rights.rules import CompiledClass, RightsFile, TimeRules
+from autocom.rights.rules import RightsFile, TimeRules
 from tests.unit.rights.helpers import paris, site
 from tests.unit.rights.rules_text import RULES
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-FIELDS = ("model", "classes", "by_extension", "ranges", "groups", "departments", "contexts")
-FIELDS += ("default", "pins", "lockout", "line_prefix", "file", "tz")
+FIELDS = ("model", "classes", "class_lines", "by_extension", "ranges", "groups")
+FIELDS += ("departments", "contexts", "default", "pins", "lockout", "line_prefix", "file", "tz")
 
 
 def whole(path: Path) -> TimeRules:
@@ -69,12 +69,9 @@ def test_an_edit_keeps_the_other_classes(rights: Path) -> None:
     kept = [name for name in second.classes if second.classes[name] is first.classes[name]]
     assert kept == ["staff", "night_guard", "lobby"]  # boss was edited
     assert second.classes["boss"].calls["mobile"][0].verdict == "pin"
-    # a kept class's key is the last load's object too: a reload through the loader
+    # a kept class's part is the last load's object too: a reload through the loader
     # process sends it as a reference, not its text again (autocom/transfer.py)
     assert first.parts is not None and second.parts is not None
-    old_keys = {key: key for key in first.parts}
-    same = [key for key in second.parts if old_keys.get(key) is key]
-    assert len(same) == 3
     old_parts = {id(p) for p in first.parts.values()}
     kept_parts = [p.name for p in second.parts.values() if id(p) in old_parts]
     assert kept_parts == ["staff", "night_guard", "lobby"]  # the parts too
@@ -92,22 +89,25 @@ def test_a_line_added_moves_the_classes_below(rights: Path) -> None:
     second = load_rules(rights, site(), first)
     assert_as_whole(second, rights)
     kept = [name for name in second.classes if second.classes[name] is first.classes[name]]
-    assert kept == ["staff"]  # above the new line
-    for name in ("night_guard", "lobby"):  # below it: moved, not read again
-        old, new = first.classes[name], second.classes[name]
-        assert new is not old and new.line == (old.line or 0) + 1
-        assert new.where == f"{rights}:{new.line}"
-        assert_shares_rule_lines(new, old)
+    assert kept == ["staff", "night_guard", "lobby"]  # boss was edited
+    assert second.class_lines["staff"] == first.class_lines["staff"]  # above the new line
+    for name in ("night_guard", "lobby"):  # below it: moved, the very same class
+        assert second.class_lines[name] == first.class_lines[name] + 1
+        assert second.where_of(name) == f"{rights}:{second.class_lines[name]}"
+        assert_same_class(second, first, name)
     rights.write_text(RULES)  # and back up
     third = load_rules(rights, site(), second)
     assert_as_whole(third, rights)
-    assert third.classes["lobby"].where == first.classes["lobby"].where
+    assert third.where_of("lobby") == first.where_of("lobby")
 
 
-def assert_shares_rule_lines(new: CompiledClass, old: CompiledClass) -> None:
-    """``new`` holds ``old``'s very rule lines: a move made no object per rule line."""
-    assert new.calls is old.calls and new.forwards is old.forwards
-    assert new.call_default is old.call_default and new.forward_default is old.forward_default
+def assert_same_class(new: TimeRules, old: TimeRules, name: str) -> None:
+    """Class ``name`` of ``new`` is ``old``'s, its model and its part too: a move
+    made no object for it (its line is in ``class_lines``)."""
+    assert new.classes[name] is old.classes[name]
+    assert new.model.classes[name] is old.model.classes[name]
+    assert new.parts is not None and old.parts is not None
+    assert new.parts[name] is old.parts[name]
 
 
 def line_of(text: str, needle: str) -> int:
@@ -122,21 +122,19 @@ SAT_10 = paris(2026, 11, 28, 10, 0)
 MON_10 = paris(2026, 11, 23, 10, 0)
 
 
-def test_a_moved_class_shares_its_rule_lines(rights: Path) -> None:
+def test_a_moved_class_is_the_same_class(rights: Path) -> None:
     first = load_rules(rights, site())
     rights.write_text(MOVED)
     second = load_rules(rights, site(), first)
-    assert second.parts is not None
     assert_as_whole(second, rights)
-    for name, old in first.classes.items():
-        new = second.classes[name]
-        assert new is not old and new.line == (old.line or 0) + 1
-        assert_shares_rule_lines(new, old)
+    for name in first.classes:
+        assert second.class_lines[name] == first.class_lines[name] + 1
+        assert_same_class(second, first, name)
     rights.write_text(MOVED.replace("# the call", "# the\n# call"))  # and once more
     third = load_rules(rights, site(), second)
     assert_as_whole(third, rights)
-    assert all(third.classes[n].line == (first.classes[n].line or 0) + 2 for n in first.classes)
-    assert all(third.classes[n].calls is first.classes[n].calls for n in first.classes)
+    assert all(third.class_lines[n] == first.class_lines[n] + 2 for n in first.classes)
+    assert all(third.classes[n] is first.classes[n] for n in first.classes)
 
 
 def test_the_traces_name_the_moved_lines(rights: Path) -> None:
@@ -160,7 +158,7 @@ def test_the_traces_name_the_moved_lines(rights: Path) -> None:
     assert decide(first, site(), "2002", intl, TUE_23).trace[1:] == staff_international(RULES)
     rights.write_text(MOVED)
     moved = load_rules(rights, site(), first)
-    assert moved.classes["staff"].calls is first.classes["staff"].calls
+    assert moved.classes["staff"] is first.classes["staff"]
     assert decide(moved, site(), "2002", intl, TUE_23).trace[1:] == staff_international(MOVED)
     rule = at(MOVED, "      mobile: {office_hours")
     assert decide(moved, site(), "2002", mobile, SAT_10, "forward").trace[2:] == (
@@ -190,7 +188,7 @@ def test_errors_after_a_move_name_the_lines_of_the_file_as_it_is(rights: Path) -
     first = load_rules(rights, site())
     rights.write_text(MOVED)
     moved = load_rules(rights, site(), first)
-    assert_shares_rule_lines(moved.classes["night_guard"], first.classes["night_guard"])
+    assert_same_class(moved, first, "night_guard")
     bad = MOVED.replace("  boss:\n", "  boss:\n    description: VIP\n").replace(
         "    emergency: deny\n", "    emergency: deny\n    national: allw\n"
     )
@@ -200,31 +198,19 @@ def test_errors_after_a_move_name_the_lines_of_the_file_as_it_is(rights: Path) -
     rights.write_text(bad.replace("national: allw", "national: allow"))
     fixed = load_rules(rights, site(), moved)
     assert_as_whole(fixed, rights)
-    assert_shares_rule_lines(fixed.classes["night_guard"], moved.classes["night_guard"])
-    assert fixed.classes["night_guard"].line == (moved.classes["night_guard"].line or 0) + 1
-
-
-def test_moved_refuses_a_line_of_another_file(rights: Path) -> None:
-    from autocom.rights.incremental import moved
-
-    parts = load_rules(rights, site()).parts
-    assert parts is not None
-    part = next(iter(parts.values()))
-    assert moved(part, 3, str(rights)) is not None
-    assert moved(part, 3, "other.yaml") is None
+    assert_same_class(fixed, moved, "night_guard")
+    assert fixed.class_lines["night_guard"] == moved.class_lines["night_guard"] + 1
 
 
 def test_a_document_without_lines_names_the_file_alone() -> None:
     """A class or rule line at no known line is named by the file alone (as
-    ``Issues.where`` names it), and such a class is read again, not moved."""
+    ``Issues.where`` names it)."""
     from autocom.config.yaml_source import Document
-    from autocom.rights.incremental import moved
-    from autocom.rights.rules import ClassPart
 
     bare = Document("rights.yaml", parse_yaml(RULES, "rights.yaml").data, {})
     rules = compile_rules(validate(RightsFile, bare), bare, site())
     staff = rules.classes["staff"]
-    assert (staff.line, staff.where) == (None, "rights.yaml")
+    assert "staff" not in rules.class_lines and rules.where_of("staff") == "rights.yaml"
     assert all(line.offset is None for line in staff.calls["international"])
     assert decide(rules, site(), "2002", "00044123456789", TUE_23).trace[1:] == (
         "rights.yaml context staff -> class staff",
@@ -232,7 +218,6 @@ def test_a_document_without_lines_names_the_file_alone() -> None:
         "rights.yaml slot night active",
         "rights.yaml staff.international.night: deny",
     )
-    assert moved(ClassPart("staff", rules.model.classes["staff"], staff), 1, "rights.yaml") is None
 
 
 RENAMED = RULES.replace("  night: {hours", "  nuit: {hours").replace("{night:", "{nuit:")
@@ -291,7 +276,7 @@ def test_rules_of_another_file_are_not_kept(rights: Path, tmp_path: Path) -> Non
     other.write_text(RULES, encoding="utf-8")
     second = load_rules(other, site(), first)
     assert all(second.classes[n] is not first.classes[n] for n in first.classes)
-    assert second.classes["staff"].where.startswith(str(other))
+    assert second.where_of("staff").startswith(str(other))
 
 
 async def test_holder_reload_after_an_edit_keeps_the_other_classes(tmp_path: Path) -> None:

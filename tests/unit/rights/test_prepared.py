@@ -117,7 +117,7 @@ def reference_decide(
     for group in (lines or (), fallback):
         for line in group:
             if line.slot is not None and not is_active(r.slots, line.slot, local):
-                trace.append(f"{cls.where_of(line)} {line.text} (slot {line.slot} not active)")
+                trace.append(f"{r.where_of(name, line)} {line.text} (slot {line.slot} not active)")
                 continue
             if line.slot is not None:
                 slot = r.slots[line.slot]
@@ -129,12 +129,12 @@ def reference_decide(
                 reason = f"class {name}, {category}, no listed slot active: {line.verdict}"
             else:
                 reason = f"class {name}: {category} not listed, class default: {line.verdict}"
-            trace.append(f"{cls.where_of(line)} {line.text}")
+            trace.append(f"{r.where_of(name, line)} {line.text}")
             return done(line.verdict, reason, name, line.slot)
     missing = "no default: denied"
     if forward:
         missing = "forward: no default: external forwards are denied"
-    trace.append(f"{cls.where} class {name}: {missing}")
+    trace.append(f"{r.where_of(name)} class {name}: {missing}")
     return done("deny", f"class {name}: {category} not allowed ({missing})", name)
 
 
