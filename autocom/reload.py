@@ -10,7 +10,7 @@ from pathlib import Path
 from autocom.config.errors import ConfigError, ConfigIssue
 from autocom.feature import Feature
 from autocom.loader import LARGE_CONFIG_BYTES, Config, collector_paused, load_config
-from autocom.loader_process import LoaderBroken, LoaderProcess
+from autocom.loader_process import LoaderBroken, LoaderProcess, cores_apart
 from autocom.release import let_go, unheld
 from autocom.tasks import cancel_and_wait
 
@@ -162,7 +162,8 @@ class ConfigHolder:
             self._process = await LoaderProcess.start(self.current.path, self._features)
             log.info("loader process %d started", self._process.pid)
         process = self._process
-        with collector_paused(True):  # rebuilding allocates a collection's worth a batch
+        # rebuilding allocates a collection's worth a batch
+        with collector_paused(True), cores_apart(process.pid):
             new = await process.load()
         try:
             same_features(self.current, new)
@@ -173,7 +174,8 @@ class ConfigHolder:
 
     async def _settle(self, process: LoaderProcess) -> list[int]:
         try:
-            return await process.settle()
+            with cores_apart(process.pid):
+                return await process.settle()
         except LoaderBroken as exc:  # the config is in: only the next reload starts anew
             await self._broken(exc, "the next reload starts another")
             return []

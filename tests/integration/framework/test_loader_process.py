@@ -193,3 +193,38 @@ async def test_a_replaced_config_is_freed_once_no_call_holds_it(
     del call
     await settled  # the call ended: let go of within a look (50 ms), not 10 s
     assert sent() is None  # dropped from the table, parents first: freed
+
+
+def test_the_loader_and_the_event_loop_get_cores_of_their_own() -> None:
+    """While a reload runs, the loader may not run on the event loop's core and the
+    loop's thread stays there (Linux puts a process woken through a pipe on its
+    waker's core: their turns there evict the calls' data); then the thread is free
+    again.  With one core allowed, nothing is changed."""
+    import subprocess
+
+    from autocom.loader_process import cores_apart, this_core
+
+    mine = os.sched_getaffinity(0)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        with cores_apart(other.pid) as apart:
+            assert apart == (len(mine) > 1)
+            if apart:
+                here = this_core()
+                assert here is not None and os.sched_getaffinity(0) == {here}
+                assert os.sched_getaffinity(other.pid) == mine - {here}
+        assert os.sched_getaffinity(0) == mine
+        os.sched_setaffinity(0, {min(mine)})
+        try:
+            before = os.sched_getaffinity(other.pid)
+            with cores_apart(other.pid) as apart:
+                assert not apart and os.sched_getaffinity(0) == {min(mine)}
+            assert os.sched_getaffinity(other.pid) == before
+        finally:
+            os.sched_setaffinity(0, mine)
+    finally:
+        other.kill()
+        other.wait()
+    with cores_apart(other.pid) as apart:  # it ended: no affinity to set
+        assert not apart
+    assert os.sched_getaffinity(0) == mine
