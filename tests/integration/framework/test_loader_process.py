@@ -58,6 +58,11 @@ async def test_reloads_run_in_one_loader_process(holder: ConfigHolder, tmp_path:
     assert holder.reloads == 2 and holder.last_error is None
     # hooks read the feature instances the server was started with, never copies
     assert holder.current.features[0] is holder._features[0]
+    # the reload kept the loader off the event loop's core (cores_apart), and the
+    # loop's thread is free again
+    mine = os.sched_getaffinity(0)
+    loader_cores = os.sched_getaffinity(process.pid)
+    assert len(loader_cores) == (len(mine) - 1 if len(mine) > 1 else len(mine))
 
 
 async def test_a_refused_edit_keeps_the_last_good_config(
