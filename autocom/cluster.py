@@ -1,9 +1,10 @@
 """Same rules everywhere: each node's config hash, its heartbeat in the shared store,
 and the report `autocom status --cluster` prints.
 
-- ``config_hash(base, files)``: SHA-256 over every file the config was read from
+- ``config_hash(base, digests)``: SHA-256 over every file the config was read from
   (autocom.yaml, the site file, each rule file), each named by its path relative to
-  autocom.yaml's folder, so two nodes with the same files in different folders agree;
+  autocom.yaml's folder, so two nodes with the same files in different folders agree,
+  and given by the sha256 of its bytes (the loader's, not read again);
   the first 16 hex digits are shown in /healthz, /metrics and the cluster report.
 - ``heartbeat(...)``: every ``interval`` seconds a node writes a ``NodeBeat`` (JSON)
   to the store's ``nodes`` namespace with a ttl of ``3 * interval``: a stopped node
@@ -21,7 +22,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,20 +34,16 @@ NAMESPACE = "nodes"
 HASH_DIGITS = 16
 
 
-def config_hash(base: Path, files: Iterable[Path]) -> str:
-    """The hash of the config files' names (relative to ``base``) and bytes."""
+def config_hash(base: Path, digests: Mapping[Path, str]) -> str:
+    """The hash of the config files' names (relative to ``base``) and the sha256 of
+    their bytes (``digests``: '' for a file that cannot be read)."""
     digest = hashlib.sha256()
-    for file in sorted(files):
+    for file in sorted(digests):
         try:
             name = str(file.relative_to(base))
         except ValueError:
             name = str(file)
-        try:
-            data = file.read_bytes()
-        except OSError:
-            data = b"\0missing"
-        digest.update(f"{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
-        digest.update(data)
+        digest.update(f"{name}\0{digests[file] or 'missing'}\0".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:HASH_DIGITS]
 
 

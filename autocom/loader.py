@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 
 from autocom.cluster import config_hash
 from autocom.config.errors import ConfigError, ConfigIssue
+from autocom.config.files_seen import FileSeen, seen_again
 from autocom.config.model import validate
 from autocom.config.settings import Settings
 from autocom.config.yaml_source import holds_nothing, load_yaml, read_config_text
@@ -49,8 +50,8 @@ class Config:
         """The names of the features that run."""
         return tuple(f.name for f in self.features)
 
-    # sha256 of the site and rule files as loaded: what a reload may keep
-    file_digests: Mapping[Path, str] = field(default_factory=dict)
+    # each file as loaded (its sha256 and stat): what a reload may keep, unread
+    seen: Mapping[Path, FileSeen] = field(default_factory=dict)
     # departments.yaml and the departments' fragments (None: no departments: key)
     departments: Departments | None = None
 
@@ -191,29 +192,28 @@ def empty_rule_file(path: Path, feature: Feature) -> ConfigIssue | None:
     )
 
 
-def file_digest(file: Path) -> str:
-    """sha256 of a file's bytes ('' when it cannot be read: never equal to a digest)."""
-    try:
-        with open(file, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return ""
-
-
 class _Reuse:
     """What a reload keeps from the config it replaces: the site, and the rules of a
     ``rules_from_file_only`` feature, when their files' bytes are the same
-    (``previous`` None, a first load: nothing)."""
+    (``previous`` None, a first load: nothing).  Each file is read at most once,
+    and not at all when its stat says it was not touched (:func:`seen_again`)."""
 
     def __init__(self, previous: Config | None) -> None:
         self.previous = previous
-        self.digests: dict[Path, str] = {}
+        self.seen: dict[Path, FileSeen] = {}
+        self.began_ns = time.time_ns()
         self.same_site = False
 
+    def seen_now(self, file: Path) -> FileSeen:
+        if file not in self.seen:
+            before = self.previous.seen.get(file) if self.previous is not None else None
+            self.seen[file] = seen_again(file, before, self.began_ns)
+        return self.seen[file]
+
     def _same(self, file: Path) -> bool:
-        digest = self.digests[file] = file_digest(file)
-        old = self.previous.file_digests.get(file) if self.previous is not None else None
-        return bool(digest) and digest == old
+        digest = self.seen_now(file).digest
+        old = self.previous.seen.get(file) if self.previous is not None else None
+        return bool(digest) and old is not None and digest == old.digest
 
     def site(
         self, site_path: Path, issues: list[ConfigIssue], deps: Departments | None = None
@@ -258,8 +258,14 @@ class _Reuse:
             return feature.reload_rules(rule_path, site, previous.rules[feature.name])
         return feature.load_rules(rule_path, site)
 
-    def digests_of(self, files: Sequence[Path]) -> dict[Path, str]:
-        return {f: self.digests.get(f) or file_digest(f) for f in files}
+    def same_rule_file(self, feature: Feature, rule_path: Path) -> bool:
+        """Whether the config replaced read ``feature``'s rules from these very bytes
+        (then they are no empty file: that config was taken)."""
+        previous = self.previous
+        if previous is None or not self._same(rule_path):
+            return False
+        named = previous.settings.rules.get(feature.name)
+        return named is not None and _resolve(previous.base, named) == rule_path
 
 
 def _unknown_features(
@@ -332,7 +338,8 @@ def _load(
         rule_path = _resolve(base, rule_file) if rule_file else None
         if rule_path is not None:
             files.append(rule_path)
-            empty = empty_rule_file(rule_path, feature)
+            same = reuse.same_rule_file(feature, rule_path)
+            empty = None if same else empty_rule_file(rule_path, feature)
             if empty is not None:
                 issues.append(empty)
                 continue
@@ -345,10 +352,9 @@ def _load(
     if issues:
         raise ConfigError(issues)
 
-    digests = reuse.digests_of(files[1:])
-    config = Config(
-        path, settings, site, rules, tuple(files), config_hash(base, files), runs, digests, deps
-    )
+    seen = {f: reuse.seen_now(f) for f in files}
+    digest = config_hash(base, {f: s.digest for f, s in seen.items()})
+    config = Config(path, settings, site, rules, tuple(files), digest, runs, seen, deps)
     for feature in runs:
         issues.extend(feature.check(config))
     issues.extend(code_collisions({f.name: f.codes(config) for f in runs}))

@@ -130,7 +130,7 @@ async def test_edits_recorded_listed_and_rolled_back(
         assert rights.read_text(encoding="utf-8") == (EXAMPLES / "rights.yaml").read_text()
         assert await cli(config, *explain) == 1  # the decision is back to version 1's
         original = sha((EXAMPLES / "rights.yaml").read_bytes())
-        await until(lambda: holder.current.file_digests[rights] == original)  # the server too
+        await until(lambda: holder.current.seen[rights].digest == original)  # the server too
         assert holder.reloads == 3
         await asyncio.sleep(0.3)  # what the server records of its reload (nothing new)
 
@@ -197,7 +197,7 @@ async def test_dead_redis_a_reload_still_applies_and_the_failure_is_logged(
         edit(rights, LOBBY, LOBBY_MOBILE)
         await until(lambda: holder.reloads == 1)
         assert "mobile: allow" in rights.read_text(encoding="utf-8")
-        assert holder.current.file_digests[rights] == sha(rights.read_bytes())
+        assert holder.current.seen[rights].digest == sha(rights.read_bytes())
         await until(lambda: "NOT recorded" in caplog.text)
         assert "the reload applied and serves" in caplog.text
     capsys.readouterr()

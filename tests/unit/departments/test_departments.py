@@ -94,7 +94,7 @@ def test_a_class_a_department_assigns_decides_its_users_calls(site: Path) -> Non
     assert (decision.class_name, decision.verdict) == ("lab", "deny")
     where = f"{file}:{line_of(file, '2103')}"
     assert f"{where} extension 2103 (department Laboratoire MIPS) -> class lab" in decision.trace
-    assert file in config.files and file in config.file_digests
+    assert file in config.files and file in config.seen
 
 
 def test_speed_dials_prompts_and_group_members_are_merged(site: Path) -> None:

@@ -7,6 +7,7 @@ import contextlib
 from pathlib import Path
 
 from autocom.cluster import NodeBeat, cluster_report, config_hash, heartbeat, render_report
+from autocom.config.files_seen import file_digest
 
 
 def beat(node: str, version: str = "1.0", digest: str = "aaaa", seen: float = 100.0) -> NodeBeat:
@@ -19,15 +20,19 @@ def test_config_hash_follows_content_and_names_not_the_folder(tmp_path: Path) ->
         folder.mkdir()
         (folder / "autocom.yaml").write_text("site: site.yaml\n")
         (folder / "site.yaml").write_text("users: []\n")
+
+    def digests(folder: Path, *names: str) -> dict[Path, str]:
+        return {folder / name: file_digest(folder / name) for name in names}
+
     files = ["autocom.yaml", "site.yaml"]
-    first = config_hash(one, [one / f for f in files])
-    assert len(first) == 16 and first == config_hash(two, [two / f for f in reversed(files)])
+    first = config_hash(one, digests(one, *files))
+    assert len(first) == 16 and first == config_hash(two, digests(two, *reversed(files)))
     (two / "site.yaml").write_text("users: [] \n")
-    assert config_hash(two, [two / f for f in files]) != first
+    assert config_hash(two, digests(two, *files)) != first
     (two / "site.yaml").rename(two / "other.yaml")  # same bytes under another name
     (two / "site.yaml").write_text("users: []\n")
-    assert config_hash(two, [two / "autocom.yaml", two / "other.yaml"]) != first
-    assert config_hash(one, [one / "autocom.yaml", one / "gone.yaml"]) != first
+    assert config_hash(two, digests(two, "autocom.yaml", "other.yaml")) != first
+    assert config_hash(one, digests(one, "autocom.yaml", "gone.yaml")) != first
 
 
 def test_a_beat_survives_json_and_a_foreign_value_is_skipped() -> None:
