@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from autocom.config.errors import ConfigError, ConfigIssue
+from autocom.config.files_seen import FileStamp, file_stamp
 from autocom.feature import Feature
 from autocom.loader import LARGE_CONFIG_BYTES, Config, collector_paused, load_config
 from autocom.loader_process import LoaderBroken, LoaderProcess, cores_apart
@@ -17,18 +18,12 @@ from autocom.tasks import cancel_and_wait
 log = logging.getLogger("autocom.reload")
 
 
-_Stamp = tuple[tuple[str, float, int], ...]
+_Stamp = tuple[tuple[str, FileStamp | None], ...]
 
 
 def _stamp(files: Sequence[Path]) -> _Stamp:
-    out = []
-    for f in files:
-        try:
-            st = f.stat()
-            out.append((str(f), st.st_mtime, st.st_size))
-        except OSError:
-            out.append((str(f), -1.0, -1))
-    return tuple(out)
+    """Each file's stat (None: gone): any write or replacement changes it."""
+    return tuple((str(f), file_stamp(f)) for f in files)
 
 
 def same_features(old: Config, new: Config) -> None:
@@ -136,7 +131,7 @@ class ConfigHolder:
     def _in_process(self) -> bool:
         where = self.current.settings.reload_in
         if where == "auto":
-            large = sum(size for _, _, size in _stamp(self.current.files)) > LARGE_CONFIG_BYTES
+            large = sum(st[2] for _, st in _stamp(self.current.files) if st) > LARGE_CONFIG_BYTES
             where = "process" if large else "thread"
         return where == "process" and self._loader is None
 
@@ -216,8 +211,8 @@ class ConfigHolder:
         return _stamp(self.current.watched) != self._stamp
 
     async def watch(self, interval: float | None = None, settle: float | None = None) -> None:
-        """Reload whenever a file changes and has then stayed the same (size and
-        mtime) for ``settle`` seconds: an editor's truncate-then-write or a copy in
+        """Reload whenever a file changes and has then stayed the same (its stat)
+        for ``settle`` seconds: an editor's truncate-then-write or a copy in
         progress is never read half-way.  Runs until cancelled."""
         while True:
             await asyncio.sleep(interval or self.current.settings.reload_interval)

@@ -9,6 +9,7 @@ import pytest
 from autocom.config import ConfigError, files_seen
 from autocom.config.files_seen import FileSeen, file_digest, seen_again
 from autocom.loader import load_config
+from autocom.reload import ConfigHolder
 from tests.unit.framework.test_loader import FileOnlyCodes, write
 
 LATER = 4 * 10**18  # a load that began (in 2096) long after every file here was written
@@ -80,3 +81,18 @@ async def test_a_reload_keeps_what_it_saw_of_untouched_files_and_reads_the_edite
     codes.write_text("# nothing yet\n")  # emptied: refused, whatever the last load saw
     with pytest.raises(ConfigError, match="the rule file is empty"):
         load_config(path, [feature], previous=edited)
+
+
+async def test_the_watcher_sees_a_write_that_put_the_size_and_mtime_back(tmp_path: Path) -> None:
+    path = write(tmp_path, "rules:\n  codes: codes.yaml\n", codes="codes:\n  '8001': x\n")
+    feature = FileOnlyCodes()
+    holder = ConfigHolder(load_config(path, [feature]), [feature])
+    assert not holder.changed()
+    codes = tmp_path / "codes.yaml"
+    old = os.stat(codes)
+    codes.write_text("codes:\n  '8009': x\n")
+    os.utime(codes, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert holder.changed()
+    assert await holder.refresh() is True and set(holder.current.rules["codes"].codes) == {"8009"}
+    assert not holder.changed()
+    await holder.close()
