@@ -83,9 +83,8 @@ def write_config(folder: Path, slapd: Slapd, search_key: bool, mode: str) -> Pat
     folder = folder / mode
     folder.mkdir()
     attributes = {"search_key": SEARCH_KEY} if search_key else {}  # {}: inetOrgPerson
-    source = slapd.source_yaml(timeout=5, attributes=attributes)
-    if mode == "index":
-        source = slapd.source_yaml(timeout=5, attributes=attributes, index={})
+    index = {} if mode == "index" else False  # the default, or every search asking slapd
+    source = slapd.source_yaml(timeout=5, attributes=attributes, index=index)
     (folder / "site.yaml").write_text(SITE, encoding="utf-8")
     (folder / "directory.yaml").write_text(
         f"""

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from apps.directory.engine import LookupFacts, decide
 from apps.directory.phones import dialables
 from apps.directory.rules import DirectoryRules
-from apps.directory.service import DirectoryService
+from apps.directory.service import DirectoryService, build_directory
 from autocom.context import CliContext
 from autocom.directory import Entry, LdapSource, SourceUnavailable, keypad_query, parse_term
 from autocom.directory.ldapkeys import AUXILIARY_CLASS, key_changes, summary
@@ -62,8 +62,9 @@ def _rules(cli: CliContext) -> DirectoryRules:
 
 @contextlib.asynccontextmanager
 async def _service(rules: DirectoryRules) -> AsyncIterator[DirectoryService]:
-    """A service straight on the sources (no state store), closed on the way out."""
-    service = DirectoryService(rules, None)
+    """A service straight on the sources (no state store, no index: one answer asks
+    LDAP), closed on the way out."""
+    service = DirectoryService(rules, None, directory=build_directory(rules, indexed=False))
     await service.start()
     try:
         yield service

@@ -166,12 +166,27 @@ class LdapSourceRule(RuleModel):
     timeout: float = Field(default=3.0, gt=0, le=120)
     page_size: int = Field(default=100, ge=1, le=1000)
     retry_after: int = Field(default=5, ge=1, le=3600)
-    index: IndexRule | None = None  # absent: every search asks the server
+    # the entries in memory, searched there (absent: the defaults); false: every
+    # search asks the server
+    index: IndexRule | Literal[False] = IndexRule()
 
     @field_validator("servers", mode="before")
     @classmethod
     def _servers(cls, v: object) -> object:
         return (v,) if isinstance(v, str) else v
+
+    @field_validator("index", mode="before")
+    @classmethod
+    def _index(cls, v: object) -> object:
+        """``index:`` alone or ``index: true``: the defaults; ``index: false``: none."""
+        word = str(v).lower() if isinstance(v, str | bool) else None
+        if v is None or word == "true":
+            return {}
+        if word == "false":
+            return False
+        if not isinstance(v, Mapping):
+            raise ValueError("write its settings ({} for the defaults), or false for none")
+        return v
 
     @field_validator("servers")
     @classmethod

@@ -79,7 +79,10 @@ def entry_from_json(data: dict[str, Any]) -> Entry:
     )
 
 
-def build_directory(rules: DirectoryRules) -> Directory:
+def build_directory(rules: DirectoryRules, *, indexed: bool = True) -> Directory:
+    """The sources of ``rules``; ``indexed`` False: an LDAP source asks the server at
+    every search even with an ``index:`` (a one-shot answer, the CLI's: reading every
+    entry first would cost more than it saves)."""
     sources: list[DirectorySource] = []
     for source in rules.model.sources:
         if source.name in rules.memory:
@@ -87,7 +90,8 @@ def build_directory(rules: DirectoryRules) -> Directory:
         else:
             settings = rules.ldap[source.name]
             ldap = LdapSource(settings, rules.plan)
-            sources.append(IndexedLdapSource(ldap, settings.index) if settings.index else ldap)
+            index = settings.index if indexed else None
+            sources.append(IndexedLdapSource(ldap, index) if index else ldap)
     return Directory(sources, rules.plan, rules.model.merge_on)
 
 

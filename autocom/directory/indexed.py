@@ -2,7 +2,7 @@
 
 ldap3 decodes every answer in Python while holding the GIL (about 3 ms of CPU
 a search on loopback): fifty phones searching at once queue behind each
-other.  With ``index:`` in directory.yaml the LDAP source is read into a
+other.  Unless directory.yaml says ``index: false``, the LDAP source is read into a
 :class:`DirectoryIndex` instead, and searches and lookups are answered from
 memory (tens of microseconds), with the same rule (``query.matches``):
 

@@ -39,7 +39,9 @@ Labo",03 87 00 00 01
 """
 
 
-def write_config(folder: Path, slapd: Slapd) -> Path:
+def write_config(folder: Path, slapd: Slapd, index: str = "false") -> Path:
+    """``index``: the LDAP source's (false: every lookup asks slapd, the path the
+    outage tests are about; {}: read into memory, the default)."""
     (folder / "site.yaml").write_text(textwrap.dedent(SITE), encoding="utf-8")
     (folder / "people.csv").write_text(PEOPLE, encoding="utf-8")
     (folder / "directory.yaml").write_text(
@@ -55,6 +57,7 @@ sources:
     password: "{slapd.password}"
     timeout: 1
     connect_timeout: 0.5
+    index: {index}
 caller_name: {{budget_ms: 300}}
 cache: {{ttl: 0, miss_ttl: 0}}
 """,
@@ -130,6 +133,23 @@ async def test_ldap_hung_the_call_goes_on_unchanged_within_the_budget(
         slapd.resume()
     assert (number, shown, status) == ("0388400007", "Orig Name", ["SUCCESS"])
     assert elapsed - normal < 0.3 + 0.5
+
+
+async def test_ldap_stopped_once_read_into_memory_the_name_still_comes(
+    tmp_path: Path, pbx: Pbx, ami: CallDriver, slapd: Slapd
+) -> None:
+    from apps.directory import DirectoryFeature
+
+    person = slapd.people[6]
+    async with pbx.autocom(write_config(tmp_path, slapd, index="{}")) as server:
+        feature = server.ctx.features["directory"]
+        assert isinstance(feature, DirectoryFeature)
+        service = await feature.service_for(server.ctx.config.current)
+        await asyncio.wait_for(service.wait_loaded(), 30)
+        slapd.stop()  # the fixture starts it again
+        number, shown, _, status = await call_2001(ami, "0388400006", "Orig Name")
+    assert (number, status) == ("0388400006", ["SUCCESS"])
+    assert shown == f"{person.sn.upper()} {person.given_name} - {person.department}"
 
 
 @pytest.fixture

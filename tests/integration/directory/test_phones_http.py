@@ -30,7 +30,12 @@ EXAMPLES = Path(__file__).parents[3] / "examples"
 VENDORS = ("yealink", "cisco", "polycom", "snom", "aastra", "fanvil", "gigaset", "grandstream")
 
 
-def write_config(folder: Path, slapd: Slapd, phones: str) -> Path:
+def write_config(folder: Path, slapd: Slapd, phones: str, *, index: bool = False) -> Path:
+    """``index`` False: every search asks slapd (the LDAP path, what these tests are
+    about); True: the default, the LDAP source read into memory."""
+    ldap = slapd.source_yaml(timeout=1, connect_timeout=0.5, retry_after=1)
+    if not index:
+        ldap = slapd.source_yaml(timeout=1, connect_timeout=0.5, retry_after=1, index=False)
     shutil.copy(EXAMPLES / "site.yaml", folder / "site.yaml")
     shutil.copy(EXAMPLES / "directory.csv", folder / "directory.csv")
     (folder / "autocom.yaml").write_text(
@@ -44,7 +49,7 @@ numbers:
 sources:
   - type: site
   - {{type: file, name: annuaire, path: directory.csv}}
-  - {slapd.source_yaml(timeout=1, connect_timeout=0.5, retry_after=1)}
+  - {ldap}
 cache: {{ttl: 600, search_ttl: 60}}
 {phones}
 """,

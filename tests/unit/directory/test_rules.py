@@ -103,7 +103,14 @@ def test_ldap_search_key_is_read() -> None:
 
 def test_ldap_index_is_read() -> None:
     text = "sources:\n  - {type: ldap, name: hr4, servers: [ldap://h], base: dc=y}\n"
-    assert load_rules_text(text).ldap["hr4"].index is None  # no index: LDAP is asked
+    default = load_rules_text(text).ldap["hr4"].index  # the default: read into memory
+    assert default is not None and (default.refresh, default.max_age) == (60, 600)
+    off = load_rules_text(text.replace("dc=y}", "dc=y, index: false}"))
+    assert off.ldap["hr4"].index is None  # every search asks the server
+    for on in ("index: null", "index: true", "index: {}"):  # null: "index:" with nothing
+        assert load_rules_text(text.replace("dc=y}", f"dc=y, {on}}}")).ldap["hr4"].index == default
+    with pytest.raises(ConfigError, match=r":2: .*index"):
+        load_rules_text(text.replace("dc=y}", "dc=y, index: maybe}"))
     indexed = load_rules_text(text.replace("dc=y}", "dc=y, index: {refresh: 30}}"))
     index = indexed.ldap["hr4"].index
     assert index is not None and (index.refresh, index.max_age) == (30, 600)
