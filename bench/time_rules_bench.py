@@ -311,7 +311,7 @@ async def reload_rounds(
             ticks.lags += got.lags
             times.append(elapsed)
         if holder.reloads != before:
-            done = ", ".join(f"{t:.2f}" for t in times)
+            done = ", ".join(f"{t:.3f}" for t in times)
             print(f"reload, {name}: done in {done} s")
         show(f"decide, 1 ms ticks ({name})", ticks.of(ticks.latencies, None))
         show_lag(f"loop lag ({name})", ticks.of(ticks.lags, None))
