@@ -55,6 +55,13 @@ def outcome_label(outcome: str) -> str:
     return "failure:hook_error"
 
 
+def _created_series() -> bool:
+    """Whether families carry ``_created`` samples, as prometheus_client's own do:
+    its ``disable_created_metrics()`` or ``PROMETHEUS_DISABLE_CREATED_SERIES``.  The
+    flag is that module's private ``_use_created``; a version without it: yes."""
+    return bool(getattr(prometheus_metrics, "_use_created", True))
+
+
 class _Reloads(Collector):
     """autocom_config_reloads_total, read from the config holder when scraped."""
 
@@ -134,7 +141,7 @@ class _SessionSeries:
     ) -> Metric:
         """A counter family as prometheus_client's Counter gives it."""
         family = Metric(name, doc, "counter")
-        created = prometheus_metrics._use_created
+        created = _created_series()
         with self.lock:
             rows = [(key, value[0], value[1]) for key, value in series.items()]
         for key, value, since in rows:
@@ -147,7 +154,7 @@ class _SessionSeries:
     def histogram(self, name: str, doc: str) -> Metric:
         """autocom_hook_seconds as prometheus_client's Histogram gives it."""
         family = Metric(name, doc, "histogram")
-        created = prometheus_metrics._use_created
+        created = _created_series()
         with self.lock:
             rows = [(script, list(values)) for script, values in self.latency.items()]
         for script, values in rows:
