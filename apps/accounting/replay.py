@@ -27,7 +27,7 @@ SQLITE_REPLAY_INDEX = (
 # PastCall.what, from the columns (docs: autocom/whatif/replay.py)
 _WHAT = (
     "CASE WHEN coalesce(called_user, '') != '' THEN 'user' || CASE WHEN unanswered != '' "
-    "THEN ':' || unanswered ELSE '' END WHEN speed_dial != '' THEN 'speed_dial' "
+    "THEN ':' || unanswered ELSE '' END WHEN speed_dial != '' THEN 'speed_dial:' || speed_dial "
     "WHEN direction = 'outgoing' OR disposition = 'denied' THEN 'outgoing' ELSE 'none' END"
 )
 _FIELDS = (

@@ -9,6 +9,7 @@ from pathlib import Path
 from apps.speed_dial import checks, cli, compile, hooks, service
 from apps.speed_dial.departments import with_department_codes
 from apps.speed_dial.engine import Request
+from apps.speed_dial.replay import replay as replay_past
 from apps.speed_dial.rules import SpeedDialRules
 from autocom.config import ConfigIssue
 from autocom.context import AppContext
@@ -17,6 +18,8 @@ from autocom.feature import CodeClaim, Commands, Feature, HookRoute
 from autocom.loader import Config
 from autocom.services import Change, SpeedDialView
 from autocom.site.model import Site
+from autocom.store.base import StateStore
+from autocom.whatif.replay import Replay
 
 NO_FILE = "speed_dial (no rule file under rules:, the default codes)"
 
@@ -63,6 +66,11 @@ class SpeedDialFeature(Feature):
         self, ctx: AppContext, user: str, slot: str, now: datetime
     ) -> Change:
         return await service.change(ctx, user, Request("delete", slot=slot), now)
+
+    # autocom.services.ReplayService
+    async def replay(self, store: StateStore, current: Config, new: Config) -> Replay:
+        """The codes dialed in past calls resolved again (apps.speed_dial.replay)."""
+        return await replay_past(store)
 
 
 __all__ = ["SpeedDialFeature"]

@@ -12,7 +12,9 @@ What is replayed:
   call rights of the caller for the number dialed, at the call's time;
 - a call to a user, in the dialplan's order (AUTOCOM_HOOKS_USER: boss filter,
   then forwards; AUTOCOM_HOOKS_UNANSWERED when the ticket shows the user did
-  not answer): the steps the features offer, until one takes the call.
+  not answer): the steps the features offer, until one takes the call;
+- a speed-dial code dialed: the step the speed dial feature offers (the code
+  resolved, then the caller's call rights for the number, as its hook does).
 
 Decisions are grouped, never approximated: a call's rights depend on the caller
 only through its class and on the number only through its category
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 DIGITS = re.compile(r"^[0-9]{1,40}$")
 OUTGOING = "outgoing call (call rights)"
 TO_USER = "call to a user"
+SPEED_DIAL = "speed dial (the code resolved, then call rights)"
 VERDICT_WORD = {"allow": "allowed", "deny": "refused", "pin": "PIN asked", "": "not decided"}
 
 
@@ -49,8 +52,8 @@ class PastCall(NamedTuple):
     so that a store makes one from a row at C speed.  ``what`` is the store's reading
     of the ticket: ``outgoing`` (no user called, the call reached the outgoing hook),
     ``user`` / ``user:busy`` / ``user:noanswer`` (a call to a user, and what the
-    user's devices did), ``speed_dial``, or ``none`` (no decision to replay, e.g. an
-    incoming call to an IVR or a group)."""
+    user's devices did), ``speed_dial:<the code dialed>``, or ``none`` (no decision
+    to replay, e.g. an incoming call to an IVR or a group)."""
 
     ref: object  # the store's handle of the ticket, to fetch its details (CallDetails)
     start: float  # epoch seconds
@@ -63,6 +66,11 @@ class PastCall(NamedTuple):
     def unanswered(self) -> str:
         """``busy`` or ``noanswer`` when the called user's devices did not answer."""
         return self.what[5:] if self.what.startswith("user:") else ""
+
+    @property
+    def speed_dial(self) -> str:
+        """The speed-dial code dialed ('' for another call)."""
+        return self.what[11:] if self.what.startswith("speed_dial:") else ""
 
 
 class CallDetails(NamedTuple):
@@ -84,7 +92,8 @@ class Part:
 
 @dataclass(frozen=True)
 class ReplayStep:
-    """A feature's decision on a call to a user, offered for a replay.
+    """A feature's decision on a call to a user (phases ``before`` and
+    ``unanswered``), or on a speed-dial code dialed (``dialed``), offered for a replay.
 
     ``decide`` must be the feature's own engine with the state the replay assumes.
     ``key(call)`` returns every fact of the call ``decide`` reads besides the time and
@@ -95,7 +104,8 @@ class ReplayStep:
     """
 
     name: str  # "secretary", "forward": names the change ("a different forward")
-    phase: Literal["before", "unanswered"]  # before ringing, or after no answer / busy
+    # before ringing, after no answer / busy, or a speed-dial code dialed
+    phase: Literal["before", "unanswered", "dialed"]
     decide: Callable[[Config, PastCall, datetime], Part]
     key: Callable[[PastCall], Hashable | None]
     users: frozenset[str] | None = None  # the called users it may decide for (None: any)
@@ -176,8 +186,8 @@ class Report:
 
 def not_replayed(call: PastCall) -> str:
     """Why a call to no user is not replayed ("" when its call rights are)."""
-    if call.what == "speed_dial":
-        return "speed dial (the ticket has the code, the speed dial feature decides)"
+    if call.speed_dial:
+        return "speed dial (the speed dial feature runs under neither rule set)"
     if call.what != "outgoing":
         return "a call to no user that reached no outgoing line (no decision to replay)"
     if not DIGITS.match(call.called):
@@ -211,7 +221,8 @@ class _Side:
         rules = config.rules.get("time_rules")
         self.config = config
         self.rules = rules if isinstance(rules, TimeRules) else None
-        self.steps = steps
+        self.steps = tuple(s for s in steps if s.phase != "dialed")
+        self.dialed = tuple(s for s in steps if s.phase == "dialed")
         self.instants = times.instants
         self.classes: dict[str, str] = {}
         self.categories: dict[str, str] = {}
@@ -239,8 +250,14 @@ class _Side:
         return Outcome.of(("rights", Part(d.verdict, True, d.reason)))
 
     def to_user(self, call: PastCall, t: int) -> Outcome:
+        return self._run(self.steps, call, t)
+
+    def speed_dial(self, call: PastCall, t: int) -> Outcome:
+        return self._run(self.dialed, call, t)
+
+    def _run(self, steps: Sequence[ReplayStep], call: PastCall, t: int) -> Outcome:
         parts: list[tuple[str, Part]] = []
-        for step in self.steps:
+        for step in steps:
             if step.key(call) is None:
                 continue
             self.decisions += 1
@@ -267,6 +284,13 @@ def _kind(current: Outcome, new: Outcome) -> str:
 Groups = dict[tuple[Hashable, ...], list[PastCall]]
 
 
+def _called_users(steps: Sequence[ReplayStep]) -> frozenset[str] | None:
+    """Every called user some step may decide for (None: any user)."""
+    if any(s.users is None for s in steps):
+        return None
+    return frozenset().union(*(s.users or () for s in steps))
+
+
 def group(
     calls: Iterable[PastCall], old: _Side, nw: _Side, times: TimeClasses, report: Report
 ) -> Groups:
@@ -277,11 +301,8 @@ def group(
     in time order from the stores, so about once per segment)."""
     groups: Groups = {}
     keys = [s.key for s in old.steps]
-    users = (
-        None
-        if any(s.users is None for s in old.steps)
-        else frozenset().union(*(s.users or () for s in old.steps))
-    )
+    dialed = [s.key for s in old.dialed]
+    users = _called_users(old.steps)
     nothing = (None,) * len(keys)
     digits = DIGITS.match
     old_classes, old_categories, new_classes, new_categories = (
@@ -300,6 +321,8 @@ def group(
                 key: tuple[Hashable, ...] = (TO_USER, t, *nothing)
             else:
                 key = (TO_USER, t, *[k(call) for k in keys])
+        elif dialed and call.what.startswith("speed_dial:"):
+            key = (SPEED_DIAL, t, *[k(call) for k in dialed])
         elif call.what != "outgoing" or not digits(call.called):
             report.skipped[not_replayed(call)] += 1
             continue
@@ -342,6 +365,8 @@ def simulate(
         assert isinstance(t, int)
         if key[0] is TO_USER:
             what, a, b = TO_USER, old.to_user(first, t), nw.to_user(first, t)
+        elif key[0] is SPEED_DIAL:
+            what, a, b = SPEED_DIAL, old.speed_dial(first, t), nw.speed_dial(first, t)
         else:
             what, a, b = OUTGOING, old.rights(first, t), nw.rights(first, t)
         report.replayed[what] += len(members)

@@ -3,11 +3,13 @@
 ``site_folder(folder, users)`` writes a config folder: ``users`` phones in 40
 departments (the last 100 in the hallways), the example university's rights.yaml
 (its slots and classes, assigned by department and range), a boss with two
-secretaries per department, forwards.yaml and accounting.yaml (SQLite tickets).
+secretaries per department, forwards.yaml, speeddial.yaml and accounting.yaml
+(SQLite tickets).
 ``fill_tickets(path, month, calls)`` writes a month of tickets into that SQLite
 ticket store, shaped like a university's traffic (office hours, nights,
 weekends; internal, outgoing, incoming, speed dials and hunt groups), and
-``fill_state(store, users)`` stores forwards, do-not-disturb and filter switches.
+``fill_state(store, users)`` stores forwards, do-not-disturb, filter switches and
+personal speed dials.
 Everything is drawn from a seeded random generator: the same arguments give the
 same month.
 """
@@ -110,6 +112,18 @@ def _filters(users: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _speed_dials() -> str:
+    """Collective codes 8000-8039 (mobiles, national, international numbers; 8039
+    bypasses the rights); 8040-8099 are in the range and given to no one."""
+    numbers = ("00612345{:03d}", "00388123{:03d}", "0004420{:06d}", "00144556{:03d}")
+    lines = ["collective:", "  range: '8000-8099'", "  entries:"]
+    for i in range(40):
+        number = numbers[i % 4].format(i)
+        bypass = ", bypass_rights: true" if i == 39 else ""
+        lines.append(f"    - {{code: '80{i:02d}', number: '{number}', label: SD{i}{bypass}}}")
+    return "\n".join(lines) + "\n"
+
+
 def site_folder(folder: Path, users: int = 4000) -> Path:
     """A config folder for ``users`` phones; its autocom.yaml."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -117,6 +131,7 @@ def site_folder(folder: Path, users: int = 4000) -> Path:
     (folder / "rights.yaml").write_text(_rights(), encoding="utf-8")
     (folder / "filters.yaml").write_text(_filters(users), encoding="utf-8")
     (folder / "forwards.yaml").write_text("max_chain: 5\n", encoding="utf-8")
+    (folder / "speeddial.yaml").write_text(_speed_dials(), encoding="utf-8")
     (folder / "accounting.yaml").write_text(
         "storage: {backend: sqlite, path: calls.sqlite}\nbacklog: cel.sqlite.db\n",
         encoding="utf-8",
@@ -125,7 +140,8 @@ def site_folder(folder: Path, users: int = 4000) -> Path:
     main.write_text(
         "timezone: Europe/Paris\nsite: site.yaml\nstate: {backend: sqlite, path: state.sqlite}\n"
         "rules:\n  time_rules: rights.yaml\n  forwards: forwards.yaml\n"
-        "  boss_secretary: filters.yaml\n  accounting: accounting.yaml\n",
+        "  boss_secretary: filters.yaml\n  accounting: accounting.yaml\n"
+        "  speed_dial: speeddial.yaml\n",
         encoding="utf-8",
     )
     return main
@@ -189,7 +205,9 @@ def _ticket(
         direction, called = "incoming", rnd.choice(users)
         called_user, caller, caller_user = called, _external(rnd, pool)[1:], ""
     elif kind < 0.98:
-        direction, called, speed = "outgoing", f"8{rnd.randrange(100):03d}", "8000"
+        code = rnd.randrange(100)  # a collective code, or a personal slot 90-99 (**9N)
+        direction = "outgoing"
+        called = speed = f"**{code:02d}" if code >= 90 else f"8{code:03d}"
     else:
         called = str(GROUP)
     disposition = rnd.choices(("answered", "no_answer", "busy"), (0.8, 0.15, 0.05))[0]
@@ -256,3 +274,8 @@ async def fill_state(store: StateStore, users: int, seed: int = 2) -> None:
         await store.set("forwards", f"{ext}:dnd", encode({"enabled": True}))
     for boss, _, _ in bosses(users)[::7]:
         await store.set("filters", boss, "off")
+    for ext in rnd.sample(phones, users // 20):  # personal speed dials in slots 90-99
+        for slot in rnd.sample(range(90, 100), 3):
+            number = rnd.choice(("00612345678", "00388123456", "0004420123456"))
+            value = encode({"number": number, "label": f"P{slot}"})
+            await store.set("speeddial", f"{ext}:{slot}", value)

@@ -32,7 +32,7 @@ from autocom.cli import main
 from autocom.loader import load_config
 from autocom.services import replay_services
 from autocom.store.sqlite_store import SqliteStore
-from autocom.whatif.replay import PastCall, ordered_steps, simulate
+from autocom.whatif.replay import SPEED_DIAL, PastCall, ordered_steps, simulate
 from autocom.whatif.time_classes import time_classes
 from tests.support.call_month import edit, fill_state, fill_tickets, month_tickets, site_folder
 
@@ -49,7 +49,7 @@ def as_past_call(t: Ticket) -> PastCall:
     if t.called_user:
         what = f"user:{unanswered}" if unanswered else "user"
     elif speed_dial:
-        what = "speed_dial"
+        what = f"speed_dial:{speed_dial}"
     else:
         what = "outgoing" if t.direction == "outgoing" or t.disposition == "denied" else "none"
     return PastCall(t.id, t.start, t.caller, t.called, t.called_user, what)
@@ -109,10 +109,18 @@ def test_the_command_lists_what_the_replay_of_the_tickets_gives(
     ]
     kinds = Counter(c.kind for c in want.changes)
     assert got["by_change"] == kinds
-    assert {"allowed -> refused", "a different forward", "a different secretary"} <= set(kinds)
+    assert {
+        "allowed -> refused",
+        "a different forward",
+        "a different secretary",
+        "a different speed dial",  # a collective code or a personal slot to a mobile
+    } <= set(kinds)
+    assert got["replayed"] == dict(want.replayed) and got["replayed"][SPEED_DIAL] > 0
+    assert not any("speed dial" in why for why in got["not_replayed"])
     depts = Counter(tickets[str(c.call.ref)].department or "-" for c in want.changes)
     assert got["by_department"] == depts
     assert any("forwards: as stored now" in line for line in got["assumed"])
+    assert any("speed dials: personal slots as stored now" in line for line in got["assumed"])
 
     text = io.StringIO()
     with contextlib.redirect_stdout(text):

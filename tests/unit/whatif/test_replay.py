@@ -18,10 +18,13 @@ from apps import features
 from apps.boss_secretary.replay import step as filter_step
 from apps.forwards.engine import Forward
 from apps.forwards.replay import steps as forward_steps
+from apps.speed_dial.engine import PersonalEntry
+from apps.speed_dial.replay import step as speed_dial_step
 from autocom.loader import Config, load_config
 from autocom.rights import TimeRules, decide
 from autocom.whatif.replay import (
     OUTGOING,
+    SPEED_DIAL,
     TO_USER,
     Outcome,
     PastCall,
@@ -68,26 +71,37 @@ STORED = {
 }
 DND = frozenset({"2004"})
 ADDED = {"2001": ("0388999999",)}  # a VIP number a secretary added
+SLOTS = {"2002": {"07": PersonalEntry("00612345678", "home")}}  # personal speed dials
 
 
-def steps(current: Config, new: Config) -> tuple[ReplayStep, ...]:
+def steps(current: Config, new: Config, speed_dials: bool = True) -> tuple[ReplayStep, ...]:
     replays = [
         Replay("forwards", forward_steps(STORED, DND), ()),
         Replay("boss_secretary", (filter_step({}, ADDED, (current, new)),), ()),
     ]
+    if speed_dials:
+        replays.append(Replay("speed_dial", (speed_dial_step(SLOTS),), ()))
     return ordered_steps(replays)
 
 
-def run(configs: tuple[Config, Config], calls: Sequence[PastCall]) -> Report:
+def run(
+    configs: tuple[Config, Config], calls: Sequence[PastCall], speed_dials: bool = True
+) -> Report:
     current, new = configs
     rights = [c.rules["time_rules"] for c in configs]
-    return simulate(current, new, calls, steps(current, new), time_classes(rights, START, END))
+    times = time_classes(rights, START, END)
+    return simulate(current, new, calls, steps(current, new, speed_dials), times)
 
 
 def call(
     ref: int, start: float, caller: str, called: str, user: str = "", what: str = ""
 ) -> PastCall:
     return PastCall(ref, start, caller, called, user, what or ("user" if user else "outgoing"))
+
+
+def dialed(ref: int, start: float, caller: str, code: str) -> PastCall:
+    """A speed-dial code dialed, as the ticket stores read it."""
+    return PastCall(ref, start, caller, code, "", f"speed_dial:{code}")
 
 
 def test_the_changed_calls_and_why(configs: tuple[Config, Config]) -> None:
@@ -129,14 +143,38 @@ def test_calls_that_are_not_replayed_are_counted_with_the_reason(
     configs: tuple[Config, Config],
 ) -> None:
     calls = [
-        call(1, MONDAY_10, "2002", "8002", what="speed_dial"),
+        dialed(1, MONDAY_10, "2002", "8002"),  # no speed dial step: neither runs it
         call(2, MONDAY_10, "0388112233", "main", what="none"),
         call(3, MONDAY_10, "2002", "*2100612345678"),
     ]
-    report = run(configs, calls)
+    report = run(configs, calls, speed_dials=False)
     assert report.calls == 3 and not report.replayed and not report.changes
     assert sorted(report.skipped) == sorted(not_replayed(c) for c in calls)
     assert all(report.skipped.values())
+
+
+def test_speed_dials_are_resolved_again_then_go_through_the_rights(
+    configs: tuple[Config, Config],
+) -> None:
+    """staff may no longer call mobiles: 2002's personal slot 07 (a mobile) and the
+    collective 8100 (a mobile, but bypass_rights) under both rule sets."""
+    calls = [
+        dialed(1, MONDAY_10, "2002", "**07"),  # slot 07 of 2002: a mobile
+        dialed(2, MONDAY_10, "2002", "8100"),  # bypass_rights: dialed either way
+        dialed(3, MONDAY_10, "2002", "8001"),  # the campus: allowed either way
+        dialed(4, MONDAY_10, "2003", "**07"),  # 2003's slot 07 is empty
+        dialed(5, MONDAY_10, "2002", "8999"),  # in the range, given to no one
+        dialed(6, MONDAY_10, "2002", "**07"),  # as call 1: decided once
+    ]
+    report = run(configs, calls)
+    assert report.replayed == {SPEED_DIAL: 6} and not report.skipped
+    changes = {c.call.ref: c for c in report.changes}
+    assert sorted(changes) == [1, 6]
+    assert changes[1].kind == "a different speed dial"
+    assert changes[1].current.text == "speed dial: trunk:0612345678:trunk-orange&trunk-sfr"
+    assert changes[1].new.text == "speed dial: refused"
+    assert "denied for 2002" in changes[1].new.reason
+    assert report.decisions == 2 * 5  # calls 1 and 6 are one group
 
 
 def final(outcome: Outcome) -> str:
@@ -159,6 +197,8 @@ def naive(
             if c.called_user:
                 parts = []
                 for s in ordered:
+                    if s.phase == "dialed":  # a speed-dial code's, not a call to a user's
+                        continue
                     # the unanswered hook runs when the devices did not answer, or were
                     # not rung: do-not-disturb answers busy
                     if s.phase == "unanswered" and not (c.unanswered or c.called_user in DND):
@@ -167,6 +207,9 @@ def naive(
                     if part.takes:
                         break
                 texts.append(final(Outcome.of(*parts)))
+            elif c.speed_dial:
+                (sd,) = (s for s in ordered if s.phase == "dialed")
+                texts.append(final(Outcome.of((sd.name, sd.decide(config, c, when)))))
             elif not not_replayed(c):
                 rules = config.rules["time_rules"]
                 assert isinstance(rules, TimeRules)
@@ -189,7 +232,9 @@ def test_grouping_changes_nothing(configs: tuple[Config, Config]) -> None:
     for ref in range(2000):
         start = START.timestamp() + rnd.randrange(31 * 86400)
         caller = rnd.choice([*users, "0388112233", "0612345678", "0388999999"])
-        if rnd.random() < 0.5:
+        if rnd.random() < 0.1:
+            calls.append(dialed(ref, start, caller, rnd.choice(["**07", "8100", "8001", "8010"])))
+        elif rnd.random() < 0.5:
             calls.append(call(ref, start, caller, rnd.choice(numbers)))
         else:
             user = rnd.choice(users)
