@@ -7,7 +7,7 @@ departments, a boss filtered by two secretaries in each, the example
 university's rights.yaml) and a month of tickets (January 2027, ``--calls``
 tickets: internal, outgoing, incoming, speed dials, hunt groups, office hours
 mostly) into its SQLite ticket store, and forwards, do-not-disturb and filter
-switches into its state store; then a copy with three edits:
+switches and personal speed dials into its state store; then a copy with three edits:
 
 - staff may no longer call mobiles (allowed -> refused);
 - staff may forward to mobiles only in working time, not office hours (a
