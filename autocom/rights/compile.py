@@ -146,6 +146,7 @@ def compile_rules(
         default=assign.default,
         pins=dict(model.pins),
         lockout=lockout,
+        assign_line=assign.line,
     )
 
 
@@ -254,8 +255,8 @@ def compile_forwards(
     return forwards, forward_default
 
 
-# (class, selector, where) -> the assignment a previous load made
-AssignmentsMade = Mapping[tuple[str, str, str], Assignment]
+# (class, selector, where, offset) -> the assignment a previous load made
+AssignmentsMade = Mapping[tuple[str, str, str, int | None], Assignment]
 
 
 def _assignments_of(rules: TimeRules) -> AssignmentsMade:
@@ -269,7 +270,7 @@ def _assignments_of(rules: TimeRules) -> AssignmentsMade:
         *rules.contexts.values(),
         *([rules.default] if rules.default else []),
     ]
-    return {(a.class_name, a.selector, a.where): a for a in every}
+    return {(a.class_name, a.selector, a.where, a.offset): a for a in every}
 
 
 class Assignments:
@@ -285,6 +286,7 @@ class Assignments:
     ) -> None:
         self.model, self.site, self.classes, self.issues = model, site, classes, issues
         self.made = made or {}
+        self.line = issues.doc.line_of(("assign",))  # the assign: key's
         self.explicit = self._simple("extensions", "extension")
         self.ranges = self._ranges()
         self.groups = self._groups()
@@ -301,12 +303,18 @@ class Assignments:
                 f"use one of: {', '.join(sorted(self.classes)) or '(no classes defined)'}",
             )
             return None
-        return self._assignment(cname, selector, self.issues.where("assign", section, key))
+        return self._assignment(cname, selector, ("assign", section, key))
 
-    def _assignment(self, cname: str, selector: str, where: str) -> Assignment:
-        """The previous load's assignment when it is the same, else a new one."""
-        found = self.made.get((cname, selector, where))
-        return found if found is not None else Assignment(cname, selector, where)
+    def _assignment(self, cname: str, selector: str, path: tuple[str, ...]) -> Assignment:
+        """The previous load's assignment when it is the same, else a new one; its
+        line an offset from the assign: key's."""
+        line = self.issues.doc.line_of(path)
+        if line is not None and self.line is not None:
+            where, offset = self.issues.file, line - self.line
+        else:
+            where, offset = self.issues.where(*path), None
+        found = self.made.get((cname, selector, where, offset))
+        return found if found is not None else Assignment(cname, selector, where, offset)
 
     def _simple(self, section: str, label: str) -> dict[str, Assignment]:
         out: dict[str, Assignment] = {}
@@ -372,7 +380,7 @@ class Assignments:
         if name is None:
             return None
         if name in self.classes:
-            return self._assignment(name, "default", self.issues.where("assign", "default"))
+            return self._assignment(name, "default", ("assign", "default"))
         self.issues.add(
             ("assign", "default"),
             f"assign.default: no class is called {name!r}",

@@ -127,7 +127,7 @@ def decide(
     for step in steps:  # the last step always applies
         if step.slot is None or is_active(rules.slots, step.slot, local):
             break
-    trace = (hit.trace, assigned.trace, *step.trace)
+    trace = (hit.trace, rules.trace_of(assigned), *step.trace)
     return RightsDecision(
         step.verdict,
         category,

@@ -20,7 +20,9 @@ def with_department_classes(rules: TimeRules, deps: Departments) -> TimeRules:
     extra: dict[str, Assignment] = {}
     for s in deps.of("assign"):
         if s.key in admin:
-            pinned = rules.by_extension[s.key].where if s.key in rules.by_extension else rules.file
+            pinned = rules.file
+            if s.key in rules.by_extension:
+                pinned = rules.where_of_assignment(rules.by_extension[s.key])
             issues.append(
                 ConfigIssue(
                     s.file,

@@ -299,15 +299,16 @@ class CompiledClass:
 
 @dataclass(frozen=True)
 class Assignment:
+    """Who gets which class.  One of rights.yaml's ``assign:`` keeps its line as an
+    offset from the ``assign:`` key's (``TimeRules.assign_line``), so that lines
+    added above the section leave it the very assignment of the last load (a reload
+    through the loader process then sends none of 4000 again);
+    :meth:`TimeRules.where_of_assignment` gives its ``file:line``."""
+
     class_name: str
     selector: str  # "extension 2001", "range 2100-2199", "group 6000", ...
-    where: str
-    # "file:line selector -> class name": the decision's trace line (made once)
-    trace: str = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        text = f"{self.where} {self.selector} -> class {self.class_name}"
-        object.__setattr__(self, "trace", text)
+    where: str  # a department fragment's file:line; rights.yaml's file for an offset
+    offset: int | None = None  # its line minus the assign: key's (None: ``where`` says)
 
 
 @dataclass(frozen=True)
@@ -360,6 +361,7 @@ class TimeRules:
     default: Assignment | None
     pins: Mapping[str, str] = field(default_factory=dict)
     lockout: LockoutPolicy | None = None  # None: `pin: lockout: off`
+    assign_line: int | None = None  # the line of the assign: key (an Assignment's offset)
     # each class's text, model and compiled form: what a reload keeps (None: not split)
     parts: ClassParts | None = field(default=None, compare=False, repr=False)
     # (class, purpose, category) -> its steps, made when first decided: texts of the
@@ -368,6 +370,11 @@ class TimeRules:
         default_factory=dict, init=False, compare=False, repr=False
     )
     local_times: LocalTimes = field(init=False, compare=False, repr=False)
+    # assignment -> its trace line ("file:line selector -> class name"), made when
+    # first decided (at most one per assignment of this load)
+    assigned: dict[Assignment, str] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "local_times", LocalTimes(self.tz))
@@ -383,6 +390,21 @@ class TimeRules:
         if rule.offset is None:
             return self.file
         return f"{self.file}:{(line or 0) + rule.offset}"
+
+    def where_of_assignment(self, assignment: Assignment) -> str:
+        """``file:line`` of an assignment."""
+        if assignment.offset is None or self.assign_line is None:
+            return assignment.where
+        return f"{self.file}:{self.assign_line + assignment.offset}"
+
+    def trace_of(self, assignment: Assignment) -> str:
+        """The decision's trace line of an assignment (made once)."""
+        found = self.assigned.get(assignment)
+        if found is None:
+            where = self.where_of_assignment(assignment)
+            found = f"{where} {assignment.selector} -> class {assignment.class_name}"
+            self.assigned[assignment] = found
+        return found
 
 
 def resolve_assignment(

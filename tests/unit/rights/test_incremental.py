@@ -18,6 +18,7 @@ from tests.unit.rights.rules_text import RULES
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 FIELDS = ("model", "classes", "class_lines", "by_extension", "ranges", "groups")
 FIELDS += ("departments", "contexts", "default", "pins", "lockout", "line_prefix", "file", "tz")
+FIELDS += ("assign_line",)
 
 
 def whole(path: Path) -> TimeRules:

@@ -106,7 +106,7 @@ def reference_decide(
             return done("allow", f"{caller} has no class; internal numbers are allowed")
         trace.append(f"{r.file} assign: no class for {caller} and no assign.default")
         return done("deny", f"{caller} has no class (and no assign.default)")
-    trace.append(f"{a.where} {a.selector} -> class {a.class_name}")
+    trace.append(f"{r.where_of_assignment(a)} {a.selector} -> class {a.class_name}")
     cls = r.classes[a.class_name]
     name, category = cls.name, cat.category
     forward = purpose == "forward"
