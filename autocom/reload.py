@@ -131,7 +131,7 @@ class ConfigHolder:
     def _in_process(self) -> bool:
         where = self.current.settings.reload_in
         if where == "auto":
-            large = sum(st[2] for _, st in _stamp(self.current.files) if st) > LARGE_CONFIG_BYTES
+            large = sum(st.size for _, st in _stamp(self.current.files) if st) > LARGE_CONFIG_BYTES
             where = "process" if large else "thread"
         return where == "process" and self._loader is None
 

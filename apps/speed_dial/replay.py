@@ -39,7 +39,7 @@ def resolve_part(config: Config, stored: Stored, call: PastCall, when: datetime)
         rights = rights_for(config, when, "call")
     except LookupError as exc:
         return Part("not decided", True, str(exc))
-    personal = stored.get(call.caller, {}) if request.action != "collective" else {}
+    personal = stored.get(call.caller, {})  # a collective code reads no slot
     res = engine.resolve(rules, config.site, call.caller, request, personal, rights)
     return Part(res.value, True, res.reason)
 

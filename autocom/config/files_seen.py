@@ -20,10 +20,18 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
-# device, inode, size, mtime and ctime in ns: what any write or replacement changes
-FileStamp = tuple[int, int, int, int, int]
+
+class FileStamp(NamedTuple):
+    """A file's stat: what any write or replacement changes."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
 
 SETTLED_NS: Final = 3_000_000_000  # above the coarsest timestamps (FAT: 2 s)
 
@@ -34,7 +42,7 @@ def file_stamp(file: Path) -> FileStamp | None:
         st = os.stat(file)
     except OSError:
         return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return FileStamp(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def file_digest(file: Path) -> str:
@@ -66,5 +74,5 @@ def seen_again(file: Path, before: FileSeen | None, began_ns: int) -> FileSeen:
     if before is not None and before.stamp == stamp:
         return before
     digest = file_digest(file)  # after the stat: a write in between changes the next one
-    settled = began_ns - stamp[4] > SETTLED_NS
+    settled = began_ns - stamp.ctime_ns > SETTLED_NS
     return FileSeen(digest, stamp if settled and digest else None)

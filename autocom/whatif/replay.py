@@ -321,7 +321,7 @@ def group(
                 key: tuple[Hashable, ...] = (TO_USER, t, *nothing)
             else:
                 key = (TO_USER, t, *[k(call) for k in keys])
-        elif dialed and call.what.startswith("speed_dial:"):
+        elif dialed and call.speed_dial:
             key = (SPEED_DIAL, t, *[k(call) for k in dialed])
         elif call.what != "outgoing" or not digits(call.called):
             report.skipped[not_replayed(call)] += 1

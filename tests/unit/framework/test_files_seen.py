@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from autocom import loader
 from autocom.config import ConfigError, files_seen
 from autocom.config.files_seen import FileSeen, file_digest, seen_again
 from autocom.loader import load_config
@@ -62,11 +63,17 @@ async def test_a_reload_keeps_what_it_saw_of_untouched_files_and_reads_the_edite
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(files_seen, "SETTLED_NS", -(10**12))  # every stat settled at once
+    hashed: list[Path] = []  # the files read to hash them, or to see they are not empty
+    digest, empty = files_seen.file_digest, loader.empty_rule_file
+    monkeypatch.setattr(files_seen, "file_digest", lambda f: hashed.append(f) or digest(f))
+    monkeypatch.setattr(loader, "empty_rule_file", lambda f, e: hashed.append(f) or empty(f, e))
     path = write(tmp_path, "rules:\n  codes: codes.yaml\n", codes="codes:\n  '8001': x\n")
     feature = FileOnlyCodes()
     first = load_config(path, [feature])
     assert all(seen.stamp is not None for seen in first.seen.values())
+    hashed.clear()
     again = load_config(path, [feature], previous=first)
+    assert hashed == []  # no file read but autocom.yaml (parsed, not hashed)
     assert all(again.seen[f] is first.seen[f] for f in first.files)
     assert again.rules["codes"] is first.rules["codes"] and again.digest == first.digest
 
@@ -75,6 +82,7 @@ async def test_a_reload_keeps_what_it_saw_of_untouched_files_and_reads_the_edite
     codes.write_text("codes:\n  '8009': x\n")  # the same size
     os.utime(codes, ns=(old.st_atime_ns, old.st_mtime_ns))
     edited = load_config(path, [feature], previous=again)
+    assert hashed == [codes, codes]  # hashed, and looked at for emptiness: only the edited one
     assert set(edited.rules["codes"].codes) == {"8009"} and edited.digest != again.digest
     assert edited.seen[path] is first.seen[path] and edited.site is first.site
 

@@ -131,11 +131,27 @@ def test_a_moved_class_is_the_same_class(rights: Path) -> None:
     for name in first.classes:
         assert second.class_lines[name] == first.class_lines[name] + 1
         assert_same_class(second, first, name)
+    # the assignments too: their lines are offsets from the assign: key's
+    assert first.assign_line is not None and second.assign_line == first.assign_line + 1
+    assert assignments(first) and assignments(second) == assignments(first)
     rights.write_text(MOVED.replace("# the call", "# the\n# call"))  # and once more
     third = load_rules(rights, site(), second)
     assert_as_whole(third, rights)
     assert all(third.class_lines[n] == first.class_lines[n] + 2 for n in first.classes)
     assert all(third.classes[n] is first.classes[n] for n in first.classes)
+
+
+def assignments(rules: TimeRules) -> list[int]:
+    """Every assignment of ``rules``, by identity."""
+    every = [
+        *rules.by_extension.values(),
+        *(a for _, a in rules.ranges),
+        *rules.groups.values(),
+        *rules.departments.values(),
+        *rules.contexts.values(),
+        rules.default,
+    ]
+    return [id(a) for a in every]
 
 
 def test_the_traces_name_the_moved_lines(rights: Path) -> None:
