@@ -223,3 +223,21 @@ def test_dead_keys_come_parents_first_and_only_what_died() -> None:
     assert sender.key(shared) not in dead  # the next config holds it
     receiver.drop(dead)
     assert len(receiver) == len(sender)
+
+
+def test_what_two_dead_parents_held_dies_once_after_both() -> None:
+    fixed, theirs = Box("fixed"), Box("theirs")
+    sender, receiver = Sender({"fixed": fixed}), Receiver({"fixed": theirs})
+    leaf = Box("leaf", fixed)
+    left, right = Box("left", leaf), Box("right", leaf)
+    root = Box([left, right])
+    send(sender, receiver, root)
+    key = {name: sender.key(obj) for name, obj in (("L", left), ("R", right), ("leaf", leaf))}
+    send(sender, receiver, Box("next", fixed))
+    del root, left, right, leaf
+    dead = sender.dead()
+    assert dead.count(key["leaf"]) == 1
+    assert dead.index(key["leaf"]) > max(dead.index(key["L"]), dead.index(key["R"]))
+    assert "fixed" not in dead and sender.dead() == []
+    receiver.drop(dead)
+    assert len(receiver) == len(sender)

@@ -82,6 +82,24 @@ def test_an_edit_keeps_the_other_classes(rights: Path) -> None:
     assert second.ranges and all(
         new is old for (_, new), (_, old) in zip(second.ranges, first.ranges, strict=True)
     )
+    # the tables whose items are all the last load's: the very tables (nothing to send)
+    assert second.by_extension is first.by_extension
+    assert second.class_lines is first.class_lines  # no class moved
+    assert second.classes is not first.classes  # one class changed: a table of its own
+
+
+def test_a_table_with_an_item_changed_is_a_new_table(rights: Path) -> None:
+    first = load_rules(rights, site())
+    rights.write_text(RULES.replace("  boss:\n", "  boss:\n    description: added\n"))
+    second = load_rules(rights, site(), first)
+    assert second.class_lines is not first.class_lines  # the classes below boss moved
+    assert second.class_lines == whole(rights).class_lines
+    assert second.by_extension is first.by_extension  # assign: moved, its lines are offsets
+    rights.write_text(RULES.replace('"2001": boss', '"2001": staff'))
+    third = load_rules(rights, site(), second)
+    assert third.by_extension is not second.by_extension
+    assert third.by_extension["2001"].class_name == "staff"
+    assert_as_whole(third, rights)
 
 
 def test_a_line_added_moves_the_classes_below(rights: Path) -> None:
