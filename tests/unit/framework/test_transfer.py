@@ -241,3 +241,48 @@ def test_what_two_dead_parents_held_dies_once_after_both() -> None:
     assert "fixed" not in dead and sender.dead() == []
     receiver.drop(dead)
     assert len(receiver) == len(sender)
+
+
+def batch_count(sender: Sender, receiver: Receiver, root: object) -> tuple[Any, int]:
+    batches = list(sender.send(root))
+    for first, data in batches:
+        receiver.take(first, data)
+    return receiver.get(sender.key(root)), len(batches)
+
+
+def test_a_large_dict_like_one_sent_before_comes_as_its_changes() -> None:
+    sender, receiver = Sender({}), Receiver({})
+    values = [Box(i) for i in range(BATCH * 4)]
+    table = {f"k{i}": v for i, v in enumerate(values)}
+    got_old, first_count = batch_count(sender, receiver, Box(table))
+    assert first_count > 4  # in pieces
+    changed = dict(table, k7=Box("new"), k9=12345678)  # a copy: another dict, same order
+    got_new, count = batch_count(sender, receiver, Box(changed))
+    assert count == 3  # the new value, the dict (its base and changes), its holder
+    got = got_new.items
+    assert list(got) == list(changed)  # the order kept
+    assert got["k7"].items == "new" and got["k9"] == 12345678
+    assert got["k8"] is got_old.items["k8"]  # the very objects of the last one
+    # a dict with its keys in another order, or most values changed: sent whole
+    reordered = dict(reversed(list(changed.items())))
+    got_back, count = batch_count(sender, receiver, Box(reordered))
+    assert list(got_back.items) == list(reordered) and count > 4
+    most = {k: Box(k) for k in table}
+    got_most, count = batch_count(sender, receiver, Box(most))
+    assert count > 4 and [b.items for b in got_most.items.values()] == list(table)
+
+
+def test_the_base_of_a_derived_dict_dies_alone() -> None:
+    sender, receiver = Sender({}), Receiver({})
+    table = {i: Box(i) for i in range(BATCH * 2)}
+    old = Box(table)
+    send(sender, receiver, old)
+    new = Box({**table, 5: Box("five")})
+    got = send(sender, receiver, new)
+    del old, table
+    receiver.drop(sender.dead())
+    assert len(receiver) == len(sender)
+    assert [b.items for b in got.items.values()] == [*range(5), "five", *range(6, BATCH * 2)]
+    newer = Box({**new.items, 6: Box("six")})  # derived from the derived one
+    got_newer, count = batch_count(sender, receiver, newer)
+    assert count == 3 and got_newer.items[5] is got.items[5]
