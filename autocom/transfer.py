@@ -282,6 +282,10 @@ class Sender:
         # walk every key sent, 3 ms through 400,000 of them, sweeping the shared cache)
         sent = self._sent
         self._roots = {root for root in self._roots if root in sent}
+        large = (
+            (signature, [k for k in keys if k in sent]) for signature, keys in self._large.items()
+        )
+        self._large = {signature: keys for signature, keys in large if keys}
         return dead
 
     def _forget(self, key: int, dead: list[int]) -> None:
