@@ -133,10 +133,12 @@ class _Derived:
         self.changes = changes
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_derived, (self.base, self.changes))
+        return (_derived, (self.base, self.changes, len(self.base)))
 
 
-def _derived(base: dict[Any, Any], changes: dict[Any, Any]) -> dict[Any, Any]:
+def _derived(base: dict[Any, Any], changes: dict[Any, Any], size: int) -> dict[Any, Any]:
+    if len(base) != size:  # a table the server changed (a cache?): not the sender's
+        raise ValueError(f"the base of a derived dict has {len(base)} items, not {size}")
     whole = dict(base)
     whole.update(changes)  # keys of ``base`` only: the order stays
     return whole

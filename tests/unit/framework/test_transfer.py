@@ -286,3 +286,12 @@ def test_the_base_of_a_derived_dict_dies_alone() -> None:
     newer = Box({**new.items, 6: Box("six")})  # derived from the derived one
     got_newer, count = batch_count(sender, receiver, newer)
     assert count == 3 and got_newer.items[5] is got.items[5]
+
+
+def test_a_base_changed_on_the_receiving_side_is_refused() -> None:
+    sender, receiver = Sender({}), Receiver({})
+    table = {i: Box(i) for i in range(BATCH * 2)}
+    got = send(sender, receiver, Box(table))
+    got.items["added here"] = Box("a cache filled by the server")
+    with pytest.raises(TransferError, match="derived dict has"):
+        send(sender, receiver, Box({**table, 1: Box("one")}))
