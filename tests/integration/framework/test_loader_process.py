@@ -233,3 +233,57 @@ def test_the_loader_and_the_event_loop_get_cores_of_their_own() -> None:
     with cores_apart(other.pid) as apart:  # it ended: no affinity to set
         assert not apart
     assert os.sched_getaffinity(0) == mine
+
+
+def many_classes(folder: Path, users: int) -> Path:
+    """A site of ``users`` users, each with a class of its own: tables of the rules
+    larger than a batch (autocom/transfer.py)."""
+    site = ["name: many", "contexts:",
+            f"  - {{name: staff, users: ['10000-{10000 + users - 1}'], include: [out]}}",
+            "  - {name: out, kind: outgoing, line_prefix: '0', trunks: [t]}", "users:"]  # fmt: skip
+    rights = ["classes:"]
+    assign = ["assign:", "  extensions:"]
+    for i in range(users):
+        site.append(f"  - {{extension: '{10000 + i}', name: U{i}, context: staff}}")
+        rights += [f"  c{i}:", "    mobile: allow", "    default: deny"]
+        assign.append(f"    '{10000 + i}': c{i}")
+    (folder / "site.yaml").write_text("\n".join(site) + "\n", encoding="utf-8")
+    (folder / "rights.yaml").write_text("\n".join(rights + assign) + "\n", encoding="utf-8")
+    path = folder / "autocom.yaml"
+    path.write_text("site: site.yaml\nreload_in: process\nrules: {time_rules: rights.yaml}\n")
+    return path
+
+
+async def test_large_tables_that_changed_in_a_few_items_come_as_their_changes(
+    tmp_path: Path,
+) -> None:
+    features: list[Feature] = [TimeRulesFeature()]
+    held = ConfigHolder(load_config(many_classes(tmp_path, 600), features), features)
+    try:
+        assert await held.refresh()  # the first: the whole config sent
+        process = held._process
+        assert process is not None
+        before = held.current.rules["time_rules"]
+        batches = 0
+        take = process._take
+
+        def counted(first: int, data: bytes) -> None:  # the real one, counted
+            nonlocal batches
+            batches += 1
+            take(first, data)
+
+        process._take = counted  # type: ignore[method-assign]
+        edit(tmp_path / "rights.yaml", "  c1:\n", "  c1:\n    internal: allow\n")
+        assert await held.refresh()
+        after = held.current.rules["time_rules"]
+        assert list(after.classes) == list(before.classes)  # the order kept
+        assert after.classes["c1"] is not before.classes["c1"]
+        assert after.classes["c1"].calls["internal"][0].verdict == "allow"
+        assert all(after.classes[n] is before.classes[n] for n in before.classes if n != "c1")
+        assert after.by_extension is before.by_extension  # no item changed: the very table
+        assert after.class_lines["c2"] == before.class_lines["c2"] + 1
+        # the classes, their parts and their models as the last ones and one change,
+        # not 3 pieces and a join each: 22 batches, 34 with those tables sent whole
+        assert batches <= 24, batches
+    finally:
+        await held.close()
