@@ -41,6 +41,8 @@ import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
+from autocom.kept import same_keys, same_value
+
 BATCH: Final = 256  # a batch's weight: an object, and each item of a container, weigh 1
 # (about 0.5 ms to rebuild; a larger container is sent in pieces of this size)
 
@@ -145,28 +147,19 @@ def _derived(base: dict[Any, Any], changes: dict[Any, Any], size: int) -> dict[A
 
 
 def _changes(new: dict[Any, Any], base: dict[Any, Any]) -> dict[Any, Any] | None:
-    """What ``new`` sets differently from ``base``, None when they do not have the
-    same keys in the same order or more than a quarter of the values differ.  A
-    value is the same when it is the very object, or an equal text or integer."""
-    if len(new) != len(base) or any(map(_differ, new, base)):
+    """What ``new`` sets differently from ``base`` (:func:`autocom.kept.same_value`),
+    None when they do not have the same keys in the same order or more than a
+    quarter of the values differ."""
+    if not same_keys(new, base):
         return None
     changes: dict[Any, Any] = {}
     most = len(new) // 4
     for (key, value), old in zip(new.items(), base.values(), strict=True):
-        if _differ(value, old):
+        if not same_value(value, old):
             changes[key] = value
             if len(changes) > most:
                 return None
     return changes
-
-
-def _differ(new: object, old: object) -> bool:
-    return new is not old and (
-        type(new) not in _EQUAL_IS_SAME or type(old) is not type(new) or new != old
-    )
-
-
-_EQUAL_IS_SAME: Final = frozenset({str, int, bytes})  # an equal one is as good (not 0.0, -0.0)
 
 
 class Sender:

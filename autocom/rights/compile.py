@@ -18,6 +18,7 @@ from autocom.config import validate
 from autocom.config.errors import ConfigError
 from autocom.config.issues import Issues
 from autocom.config.yaml_source import Document, parse_yaml, read_config_text
+from autocom.kept import same_items
 from autocom.release import drain
 from autocom.rights.categories import RESERVED_CATEGORY_WORDS, build_category_table
 from autocom.rights.incremental import ReadByClass, read_by_class
@@ -66,8 +67,7 @@ def load_rules(path: Path | None, site: Site, previous: TimeRules | None = None)
     return compile_rules(validate(RightsFile, doc), doc, site)
 
 
-# The tables a reload of the same file may leave as they were, by field of TimeRules
-_ATOMS = (str, int)  # compared by value; any other value must be the very object
+# The tables of TimeRules a reload of the same file may leave as they were
 _SHARED = (
     "classes",
     "class_lines",
@@ -81,29 +81,17 @@ _SHARED = (
 
 
 def _shared(rules: TimeRules, previous: TimeRules) -> TimeRules:
-    """``rules`` with each table of ``previous`` whose items are the same, in the same
-    order: that very object, which the loader process does not send again nor the
-    server rebuild (autocom/transfer.py).  A rule line added to one class of the
-    100,000-line bench file leaves its 4000 assignments by extension as they were."""
-    same = {
-        name: old
-        for name in _SHARED
-        if (new := getattr(rules, name)) is not (old := getattr(previous, name))
-        and _same_items(new, old)
-    }
+    """``rules`` with each table of ``previous`` whose items are the same
+    (:func:`autocom.kept.same_items`): that very object, which the loader process
+    does not send again nor the server rebuild (autocom/transfer.py).  A rule line
+    added to one class of the 100,000-line bench file leaves its 4000 assignments by
+    extension as they were."""
+    same = {}
+    for name in _SHARED:
+        new, old = getattr(rules, name), getattr(previous, name)
+        if new is not old and new is not None and old is not None and same_items(new, old):
+            same[name] = old
     return replace(rules, **same) if same else rules
-
-
-def _same_items(new: Mapping[str, object] | None, old: Mapping[str, object] | None) -> bool:
-    """The same keys in the same order, each with the very same object (or an equal
-    text or number)."""
-    if new is None or old is None or type(new) is not type(old) or len(new) != len(old):
-        return False
-    return all(
-        new_key == old_key
-        and (new_value is old_value or (type(new_value) in _ATOMS and new_value == old_value))
-        for (new_key, new_value), (old_key, old_value) in zip(new.items(), old.items(), strict=True)
-    )
 
 
 def _by_class(
