@@ -168,9 +168,16 @@ def ivr_of(srv: Server) -> IvrFeature:
     return feature
 
 
-def last_history(srv: Server) -> list[str]:
+async def last_history(srv: Server) -> list[str]:
+    """The history of the IVR's last call, once the app has recorded its end: the
+    caller's side may see the hangup before the app has its StasisEnd."""
     app = ivr_of(srv).app
-    assert app is not None and app.finished
+    assert app is not None
+    for _ in range(500):  # 10 s at most (a loaded machine)
+        if app.finished and not app.calls:
+            break
+        await asyncio.sleep(0.02)
+    assert app.finished and not app.calls, "the IVR app did not record the call's end"
     return app.finished[-1].history
 
 
@@ -180,7 +187,7 @@ async def test_two_level_menu_by_dtmf_reaches_the_extension(
     # 1 -> menu services (its long prompt is interrupted: barge-in), then 2 -> 2003
     result = await ami.call("main", "autocom-ivr", dtmf="1ww2", max_wait=20)
     assert result.rang == ["dev2003"], result.summary()
-    history = last_history(server)
+    history = await last_history(server)
     assert "menu main: key 1" in history
     assert "menu services: key 2" in history
 
@@ -189,7 +196,7 @@ async def test_closed_branch_at_night(server: Server, ami: CallDriver) -> None:
     server.ctx.clock.pin(NIGHT)
     result = await ami.call("main", "autocom-ivr", max_wait=20)
     assert result.rang == ["dev2999"], result.summary()
-    history = last_history(server)
+    history = await last_history(server)
     assert history[0] == "menu main: outside slot office"
     assert any("no retries left" in h for h in history)
 
@@ -197,7 +204,7 @@ async def test_closed_branch_at_night(server: Server, ami: CallDriver) -> None:
 async def test_timeout_repeats_the_menu_then_hangs_up(server: Server, ami: CallDriver) -> None:
     result = await ami.call("strict", "autocom-ivr", max_wait=20)
     assert result.rang == [], result.summary()
-    history = last_history(server)
+    history = await last_history(server)
     assert history[:3] == [
         "menu strict: prompt",
         "prompt played, waiting for a key",
@@ -212,7 +219,7 @@ async def test_dial_by_name(server: Server, ami: CallDriver) -> None:
     # sorted by name, so key 1 picks Durand (2003)
     result = await ami.call("main", "autocom-ivr", dtmf="9w3871", max_wait=25)
     assert result.rang == ["dev2003"], result.summary()
-    assert "dial by name: 2 match(es) for 387 from directory" in last_history(server)
+    assert "dial by name: 2 match(es) for 387 from directory" in await last_history(server)
 
 
 async def test_dial_by_name_finds_a_person_only_in_the_directory_file(
@@ -222,7 +229,7 @@ async def test_dial_by_name_finds_a_person_only_in_the_directory_file(
     # number only, not offered), so Roussel is the only match: key 1 rings 2005
     result = await ami.call("main", "autocom-ivr", dtmf="9w7681", max_wait=25)
     assert result.rang == ["dev2005"], result.summary()
-    history = last_history(server)
+    history = await last_history(server)
     assert "dial by name: 1 match(es) for 768 from directory" in history
     assert "dial by name: Roussel Claire" in history
 
@@ -233,7 +240,7 @@ async def test_queue_option_rings_the_queue_member(server: Server, ami: CallDriv
     assert result.apps("Queue", "autocom-ivr-route") == ["support"], result.summary()
     assert any(c.startswith("Local/q2010@autocom-test-device-sink-") for c in result.channels)
     assert result.rang == ["q2010"], result.summary()  # answered: no fallback after it
-    assert "menu main: key 3" in last_history(server)
+    assert "menu main: key 3" in await last_history(server)
 
 
 async def test_voicemail_option_takes_a_message_for_the_mailbox(
@@ -245,7 +252,7 @@ async def test_voicemail_option_takes_a_message_for_the_mailbox(
     result = await ami.call("main", "autocom-ivr", dtmf="5ww#", variables=leave, max_wait=25)
     assert result.apps("VoiceMail", "autocom-ivr-route") == ["2001@default,u"], result.summary()
     assert result.rang == [], result.summary()
-    assert "menu main: key 5" in last_history(server)
+    assert "menu main: key 5" in await last_history(server)
     messages = pbx.mailbox_messages("2001")
     assert [m["origmailbox"] for m in messages] == ["2001"], messages
 
