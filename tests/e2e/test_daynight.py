@@ -73,7 +73,7 @@ async def toggle(ami: CallDriver, pin: str) -> list[str]:
 
 async def test_override_flips_the_ivr_branch_and_the_lamp(server: Server, ami: CallDriver) -> None:
     assert (await ami.call("main", "autocom-ivr", dtmf="2", max_wait=20)).rang == ["dev2001"]
-    assert last_history(server)[0] == "menu main: prompt"  # office hours: open
+    assert (await last_history(server))[0] == "menu main: prompt"  # office hours: open
 
     assert (await toggle(ami, "1111"))[-1] == "denied"  # wrong PIN: nothing changes
     assert await lamp(ami) != "INUSE"
@@ -82,7 +82,7 @@ async def test_override_flips_the_ivr_branch_and_the_lamp(server: Server, ami: C
     assert await lamp(ami) == "INUSE"
     result = await ami.call("main", "autocom-ivr", max_wait=20)
     assert result.rang == ["dev2999"], result.summary()  # the closed menu's on_failure
-    assert last_history(server)[0] == "menu main: service accueil in night mode"
+    assert (await last_history(server))[0] == "menu main: service accueil in night mode"
     assert await switchboard(ami) == "night"
 
     assert (await toggle(ami, "2580"))[-1] == "schedule"  # back to the time slot
