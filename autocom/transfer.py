@@ -39,7 +39,7 @@ import pickle
 import sys
 import types
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from autocom.kept import same_keys, same_value
 
@@ -239,24 +239,21 @@ class Sender:
 
     def _derive(self, new: dict[Any, Any]) -> _Derived | None:
         """``new`` as a large dict sent before and what changed, if one is near enough."""
-        sent = self._sent
         for key in self._large.get(_signature(new), ()):
-            base = sent.get(key)
-            if type(base) is dict:
-                changes = _changes(new, base)
-                if changes is not None:
-                    return _Derived(base, changes)
+            base = cast(dict[Any, Any], self._sent[key])  # held: dead() prunes the keys
+            changes = _changes(new, base)
+            if changes is not None:
+                return _Derived(base, changes)
         return None
 
     def _remember(self, container: dict[Any, Any]) -> None:
-        """``container``, just sent, as a base for the next ones: a few per signature,
-        those still held (a key is never given twice)."""
-        signature, sent = _signature(container), self._sent
-        keys = [k for k in self._large.get(signature, ()) if k in sent][-3:]
+        """``container``, just sent, as a base for the next ones (the last 4 of a
+        signature)."""
         key = self._key_of[id(container)]
         assert type(key) is int
+        keys = self._large.setdefault(_signature(container), [])
         keys.append(key)
-        self._large[signature] = keys
+        del keys[:-4]
 
     def key(self, obj: object) -> Key:
         return self._key_of[id(obj)]
@@ -277,10 +274,11 @@ class Sender:
         # walk every key sent, 3 ms through 400,000 of them, sweeping the shared cache)
         sent = self._sent
         self._roots = {root for root in self._roots if root in sent}
-        large = (
-            (signature, [k for k in keys if k in sent]) for signature, keys in self._large.items()
-        )
-        self._large = {signature: keys for signature, keys in large if keys}
+        self._large = {
+            signature: alive
+            for signature, keys in self._large.items()
+            if (alive := [key for key in keys if key in sent])
+        }
         return dead
 
     def _forget(self, key: int, dead: list[int]) -> None:

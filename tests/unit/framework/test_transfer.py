@@ -63,9 +63,15 @@ def _kids(obj: Any) -> list[Any]:
 
 
 def send(sender: Sender, receiver: Receiver, root: object) -> Any:
-    for first, data in sender.send(root):
+    return batch_count(sender, receiver, root)[0]
+
+
+def batch_count(sender: Sender, receiver: Receiver, root: object) -> tuple[Any, int]:
+    """``root`` rebuilt by ``receiver``, and how many batches it took."""
+    batches = list(sender.send(root))
+    for first, data in batches:
         receiver.take(first, data)
-    return receiver.get(sender.key(root))
+    return receiver.get(sender.key(root)), len(batches)
 
 
 def fixed_of(features: list[Feature]) -> dict[str | int, object]:
@@ -241,13 +247,6 @@ def test_what_two_dead_parents_held_dies_once_after_both() -> None:
     assert "fixed" not in dead and sender.dead() == []
     receiver.drop(dead)
     assert len(receiver) == len(sender)
-
-
-def batch_count(sender: Sender, receiver: Receiver, root: object) -> tuple[Any, int]:
-    batches = list(sender.send(root))
-    for first, data in batches:
-        receiver.take(first, data)
-    return receiver.get(sender.key(root)), len(batches)
 
 
 def test_a_large_dict_like_one_sent_before_comes_as_its_changes() -> None:
