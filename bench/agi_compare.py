@@ -8,9 +8,12 @@ bottleneck on a small machine, CPU per session still holds.
 
 ``served`` (the default, with ``bare-uvloop`` and ``panoramisk``) is the product
 as a site runs it: `autocom serve` on a copy of examples/ (bench/served.py), the
-real ``rights`` hook (2 commands) and its default logging to a file.  The other
-kinds (bench/agi_servers.py) serve a bench hook that reads one variable and sets
-two.  ``--baseline DIR`` also runs ``served`` from another checkout: before/after.
+real ``rights`` hook and its default logging to a file.  The hook sends one AGI
+command (both variables in one ``SET VARIABLE "ARRAY(...)"``) where the floor sends
+three: for the framework's cost alone, command for command, compare the ``autocom``
+kind with the floor.  The other kinds (bench/agi_servers.py) serve a bench hook
+that reads one variable and sets two.  ``--baseline DIR`` also runs ``served`` from
+another checkout: before/after.
 
 Goals (issue 21): served <= 1.5x the bare uvloop Protocol server (the floor) and
 <= 1/2 of panoramisk 1.4; (issue 2) the bench hook on autocom <= 1.5x the floor

@@ -6,7 +6,7 @@ mobile: allowed for staff, it reaches the trunk's sink) ``--concurrency`` at a
 time, in rounds that alternate, in the same run:
 
 - ``autocom``: `autocom serve` on a copy of examples/ (bench/served.py), its real
-  ``rights`` hook (2 AGI commands) and default logging to a file;
+  ``rights`` hook (1 AGI command) and default logging to a file;
 - ``floor``: bench/agi_servers.py's bare uvloop Protocol (no framework, no
   decision, no log: GET VARIABLE then two SET VARIABLE, AUTOCOM_RIGHTS=allow);
 

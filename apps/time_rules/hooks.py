@@ -1,9 +1,9 @@
 """AGI hooks of call rights: gather facts, call the engine, set two variables.
 
 ``rights``: ``AGI(${AUTOCOM_AGI}/rights,<caller>,<dialed>[,<context>[,<purpose>]])``
-sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``:
-exactly two AGI commands, returned as a plan (autocom/agi/plan.py: decided before
-the first is sent, run by the server without a task). The dialplan
+sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``
+in one AGI command (``SET VARIABLE "ARRAY(...)"``), returned as a plan
+(autocom/agi/plan.py: decided before it is sent, run by the server without a task). The dialplan
 (dialplan/autocom-time_rules.conf) acts.
 
 ``rights-pin``: same arguments; asks for the PIN (``GET DATA``), at most
@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from apps.time_rules import engine
 from apps.time_rules.state import OwnerLocks, PinLocks, valid_owner
-from autocom.agi.plan import Plan, set_variable
+from autocom.agi.plan import Plan, set_variables
 from autocom.feature import AgiRequest, HookRoute, PlanRoute
 from autocom.logs import log_event
 from autocom.rights.decision import Purpose, RightsDecision, decide
@@ -91,14 +91,11 @@ def _decide(request: AgiRequest, facts: Facts, caller: str | None = None) -> Rig
 
 
 def rights(request: AgiRequest) -> Plan:
-    """Decided from the request alone: the server sends the two commands (no task)."""
+    """Decided from the request alone: the server sends one command (no task)."""
     facts = _facts(request)
     decision = _decide(request, facts)
     audit(decision.log_record(request.env.uniqueid))
-    return (
-        set_variable(RIGHTS_VAR, decision.verdict),
-        set_variable(CATEGORY_VAR, decision.category),
-    )
+    return set_variables((RIGHTS_VAR, decision.verdict), (CATEGORY_VAR, decision.category))
 
 
 async def _stored_hash(request: AgiRequest, rules: TimeRules, ext: str) -> str | None:
