@@ -3,8 +3,8 @@
 ``rights``: ``AGI(${AUTOCOM_AGI}/rights,<caller>,<dialed>[,<context>[,<purpose>]])``
 sets ``AUTOCOM_RIGHTS`` (allow, deny or pin) and ``AUTOCOM_RIGHTS_CATEGORY``
 in one AGI command (``SET VARIABLE "ARRAY(...)"``), returned as a plan
-(autocom/agi/plan.py: decided before it is sent, run by the server without a task). The dialplan
-(dialplan/autocom-time_rules.conf) acts.
+(autocom/agi/plan.py: decided before it is sent, run by the server without a
+task). The dialplan (dialplan/autocom-time_rules.conf) acts.
 
 ``rights-pin``: same arguments; asks for the PIN (``GET DATA``), at most
 ``pin.attempts`` times, and sets ``AUTOCOM_PIN`` to ``ok``, ``fail``,
