@@ -182,11 +182,15 @@ async def running(
 
 
 async def _start_watchers(stack: contextlib.AsyncExitStack, ctx: AppContext, watch: bool) -> None:
-    """The config file watcher (unless ``watch`` is False) and the periodic site sync
-    (when autocom.yaml has sync:), each cancelled when the stack closes."""
+    """The loader process (when reloads run there: ``reload_in``), the config file
+    watcher (unless ``watch`` is False) and the periodic site sync (when autocom.yaml
+    has sync:), each stopped when the stack closes."""
     holder = ctx.config
     config = holder.current
-    stack.push_async_callback(holder.close)  # the loader process, when reloads started one
+    stack.push_async_callback(holder.close)  # the loader process
+    # started now, in the background: the first reload only sends what changed
+    loader = asyncio.create_task(holder.start_loader(), name="autocom-loader-start")
+    stack.push_async_callback(cancel_and_wait, loader)
     if watch:
         watcher = asyncio.create_task(holder.watch(), name="autocom-config-watch")
         stack.callback(watcher.cancel)

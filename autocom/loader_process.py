@@ -2,7 +2,8 @@
 the GIL, with reading 100,000 rule lines.
 
 ``python -m autocom.loader_process`` is started by the server (:class:`LoaderProcess`)
-at its first reload that runs there (``reload_in``, docs/architecture.md "Reloads").
+when it starts, or at the first reload that runs there (``reload_in``,
+``ConfigHolder.start_loader``, docs/architecture.md "Reloads").
 It reads the files with :func:`autocom.loader.load_config`, keeping what the last
 load read from files that did not change, exactly as a reload in the server does,
 then sends the config through :mod:`autocom.transfer`: only what this load made

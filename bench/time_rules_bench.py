@@ -11,8 +11,9 @@
    while decisions go on in the event loop every millisecond: decision latency
    while the reload runs (and 2 s after it), and the loop's lag (how much later
    than asked a 1 ms sleep woke up: a call arriving then waits as long), over the
-   whole round and while the reload runs.  A first reload starts the loader
-   process (the whole config sent; not measured).  Then with the files unchanged (SIGHUP,
+   whole round and while the reload runs.  First the loader process starts, as
+   `autocom serve` starts it with the server (``ConfigHolder.start_loader``: the
+   whole config sent; shown, not a reload).  Then with the files unchanged (SIGHUP,
    or another rule file edited: the compiled rights are kept), then with ``--edit``
    after a rule of the large file changed, and after a rule line was added near
    its top (every class below it moves down a line).  Each reload is compared
@@ -337,12 +338,12 @@ async def reloads(
 ) -> None:
     """The reload rounds in one event loop (the loader process is the loop's child)."""
     cases = triples([u.extension for u in site.users], 5000)
-    # the first reload starts the loader process, which sends the whole config; the
-    # config loaded at start is let go of
-    ticks, elapsed = await during_reload(holder.refresh, holder.settled, site, rules, cases)
-    print(f"first reload (reload_in: {args.reload_in}): {elapsed:.2f} s")
-    show("decide while reloading (first reload)", ticks.of(ticks.latencies, True))
-    show_lag("loop lag while reloading (first reload)", ticks.of(ticks.lags, True))
+    # as `autocom serve` does when it starts, the loader process starts and sends the
+    # whole config (a thread: nothing to start); the config loaded at start is let go of
+    ticks, elapsed = await during_reload(holder.start_loader, holder.settled, site, rules, cases)
+    print(f"loader started (reload_in: {args.reload_in}): {elapsed:.2f} s")
+    show("decide while the loader starts", ticks.of(ticks.latencies, True))
+    show_lag("loop lag while the loader starts", ticks.of(ticks.lags, True))
     try:
         await reload_rounds(holder, rights_path, site, rules, args.edit, args.repeat)
     finally:

@@ -192,6 +192,9 @@ async def test_serve_reloads_on_sighup_and_stops_on_trigger(tmp_path: Path) -> N
         task.result()
     assert feature.ctx is not None
     holder = feature.ctx.config
+    # the loader process, started with the server, has sent the config (not a reload)
+    await _until(lambda: holder._process is not None and holder._process.sent(holder.current))
+    assert holder.reloads == 0
     (tmp_path / "greet.yaml").write_text("word: hup\n")
     os.kill(os.getpid(), signal.SIGHUP)
     await _until(lambda: holder.reloads == 1)

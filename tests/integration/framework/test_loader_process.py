@@ -65,6 +65,51 @@ async def test_reloads_run_in_one_loader_process(holder: ConfigHolder, tmp_path:
     assert len(loader_cores) == (len(mine) - 1 if len(mine) > 1 else len(mine))
 
 
+async def test_the_loader_started_ahead_sends_the_same_config_and_is_no_reload(
+    holder: ConfigHolder, tmp_path: Path
+) -> None:
+    applied: list[object] = []
+    holder.on_applied = applied.append
+    start = holder.current
+    await holder.start_loader()
+    process = holder._process
+    assert process is not None and process.sent(holder.current)
+    assert holder.current is not start and holder.current.digest == start.digest
+    assert staff_premium(holder) == "pin"
+    assert holder.reloads == 0 and applied == []  # the same files: not a reload
+    await holder.start_loader()  # once started, nothing more
+    assert holder._process is process and holder.reloads == 0
+    # the first reload then sends what changed, to the same loader
+    edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
+    assert await holder.refresh()
+    assert holder._process is process and staff_premium(holder) == "deny"
+    assert holder.reloads == 1 and applied == [holder.current]
+
+
+async def test_files_changed_before_the_loader_started_make_its_load_a_reload(
+    holder: ConfigHolder, tmp_path: Path
+) -> None:
+    edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
+    await holder.start_loader()
+    assert holder._process is not None and staff_premium(holder) == "deny"
+    assert holder.reloads == 1
+
+
+async def test_a_loader_that_cannot_start_leaves_the_config_and_the_first_reload_retries(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Unsendable(TimeRulesFeature):  # a class inside a function: pickle refuses it
+        pass
+
+    features: list[Feature] = [Unsendable()]
+    holder = ConfigHolder(load_config(write_config(tmp_path, "process"), features), features)
+    start = holder.current
+    with caplog.at_level(logging.WARNING, "autocom.reload"):
+        await holder.start_loader()
+    assert "the first reload starts another" in caplog.text
+    assert holder.current is start and holder._process is None and holder.reloads == 0
+
+
 async def test_a_refused_edit_keeps_the_last_good_config(
     holder: ConfigHolder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -120,6 +165,8 @@ async def test_features_that_cannot_be_sent_reload_in_a_thread(
 async def test_small_configs_reload_in_a_thread_unless_told(tmp_path: Path) -> None:
     features: list[Feature] = [TimeRulesFeature()]
     holder = ConfigHolder(load_config(write_config(tmp_path, "auto"), features), features)
+    await holder.start_loader()
+    assert holder._process is None  # no loader to start ahead
     edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
     assert await holder.refresh()
     assert holder._process is None  # 256 KB of rules or less: a thread is quick enough
