@@ -95,14 +95,20 @@ async def test_files_changed_before_the_loader_started_make_its_load_a_reload(
     assert holder.reloads == 1
 
 
-async def test_a_loader_that_cannot_start_leaves_the_config_and_the_first_reload_retries(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def unsendable(tmp_path: Path) -> ConfigHolder:
+    """A holder whose feature cannot be sent to the loader process."""
+
     class Unsendable(TimeRulesFeature):  # a class inside a function: pickle refuses it
         pass
 
     features: list[Feature] = [Unsendable()]
-    holder = ConfigHolder(load_config(write_config(tmp_path, "process"), features), features)
+    return ConfigHolder(load_config(write_config(tmp_path, "process"), features), features)
+
+
+async def test_a_loader_that_cannot_start_leaves_the_config_and_the_first_reload_retries(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    holder = unsendable(tmp_path)
     start = holder.current
     with caplog.at_level(logging.WARNING, "autocom.reload"):
         await holder.start_loader()
@@ -150,11 +156,7 @@ async def test_a_dead_loader_means_a_reload_in_a_thread_then_a_new_loader(
 async def test_features_that_cannot_be_sent_reload_in_a_thread(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    class Unsendable(TimeRulesFeature):  # a class inside a function: pickle refuses it
-        pass
-
-    features: list[Feature] = [Unsendable()]
-    holder = ConfigHolder(load_config(write_config(tmp_path, "process"), features), features)
+    holder = unsendable(tmp_path)
     edit(tmp_path / "rights.yaml", "    premium: pin\n", "    premium: deny\n")
     with caplog.at_level(logging.WARNING, "autocom.reload"):
         assert await holder.refresh()
