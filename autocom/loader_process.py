@@ -42,6 +42,7 @@ from autocom.config.errors import ConfigError
 from autocom.feature import Feature
 from autocom.loader import Config, load_config
 from autocom.release import Pacer
+from autocom.tasks import cancel_and_wait
 from autocom.transfer import Key, Receiver, Sender, TransferError
 
 log = logging.getLogger("autocom.reload")
@@ -292,14 +293,27 @@ class LoaderProcess:
             await pacer.step()
 
     async def close(self) -> None:
-        """Stop the loader (killed if it does not stop within :data:`STOP_WAIT`)."""
-        if self._process.returncode is None:
-            try:
-                await self._send(("stop",))
-                await asyncio.wait_for(self._process.wait(), STOP_WAIT)
-            except (LoaderBroken, TimeoutError):
-                self._process.kill()
-                await self._process.wait()
+        """Stop the loader (killed if it does not stop within :data:`STOP_WAIT`).
+
+        What it still writes meanwhile is read and dropped: a loader stopped in the
+        middle of a load (a reload or the loader's start, cancelled as the server
+        stops) would block on its full pipe instead of reading ``stop``, and a pipe
+        left unread keeps ``wait()`` from returning even once the loader is killed."""
+        if self._process.returncode is not None:
+            return
+        drain = asyncio.create_task(self._drain(), name="autocom-loader-drain")
+        try:
+            await self._send(("stop",))
+            await asyncio.wait_for(self._process.wait(), STOP_WAIT)
+        except (LoaderBroken, TimeoutError):
+            self._process.kill()
+            await self._process.wait()
+        finally:
+            await cancel_and_wait(drain)  # the pipe's end came with the loader's
+
+    async def _drain(self) -> None:
+        while await self._stdout.read(65536):
+            pass
 
     def _take(self, first: int, data: bytes) -> None:
         try:

@@ -18,6 +18,7 @@ import pytest
 from apps.time_rules import TimeRulesFeature
 from autocom.feature import Feature
 from autocom.loader import load_config
+from autocom.loader_process import STOP_WAIT, LoaderProcess
 from autocom.reload import ConfigHolder
 from autocom.rights.rules import TimeRules
 from autocom.site.model import Site
@@ -336,3 +337,32 @@ async def test_large_tables_that_changed_in_a_few_items_come_as_their_changes(
         assert batches <= 24, batches
     finally:
         await held.close()
+
+
+async def test_a_load_cancelled_half_way_still_stops_the_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stopping while the loader sends its first config (its start at the
+    server's start, or a reload): the loader, blocked on a pipe nobody reads, is
+    stopped, and close() returns (a pipe left unread kept it waiting for ever)."""
+    features: list[Feature] = [TimeRulesFeature()]
+    held = ConfigHolder(load_config(many_classes(tmp_path, 3000), features), features)
+    start = held.current
+    first_batch = asyncio.Event()
+    take = LoaderProcess._take
+
+    def seen(self: LoaderProcess, first: int, data: bytes) -> None:  # the real one, watched
+        first_batch.set()
+        take(self, first, data)
+
+    monkeypatch.setattr(LoaderProcess, "_take", seen)
+    starting = asyncio.create_task(held.start_loader())
+    await asyncio.wait_for(first_batch.wait(), 30)
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    process = held._process
+    assert process is not None and held.current is start  # nothing swapped in
+    await asyncio.wait_for(held.close(), STOP_WAIT + 3)
+    with pytest.raises(ProcessLookupError):
+        os.kill(process.pid, 0)
